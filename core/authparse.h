@@ -1,0 +1,305 @@
+/* authparse.h - public API of the mmauthparse core.
+ *
+ * The core turns one log line (syslog tag + message text) into at most one
+ * authentication event, enriches it (address scope, geo, attack detection)
+ * and renders it as a libfastjson object.  It has no rsyslog dependency: the
+ * rsyslog module (plugin/mmauthparse.c), the command-line tool (tools/) and
+ * the tests all drive it through this header alone.
+ *
+ * The core never prints.  Errors and warnings go to the callback given to
+ * ap_ctx_new().
+ *
+ * Concurrency: an ap_ctx is shared by all workers of one rsyslog action; it
+ * is immutable after ap_ctx_new() except for the parts that say otherwise
+ * (geo databases: swapped under a rwlock on reload; detection state: sharded
+ * locks; statistics: atomic counters).  An ap_worker belongs to exactly one
+ * thread at a time.
+ */
+#ifndef AUTHPARSE_H
+#define AUTHPARSE_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdbool.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+struct fjson_object;
+
+/* ------------------------------------------------------------------ */
+/* the event                                                           */
+
+typedef enum { AP_KIND_NONE = 0, AP_KIND_AUTH, AP_KIND_BLOCK } ap_kind;
+
+typedef enum {
+	AP_OUT_NONE = 0,	/* kind=block */
+	AP_OUT_SUCCESS,
+	AP_OUT_FAILURE,
+	AP_OUT_UNKNOWN
+} ap_outcome;
+
+typedef enum {
+	AP_R_NONE = 0,		/* the line does not say */
+	AP_R_BAD_PASSWORD,
+	AP_R_UNKNOWN_USER,
+	AP_R_NO_PASSWORD,
+	AP_R_BAD_TOKEN,
+	AP_R_DISABLED,
+	AP_R_ABORTED,
+	AP_R_OTHER
+} ap_reason;
+
+/* A piece of text.  Spans point into the line being parsed (or at static
+ * strings): nothing is copied until the event is rendered. */
+typedef struct {
+	const char *p;
+	uint32_t n;
+} ap_span;
+
+/* A parsed address (inet_pton; v4-mapped v6 already turned into v4). */
+typedef struct {
+	uint8_t family;		/* 0 = none, 4 or 6 */
+	uint8_t b[16];		/* network order; v4 uses b[0..3] */
+} ap_addr;
+
+#define AP_MAX_REDACT 4
+
+typedef struct ap_event {
+	uint8_t kind;		/* ap_kind */
+	uint8_t outcome;	/* ap_outcome */
+	uint8_t reason;		/* ap_reason */
+	int8_t tls;		/* -1 unknown, 0 false, 1 true */
+	uint8_t family;		/* ap_family of the recogniser that matched */
+	bool password_redacted;	/* nredact > 0 and redaction is on */
+	const char *daemon;	/* static string, never NULL for an event */
+	const char *service;	/* static string or NULL */
+	ap_span mech;		/* rendered upper case */
+	ap_span user;		/* rendered escaped, capped (AP_USER_MAX) */
+	ap_span rdns;
+	ap_span session;
+	ap_addr ip;
+	ap_addr server_ip;
+	int32_t port;		/* -1 when absent */
+	int32_t attempts;	/* -1 when absent */
+	int64_t count;		/* kind=block: -1 when absent */
+	int64_t window;		/* kind=block: -1 when absent */
+	int64_t time;		/* timestamp found inside the message (file
+				   formats: exim mainlog, cPanel, Xeams), or 0 */
+	/* attempted passwords found in the message: byte ranges of the
+	 * message text to replace with "[REDACTED]" */
+	uint8_t nredact;
+	struct { uint32_t off, len; } redact[AP_MAX_REDACT];
+} ap_event;
+
+#define AP_USER_MAX 256
+#define AP_REDACTED "[REDACTED]"
+
+/* ------------------------------------------------------------------ */
+/* families                                                            */
+
+typedef enum {
+	AP_FAM_NONE = 0,
+	AP_FAM_VPOPMAIL,
+	AP_FAM_DOVECOT,
+	AP_FAM_POSTFIX,
+	AP_FAM_COURIER,
+	AP_FAM_EXIM,
+	AP_FAM_CPANEL,
+	AP_FAM_XEAMS,
+	AP_FAM_LFD,
+	AP_FAM_SSHD,
+	AP_FAM_CYRUS,
+	AP_FAM_SENDMAIL,
+	AP_FAM_UWIMAP,
+	AP_FAM_ROUNDCUBE,
+	AP_FAM_HORDE,
+	AP_FAM_SOLIDPOP3D,
+	AP_FAM_PERDITION,
+	AP_FAM_PAM,
+	AP_FAM__COUNT
+} ap_family;
+
+/* "vpopmail", "dovecot", ... (the name used in the `programs` parameter
+ * and in statistics counters); NULL for an unknown id. */
+const char *ap_family_name(ap_family f);
+/* family id from its name (case-insensitive), AP_FAM_NONE if unknown */
+ap_family ap_family_from_name(const char *name, size_t len);
+
+/* ------------------------------------------------------------------ */
+/* configuration and context                                           */
+
+typedef enum { AP_LOG_ERR = 3, AP_LOG_WARNING = 4, AP_LOG_INFO = 6 } ap_loglevel;
+typedef void (*ap_log_fn)(void *cookie, ap_loglevel lvl, const char *msg);
+
+typedef struct ap_detector_cfg {
+	uint32_t threshold;	/* 0 = off */
+	uint32_t window;	/* seconds */
+} ap_detector_cfg;
+
+typedef enum {
+	AP_DET_BRUTEFORCE = 0,
+	AP_DET_DICTIONARY,
+	AP_DET_DISTRIBUTED,
+	AP_DET_COMPROMISE,
+	AP_DET_INSECURE,
+	AP_DET__COUNT
+} ap_detector;
+
+const char *ap_detector_name(ap_detector d);
+
+typedef struct ap_config {
+	bool redact_passwords;		/* default true */
+	/* extra tag -> family mappings: "tag=family" strings */
+	const char *const *programs;
+	size_t nprograms;
+	/* geo */
+	const char *const *geo_files;	/* .mmdb paths */
+	size_t ngeo_files;
+	const char *geo_language;	/* default "en" */
+	uint32_t geo_cache_size;	/* per worker, entries; 0 = no cache */
+	/* detection */
+	bool detect;			/* master switch (default false) */
+	ap_detector_cfg det[AP_DET__COUNT];
+	uint32_t detect_max_keys;
+	const char *detect_state_file;	/* NULL = none */
+} ap_config;
+
+/* fill *cfg with the documented defaults */
+void ap_config_defaults(ap_config *cfg);
+
+typedef struct ap_ctx ap_ctx;
+typedef struct ap_worker ap_worker;
+
+/* Returns NULL on a configuration error (already reported through log). */
+ap_ctx *ap_ctx_new(const ap_config *cfg, ap_log_fn log, void *cookie);
+void ap_ctx_free(ap_ctx *ctx);	/* writes the detection state file if set */
+
+/* Reopen geo databases (HUP).  Each file is opened into a new handle and
+ * swapped in only if it opened; a failure keeps the old one and is
+ * logged.  Worker caches notice the new generation and flush themselves.
+ * Detection state is kept.  Returns the number of files that failed. */
+int ap_ctx_reload(ap_ctx *ctx);
+
+ap_worker *ap_worker_new(ap_ctx *ctx);
+void ap_worker_free(ap_worker *w);
+
+/* ------------------------------------------------------------------ */
+/* processing                                                          */
+
+typedef struct ap_input {
+	const char *tag;	/* syslog tag as received: "postfix/smtpd[12]:",
+				   "vpopmail[18917:", "cpanel" (imfile) ... */
+	size_t taglen;
+	const char *msg;	/* message text (may start with a space) */
+	size_t msglen;
+	int64_t time;		/* the message's time, seconds since the epoch */
+} ap_input;
+
+typedef enum {
+	AP_SCOPE_PUBLIC = 0,
+	AP_SCOPE_PRIVATE,
+	AP_SCOPE_LOOPBACK,
+	AP_SCOPE_LINK_LOCAL,
+	AP_SCOPE_CGNAT,
+	AP_SCOPE_RESERVED
+} ap_scope;
+
+const char *ap_scope_name(ap_scope s);
+
+typedef struct ap_geo {
+	uint8_t scope;		/* ap_scope */
+	bool has_location;
+	double lat, lon;
+	uint32_t asn;		/* 0 = none */
+	char country[4];	/* "" = none */
+	char country_name[80];
+	char city[96];
+	char as_org[128];
+} ap_geo;
+
+#define AP_MAX_RELATED 16
+
+typedef struct ap_alert {
+	uint32_t count, threshold, window;
+} ap_alert;
+
+typedef struct ap_related {
+	char user[AP_USER_MAX + 1];	/* already escaped */
+	const char *service;		/* static or NULL */
+	uint32_t count;
+} ap_related;
+
+typedef struct ap_alerts {
+	uint32_t fired;			/* bit (1u << ap_detector) */
+	ap_alert a[AP_DET__COUNT];
+	uint32_t nrelated;		/* kind=block */
+	ap_related related[AP_MAX_RELATED];
+} ap_alerts;
+
+typedef struct ap_result {
+	ap_event ev;
+	ap_geo geo;		/* valid when ev.ip.family != 0 */
+	ap_alerts alerts;
+} ap_result;
+
+/* Recognise, enrich and run detection on one line.  Returns 1 when the
+ * line is an authentication event (res filled), 0 when it is not (res
+ * undefined; nothing was allocated). */
+int ap_process(ap_ctx *ctx, ap_worker *w, const ap_input *in, ap_result *res);
+
+/* Recognition only (no geo, no detection): 1 event, 0 not.  The
+ * programs map of ctx is used; ctx may be NULL for the built-in map. */
+int ap_parse(const ap_ctx *ctx, const ap_input *in, ap_event *ev);
+
+/* The event as a new libfastjson object (caller owns it); NULL on
+ * allocation failure. */
+struct fjson_object *ap_result_json(const ap_result *res);
+
+/* Message text with the attempted passwords cut out.  Writes at most
+ * dstsz-1 bytes plus a NUL; returns the length the full text needs
+ * (excluding the NUL), like snprintf. */
+size_t ap_redact(const ap_event *ev, const char *msg, size_t msglen,
+		 char *dst, size_t dstsz);
+
+/* ------------------------------------------------------------------ */
+/* statistics (atomic counters, read by the rsyslog module's impstats) */
+
+typedef struct ap_stats {
+	uint64_t parsed;		/* events */
+	uint64_t unparsed;		/* lines that were not events */
+	uint64_t outcome[4];		/* indexed by ap_outcome (0: blocks) */
+	uint64_t family[AP_FAM__COUNT];
+	uint64_t redacted;
+	uint64_t geo_hits, geo_misses, geo_reloads;
+	uint64_t alerts[AP_DET__COUNT];
+	uint64_t detect_keys;		/* gauge */
+	uint64_t detect_evictions;
+} ap_stats;
+
+ap_stats *ap_ctx_stats(ap_ctx *ctx);
+
+/* ------------------------------------------------------------------ */
+/* helpers shared with the command-line tool and the tests             */
+
+/* Split a log line as a file holds it into tag, message and time:
+ * "Mon DD HH:MM:SS host tag[pid]: msg", "YYYY-MM-DDTHH:MM:SS... host tag: msg",
+ * and the host-less and timestamp-less forms.  `year` resolves the
+ * year-less RFC 3164 stamp (0 = current year).  Returns 1 if a syslog
+ * frame was found, 0 otherwise (then in->msg is the whole line, the tag
+ * empty and in->time the time found at the start of the line, if any). */
+int ap_split_line(const char *line, size_t len, int year, ap_input *in);
+
+/* canonical text of an address (inet_ntop), "" for none */
+void ap_addr_format(const ap_addr *a, char *buf, size_t bufsz);
+/* parse an address (v4, v6, v4-mapped v6 -> v4); 1 ok, 0 invalid */
+int ap_addr_parse(const char *s, size_t n, ap_addr *out);
+ap_scope ap_addr_scope(const ap_addr *a);
+
+const char *ap_version(void);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

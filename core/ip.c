@@ -1,0 +1,165 @@
+/* ip.c - address parsing, canonical form and scope classification.
+ *
+ * Addresses are parsed with inet_pton only (never MMDB_lookup_string, never
+ * a hand-rolled parser that would accept "010.8.8.8" or "127.1").  The
+ * scope table follows the IANA IPv4 and IPv6 special-purpose address
+ * registries. */
+#include <arpa/inet.h>
+#include <string.h>
+#include "internal.h"
+
+int ap_addr_parse(const char *s, size_t n, ap_addr *out)
+{
+	char buf[INET6_ADDRSTRLEN + 1];
+	out->family = 0;
+	if (n == 0 || n >= sizeof(buf))
+		return 0;
+	memcpy(buf, s, n);
+	buf[n] = '\0';
+	if (memchr(buf, ':', n) == NULL) {
+		struct in_addr a4;
+		if (inet_pton(AF_INET, buf, &a4) != 1)
+			return 0;
+		out->family = 4;
+		memset(out->b, 0, sizeof(out->b));
+		memcpy(out->b, &a4, 4);
+		return 1;
+	}
+	/* a zone id ("fe80::1%eth0") names the interface, not the host */
+	char *pct = memchr(buf, '%', n);
+	if (pct != NULL)
+		*pct = '\0';
+	struct in6_addr a6;
+	if (inet_pton(AF_INET6, buf, &a6) != 1)
+		return 0;
+	static const uint8_t mapped[12] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff };
+	if (memcmp(a6.s6_addr, mapped, 12) == 0) {
+		out->family = 4;
+		memset(out->b, 0, sizeof(out->b));
+		memcpy(out->b, a6.s6_addr + 12, 4);
+		return 1;
+	}
+	out->family = 6;
+	memcpy(out->b, a6.s6_addr, 16);
+	return 1;
+}
+
+int ap_set_ip(ap_addr *dst, const char *p, size_t n)
+{
+	/* strip "[...]" and sendmail's "IPv6:" */
+	if (n >= 2 && p[0] == '[' && p[n - 1] == ']') {
+		p++;
+		n -= 2;
+	}
+	if (n > 5 && memcmp(p, "IPv6:", 5) == 0) {
+		p += 5;
+		n -= 5;
+	}
+	ap_addr a;
+	if (!ap_addr_parse(p, n, &a))
+		return 0;
+	*dst = a;
+	return 1;
+}
+
+void ap_addr_format(const ap_addr *a, char *buf, size_t bufsz)
+{
+	if (bufsz == 0)
+		return;
+	buf[0] = '\0';
+	if (a->family == 4)
+		inet_ntop(AF_INET, a->b, buf, (socklen_t)bufsz);
+	else if (a->family == 6)
+		inet_ntop(AF_INET6, a->b, buf, (socklen_t)bufsz);
+}
+
+struct net {
+	uint8_t b[16];
+	uint8_t bits;
+	uint8_t scope;
+};
+
+/* first match wins: more specific prefixes first */
+static const struct net v4nets[] = {
+	{ { 0 }, 8, AP_SCOPE_RESERVED },			/* "this network" */
+	{ { 10 }, 8, AP_SCOPE_PRIVATE },
+	{ { 100, 64 }, 10, AP_SCOPE_CGNAT },
+	{ { 127 }, 8, AP_SCOPE_LOOPBACK },
+	{ { 169, 254 }, 16, AP_SCOPE_LINK_LOCAL },
+	{ { 172, 16 }, 12, AP_SCOPE_PRIVATE },
+	{ { 192, 0, 0 }, 24, AP_SCOPE_RESERVED },		/* IETF assignments */
+	{ { 192, 0, 2 }, 24, AP_SCOPE_RESERVED },		/* TEST-NET-1 */
+	{ { 192, 31, 196 }, 24, AP_SCOPE_RESERVED },		/* AS112-v4 */
+	{ { 192, 52, 193 }, 24, AP_SCOPE_RESERVED },		/* AMT */
+	{ { 192, 88, 99 }, 24, AP_SCOPE_RESERVED },		/* 6to4 relay */
+	{ { 192, 168 }, 16, AP_SCOPE_PRIVATE },
+	{ { 192, 175, 48 }, 24, AP_SCOPE_RESERVED },		/* direct delegation AS112 */
+	{ { 198, 18 }, 15, AP_SCOPE_RESERVED },			/* benchmarking */
+	{ { 198, 51, 100 }, 24, AP_SCOPE_RESERVED },		/* TEST-NET-2 */
+	{ { 203, 0, 113 }, 24, AP_SCOPE_RESERVED },		/* TEST-NET-3 */
+	{ { 224 }, 4, AP_SCOPE_RESERVED },			/* multicast */
+	{ { 240 }, 4, AP_SCOPE_RESERVED },			/* future use, broadcast */
+};
+
+static const struct net v6nets[] = {
+	{ { 0 }, 127, AP_SCOPE_RESERVED },			/* ::, ::1 handled below */
+	{ { 0, 0x64, 0xff, 0x9b, 0, 1 }, 48, AP_SCOPE_PRIVATE },	/* local-use NAT64 */
+	{ { 0x01, 0x00 }, 64, AP_SCOPE_RESERVED },		/* discard-only */
+	{ { 0x20, 0x01, 0x0d, 0xb8 }, 32, AP_SCOPE_RESERVED },	/* documentation */
+	{ { 0x20, 0x01, 0x00, 0x00 }, 23, AP_SCOPE_RESERVED },	/* IETF protocol assignments */
+	{ { 0x3f, 0xff }, 20, AP_SCOPE_RESERVED },		/* documentation (RFC 9637) */
+	{ { 0x5f, 0x00 }, 16, AP_SCOPE_RESERVED },		/* SRv6 SIDs */
+	{ { 0xfc }, 7, AP_SCOPE_PRIVATE },			/* unique local */
+	{ { 0xfe, 0x80 }, 10, AP_SCOPE_LINK_LOCAL },
+	{ { 0xfe, 0xc0 }, 10, AP_SCOPE_RESERVED },		/* deprecated site-local */
+	{ { 0xff }, 8, AP_SCOPE_RESERVED },			/* multicast */
+};
+
+static int in_net(const uint8_t *a, const struct net *n)
+{
+	unsigned full = n->bits / 8, rest = n->bits % 8;
+	if (memcmp(a, n->b, full) != 0)
+		return 0;
+	if (rest == 0)
+		return 1;
+	uint8_t mask = (uint8_t)(0xff << (8 - rest));
+	return (a[full] & mask) == (n->b[full] & mask);
+}
+
+ap_scope ap_addr_scope(const ap_addr *a)
+{
+	if (a->family == 4) {
+		for (size_t i = 0; i < sizeof(v4nets) / sizeof(v4nets[0]); i++)
+			if (in_net(a->b, &v4nets[i]))
+				return (ap_scope)v4nets[i].scope;
+		return AP_SCOPE_PUBLIC;
+	}
+	if (a->family == 6) {
+		static const uint8_t loop[16] = { [15] = 1 };
+		if (memcmp(a->b, loop, 16) == 0)
+			return AP_SCOPE_LOOPBACK;
+		for (size_t i = 0; i < sizeof(v6nets) / sizeof(v6nets[0]); i++)
+			if (in_net(a->b, &v6nets[i]))
+				return (ap_scope)v6nets[i].scope;
+		/* only 2000::/3 is allocated as global unicast; 64:ff9b::/96
+		 * (NAT64) is global too */
+		static const struct net nat64 = { { 0, 0x64, 0xff, 0x9b }, 96, 0 };
+		if ((a->b[0] & 0xe0) == 0x20 || in_net(a->b, &nat64))
+			return AP_SCOPE_PUBLIC;
+		return AP_SCOPE_RESERVED;
+	}
+	return AP_SCOPE_RESERVED;
+}
+
+const char *ap_scope_name(ap_scope s)
+{
+	switch (s) {
+	case AP_SCOPE_PUBLIC: return "public";
+	case AP_SCOPE_PRIVATE: return "private";
+	case AP_SCOPE_LOOPBACK: return "loopback";
+	case AP_SCOPE_LINK_LOCAL: return "link_local";
+	case AP_SCOPE_CGNAT: return "cgnat";
+	case AP_SCOPE_RESERVED: return "reserved";
+	}
+	return "reserved";
+}

@@ -1,0 +1,297 @@
+/* cases.c - table-driven tests of the core: a log line, the event it must
+ * give (compared semantically: key order and spacing do not matter, every
+ * key must match and no key may be extra), and optionally the message text
+ * after redaction and secrets that must appear nowhere.
+ *
+ * Case files (tests/cases/NAME.cases):
+ *   # comment
+ *   line: <a log line as a file holds it>   starts a case
+ *   tag: <tag>           optional: the line is the message, under this tag
+ *                        (as imfile hands it to rsyslog)
+ *   expect: <JSON object> | none
+ *   message: <text>      optional: the message after redaction
+ *   secret: <text>       optional, repeatable: must not appear in any output
+ *
+ * Prints "PASS <file>:<line>" or "FAIL <file>:<line>: why" per case. */
+#include <json.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "authparse.h"
+
+static int npass, nfail;
+
+static int json_equal(struct fjson_object *a, struct fjson_object *b, char *why, size_t whysz,
+		      const char *path)
+{
+	enum fjson_type ta = a ? json_object_get_type(a) : fjson_type_null;
+	enum fjson_type tb = b ? json_object_get_type(b) : fjson_type_null;
+	int anum = ta == fjson_type_int || ta == fjson_type_double;
+	int bnum = tb == fjson_type_int || tb == fjson_type_double;
+	if (anum && bnum) {
+		if (ta == fjson_type_int && tb == fjson_type_int) {
+			if (json_object_get_int64(a) == json_object_get_int64(b))
+				return 1;
+		} else if (ta == tb && fabs(json_object_get_double(a) - json_object_get_double(b)) < 1e-6) {
+			return 1;
+		}
+		snprintf(why, whysz, "%s: %s != %s", path, json_object_to_json_string(a),
+			 json_object_to_json_string(b));
+		return 0;
+	}
+	if (ta != tb) {
+		snprintf(why, whysz, "%s: type differs (got %s, want %s)", path,
+			 a ? json_object_to_json_string(a) : "absent",
+			 b ? json_object_to_json_string(b) : "absent");
+		return 0;
+	}
+	char sub[512];
+	switch (ta) {
+	case fjson_type_null:
+		return 1;
+	case fjson_type_boolean:
+		if (json_object_get_boolean(a) == json_object_get_boolean(b))
+			return 1;
+		break;
+	case fjson_type_string:
+		if (strcmp(json_object_get_string(a), json_object_get_string(b)) == 0)
+			return 1;
+		break;
+	case fjson_type_array: {
+		int n = json_object_array_length(a);
+		if (n != json_object_array_length(b))
+			break;
+		for (int i = 0; i < n; i++) {
+			snprintf(sub, sizeof(sub), "%s[%d]", path, i);
+			if (!json_equal(json_object_array_get_idx(a, i), json_object_array_get_idx(b, i),
+					why, whysz, sub))
+				return 0;
+		}
+		return 1;
+	}
+	case fjson_type_object: {
+		struct fjson_object_iterator it = fjson_object_iter_begin(b);
+		struct fjson_object_iterator end = fjson_object_iter_end(b);
+		while (!fjson_object_iter_equal(&it, &end)) {
+			const char *k = fjson_object_iter_peek_name(&it);
+			struct fjson_object *va;
+			snprintf(sub, sizeof(sub), "%s.%s", path, k);
+			if (!json_object_object_get_ex(a, k, &va)) {
+				snprintf(why, whysz, "%s: missing (want %s)", sub,
+					 json_object_to_json_string(fjson_object_iter_peek_value(&it)));
+				return 0;
+			}
+			if (!json_equal(va, fjson_object_iter_peek_value(&it), why, whysz, sub))
+				return 0;
+			fjson_object_iter_next(&it);
+		}
+		it = fjson_object_iter_begin(a);
+		end = fjson_object_iter_end(a);
+		while (!fjson_object_iter_equal(&it, &end)) {
+			const char *k = fjson_object_iter_peek_name(&it);
+			struct fjson_object *vb;
+			if (!json_object_object_get_ex(b, k, &vb)) {
+				snprintf(why, whysz, "%s.%s: unexpected (got %s)", path, k,
+					 json_object_to_json_string(fjson_object_iter_peek_value(&it)));
+				return 0;
+			}
+			fjson_object_iter_next(&it);
+		}
+		return 1;
+	}
+	default:
+		break;
+	}
+	snprintf(why, whysz, "%s: got %s, want %s", path, json_object_to_json_string(a),
+		 json_object_to_json_string(b));
+	return 0;
+}
+
+struct tcase {
+	char *line, *tag, *expect, *message;
+	char *secrets[8];
+	int nsecrets;
+	int lineno;
+};
+
+static void run_case(ap_ctx *ctx, ap_worker *w, const char *file, struct tcase *tc)
+{
+	char why[2048] = "";
+	int ok = 1;
+	ap_input in;
+	if (tc->expect == NULL) {
+		snprintf(why, sizeof(why), "no expect:");
+		ok = 0;
+		goto out;
+	}
+	if (tc->tag != NULL) {
+		in.tag = tc->tag;
+		in.taglen = strlen(tc->tag);
+		in.msg = tc->line;
+		in.msglen = strlen(tc->line);
+		in.time = 0;
+	} else {
+		ap_split_line(tc->line, strlen(tc->line), 2024, &in);
+	}
+	ap_result res;
+	memset(&res, 0xa5, sizeof(res));	/* the core must not rely on zeroed memory */
+	int got = ap_process(ctx, w, &in, &res);
+	if (strcmp(tc->expect, "none") == 0) {
+		if (got) {
+			struct fjson_object *j = ap_result_json(&res);
+			snprintf(why, sizeof(why), "expected no event, got %s", json_object_to_json_string(j));
+			json_object_put(j);
+			ok = 0;
+		}
+		goto out;
+	}
+	struct fjson_object *want = fjson_tokener_parse(tc->expect);
+	if (want == NULL) {
+		snprintf(why, sizeof(why), "expect: is not valid JSON");
+		ok = 0;
+		goto out;
+	}
+	if (!got) {
+		snprintf(why, sizeof(why), "no event recognised");
+		ok = 0;
+		json_object_put(want);
+		goto out;
+	}
+	struct fjson_object *j = ap_result_json(&res);
+	if (!json_equal(j, want, why, sizeof(why), "$"))
+		ok = 0;
+	char red[8192];
+	ap_redact(&res.ev, in.msg, in.msglen, red, sizeof(red));
+	if (ok && tc->message != NULL) {
+		/* compare without the blanks rsyslog leaves before the text */
+		const char *r = red;
+		while (*r == ' ')
+			r++;
+		if (strcmp(r, tc->message) != 0) {
+			snprintf(why, sizeof(why), "message: got '%.900s', want '%.900s'", r, tc->message);
+			ok = 0;
+		}
+	}
+	const char *js = json_object_to_json_string(j);
+	for (int i = 0; ok && i < tc->nsecrets; i++) {
+		if (strstr(js, tc->secrets[i]) || strstr(red, tc->secrets[i])) {
+			snprintf(why, sizeof(why), "secret '%s' leaked", tc->secrets[i]);
+			ok = 0;
+		}
+	}
+	if (!ok) {
+		size_t l = strlen(why);
+		snprintf(why + l, sizeof(why) - l, "\n    got: %s", js);
+	}
+	json_object_put(j);
+	json_object_put(want);
+out:
+	if (ok) {
+		npass++;
+		printf("PASS %s:%d\n", file, tc->lineno);
+	} else {
+		nfail++;
+		printf("FAIL %s:%d: %s\n    line: %s\n", file, tc->lineno, why, tc->line);
+	}
+}
+
+static void free_case(struct tcase *tc)
+{
+	free(tc->line);
+	free(tc->tag);
+	free(tc->expect);
+	free(tc->message);
+	for (int i = 0; i < tc->nsecrets; i++)
+		free(tc->secrets[i]);
+	memset(tc, 0, sizeof(*tc));
+}
+
+static int run_file(ap_ctx *ctx, ap_worker *w, const char *path)
+{
+	FILE *f = fopen(path, "r");
+	if (f == NULL) {
+		printf("FAIL %s: cannot open\n", path);
+		nfail++;
+		return -1;
+	}
+	const char *base = strrchr(path, '/') ? strrchr(path, '/') + 1 : path;
+	char *buf = NULL;
+	size_t cap = 0;
+	ssize_t n;
+	int lineno = 0;
+	struct tcase tc;
+	memset(&tc, 0, sizeof(tc));
+	while ((n = getline(&buf, &cap, f)) >= 0) {
+		lineno++;
+		while (n > 0 && (buf[n - 1] == '\n' || buf[n - 1] == '\r'))
+			buf[--n] = '\0';
+		if (n == 0 || buf[0] == '#')
+			continue;
+		char *colon = strchr(buf, ':');
+		if (colon == NULL) {
+			printf("FAIL %s:%d: not a 'key: value' line\n", base, lineno);
+			nfail++;
+			continue;
+		}
+		*colon = '\0';
+		char *val = colon + 1;
+		if (*val == ' ')
+			val++;
+		if (strcmp(buf, "line") == 0) {
+			if (tc.line)
+				run_case(ctx, w, base, &tc);
+			free_case(&tc);
+			tc.line = strdup(val);
+			tc.lineno = lineno;
+		} else if (tc.line == NULL) {
+			printf("FAIL %s:%d: '%s:' before any 'line:'\n", base, lineno, buf);
+			nfail++;
+		} else if (strcmp(buf, "tag") == 0) {
+			tc.tag = strdup(val);
+		} else if (strcmp(buf, "expect") == 0) {
+			tc.expect = strdup(val);
+		} else if (strcmp(buf, "message") == 0) {
+			tc.message = strdup(val);
+		} else if (strcmp(buf, "secret") == 0 && tc.nsecrets < 8) {
+			tc.secrets[tc.nsecrets++] = strdup(val);
+		} else {
+			printf("FAIL %s:%d: unknown key '%s'\n", base, lineno, buf);
+			nfail++;
+		}
+	}
+	if (tc.line)
+		run_case(ctx, w, base, &tc);
+	free_case(&tc);
+	free(buf);
+	fclose(f);
+	return 0;
+}
+
+static void logcb(void *cookie, ap_loglevel lvl, const char *msg)
+{
+	(void)cookie;
+	fprintf(stderr, "core(%d): %s\n", lvl, msg);
+}
+
+int main(int argc, char **argv)
+{
+	if (argc < 2) {
+		fprintf(stderr, "usage: %s FILE.cases...\n", argv[0]);
+		return 2;
+	}
+	ap_config cfg;
+	ap_config_defaults(&cfg);
+	ap_ctx *ctx = ap_ctx_new(&cfg, logcb, NULL);
+	ap_worker *w = ctx ? ap_worker_new(ctx) : NULL;
+	if (w == NULL) {
+		fprintf(stderr, "cannot create context\n");
+		return 2;
+	}
+	for (int i = 1; i < argc; i++)
+		run_file(ctx, w, argv[i]);
+	ap_worker_free(w);
+	ap_ctx_free(ctx);
+	printf("cases: %d passed, %d failed\n", npass, nfail);
+	return nfail ? 1 : 0;
+}
