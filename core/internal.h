@@ -201,6 +201,8 @@ void ap_geodb_close(ap_geodb *g) AP_HIDDEN;
 int ap_geodb_reload(ap_geodb *g) AP_HIDDEN;
 ap_geocache *ap_geocache_new(ap_geodb *g, uint32_t size) AP_HIDDEN;
 void ap_geocache_free(ap_geocache *c) AP_HIDDEN;
+/* this cache's own answered/missed counts (tests, bench); 0 for NULL */
+void ap_geocache_counts(const ap_geocache *c, uint64_t *hits, uint64_t *misses) AP_HIDDEN;
 /* fill *out (scope always; the rest from the databases for public
  * addresses); g and c may be NULL (scope only) */
 void ap_geo_lookup(ap_geodb *g, ap_geocache *c, const ap_addr *a, ap_geo *out,

@@ -86,7 +86,9 @@ int ap_ctx_reload(ap_ctx *ctx)
 {
 	if (ctx->geo == NULL)
 		return 0;
-	return ap_geodb_reload(ctx->geo);
+	int failed = ap_geodb_reload(ctx->geo);
+	AP_STAT_INC(&ctx->stats, geo_reloads);
+	return failed;
 }
 
 ap_stats *ap_ctx_stats(ap_ctx *ctx)
