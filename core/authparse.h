@@ -65,6 +65,7 @@ typedef struct {
 } ap_addr;
 
 #define AP_MAX_REDACT 4
+#define AP_USER_MAX 256
 
 typedef struct ap_event {
 	uint8_t kind;		/* ap_kind */
@@ -91,9 +92,12 @@ typedef struct ap_event {
 	 * message text to replace with "[REDACTED]" */
 	uint8_t nredact;
 	struct { uint32_t off, len; } redact[AP_MAX_REDACT];
+	/* text a recogniser had to decode because the line holds it only in
+	 * an encoded form (courieresmtpd's and exim's base64 SASL user
+	 * names): `user` may point here, so an event must not be copied
+	 * and rendered after the original is gone */
+	char scratch[AP_USER_MAX];
 } ap_event;
-
-#define AP_USER_MAX 256
 #define AP_REDACTED "[REDACTED]"
 
 /* ------------------------------------------------------------------ */

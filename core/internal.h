@@ -166,6 +166,16 @@ void ap_add_redact(ap_event *ev, const ap_line *ln, const char *p, size_t n) AP_
  * implicit-TLS names and leaves it alone otherwise. */
 const char *ap_service_from_word(const char *p, size_t n, int8_t *tls) AP_HIDDEN;
 
+/* SASL helpers (core/sasl.c) for daemons that log the client's AUTH
+ * command: courieresmtpd "cmd: AUTH PLAIN <b64>", exim "SMTP protocol
+ * error in \"AUTH LOGIN <b64>\"".  p/n is the text after "AUTH ":
+ * "<MECH>[ <initial response>]".  Sets ev->mech; for PLAIN decodes the
+ * authentication identity into ev->scratch (never decoding the password)
+ * and redacts the response; for LOGIN takes the user name (base64 or as
+ * given) and redacts anything after it; for other mechanisms redacts the
+ * response.  Returns 1 if a mechanism word was found. */
+int ap_sasl_auth_cmd(const ap_line *ln, ap_event *ev, const char *p, size_t n) AP_HIDDEN;
+
 /* time helpers for file formats: seconds since the epoch (UTC) */
 int64_t ap_days_from_civil(int64_t y, unsigned m, unsigned d) AP_HIDDEN;
 /* "Jan".."Dec" -> 1..12, 0 if not a month */

@@ -1,9 +1,272 @@
-/* rec_cpanel.c - TODO(issue 3): recogniser not written yet. */
+/* rec_cpanel.c - cPanel & WHM's /usr/local/cpanel/logs/login_log, read
+ * through imfile (tags cpanel, cpanel-login): the whole line is the
+ * message.
+ *
+ * Old layout (up to 2015):
+ *   <ip> - <user> [MM/DD/YYYY:HH:MM:SS +zzzz] "<request>" <VERDICT> <svc>[: <reason>]
+ * New layout (2016 on):
+ *   [YYYY-MM-DD HH:MM:SS +zzzz] info [<proc>] <ip> - <user> "<request>" <VERDICT> <svc>[: <reason>]
+ *   [YYYY-MM-DD HH:MM:SS +zzzz] info [<proc>] <ip> - <user>[ (possessor: <owner>)] - SUCCESS LOGIN <svc>
+ * VERDICT is FAILED LOGIN, DEFERRED LOGIN (a token or session problem,
+ * not a password check) or SUCCESS LOGIN.  Copies pasted through web pages
+ * carry typographic dashes and quotes ("–", "“", "”"): accepted alike.
+ *
+ * service: cpaneld -> cpanel, whostmgrd -> whm, webmaild -> webmail,
+ * cpdavd -> http (WebDAV/CalDAV/CardDAV, which are HTTP), anything else ->
+ * no service.
+ * reason: "user password incorrect" -> bad_password; "invalid cpanel
+ * user", "user password hash is missing" (user probably does not exist)
+ * -> unknown_user; "security token" (incorrect/missing) -> bad_token; "root
+ * login is not permitted", "non-reseller", "suspended" -> disabled;
+ * cPHulk's "brute force attempt ... has locked out IP" -> other: cPHulk
+ * refused the attempt without checking the password; it is an attempt
+ * from a locked-out address, logged on every try while the lock holds,
+ * not a new ban decision, so it stays kind=auth.
+ * A user that reads "[email protected]" (a copy passed through a web
+ * page's e-mail obfuscation) is left out.
+ * "PURGE <user>:<token> logout" lines are session bookkeeping: not events.
+ * The time stamp gives ev->time (with its offset, as UTC). */
 #include "internal.h"
+
+static int dig(const char *p, size_t k, int *out)
+{
+	int v = 0;
+	for (size_t i = 0; i < k; i++) {
+		if (p[i] < '0' || p[i] > '9')
+			return 0;
+		v = v * 10 + (p[i] - '0');
+	}
+	*out = v;
+	return 1;
+}
+
+/* " +zzzz" at p (n bytes left); seconds east of UTC, 1 ok */
+static int zone(const char *p, size_t n, int64_t *off)
+{
+	int hh, mm;
+	if (n < 6 || p[0] != ' ' || (p[1] != '+' && p[1] != '-') || !dig(p + 2, 2, &hh)
+	    || !dig(p + 4, 2, &mm))
+		return 0;
+	*off = (hh * 3600 + mm * 60) * (p[1] == '-' ? -1 : 1);
+	return 1;
+}
+
+static int64_t epoch(int y, int mo, int d, int hh, int mm, int ss, int64_t off)
+{
+	return ap_days_from_civil(y, (unsigned)mo, (unsigned)d) * 86400 + hh * 3600 + mm * 60 + ss
+	       - off;
+}
+
+/* "[YYYY-MM-DD HH:MM:SS +zzzz]" or "[MM/DD/YYYY:HH:MM:SS +zzzz]"; the
+ * cursor moves past the ']' */
+static int stamp(ap_cur *c, int64_t *t)
+{
+	const char *p = c->p;
+	size_t n = ap_cur_left(c);
+	int y, mo, d, hh, mm, ss;
+	int64_t off = 0;
+	if (n < 27 || p[0] != '[' || p[26] != ']')
+		return 0;
+	if (dig(p + 1, 4, &y) && p[5] == '-' && dig(p + 6, 2, &mo) && p[8] == '-' && dig(p + 9, 2, &d)
+	    && p[11] == ' ') {
+		/* new layout */
+	} else if (dig(p + 1, 2, &mo) && p[3] == '/' && dig(p + 4, 2, &d) && p[6] == '/'
+		   && dig(p + 7, 4, &y) && p[11] == ':') {
+		/* old layout */
+	} else {
+		return 0;
+	}
+	if (!dig(p + 12, 2, &hh) || p[14] != ':' || !dig(p + 15, 2, &mm) || p[17] != ':'
+	    || !dig(p + 18, 2, &ss) || !zone(p + 20, 6, &off))
+		return 0;
+	if (mo < 1 || mo > 12 || d < 1 || d > 31 || hh > 23 || mm > 59 || ss > 60)
+		return 0;
+	*t = epoch(y, mo, d, hh, mm, ss, off);
+	c->p += 27;
+	return 1;
+}
+
+/* " - " or " – " (U+2013) */
+static int eat_dash(ap_cur *c)
+{
+	return AP_EAT(c, " - ") || AP_EAT(c, " \xe2\x80\x93 ");
+}
+
+/* an opening quote: '"' or U+201C; returns its length or 0 */
+static size_t open_quote(const char *p, size_t n)
+{
+	if (n >= 1 && p[0] == '"')
+		return 1;
+	if (n >= 3 && memcmp(p, "\xe2\x80\x9c", 3) == 0)
+		return 3;
+	return 0;
+}
+
+/* a closing quote: '"' or U+201D */
+static const char *find_close_quote(const char *p, const char *e, size_t *qlen)
+{
+	for (const char *s = p; s < e; s++) {
+		if (*s == '"') {
+			*qlen = 1;
+			return s;
+		}
+		if ((size_t)(e - s) >= 3 && memcmp(s, "\xe2\x80\x9d", 3) == 0) {
+			*qlen = 3;
+			return s;
+		}
+	}
+	return NULL;
+}
+
+static const char *service_of(ap_span w)
+{
+	if (AP_SPAN_IS(w, "cpaneld"))
+		return "cpanel";
+	if (AP_SPAN_IS(w, "whostmgrd"))
+		return "whm";
+	if (AP_SPAN_IS(w, "webmaild"))
+		return "webmail";
+	if (AP_SPAN_IS(w, "cpdavd"))
+		return "http";
+	return NULL;
+}
+
+static uint8_t reason_of(const char *p, size_t n)
+{
+	if (ap_memmem(p, n, "user password incorrect", 23))
+		return AP_R_BAD_PASSWORD;
+	if (ap_memmem(p, n, "invalid cpanel user", 19)
+	    || ap_memmem(p, n, "user password hash is missing", 29))
+		return AP_R_UNKNOWN_USER;
+	if (ap_memmem(p, n, "security token", 14))
+		return AP_R_BAD_TOKEN;
+	if (ap_memmem(p, n, "brute force attempt", 19))
+		return AP_R_OTHER;
+	if (ap_memmem(p, n, "root login is not permitted", 27)
+	    || ap_memmem(p, n, "non-reseller", 12) || ap_memmem(p, n, "suspended", 9))
+		return AP_R_DISABLED;
+	return AP_R_NONE;
+}
+
+/* the user ends before " (possessor: ...)" */
+static void set_user(ap_event *ev, const char *p, size_t n)
+{
+	const char *poss = ap_memmem(p, n, " (possessor:", 12);
+	if (poss != NULL)
+		n = (size_t)(poss - p);
+	ap_span u = ap_span_trim(ap_span_make(p, n));
+	/* "-": no user; "[email protected]": a copy that went through a
+	 * web page's e-mail obfuscation, not what the client typed */
+	if (AP_SPAN_IS(u, "-") || AP_SPAN_IS(u, "[email protected]"))
+		return;
+	ap_set_user(ev, u.p, u.n);
+}
+
+/* "<VERDICT> <svc>[: <reason>]" */
+static int verdict(ap_cur *c, ap_event *ev)
+{
+	ap_cur_skip_blanks(c);
+	int deferred = 0;
+	if (AP_EAT(c, "FAILED LOGIN "))
+		ev->outcome = AP_OUT_FAILURE;
+	else if (AP_EAT(c, "DEFERRED LOGIN")) {
+		ev->outcome = AP_OUT_FAILURE;
+		deferred = 1;
+		ap_cur_eatc(c, ' ');
+	} else if (AP_EAT(c, "SUCCESS LOGIN "))
+		ev->outcome = AP_OUT_SUCCESS;
+	else
+		return 0;
+	ap_span svc;
+	const char *s = c->p;
+	while (c->p < c->e && *c->p != ':' && *c->p != ' ')
+		c->p++;
+	svc = ap_span_make(s, (size_t)(c->p - s));
+	if (svc.n == 0)
+		return 0;
+	ev->daemon = "cpanel";
+	ev->service = service_of(svc);
+	if (ev->outcome == AP_OUT_FAILURE && ap_cur_eatc(c, ':')) {
+		ev->reason = reason_of(c->p, ap_cur_left(c));
+		if (ev->reason == AP_R_NONE && deferred)
+			ev->reason = AP_R_OTHER;
+	}
+	return 1;
+}
 
 int ap_rec_cpanel(const ap_line *ln, ap_event *ev)
 {
-	(void)ln;
-	(void)ev;
-	return 0;
+	ap_cur c = ap_cur_make(ln->msg, ln->len);
+	int newlayout = 0;
+	if (AP_AT(&c, "[")) {
+		if (!stamp(&c, &ev->time))
+			return 0;
+		ap_cur_skip_blanks(&c);
+		ap_cur_word(&c);	/* level: info, warn */
+		ap_cur_skip_blanks(&c);
+		ap_span proc;
+		if (!ap_cur_eatc(&c, '[') || !ap_cur_until(&c, ']', &proc) || proc.n > 32)
+			return 0;
+		c.p++;
+		ap_cur_skip_blanks(&c);
+		newlayout = 1;
+	}
+	ap_span ip = ap_cur_word(&c);
+	if (ip.n == 0 || !eat_dash(&c))
+		return 0;
+	const char *ustart = c.p;
+	const char *uend = NULL;
+	if (!newlayout) {
+		/* old: "<user> [MM/DD/YYYY:..." */
+		const char *s = ap_memmem(c.p, ap_cur_left(&c), " [", 2);
+		while (s != NULL) {
+			ap_cur t = ap_cur_make(s + 1, (size_t)(c.e - (s + 1)));
+			if (stamp(&t, &ev->time)) {
+				uend = s;
+				c = t;
+				break;
+			}
+			s = ap_memmem(s + 2, (size_t)(c.e - (s + 2)), " [", 2);
+		}
+		if (uend == NULL)
+			return 0;
+		ap_cur_skip_blanks(&c);
+	} else {
+		/* new: "<user> "<request>"..." or "<user>[ (possessor: x)] - SUCCESS" */
+		for (const char *s = c.p; s < c.e; s++) {
+			if (*s != ' ')
+				continue;
+			if (open_quote(s + 1, (size_t)(c.e - s - 1))) {
+				uend = s;
+				break;
+			}
+			ap_cur t = ap_cur_make(s, (size_t)(c.e - s));
+			if (eat_dash(&t) && AP_AT(&t, "SUCCESS LOGIN ")) {
+				uend = s;
+				break;
+			}
+		}
+		if (uend == NULL)
+			return 0;
+		c.p = uend;
+		ap_cur_skip_blanks(&c);
+	}
+	/* the request, or the " - " before a success */
+	size_t q = open_quote(c.p, ap_cur_left(&c));
+	if (q > 0) {
+		size_t ql;
+		const char *close = find_close_quote(c.p + q, c.e, &ql);
+		if (close == NULL)
+			return 0;
+		c.p = close + ql;
+	} else {
+		c.p--;	/* back onto the blank before the dash */
+		if (!eat_dash(&c))
+			return 0;
+	}
+	if (!verdict(&c, ev))
+		return 0;
+	ap_set_ip(&ev->ip, ip.p, ip.n);
+	set_user(ev, ustart, (size_t)(uend - ustart));
+	return 1;
 }

@@ -1,9 +1,72 @@
-/* rec_xeams.c - TODO(issue 3): recogniser not written yet. */
+/* rec_xeams.c - Xeams' SuccessfulLogins.log, read through imfile (tag
+ * xeams): one line per accepted login, the whole line is the message.
+ *
+ *   2020-07-24 16:12:25,189 - [IMAP] {SECURE} - mary@mydomain.com - 10.11.12.110 (LAN)
+ *
+ * Service in brackets (IMAP, POP3, SMTP, HTTP), {SECURE}/{UNSECURE} ->
+ * tls true/false, the user, the client address, then Xeams' own location
+ * label ("LAN" or a country name), which is ignored: geo comes from our
+ * own lookup.  The time stamp is local time without a zone; it is read
+ * as UTC.  The file holds successes only. */
 #include "internal.h"
+
+static int dig(const char *p, size_t k, int *out)
+{
+	int v = 0;
+	for (size_t i = 0; i < k; i++) {
+		if (p[i] < '0' || p[i] > '9')
+			return 0;
+		v = v * 10 + (p[i] - '0');
+	}
+	*out = v;
+	return 1;
+}
+
+/* "YYYY-MM-DD HH:MM:SS,mmm" */
+static int stamp(ap_cur *c, int64_t *t)
+{
+	const char *p = c->p;
+	int y, mo, d, hh, mm, ss, ms;
+	if (ap_cur_left(c) < 23 || !dig(p, 4, &y) || p[4] != '-' || !dig(p + 5, 2, &mo) || p[7] != '-'
+	    || !dig(p + 8, 2, &d) || p[10] != ' ' || !dig(p + 11, 2, &hh) || p[13] != ':'
+	    || !dig(p + 14, 2, &mm) || p[16] != ':' || !dig(p + 17, 2, &ss) || p[19] != ','
+	    || !dig(p + 20, 3, &ms))
+		return 0;
+	if (mo < 1 || mo > 12 || d < 1 || d > 31 || hh > 23 || mm > 59 || ss > 60)
+		return 0;
+	*t = ap_days_from_civil(y, (unsigned)mo, (unsigned)d) * 86400 + hh * 3600 + mm * 60 + ss;
+	c->p += 23;
+	return 1;
+}
 
 int ap_rec_xeams(const ap_line *ln, ap_event *ev)
 {
-	(void)ln;
-	(void)ev;
-	return 0;
+	ap_cur c = ap_cur_make(ln->msg, ln->len);
+	if (!stamp(&c, &ev->time) || !AP_EAT(&c, " - ["))
+		return 0;
+	ap_span svc;
+	if (!ap_cur_until(&c, ']', &svc) || svc.n == 0 || svc.n > 16)
+		return 0;
+	c.p++;
+	if (AP_EAT(&c, " {SECURE}"))
+		ev->tls = 1;
+	else if (AP_EAT(&c, " {UNSECURE}"))
+		ev->tls = 0;
+	else
+		return 0;
+	if (!AP_EAT(&c, " - "))
+		return 0;
+	/* "<user> - <ip>[ (<label>)]": the user ends at the first " - " */
+	const char *sep = ap_memmem(c.p, ap_cur_left(&c), " - ", 3);
+	if (sep == NULL)
+		return 0;
+	ev->outcome = AP_OUT_SUCCESS;
+	ev->daemon = "xeams";
+	int8_t ignored = -1;
+	ev->service = ap_service_from_word(svc.p, svc.n, &ignored);
+	ap_set_user(ev, c.p, (size_t)(sep - c.p));
+	c.p = sep + 3;
+	ap_span ip = ap_cur_word(&c);
+	ap_set_ip(&ev->ip, ip.p, ip.n);
+	return 1;
 }
