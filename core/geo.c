@@ -362,10 +362,13 @@ static bool v6_has_v4(MMDB_s *db)
 /* open and classify; 0 ok, else why is set */
 static int geofile_open(const char *path, geofile *f, char *why, size_t whysz)
 {
+	errno = 0;
 	int rc = MMDB_open(path, MMDB_MODE_MMAP, &f->mmdb);
 	if (rc != MMDB_SUCCESS) {
-		if (rc == MMDB_IO_ERROR)
+		if ((rc == MMDB_IO_ERROR || rc == MMDB_FILE_OPEN_ERROR) && errno != 0)
 			snprintf(why, whysz, "%s (%s)", MMDB_strerror(rc), strerror(errno));
+		else if (rc == MMDB_INVALID_METADATA_ERROR || rc == MMDB_UNKNOWN_DATABASE_FORMAT_ERROR)
+			snprintf(why, whysz, "not a MaxMind DB file (%s)", MMDB_strerror(rc));
 		else
 			snprintf(why, whysz, "%s", MMDB_strerror(rc));
 		return -1;
@@ -429,7 +432,7 @@ ap_geodb *ap_geodb_open(const ap_config *cfg, ap_log_fn log, void *cookie, int *
 	g->paths = calloc(cfg->ngeo_files, sizeof(*g->paths));
 	g->files = calloc(cfg->ngeo_files, sizeof(*g->files));
 	if (g->paths == NULL || g->files == NULL)
-		goto fail;
+		goto fail_nomem;
 	g->n = cfg->ngeo_files;
 	for (size_t i = 0; i < g->n; i++) {
 		const char *p = cfg->geo_files[i];
@@ -440,7 +443,7 @@ ap_geodb *ap_geodb_open(const ap_config *cfg, ap_log_fn log, void *cookie, int *
 		g->paths[i] = strdup(p);
 		g->files[i] = calloc(1, sizeof(geofile));
 		if (g->paths[i] == NULL || g->files[i] == NULL)
-			goto fail;
+			goto fail_nomem;
 		char why[512];
 		if (geofile_open(p, g->files[i], why, sizeof(why)) != 0) {
 			free(g->files[i]);
@@ -450,6 +453,8 @@ ap_geodb *ap_geodb_open(const ap_config *cfg, ap_log_fn log, void *cookie, int *
 		}
 	}
 	return g;
+fail_nomem:
+	logf_(log, cookie, AP_LOG_ERR, "geoip: out of memory");
 fail:
 	ap_geodb_close(g);
 	*err = 1;
