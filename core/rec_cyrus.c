@@ -1,9 +1,169 @@
-/* rec_cyrus.c - TODO(issue 3): recogniser not written yet. */
+/* rec_cyrus.c - Cyrus IMAP (imapd, pop3d, timsieved) 2.x and 3.x.
+ *
+ *   badlogin: <rdns> [ip] plaintext <user> SASL(-13): authentication failure: ...
+ *   badlogin: <rdns> [ip] <MECH> [SASL(-13): user not found: ...]
+ *   badlogin: [ip] plain [SASL(-13): ...]                 (no reverse name)
+ *   badlogin: example.com[1.2.3.4] PLAIN authentication failure   (timsieved)
+ *   login: <rdns> [ip] <user> <mech>[+TLS] User logged in[ SESSIONID=<id>]
+ *
+ * "plaintext" is Cyrus's word for the protocol's own clear-text login
+ * command (IMAP LOGIN, POP3 USER/PASS, sieve PLAIN without SASL): it is
+ * reported as mech LOGIN.  A "+TLS" suffix on the mechanism says the
+ * session runs under TLS; Cyrus writes it on every success, so a success
+ * without it (and not on imaps/pop3s) has tls=false.  badlogin lines do
+ * not carry it: tls comes from the tag alone.
+ *
+ * Reasons from the SASL text: "authentication failure" -> bad_password,
+ * "user not found" -> unknown_user, anything else -> other.
+ * The service comes from the tag's last component: imap/imapd, imaps
+ * (tls), pop3/pop3d, pop3s (tls), sieve/timsieved. */
 #include "internal.h"
+
+static const char *service_of(const ap_line *ln, int8_t *tls)
+{
+	const char *p = ln->prog;
+	size_t n = ln->proglen;
+	const char *slash = ap_memrmem(p, n, "/", 1);
+	if (slash != NULL) {
+		n -= (size_t)(slash + 1 - p);
+		p = slash + 1;
+	}
+	ap_span w = ap_span_make(p, n);
+	if (AP_SPAN_IIS(w, "timsieved") || AP_SPAN_IIS(w, "sieved"))
+		return "sieve";
+	return ap_service_from_word(p, n, tls);
+}
+
+/* "<rdns> [ip]", "[ip]" or "<rdns>[ip]"; cursor after "] " */
+static int client_host(ap_cur *c, ap_event *ev)
+{
+	ap_span before;
+	if (!ap_cur_until(c, '[', &before) || before.n > 255)
+		return 0;
+	if (memchr(before.p, ' ', before.n) != NULL) {
+		/* only a trailing space may separate the name from "[" */
+		ap_span t = ap_span_trim(before);
+		if (memchr(t.p, ' ', t.n) != NULL)
+			return 0;
+		before = t;
+	}
+	c->p++;
+	ap_span ip;
+	if (!ap_cur_until(c, ']', &ip))
+		return 0;
+	c->p++;
+	if (before.n > 0)
+		ev->rdns = before;
+	ap_set_ip(&ev->ip, ip.p, ip.n);
+	return AP_EAT(c, " ");
+}
+
+static int is_plaintext(ap_span m)
+{
+	return AP_SPAN_IIS(m, "plaintext");
+}
+
+/* mech word, "+TLS" cut off (sets tls) and plaintext -> LOGIN */
+static void set_mech(ap_event *ev, ap_span m, int *plus_tls)
+{
+	*plus_tls = 0;
+	if (m.n > 4 && ap_span_ieq(ap_span_make(m.p + m.n - 4, 4), "+TLS", 4)) {
+		m.n -= 4;
+		*plus_tls = 1;
+		ev->tls = 1;
+	}
+	if (is_plaintext(m))
+		ev->mech = AP_SPAN_LIT("LOGIN");
+	else if (m.n > 0)
+		ev->mech = m;
+}
+
+static void reason_from(ap_event *ev, const char *p, const char *e)
+{
+	ap_cur c = ap_cur_make(p, (size_t)(e - p));
+	if (AP_SKIP_PAST(&c, "SASL(")) {
+		if (!AP_SKIP_PAST(&c, "): "))
+			c.p = c.e;
+	} else {
+		ap_cur_skip_blanks(&c);
+	}
+	if (AP_AT(&c, "authentication failure"))
+		ev->reason = AP_R_BAD_PASSWORD;
+	else if (AP_AT(&c, "user not found"))
+		ev->reason = AP_R_UNKNOWN_USER;
+	else
+		ev->reason = AP_R_OTHER;
+}
+
+static int badlogin(ap_cur *c, ap_event *ev)
+{
+	if (!client_host(c, ev))
+		return 0;
+	ap_span m = ap_cur_word(c);
+	if (m.n == 0 || m.n > 40 || m.p[0] == '[')
+		return 0;
+	int plus_tls;
+	set_mech(ev, m, &plus_tls);
+	ev->outcome = AP_OUT_FAILURE;
+	ap_cur_skip_blanks(c);
+	if (is_plaintext(m) && c->p < c->e && *c->p != '[') {
+		/* the login may be quoted and hold spaces: it ends at the
+		 * first " SASL(" */
+		const char *u = c->p;
+		const char *end = ap_memmem(u, ap_cur_left(c), " SASL(", 6);
+		if (end == NULL)
+			end = ap_memmem(u, ap_cur_left(c), " [SASL(", 7);
+		if (end == NULL) {
+			ap_span w = ap_cur_word(c);
+			end = w.p + w.n;
+		}
+		ap_set_user(ev, u, (size_t)(end - u));
+		c->p = end;
+	}
+	reason_from(ev, c->p, c->e);
+	return 1;
+}
+
+static int login(ap_cur *c, ap_event *ev, int8_t tag_tls)
+{
+	if (!client_host(c, ev))
+		return 0;
+	const char *u = c->p;
+	const char *mark = ap_memrmem(u, ap_cur_left(c), " User logged in", 15);
+	if (mark == NULL || mark <= u)
+		return 0;
+	/* the mechanism is the word before the mark */
+	const char *ms = mark;
+	while (ms > u && ms[-1] != ' ')
+		ms--;
+	if (ms <= u + 1)
+		return 0;
+	ap_span m = ap_span_make(ms, (size_t)(mark - ms));
+	int plus_tls;
+	set_mech(ev, m, &plus_tls);
+	ap_set_user(ev, u, (size_t)(ms - 1 - u));
+	ev->outcome = AP_OUT_SUCCESS;
+	if (!plus_tls)
+		ev->tls = tag_tls == 1 ? 1 : 0;
+	c->p = mark + 15;
+	if (AP_SKIP_PAST(c, "SESSIONID=<")) {
+		ap_span s;
+		if (ap_cur_until(c, '>', &s) && s.n > 0)
+			ev->session = s;
+	}
+	return 1;
+}
 
 int ap_rec_cyrus(const ap_line *ln, ap_event *ev)
 {
-	(void)ln;
-	(void)ev;
+	ap_cur c = ap_cur_make(ln->msg, ln->len);
+	int8_t tag_tls = -1;
+	ev->daemon = "cyrus";
+	ev->service = service_of(ln, &tag_tls);
+	ev->tls = tag_tls;
+	if (AP_EAT(&c, "badlogin: "))
+		return badlogin(&c, ev);
+	if (AP_EAT(&c, "login: "))
+		return login(&c, ev, tag_tls);
 	return 0;
 }

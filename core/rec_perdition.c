@@ -1,9 +1,135 @@
-/* rec_perdition.c - TODO(issue 3): recogniser not written yet. */
+/* rec_perdition.c - perdition IMAP/POP3/ManageSieve proxy (tags perdition,
+ * perdition.imaps, perdition.pop3s, ...).  One line per login:
+ *
+ *   Auth: 192.168.8.100:2274->193.48.191.9:993 client-secure=ssl
+ *     authorisation_id=NONE authentication_id="carles"[ passwd="..."]
+ *     server="imap.biotoul.fr:993" protocol=IMAP4S server-secure=ssl
+ *     status="failed: Re-Authentication Failure"
+ *
+ * client address and port, server_ip (the proxy's local address),
+ * client-secure ssl/starttls -> tls=true, plaintext -> false; user from
+ * authentication_id; service from protocol (IMAP4S -> imap + tls).
+ * status "ok" -> success; "failed: Re-Authentication Failure" (the back
+ * end refused the credentials) and "failed: local authentication failure"
+ * (perdition's own PAM check) -> failure; "failed: Login Disabled" ->
+ * failure disabled; the other "failed: ..." statuses (Could not determine
+ * server, Could not connect to server, Connection Negotiation Failure, TLS
+ * not present, SASL mechanism unavailable) are the proxy's own trouble:
+ * outcome unknown.
+ *
+ * With debug and log_passwd perdition writes the password as
+ * passwd="..."; it is cut out.  The quoted values are the client's and are
+ * not escaped, so the status is read at the last ` status="` and the user
+ * and password end at the last `" server="`. */
 #include "internal.h"
+
+/* "ip:port" or "[v6]:port"; 1 when an address was parsed */
+static void host_port(ap_span s, ap_addr *a, int32_t *port)
+{
+	if (s.n == 0)
+		return;
+	const char *p = s.p, *e = s.p + s.n;
+	const char *colon;
+	ap_span host;
+	if (*p == '[') {
+		const char *rb = memchr(p, ']', s.n);
+		if (rb == NULL)
+			return;
+		host = ap_span_make(p + 1, (size_t)(rb - p - 1));
+		colon = (rb + 1 < e && rb[1] == ':') ? rb + 1 : NULL;
+	} else {
+		colon = ap_memrmem(p, s.n, ":", 1);
+		host = ap_span_make(p, colon ? (size_t)(colon - p) : s.n);
+		/* "2001:db8::1" without a port: the whole is the address */
+		if (colon != NULL && memchr(p, ':', (size_t)(colon - p)) != NULL
+		    && ap_addr_parse(s.p, s.n, a)) {
+			return;
+		}
+	}
+	ap_set_ip(a, host.p, host.n);
+	if (port != NULL && colon != NULL && a->family != 0) {
+		ap_cur c = ap_cur_make(colon + 1, (size_t)(e - colon - 1));
+		int64_t v;
+		if (ap_cur_uint(&c, &v) && c.p == c.e && v <= 65535)
+			*port = (int32_t)v;
+	}
+}
 
 int ap_rec_perdition(const ap_line *ln, ap_event *ev)
 {
-	(void)ln;
-	(void)ev;
-	return 0;
+	ap_cur c = ap_cur_make(ln->msg, ln->len);
+	if (!AP_EAT(&c, "Auth:"))
+		return 0;
+	ap_cur_skip_blanks(&c);
+	ev->daemon = "perdition";
+
+	/* status first: it decides whether this is an event */
+	const char *st = ap_memrmem(c.p, ap_cur_left(&c), " status=\"", 9);
+	if (st == NULL) {
+		/* cut short: no verdict, but a logged password is still cut out */
+		const char *pw = ap_memmem(c.p, ap_cur_left(&c), "\" passwd=\"", 10);
+		if (pw == NULL)
+			return 0;
+		ap_add_redact(ev, ln, pw + 10, (size_t)(c.e - pw - 10));
+		ev->outcome = AP_OUT_UNKNOWN;
+		return 1;
+	}
+	ap_span status = ap_span_make(st + 9, (size_t)(c.e - st - 9));
+	if (status.n > 0 && status.p[status.n - 1] == '"')
+		status.n--;
+	if (AP_SPAN_IS(status, "ok")) {
+		ev->outcome = AP_OUT_SUCCESS;
+	} else if (status.n >= 8 && memcmp(status.p, "failed: ", 8) == 0) {
+		ap_span why = ap_span_make(status.p + 8, status.n - 8);
+		if (AP_SPAN_IS(why, "Re-Authentication Failure")
+		    || AP_SPAN_IS(why, "local authentication failure")) {
+			ev->outcome = AP_OUT_FAILURE;
+		} else if (AP_SPAN_IS(why, "Login Disabled")) {
+			ev->outcome = AP_OUT_FAILURE;
+			ev->reason = AP_R_DISABLED;
+		} else {
+			ev->outcome = AP_OUT_UNKNOWN;
+		}
+	} else {
+		return 0;
+	}
+
+	/* "from->to" */
+	ap_span ft = ap_cur_word(&c);
+	const char *arrow = ap_memmem(ft.p, ft.n, "->", 2);
+	if (arrow != NULL) {
+		host_port(ap_span_make(ft.p, (size_t)(arrow - ft.p)), &ev->ip, &ev->port);
+		host_port(ap_span_make(arrow + 2, ft.n - (size_t)(arrow + 2 - ft.p)), &ev->server_ip, NULL);
+	}
+	ap_cur_skip_blanks(&c);
+	if (AP_EAT(&c, "client-secure=")) {
+		ap_span w = ap_cur_word(&c);
+		if (AP_SPAN_IS(w, "ssl") || AP_SPAN_IS(w, "starttls"))
+			ev->tls = 1;
+		else if (AP_SPAN_IS(w, "plaintext"))
+			ev->tls = 0;
+	}
+	/* the client's quoted values end at the last `" server="` */
+	const char *sv = ap_memrmem(c.p, (size_t)(st - c.p), "\" server=\"", 10);
+	if (AP_SKIP_PAST(&c, " authentication_id=\"") && sv != NULL && c.p <= sv) {
+		const char *ue = sv;
+		const char *pw = ap_memmem(c.p, (size_t)(sv - c.p), "\" passwd=\"", 10);
+		if (pw != NULL) {
+			ue = pw;
+			ap_add_redact(ev, ln, pw + 10, (size_t)(sv - pw - 10));
+		}
+		ap_set_user(ev, c.p, (size_t)(ue - c.p));
+		c.p = sv + 10;
+	}
+	if (sv != NULL) {
+		ap_cur k = ap_cur_make(sv + 10, (size_t)(st - sv - 10));
+		if (AP_SKIP_PAST(&k, " protocol=")) {
+			ap_span pr = ap_cur_word(&k);
+			int8_t tls = -1;
+			ev->service = ap_service_from_word(pr.p, pr.n, &tls);
+			if (tls == 1)
+				ev->tls = 1;
+		}
+	}
+	return 1;
 }

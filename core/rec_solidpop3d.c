@@ -1,9 +1,65 @@
-/* rec_solidpop3d.c - TODO(issue 3): recogniser not written yet. */
+/* rec_solidpop3d.c - solid-pop3d 0.15/0.16 (tag solid-pop3d).  Service
+ * pop3.  Every failure line ends in " - <ip>"; the split is at the last
+ * " - " (the user name is the client's).
+ *
+ *   authentication failed: no such user: U - IP          unknown_user
+ *   authentication failed: can't map user name: U - IP   unknown_user
+ *   authentication failed for user U - IP                bad_password
+ *   authentication failed for mapped user U - IP         bad_password
+ *   APOP authentication failed for user U - IP           bad_password, mech APOP
+ *   can't find APOP secret for user U - IP               no_password, mech APOP
+ *   root login not allowed - IP                          disabled, user root
+ * solid-pop3d logs no successful login: only failures are events. */
 #include "internal.h"
+
+/* "U - IP" */
+static int user_ip(ap_event *ev, ap_cur *c)
+{
+	const char *sep = ap_memrmem(c->p, ap_cur_left(c), " - ", 3);
+	if (sep == NULL)
+		return 0;
+	ap_set_user(ev, c->p, (size_t)(sep - c->p));
+	ap_span ip = ap_span_trim(ap_span_make(sep + 3, (size_t)(c->e - sep - 3)));
+	if (ip.n > 0)
+		ap_set_ip(&ev->ip, ip.p, ip.n);
+	return 1;
+}
 
 int ap_rec_solidpop3d(const ap_line *ln, ap_event *ev)
 {
-	(void)ln;
-	(void)ev;
+	ap_cur c = ap_cur_make(ln->msg, ln->len);
+	ev->daemon = "solid-pop3d";
+	ev->service = "pop3";
+	ev->outcome = AP_OUT_FAILURE;
+
+	if (AP_EAT(&c, "authentication failed: ")) {
+		if (!AP_EAT(&c, "no such user: ") && !AP_EAT(&c, "can't map user name: "))
+			return 0;
+		ev->reason = AP_R_UNKNOWN_USER;
+		return user_ip(ev, &c);
+	}
+	if (AP_EAT(&c, "APOP authentication failed for user ")) {
+		ev->reason = AP_R_BAD_PASSWORD;
+		ev->mech = AP_SPAN_LIT("APOP");
+		return user_ip(ev, &c);
+	}
+	if (AP_EAT(&c, "authentication failed for ")) {
+		if (!AP_EAT(&c, "user ") && !AP_EAT(&c, "mapped user "))
+			return 0;
+		ev->reason = AP_R_BAD_PASSWORD;
+		return user_ip(ev, &c);
+	}
+	if (AP_EAT(&c, "can't find APOP secret for user ")) {
+		ev->reason = AP_R_NO_PASSWORD;
+		ev->mech = AP_SPAN_LIT("APOP");
+		return user_ip(ev, &c);
+	}
+	if (AP_AT(&c, "root login not allowed - ")) {
+		ev->reason = AP_R_DISABLED;
+		ev->user = ap_span_make(c.p, 4);
+		c.p += 22;	/* at " - IP" */
+		user_ip(ev, &c);
+		return 1;
+	}
 	return 0;
 }
