@@ -5,6 +5,9 @@
  * for the statistics (atomic counters), the geo databases (geo.c: swapped
  * under a rwlock on reload) and the detection state (detect.c: sharded
  * locks).  An ap_worker (geo cache) is used by one thread at a time. */
+#ifdef HAVE_CONFIG_H
+#include "ap_config.h"
+#endif
 #include <stdlib.h>
 #include <string.h>
 #include "internal.h"

@@ -1,0 +1,500 @@
+/* mmauthparse.c - rsyslog message modification module: recognises the
+ * authentication events of mail and hosting daemons, enriches them (address
+ * scope, geo, attack detection) and attaches one JSON object per event to
+ * the message (container, default $!auth).  Attempted passwords are cut out
+ * of the message text.
+ *
+ * This is the only file that sees rsyslog's headers; all the work is done
+ * by the core (core/authparse.h).
+ *
+ * Concurrency and locking: the action instance (instanceData) holds one
+ * ap_ctx, read-only after creation except for what the core documents
+ * (atomic counters, geo databases swapped under a rwlock on HUP, detection
+ * state under sharded locks).  Each worker instance holds its own ap_worker
+ * (the geo cache) and is used by one thread at a time.  Nothing else is
+ * shared.
+ */
+#include "config.h"
+#include "rsyslog.h"
+#include <errno.h>
+#include <pthread.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include "conf.h"
+#include "syslogd-types.h"
+#include "template.h"
+#include "module-template.h"
+#include "errmsg.h"
+#include "parserif.h"
+#include "msg.h"
+#include "datetime.h"
+#include "statsobj.h"
+#include "authparse.h"
+
+MODULE_TYPE_OUTPUT
+MODULE_TYPE_NOKEEP
+MODULE_CNFNAME("mmauthparse")
+
+DEF_OMOD_STATIC_DATA
+DEFobjCurrIf(datetime)
+DEFobjCurrIf(statsobj)
+
+#define DFLT_CONTAINER "!auth"
+
+typedef enum { TIME_MESSAGE = 0, TIME_RECEPTION } timesource_t;
+
+typedef struct _instanceData {
+	uchar *container;
+	ap_ctx *ctx;
+	sbool reloadOnHup;
+	sbool needTime;		/* detection is on */
+	timesource_t timeSource;
+	statsobj_t *stats;
+	/* counters that are not plain core counters */
+	intctr_t ctrFailed;	/* JSON could not be attached */
+} instanceData;
+
+typedef struct wrkrInstanceData {
+	instanceData *pData;
+	ap_worker *w;
+} wrkrInstanceData_t;
+
+struct modConfData_s {
+	rsconf_t *pConf;
+};
+static modConfData_t *loadModConf = NULL;
+static modConfData_t *runModConf = NULL;
+
+/* action parameters */
+static struct cnfparamdescr actpdescr[] = {
+	{ "container", eCmdHdlrGetWord, 0 },
+	{ "programs", eCmdHdlrArray, 0 },
+	{ "redactpasswords", eCmdHdlrBinary, 0 },
+	{ "geoip.files", eCmdHdlrArray, 0 },
+	{ "geoip.language", eCmdHdlrGetWord, 0 },
+	{ "geoip.cachesize", eCmdHdlrNonNegInt, 0 },
+	{ "reloadonhup", eCmdHdlrBinary, 0 },
+	{ "detect", eCmdHdlrBinary, 0 },
+	{ "detect.maxkeys", eCmdHdlrPositiveInt, 0 },
+	{ "detect.statefile", eCmdHdlrGetWord, 0 },
+	{ "detect.timesource", eCmdHdlrGetWord, 0 },
+	{ "bruteforce.threshold", eCmdHdlrNonNegInt, 0 },
+	{ "bruteforce.window", eCmdHdlrPositiveInt, 0 },
+	{ "dictionary.threshold", eCmdHdlrNonNegInt, 0 },
+	{ "dictionary.window", eCmdHdlrPositiveInt, 0 },
+	{ "distributed.threshold", eCmdHdlrNonNegInt, 0 },
+	{ "distributed.window", eCmdHdlrPositiveInt, 0 },
+	{ "compromise.threshold", eCmdHdlrNonNegInt, 0 },
+	{ "compromise.window", eCmdHdlrPositiveInt, 0 },
+	{ "insecure", eCmdHdlrBinary, 0 },
+};
+static struct cnfparamblk actpblk = {
+	CNFPARAMBLK_VERSION,
+	sizeof(actpdescr) / sizeof(struct cnfparamdescr),
+	actpdescr
+};
+
+/* the core reports through this callback: errors go to rsyslog's log */
+static void
+coreLog(void *cookie, ap_loglevel lvl, const char *msg)
+{
+	(void)cookie;
+	if (lvl <= AP_LOG_ERR)
+		LogError(0, RS_RET_ERR, "mmauthparse: %s", msg);
+	else
+		LogMsg(0, RS_RET_OK, lvl <= AP_LOG_WARNING ? LOG_WARNING : LOG_INFO,
+		       "mmauthparse: %s", msg);
+}
+
+BEGINbeginCnfLoad
+CODESTARTbeginCnfLoad
+	loadModConf = pModConf;
+	pModConf->pConf = pConf;
+ENDbeginCnfLoad
+
+BEGINendCnfLoad
+CODESTARTendCnfLoad
+ENDendCnfLoad
+
+BEGINcheckCnf
+CODESTARTcheckCnf
+ENDcheckCnf
+
+BEGINactivateCnf
+CODESTARTactivateCnf
+	runModConf = pModConf;
+ENDactivateCnf
+
+BEGINfreeCnf
+CODESTARTfreeCnf
+ENDfreeCnf
+
+BEGINcreateInstance
+CODESTARTcreateInstance
+ENDcreateInstance
+
+BEGINcreateWrkrInstance
+CODESTARTcreateWrkrInstance
+	pWrkrData->w = ap_worker_new(pData->ctx);
+	if (pWrkrData->w == NULL) {
+		LogError(0, RS_RET_OUT_OF_MEMORY, "mmauthparse: cannot create worker state");
+		ABORT_FINALIZE(RS_RET_OUT_OF_MEMORY);
+	}
+finalize_it:
+ENDcreateWrkrInstance
+
+BEGINisCompatibleWithFeature
+CODESTARTisCompatibleWithFeature
+ENDisCompatibleWithFeature
+
+BEGINfreeInstance
+CODESTARTfreeInstance
+	if (pData->stats != NULL)
+		statsobj.Destruct(&pData->stats);
+	ap_ctx_free(pData->ctx);	/* writes detect.stateFile */
+	free(pData->container);
+ENDfreeInstance
+
+BEGINfreeWrkrInstance
+CODESTARTfreeWrkrInstance
+	ap_worker_free(pWrkrData->w);
+ENDfreeWrkrInstance
+
+BEGINdbgPrintInstInfo
+CODESTARTdbgPrintInstInfo
+	dbgprintf("mmauthparse: container %s\n", pData->container);
+ENDdbgPrintInstInfo
+
+BEGINtryResume
+CODESTARTtryResume
+ENDtryResume
+
+/* an estr array parameter as a NULL-terminated C string array */
+static rsRetVal
+arrayParam(struct cnfarray *ar, char ***out, size_t *n)
+{
+	DEFiRet;
+	char **v = NULL;
+	CHKmalloc(v = calloc((size_t)ar->nmemb + 1, sizeof(char *)));
+	for (int i = 0; i < ar->nmemb; i++)
+		CHKmalloc(v[i] = es_str2cstr(ar->arr[i], NULL));
+	*out = v;
+	*n = (size_t)ar->nmemb;
+	v = NULL;
+finalize_it:
+	if (v != NULL) {
+		for (int i = 0; i < ar->nmemb; i++)
+			free(v[i]);
+		free(v);
+	}
+	RETiRet;
+}
+
+static void
+freeArray(char **v, size_t n)
+{
+	if (v == NULL)
+		return;
+	for (size_t i = 0; i < n; i++)
+		free(v[i]);
+	free(v);
+}
+
+static int
+detectorOf(const char *pname, const char **field)
+{
+	static const char *const names[] = {
+		"bruteforce", "dictionary", "distributed", "compromise"
+	};
+	for (int d = 0; d < 4; d++) {
+		size_t l = strlen(names[d]);
+		if (!strncmp(pname, names[d], l) && pname[l] == '.') {
+			*field = pname + l + 1;
+			return d;
+		}
+	}
+	return -1;
+}
+
+/* impstats counters: one set per action */
+static rsRetVal
+setupStats(instanceData *pData)
+{
+	DEFiRet;
+	static int nAction = 0;
+	char name[64];
+	ap_stats *st = ap_ctx_stats(pData->ctx);
+	int n = __atomic_add_fetch(&nAction, 1, __ATOMIC_RELAXED);
+
+	if (n == 1)
+		snprintf(name, sizeof(name), "mmauthparse");
+	else
+		snprintf(name, sizeof(name), "mmauthparse-%d", n);
+	CHKiRet(statsobj.Construct(&pData->stats));
+	CHKiRet(statsobj.SetName(pData->stats, (uchar *)name));
+	CHKiRet(statsobj.SetOrigin(pData->stats, (uchar *)"mmauthparse"));
+#define CTR(label, field, type) \
+	CHKiRet(statsobj.AddCounter(pData->stats, (const uchar *)(label), (type), \
+				    CTR_FLAG_NONE, (intctr_t *)(field)))
+	CTR("parsed", &st->parsed, ctrType_IntCtr);
+	CTR("unparsed", &st->unparsed, ctrType_IntCtr);
+	CTR("outcome.success", &st->outcome[AP_OUT_SUCCESS], ctrType_IntCtr);
+	CTR("outcome.failure", &st->outcome[AP_OUT_FAILURE], ctrType_IntCtr);
+	CTR("outcome.unknown", &st->outcome[AP_OUT_UNKNOWN], ctrType_IntCtr);
+	CTR("blocks", &st->outcome[0], ctrType_IntCtr);
+	CTR("redacted", &st->redacted, ctrType_IntCtr);
+	CTR("geo.hits", &st->geo_hits, ctrType_IntCtr);
+	CTR("geo.misses", &st->geo_misses, ctrType_IntCtr);
+	CTR("geo.reloads", &st->geo_reloads, ctrType_IntCtr);
+	for (int d = 0; d < AP_DET__COUNT; d++) {
+		/* counter names must outlive the statsobj: static table */
+		static const char *const an[AP_DET__COUNT] = {
+			"alerts.bruteforce", "alerts.dictionary", "alerts.distributed",
+			"alerts.compromise", "alerts.insecure"
+		};
+		CTR(an[d], &st->alerts[d], ctrType_IntCtr);
+	}
+	CTR("detect.keys", &st->detect_keys, ctrType_Int);
+	CTR("detect.evictions", &st->detect_evictions, ctrType_IntCtr);
+	for (int f = 1; f < AP_FAM__COUNT; f++) {
+		static char fnames[AP_FAM__COUNT][40];
+		snprintf(fnames[f], sizeof(fnames[f]), "family.%s", ap_family_name((ap_family)f));
+		CTR(fnames[f], &st->family[f], ctrType_IntCtr);
+	}
+	CTR("failed", &pData->ctrFailed, ctrType_IntCtr);
+#undef CTR
+	CHKiRet(statsobj.ConstructFinalize(pData->stats));
+finalize_it:
+	RETiRet;
+}
+
+BEGINnewActInst
+	struct cnfparamvals *pvals;
+	ap_config cfg;
+	char **programs = NULL, **geofiles = NULL;
+	size_t nprograms = 0, ngeofiles = 0;
+	char *lang = NULL, *statefile = NULL;
+	int i;
+CODESTARTnewActInst
+	if ((pvals = nvlstGetParams(lst, &actpblk, NULL)) == NULL)
+		ABORT_FINALIZE(RS_RET_MISSING_CNFPARAMS);
+	CODE_STD_STRING_REQUESTnewActInst(1)
+	CHKiRet(OMSRsetEntry(*ppOMSR, 0, NULL, OMSR_TPL_AS_MSG));
+	CHKiRet(createInstance(&pData));
+
+	ap_config_defaults(&cfg);
+	cfg.detect = true;	/* the module detects by default; `detect="off"` */
+	pData->reloadOnHup = 1;
+	pData->timeSource = TIME_MESSAGE;
+
+	for (i = 0; i < actpblk.nParams; ++i) {
+		const char *pname = actpblk.descr[i].name;
+		const char *field;
+		int d;
+		if (!pvals[i].bUsed)
+			continue;
+		if (!strcmp(pname, "container")) {
+			char *c = es_str2cstr(pvals[i].val.d.estr, NULL);
+			CHKmalloc(c);
+			if (c[0] != '!' && c[0] != '.' && c[0] != '/') {
+				parser_errmsg("mmauthparse: container '%s' must start with '!', '.' or '/' "
+					      "(a message, local or global variable, e.g. \"!auth\")", c);
+				free(c);
+				ABORT_FINALIZE(RS_RET_INVALID_PARAMS);
+			}
+			free(pData->container);
+			pData->container = (uchar *)c;
+		} else if (!strcmp(pname, "programs")) {
+			CHKiRet(arrayParam(pvals[i].val.d.ar, &programs, &nprograms));
+		} else if (!strcmp(pname, "redactpasswords")) {
+			cfg.redact_passwords = pvals[i].val.d.n != 0;
+		} else if (!strcmp(pname, "geoip.files")) {
+			CHKiRet(arrayParam(pvals[i].val.d.ar, &geofiles, &ngeofiles));
+		} else if (!strcmp(pname, "geoip.language")) {
+			CHKmalloc(lang = es_str2cstr(pvals[i].val.d.estr, NULL));
+		} else if (!strcmp(pname, "geoip.cachesize")) {
+			cfg.geo_cache_size = (uint32_t)pvals[i].val.d.n;
+		} else if (!strcmp(pname, "reloadonhup")) {
+			pData->reloadOnHup = pvals[i].val.d.n != 0;
+		} else if (!strcmp(pname, "detect")) {
+			cfg.detect = pvals[i].val.d.n != 0;
+		} else if (!strcmp(pname, "detect.maxkeys")) {
+			cfg.detect_max_keys = (uint32_t)pvals[i].val.d.n;
+		} else if (!strcmp(pname, "detect.statefile")) {
+			CHKmalloc(statefile = es_str2cstr(pvals[i].val.d.estr, NULL));
+		} else if (!strcmp(pname, "detect.timesource")) {
+			char *ts = es_str2cstr(pvals[i].val.d.estr, NULL);
+			CHKmalloc(ts);
+			if (!strcasecmp(ts, "message")) {
+				pData->timeSource = TIME_MESSAGE;
+			} else if (!strcasecmp(ts, "reception")) {
+				pData->timeSource = TIME_RECEPTION;
+			} else {
+				parser_errmsg("mmauthparse: detect.timeSource '%s' is neither "
+					      "\"message\" nor \"reception\"", ts);
+				free(ts);
+				ABORT_FINALIZE(RS_RET_INVALID_PARAMS);
+			}
+			free(ts);
+		} else if (!strcmp(pname, "insecure")) {
+			cfg.det[AP_DET_INSECURE].threshold = pvals[i].val.d.n ? 1 : 0;
+		} else if ((d = detectorOf(pname, &field)) >= 0) {
+			if (!strcmp(field, "threshold"))
+				cfg.det[d].threshold = (uint32_t)pvals[i].val.d.n;
+			else
+				cfg.det[d].window = (uint32_t)pvals[i].val.d.n;
+		} else {
+			dbgprintf("mmauthparse: program error, non-handled param '%s'\n", pname);
+		}
+	}
+	if (pData->container == NULL)
+		CHKmalloc(pData->container = (uchar *)strdup(DFLT_CONTAINER));
+	cfg.programs = (const char *const *)programs;
+	cfg.nprograms = nprograms;
+	cfg.geo_files = (const char *const *)geofiles;
+	cfg.ngeo_files = ngeofiles;
+	if (lang != NULL)
+		cfg.geo_language = lang;
+	cfg.detect_state_file = statefile;
+	pData->needTime = cfg.detect;
+
+	pData->ctx = ap_ctx_new(&cfg, coreLog, NULL);
+	if (pData->ctx == NULL) {
+		/* the core said why through coreLog */
+		parser_errmsg("mmauthparse: invalid action configuration (see the previous message)");
+		ABORT_FINALIZE(RS_RET_INVALID_PARAMS);
+	}
+	CHKiRet(setupStats(pData));
+CODE_STD_FINALIZERnewActInst
+	freeArray(programs, nprograms);
+	freeArray(geofiles, ngeofiles);
+	free(lang);
+	free(statefile);
+	cnfparamvalsDestruct(pvals, &actpblk);
+ENDnewActInst
+
+/* the message text with the attempted passwords cut out */
+static void
+redactMessage(smsg_t *pMsg, const ap_event *ev, const uchar *msg, int len)
+{
+	char stackbuf[4096];
+	char *buf = stackbuf;
+	size_t need = ap_redact(ev, (const char *)msg, (size_t)len, stackbuf, sizeof(stackbuf));
+	if (need >= sizeof(stackbuf)) {
+		buf = malloc(need + 1);
+		if (buf == NULL)
+			return;
+		ap_redact(ev, (const char *)msg, (size_t)len, buf, need + 1);
+	}
+	MsgReplaceMSG(pMsg, (const uchar *)buf, (int)need);
+	if (buf != stackbuf)
+		free(buf);
+}
+
+BEGINdoAction_NoStrings
+	smsg_t **ppMsg = (smsg_t **)pMsgData;
+	smsg_t *pMsg = ppMsg[0];
+	instanceData *const pData = pWrkrData->pData;
+	uchar *tag = NULL;
+	int taglen = 0;
+	ap_input in;
+	ap_result res;
+CODESTARTdoAction
+	getTAG(pMsg, &tag, &taglen, LOCK_MUTEX);
+	in.tag = (const char *)tag;
+	in.taglen = taglen > 0 ? (size_t)taglen : 0;
+	in.msg = (const char *)getMSG(pMsg);
+	in.msglen = (size_t)getMSGLen(pMsg);
+	in.time = 0;
+	if (pData->needTime) {
+		in.time = pData->timeSource == TIME_RECEPTION ? (int64_t)pMsg->ttGenTime
+			: (int64_t)datetime.syslogTime2time_t(&pMsg->tTIMESTAMP);
+	}
+	if (!ap_process(pData->ctx, pWrkrData->w, &in, &res))
+		FINALIZE;	/* not an auth event: untouched */
+
+	struct json_object *json = ap_result_json(&res);
+	if (json == NULL || msgAddJSON(pMsg, pData->container, json, 0, 0) != RS_RET_OK) {
+		/* msgAddJSON owns json even on failure */
+		__atomic_fetch_add(&pData->ctrFailed, 1, __ATOMIC_RELAXED);
+		FINALIZE;
+	}
+	if (res.ev.nredact > 0)
+		redactMessage(pMsg, &res.ev, (const uchar *)in.msg, (int)in.msglen);
+finalize_it:
+ENDdoAction
+
+/* HUP (logrotate, every night): reopen the geo databases; a bad file keeps
+ * the old one.  Detection state is kept. */
+BEGINdoHUP
+CODESTARTdoHUP
+	if (pData->reloadOnHup && pData->ctx != NULL) {
+		int bad = ap_ctx_reload(pData->ctx);
+		if (bad == 0)
+			dbgprintf("mmauthparse: HUP: databases reloaded\n");
+	}
+ENDdoHUP
+
+NO_LEGACY_CONF_parseSelectorAct
+
+BEGINmodExit
+CODESTARTmodExit
+	objRelease(statsobj, CORE_COMPONENT);
+	objRelease(datetime, CORE_COMPONENT);
+ENDmodExit
+
+BEGINqueryEtryPt
+CODESTARTqueryEtryPt
+CODEqueryEtryPt_STD_OMOD_QUERIES
+CODEqueryEtryPt_STD_OMOD8_QUERIES
+CODEqueryEtryPt_STD_CONF2_OMOD_QUERIES
+CODEqueryEtryPt_STD_CONF2_QUERIES
+CODEqueryEtryPt_doHUP
+ENDqueryEtryPt
+
+/* A module built against the headers of another rsyslog version misreads
+ * every message silently.  Build a message with rsyslogd's own functions
+ * and read it back through this build's view of smsg_t: if the layout
+ * differs, refuse to load. */
+static rsRetVal
+checkMsgLayout(void)
+{
+	DEFiRet;
+	smsg_t *m = NULL;
+	static const char raw[] = "<13>mmauthparse layout probe";
+	static const char tagv[] = "mmauthparse-probe:";
+	time_t now = time(NULL);
+
+	CHKiRet(msgConstruct(&m));
+	MsgSetRawMsg(m, raw, sizeof(raw) - 1);
+	MsgSetTAG(m, (const uchar *)tagv, sizeof(tagv) - 1);
+	if (m->iLenRawMsg != (int)sizeof(raw) - 1 || m->pszRawMsg == NULL
+	    || memcmp(m->pszRawMsg, raw, sizeof(raw) - 1) != 0
+	    || m->iLenTAG != (int)sizeof(tagv) - 1
+	    || m->ttGenTime < now - 86400 || m->ttGenTime > now + 86400
+	    || m->tTIMESTAMP.year != m->tRcvdAt.year
+	    || m->tRcvdAt.year < 2000 || m->tRcvdAt.year > 2200) {
+		LogError(0, RS_RET_ERR, "mmauthparse: this module was built against rsyslog %s "
+			 "headers whose message layout does not match the running rsyslogd; "
+			 "refusing to load (rebuild with --with-rsyslog-src=<source of the "
+			 "installed version>)", VERSION);
+		ABORT_FINALIZE(RS_RET_ERR);
+	}
+finalize_it:
+	if (m != NULL)
+		msgDestruct(&m);
+	RETiRet;
+}
+
+BEGINmodInit()
+CODESTARTmodInit
+	*ipIFVersProvided = CURR_MOD_IF_VERSION;
+CODEmodInit_QueryRegCFSLineHdlr
+	CHKiRet(objUse(datetime, CORE_COMPONENT));
+	CHKiRet(objUse(statsobj, CORE_COMPONENT));
+	CHKiRet(checkMsgLayout());
+	dbgprintf("mmauthparse %s: built with rsyslog %s headers\n", ap_version(), VERSION);
+ENDmodInit
