@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# rsyslogd -N1: a good configuration passes, bad parameters fail naming
+# what is wrong.
+. "$TOP_SRCDIR/tests/rsyslog/lib.sh"
+trap rs_cleanup EXIT
+rs_new config
+
+# check NAME EXPECT(ok|fail) GREP-PATTERN ACTION-PARAMS
+check() {
+  local name=$1 want=$2 pat=$3 params=$4
+  rs_conf "$params"
+  "$RSYSLOGD" -N1 -f "$RS/rsyslog.conf" > "$RS/n1.log" 2>&1
+  local rc=$?
+  if [ "$want" = ok ]; then
+    if [ $rc -eq 0 ]; then pass "config: $name accepted"; else fail "config: $name rejected: $(tail -3 "$RS/n1.log")"; fi
+  else
+    if [ $rc -ne 0 ] && grep -qi -- "$pat" "$RS/n1.log"; then pass "config: $name rejected naming '$pat'"
+    else fail "config: $name: rc=$rc, expected a failure naming '$pat': $(tail -3 "$RS/n1.log")"; fi
+  fi
+}
+check "defaults" ok "" ''
+check "all parameters" ok "" 'container="!mail" programs=["mymail=dovecot","smtp-in/smtpd=postfix"] redactPasswords="on" geoip.language="en" geoip.cacheSize="100" reloadOnHup="off" detect="on" detect.maxKeys="1000" detect.timeSource="reception" bruteforce.threshold="5" bruteforce.window="60" dictionary.threshold="0" dictionary.window="60" distributed.threshold="20" distributed.window="7200" compromise.threshold="3" compromise.window="600" insecure="on"'
+check "misspelt parameter" fail "bruteforce.treshold" 'bruteforce.treshold="5"'
+check "container without !" fail "container" 'container="auth"'
+check "unknown family in programs" fail "nosuchdaemon" 'programs=["foo=nosuchdaemon"]'
+check "missing geo file" fail "/nonexistent/GeoLite2-City.mmdb" 'geoip.files=["/nonexistent/GeoLite2-City.mmdb"]'
+check "not a MaxMind DB" fail "$RS/rsyslog.conf" "geoip.files=[\"$RS/rsyslog.conf\"]"
+check "bad timeSource" fail "timeSource" 'detect.timeSource="tomorrow"'
+check "negative threshold" fail "bruteforce.threshold" 'bruteforce.threshold="-1"'
+[ "$RS_FAIL" -eq 0 ]
