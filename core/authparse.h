@@ -168,6 +168,9 @@ typedef struct ap_config {
 	ap_detector_cfg det[AP_DET__COUNT];
 	uint32_t detect_max_keys;
 	const char *detect_state_file;	/* NULL = none */
+	/* windows run on the time the caller passes (reception) even when the
+	 * line carries its own time stamp (exim mainlog, cPanel, Xeams) */
+	bool detect_time_reception;
 } ap_config;
 
 /* fill *cfg with the documented defaults */

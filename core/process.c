@@ -20,6 +20,7 @@ struct ap_ctx {
 	ap_log_fn log;
 	void *cookie;
 	uint32_t cache_size;
+	bool time_reception;
 	ap_stats stats;
 };
 
@@ -57,6 +58,7 @@ ap_ctx *ap_ctx_new(const ap_config *cfg, ap_log_fn log, void *cookie)
 	ctx->cookie = cookie;
 	ctx->redact = cfg->redact_passwords;
 	ctx->cache_size = cfg->geo_cache_size;
+	ctx->time_reception = cfg->detect_time_reception;
 	ctx->map = ap_progmap_new(cfg->programs, cfg->nprograms, log, cookie);
 	if (ctx->map == NULL)
 		goto fail;
@@ -175,6 +177,7 @@ int ap_process(ap_ctx *ctx, ap_worker *w, const ap_input *in, ap_result *res)
 	res->alerts.fired = 0;
 	res->alerts.nrelated = 0;
 	if (ctx->det != NULL)
-		ap_detect_feed(ctx->det, ev, ev->time ? ev->time : in->time, &res->alerts, st);
+		ap_detect_feed(ctx->det, ev, ev->time && !ctx->time_reception ? ev->time : in->time,
+			       &res->alerts, st);
 	return 1;
 }

@@ -359,6 +359,7 @@ CODESTARTnewActInst
 	if (lang != NULL)
 		cfg.geo_language = lang;
 	cfg.detect_state_file = statefile;
+	cfg.detect_time_reception = pData->timeSource == TIME_RECEPTION;
 	pData->needTime = cfg.detect;
 
 	pData->ctx = ap_ctx_new(&cfg, coreLog, NULL);
