@@ -1,0 +1,371 @@
+#!/bin/sh
+# tests/cli/run.sh BINARY - tests of the command-line tool: the parse
+# command over vpopmail lines, its options and errors, hostile input, and
+# the report (text, json, html) and follow commands over a crafted file of
+# enriched events whose counts were worked out by hand (see the comments).
+#
+# Prints "PASS <name>" or "FAIL <name>: <why>" per check; exits 1 if any
+# check failed.  Needs python3 (for semantic JSON comparison).
+set -u
+
+BIN=${1:?usage: tests/cli/run.sh path/to/mmauthparse}
+case $BIN in /*) ;; *) BIN=$(pwd)/$BIN ;; esac
+HERE=$(cd "$(dirname "$0")" && pwd)
+T=$(mktemp -d "${TMPDIR:-/tmp}/mmauthparse-cli.XXXXXX")
+FOLLOW_PID=
+cleanup() {
+	[ -n "$FOLLOW_PID" ] && kill "$FOLLOW_PID" 2>/dev/null
+	rm -rf "$T"
+}
+trap cleanup EXIT INT TERM
+
+npass=0
+nfail=0
+pass() { echo "PASS $1"; npass=$((npass + 1)); }
+fail() { echo "FAIL $1: $2"; nfail=$((nfail + 1)); }
+# check NAME COMMAND...: pass when the command succeeds
+check() {
+	name=$1
+	shift
+	if "$@" >"$T/check.out" 2>&1; then
+		pass "$name"
+	else
+		fail "$name" "$(head -c 400 "$T/check.out" | tr '\n' ' ')"
+	fi
+}
+
+# JSON checks are queued and run by one python3 process at the end (its
+# start-up is the slowest thing here):
+#   jsonl_eq NAME GOT WANT   the same number of lines, each the same JSON
+#                            value (key order and spacing ignored)
+#   pyexpr NAME FILE EXPR    EXPR (python; the JSON document is `d`) is true
+#   jsonl_valid NAME FILE    every line of FILE is JSON
+#   pylines NAME FILE EXPR   EXPR is true; `d` is the list of JSON lines
+QUEUE=$T/queue
+: >"$QUEUE"
+jsonl_eq() { printf 'jsonl\t%s\t%s\t%s\n' "$1" "$2" "$3" >>"$QUEUE"; }
+pyexpr() { printf 'expr\t%s\t%s\t%s\n' "$1" "$2" "$3" >>"$QUEUE"; }
+pylines() { printf 'lines\t%s\t%s\t%s\n' "$1" "$2" "$3" >>"$QUEUE"; }
+jsonl_valid() { printf 'valid\t%s\t%s\t-\n' "$1" "$2" >>"$QUEUE"; }
+run_queue() {
+	python3 - "$QUEUE" <<'EOF'
+import json, sys
+def lines(path):
+    return open(path, encoding="utf-8", errors="surrogateescape").read().splitlines()
+for row in open(sys.argv[1], encoding="utf-8").read().splitlines():
+    kind, name, a, b = row.split("\t", 3)
+    try:
+        if kind == "jsonl":
+            got, want = lines(a), lines(b)
+            if len(got) != len(want):
+                raise AssertionError("got %d lines, want %d" % (len(got), len(want)))
+            for i, (g, w) in enumerate(zip(got, want), 1):
+                if json.loads(g) != json.loads(w):
+                    raise AssertionError("line %d: got %s want %s" % (i, g, w))
+        elif kind == "lines":
+            d = [json.loads(l) for l in lines(a)]
+            if not eval(b):
+                raise AssertionError("false: " + b)
+        elif kind == "expr":
+            d = json.load(open(a, encoding="utf-8"))
+            if not eval(b):
+                raise AssertionError("false: " + b)
+        else:
+            for i, l in enumerate(open(a, encoding="utf-8"), 1):
+                json.loads(l)
+        print("PASS " + name)
+    except Exception as e:
+        print("FAIL %s: %s" % (name, str(e)[:400]))
+EOF
+}
+
+has() { grep -q -F -- "$2" "$1" || { echo "missing: $2"; return 1; }; }
+hasnt() { ! grep -q -i -F -- "$2" "$1" || { echo "present: $2"; return 1; }; }
+has_re() { grep -q -E -- "$2" "$1" || { echo "no line matches: $2"; return 1; }; }
+
+IN=$HERE/parse-input.log
+WANT=$HERE/parse-expected.jsonl
+REP=$HERE/report-input.jsonl
+
+# ------------------------------------------------------------------ parse
+# parse-input.log: 9 lines (the last without a newline): 5 vpopmail events,
+# a vpopmail text under the kernel tag, a non-credential vchkpw line, a
+# postfix connect line and an empty line.
+"$BIN" --year 2026 --aligned "$IN" >"$T/aligned.out" 2>"$T/err"; rc=$?
+check "parse: --aligned exits 0" test "$rc" = 0
+jsonl_eq "parse: --aligned gives one line per input line, {} for noise" "$T/aligned.out" "$WANT"
+
+"$BIN" --year 2026 "$IN" >"$T/plain.out"
+grep -v '^{}$' "$WANT" >"$T/want-events"
+jsonl_eq "parse: one object per event" "$T/plain.out" "$T/want-events"
+
+"$BIN" --year 2026 <"$IN" >"$T/stdin.out"
+jsonl_eq "parse: standard input" "$T/stdin.out" "$T/want-events"
+"$BIN" --year 2026 - <"$IN" >"$T/dash.out"
+jsonl_eq "parse: '-' is standard input" "$T/dash.out" "$T/want-events"
+cat "$IN" | "$BIN" parse --year 2026 >"$T/pipe.out"
+jsonl_eq "parse: explicit parse command over a pipe" "$T/pipe.out" "$T/want-events"
+
+# --with-message: time (the stamp with --year), host, the redacted message
+"$BIN" --year 2026 --with-message "$IN" >"$T/msg.out"
+head -n 1 "$T/msg.out" >"$T/msg1.out"
+cat >"$T/msg1.want" <<'EOF'
+{"time":"2026-03-03T04:11:09Z","host":"mx2","kind":"auth","outcome":"failure","reason":"bad_password","daemon":"vpopmail","service":"imap","tls":true,"user":"sales@shop.example","domain":"shop.example","ip":"198.51.100.77","password_redacted":true,"geo":{"scope":"reserved"},"message":"vchkpw-imaps: password fail (pass: [REDACTED]) sales@shop.example:198.51.100.77"}
+EOF
+jsonl_eq "parse: --with-message adds time, host and the redacted message" "$T/msg1.out" "$T/msg1.want"
+check "parse: --with-message never shows the password" hasnt "$T/msg.out" "hunter2"
+check "parse: --with-message on every event" test "$(grep -c '"message":' "$T/msg.out")" = 5
+"$BIN" --year 2026 --with-message --no-redact "$IN" | head -n 1 >"$T/noredact.out"
+check "parse: --no-redact keeps the password in the message" has "$T/noredact.out" "(pass: 'hunter2')"
+check "parse: --no-redact sets no password_redacted" hasnt "$T/noredact.out" "password_redacted"
+
+# --tag: imfile-style lines (no syslog frame) under a tag
+printf 'vchkpw-pop3: password fail user1@xxxx.com:192.168.2.1\nhello\n' >"$T/tagged"
+"$BIN" --tag vpopmail --aligned "$T/tagged" >"$T/tagged.out"
+cat >"$T/tagged.want" <<'EOF'
+{"kind":"auth","outcome":"failure","reason":"bad_password","daemon":"vpopmail","service":"pop3","user":"user1@xxxx.com","domain":"xxxx.com","ip":"192.168.2.1","geo":{"scope":"private"}}
+{}
+EOF
+jsonl_eq "parse: --tag treats every line as a message under the tag" "$T/tagged.out" "$T/tagged.want"
+"$BIN" --aligned "$T/tagged" >"$T/untagged.out"
+printf '{}\n{}\n' >"$T/empty2.want"
+jsonl_eq "parse: without --tag a frameless vpopmail text is no event" "$T/untagged.out" "$T/empty2.want"
+
+# --program: a further tag for a family
+printf 'Mar  3 04:11:09 mx2 mailauth[5]: vchkpw-pop3: password fail user1@xxxx.com:192.168.2.1\n' >"$T/prog"
+"$BIN" --aligned "$T/prog" >"$T/prog0.out"
+printf '{}\n' >"$T/empty1.want"
+jsonl_eq "parse: an unknown tag is never parsed" "$T/prog0.out" "$T/empty1.want"
+"$BIN" --program mailauth=vpopmail "$T/prog" >"$T/prog1.out"
+check "parse: --program maps a tag to a family" has "$T/prog1.out" '"user":"user1@xxxx.com"'
+
+# --stats
+"$BIN" --year 2026 --stats "$IN" >/dev/null 2>"$T/stats"
+check "parse: --stats counts parsed lines" has "$T/stats" "parsed=5"
+check "parse: --stats counts unparsed lines" has "$T/stats" "unparsed=4"
+check "parse: --stats counts per family" has "$T/stats" "family.vpopmail=5"
+check "parse: --stats counts redactions" has "$T/stats" "redacted=1"
+
+# errors
+"$BIN" "$T/no-such-file" >"$T/out" 2>"$T/err"; rc=$?
+check "parse: a missing file exits 1" test "$rc" = 1
+check "parse: a missing file is named in the message" has "$T/err" "$T/no-such-file"
+"$BIN" "$T/no-such-file" "$IN" >"$T/out" 2>/dev/null; rc=$?
+check "parse: the other files are still read after a missing one" test "$rc" = 1 -a "$(wc -l <"$T/out")" -eq 5
+"$BIN" --no-such-option "$IN" >/dev/null 2>"$T/err"; rc=$?
+check "parse: an unknown option exits 2" test "$rc" = 2
+check "parse: an unknown option is named" has "$T/err" "--no-such-option"
+"$BIN" --tag >/dev/null 2>&1; rc=$?
+check "parse: a missing option argument exits 2" test "$rc" = 2
+"$BIN" --year 19x "$IN" >/dev/null 2>&1; rc=$?
+check "parse: a bad --year exits 2" test "$rc" = 2
+"$BIN" --program nofamily "$IN" >/dev/null 2>"$T/err"; rc=$?
+check "parse: a bad --program exits 2 with a message" test "$rc" = 2 -a -s "$T/err"
+"$BIN" --program mailauth=nosuchfamily "$IN" >/dev/null 2>&1; rc=$?
+check "parse: an unknown family exits 2" test "$rc" = 2
+"$BIN" --bruteforce 10 "$IN" >/dev/null 2>&1; rc=$?
+check "parse: --bruteforce without /WINDOW exits 2" test "$rc" = 2
+"$BIN" --set nosuch.threshold=3 "$IN" >/dev/null 2>&1; rc=$?
+check "parse: --set with an unknown name exits 2" test "$rc" = 2
+"$BIN" --set bruteforce.threshold=x "$IN" >/dev/null 2>&1; rc=$?
+check "parse: --set with a bad number exits 2" test "$rc" = 2
+"$BIN" --geoip "$T/no-such.mmdb" "$IN" >/dev/null 2>"$T/err"; rc=$?
+check "parse: an unreadable --geoip database exits 2" test "$rc" = 2 -a -s "$T/err"
+"$BIN" --help >"$T/help"; rc=$?
+check "parse: --help exits 0 and shows the usage" test "$rc" = 0 -a -n "$(grep -F 'usage: mmauthparse' "$T/help")"
+
+# detection and geo options reach the core
+for i in 1 2 3 4; do
+	echo "Mar  3 04:1$i:00 mx2 vpopmail[5$i]: vchkpw-pop3: password fail u$i@shop.example:203.0.113.80"
+done >"$T/det.log"
+"$BIN" --year 2026 --aligned "$T/det.log" >"$T/det0.out"
+pylines "detect: no alert without --detect" "$T/det0.out" 'len(d) == 4 and not any("alert" in e for e in d)'
+"$BIN" --year 2026 --aligned --bruteforce 3/600 "$T/det.log" >"$T/det1.out"; rc=$?
+check "detect: --bruteforce T/W runs" test "$rc" = 0
+pylines "detect: --bruteforce 3/600 fires on the third failure and after" "$T/det1.out" '[e.get("alert", {}).get("bruteforce") for e in d] == [None, None, {"count":3,"threshold":3,"window":600}, {"count":4,"threshold":3,"window":600}]'
+"$BIN" --year 2026 --aligned --detect --set bruteforce.threshold=4 --set BruteForce.window=60 "$T/det.log" >"$T/det2.out"
+pylines "detect: --set DETECTOR.threshold/window (case-insensitive)" "$T/det2.out" '[e.get("alert", {}).get("bruteforce") for e in d] == [None, None, None, None]'
+"$BIN" --year 2026 --aligned --detect --set bruteforce.threshold=4 --set bruteforce.window=3600 "$T/det.log" >"$T/det3.out"
+pylines "detect: --set thresholds" "$T/det3.out" '[e.get("alert", {}).get("bruteforce", {}).get("threshold") for e in d] == [None, None, None, 4]'
+"$BIN" --year 2026 --state-file "$T/det.state" "$T/det.log" >/dev/null; rc=$?
+check "detect: --state-file is written at the end" test "$rc" = 0 -a -s "$T/det.state"
+
+if [ -r "$HERE/../geo/mkfixture.pl" ] && perl -MMaxMind::DB::Writer::Tree -e1 2>/dev/null \
+	&& perl "$HERE/../geo/mkfixture.pl" "$T/geo" >/dev/null 2>&1 && [ -r "$T/geo/geoip2-city.mmdb" ]; then
+	echo "Mar  3 04:11:09 mx2 vpopmail[1]: vchkpw-pop3: password fail x@y:89.160.20.112" >"$T/geo.log"
+	"$BIN" --geoip "$T/geo/geoip2-city.mmdb" --geoip "$T/geo/geolite2-asn.mmdb" --geoip-language de "$T/geo.log" >"$T/geo.out"
+	pylines "geo: --geoip databases and --geoip-language reach the core" "$T/geo.out" 'd[0]["geo"]["country"] == "SE" and d[0]["geo"]["country_name"] == "Schweden" and d[0]["geo"]["asn"] == 64601'
+else
+	echo "SKIP geo: the fixture databases could not be built"
+fi
+
+# hostile input: random bytes with NULs, a 1.5 MB line without newline,
+# a vpopmail line with a 1 MB password (and the large report input)
+python3 - "$T" <<'EOF'
+import random, sys
+d = sys.argv[1]
+r = random.Random(42)
+with open(d + "/garbage", "wb") as f:
+    for i in range(2000):
+        n = r.randrange(0, 400)
+        f.write(bytes(r.randrange(0, 256) for _ in range(n)).replace(b"\n", b"\0") + b"\n")
+    f.write(b"Mar  3 04:11:09 mx2 vpopmail[1]: vchkpw-pop3: password fail (pass: '" + b"\0\xff" * 1000 + b"') x@y:1.2.3.4\n")
+    f.write(b"Mar  3 04:11:09 mx2 vpopmail[1]: vchkpw-pop3: password fail (pass: '" + b"A" * 1000000 + b"') big@example.org:1.2.3.4\n")
+    f.write(b"Mar  3 04:11:09 mx2 vpopmail[1]: " + b"vchkpw-pop3: " * 120000)
+# for the report: 60000 distinct failing addresses and one heavy hitter
+with open(d + "/big.jsonl", "w") as f:
+    for i in range(60000):
+        ip = "10.%d.%d.%d" % (i >> 16, (i >> 8) & 255, i & 255)
+        f.write('{"time":"2026-03-03T10:00:00Z","kind":"auth","outcome":"failure","daemon":"x","user":"u%d","ip":"%s"}\n' % (i, ip))
+        if i % 5 == 0:
+            f.write('{"time":"2026-03-03T11:00:00Z","kind":"auth","outcome":"failure","daemon":"x","user":"root","ip":"203.0.113.1"}\n')
+EOF
+"$BIN" --aligned --with-message "$T/garbage" >"$T/garbage.out" 2>"$T/err"; rc=$?
+check "hostile: random bytes, NULs and huge lines do not crash" test "$rc" = 0
+check "hostile: --aligned keeps one line per input line" test "$(wc -l <"$T/garbage.out")" = 2003
+check "hostile: the 1 MB password is redacted" has "$T/garbage.out" '"user":"big@example.org"'
+check "hostile: no password bytes survive" hasnt "$T/garbage.out" "AAAAAAAAAAAAAAAA"
+jsonl_valid "hostile: output is valid JSON lines" "$T/garbage.out"
+head -c 100000 /dev/urandom >"$T/urandom"
+"$BIN" --tag vpopmail "$T/urandom" >/dev/null 2>&1; rc=$?
+check "hostile: random bytes under a family tag do not crash" test "$rc" -lt 2
+
+# ------------------------------------------------------------------ report
+# report-input.jsonl, worked out by hand: 23 lines, 5 of them not events
+# (text, {}, an array, kind "weird", a cut line); 18 events: 11 failures
+# (203.0.113.50 CN x5, 198.51.100.7 NL x3, 192.0.2.33 US x2, 10.0.0.5
+# private x1), 4 successes (sales@ from .7 with a compromise alert after 3
+# failures, info@ from .50 after 5 failures, bob@ twice without TLS),
+# 1 unknown, 2 lfd blocks; first 04:00:00, last 06:30:00.
+"$BIN" report "$REP" >"$T/rep.txt" 2>"$T/err"; rc=$?
+check "report text: exits 0" test "$rc" = 0
+check "report text: lines" has "$T/rep.txt" "Lines   : 23 read, 18 events, 5 skipped"
+check "report text: totals" has "$T/rep.txt" "Events  : 11 failures, 4 successes, 1 unknown, 2 blocks"
+check "report text: span from" has "$T/rep.txt" "From    : 2026-03-03 04:00:00"
+check "report text: span to" has "$T/rep.txt" "To      : 2026-03-03 06:30:00  (2h 30m 0s)"
+check "report text: top address with country and AS" has_re "$T/rep.txt" '^203\.0\.113\.50 +5 +CN China +AS4134 Chinanet$'
+check "report text: second address" has_re "$T/rep.txt" '^198\.51\.100\.7 +3 +NL Netherlands +AS64500 Example Hosting BV$'
+check "report text: private address" has_re "$T/rep.txt" '^10\.0\.0\.5 +1 +\(private\)$'
+check "report text: top country" has_re "$T/rep.txt" '^5 +CN +China$'
+check "report text: top login" has_re "$T/rep.txt" '^5 +admin@example\.com$'
+check "report text: plaintext logins" has "$T/rep.txt" "2 successful logins without TLS"
+check "report text: plaintext account" has_re "$T/rep.txt" '^2 +bob@example\.com +pop3 +10\.0\.0\.9$'
+check "report text: successes after failures" has "$T/rep.txt" "2 in all: 1 flagged by the compromise detector, 2 from an address that failed earlier in this input"
+check "report text: compromise line" has_re "$T/rep.txt" 'sales@example\.com +198\.51\.100\.7 +NL +vpopmail/pop3 +3 failures before +\[compromise alert\]'
+check "report text: block with related accounts" has "$T/rep.txt" "related accounts: admin@example.com (imap) x3, info@example.com (imap) x2"
+check "report text: block without related gets the failing accounts" has "$T/rep.txt" "failed earlier from this address: <script>alert(1)</script>"
+check "report text: alerts by detector" has_re "$T/rep.txt" '^bruteforce +1$'
+check "report text: timeline" has_re "$T/rep.txt" '^2026-03-03 05:00 +5 +#+$'
+"$BIN" report --last 3 "$REP" >"$T/rep3.txt"
+check "report text: --last 3 keeps the three newest failures" test "$(sed -n '/^Last 3 attacks/,/^$/p' "$T/rep3.txt" | grep -c '^2026')" = 3
+
+"$BIN" report --format json "$REP" >"$T/rep.json"; rc=$?
+check "report json: exits 0 and is one object" test "$rc" = 0 -a "$(wc -l <"$T/rep.json")" = 1
+pyexpr "report json: totals" "$T/rep.json" 'd["totals"] == {"events":18,"failures":11,"successes":4,"unknown":1,"blocks":2}'
+pyexpr "report json: lines" "$T/rep.json" 'd["lines"] == {"read":23,"events":18,"skipped":5}'
+pyexpr "report json: span" "$T/rep.json" 'd["span"]["first_utc"] == "2026-03-03T04:00:00Z" and d["span"]["last_utc"] == "2026-03-03T06:30:00Z" and d["span"]["seconds"] == 9000'
+pyexpr "report json: top addresses" "$T/rep.json" '[(a["ip"], a["count"], a.get("country")) for a in d["top_addresses"]] == [("203.0.113.50",5,"CN"),("198.51.100.7",3,"NL"),("192.0.2.33",2,"US"),("10.0.0.5",1,None)]'
+pyexpr "report json: AS of the top address" "$T/rep.json" 'd["top_addresses"][0]["asn"] == 4134 and d["top_addresses"][0]["as_org"] == "Chinanet"'
+pyexpr "report json: top countries" "$T/rep.json" '[(c["country"], c["count"]) for c in d["top_countries"]] == [("CN",5),("NL",3),("US",2),("(private)",1)]'
+pyexpr "report json: top logins" "$T/rep.json" '[(l["user"], l["count"]) for l in d["top_logins"]] == [("admin@example.com",5),("<script>alert(1)</script>",2),("info@example.com",2),("sales@example.com",2)]'
+pyexpr "report json: services" "$T/rep.json" '[(s["service"], s["events"], s["failures"], s["successes"]) for s in d["services"]] == [("imap",7,5,1),("pop3",6,3,3),("smtp",4,2,0),("webmail",1,1,0)]'
+pyexpr "report json: daemons" "$T/rep.json" '[(s["daemon"], s["events"]) for s in d["daemons"]] == [("vpopmail",12),("postfix",3),("lfd",2),("roundcube",1)]'
+pyexpr "report json: successes after failures" "$T/rep.json" 'd["successes_after_failures"]["total"] == 2 and d["successes_after_failures"]["compromise_alerts"] == 1 and [(x["user"], x.get("failures_before"), x["compromise_alert"]) for x in d["successes_after_failures"]["last"]] == [("sales@example.com",3,True),("info@example.com",5,False)]'
+pyexpr "report json: plaintext logins" "$T/rep.json" 'd["plaintext_logins"]["total"] == 2 and d["plaintext_logins"]["top"][0]["user"] == "bob@example.com" and d["plaintext_logins"]["top"][0]["count"] == 2'
+pyexpr "report json: blocks with related accounts" "$T/rep.json" 'd["blocks"]["total"] == 2 and d["blocks"]["last"][0]["ip"] == "203.0.113.50" and "admin@example.com (imap) x3" in d["blocks"]["last"][0]["related"] and d["blocks"]["last"][1]["failed_earlier"] == "<script>alert(1)</script>"'
+pyexpr "report json: last attacks" "$T/rep.json" 'len(d["last_attacks"]) == 10 and d["last_attacks"][-1]["ip"] == "10.0.0.5" and d["last_attacks"][0]["time"] == "2026-03-03 04:01:00"'
+pyexpr "report json: alerts by detector" "$T/rep.json" 'd["alerts"] == {"bruteforce":1,"compromise":1,"insecure":1}'
+pyexpr "report json: hourly timeline" "$T/rep.json" '[(b["start"], b["failures"]) for b in d["timeline"]["buckets"]] == [("2026-03-03T04:00:00",5),("2026-03-03T05:00:00",5),("2026-03-03T06:00:00",1)]'
+pyexpr "report json: exact below the counter cap" "$T/rep.json" 'd["approximate"] is False'
+
+"$BIN" report --format html "$REP" >"$T/rep.html"; rc=$?
+check "report html: exits 0" test "$rc" = 0
+check "report html: one page" test "$(grep -c -i '<html' "$T/rep.html")" = 1 -a "$(grep -c -i '</html>' "$T/rep.html")" = 1
+check "report html: inline SVG charts" test "$(grep -c '<svg' "$T/rep.html")" -ge 4
+check "report html: no external reference (http)" hasnt "$T/rep.html" "http://"
+check "report html: no external reference (https)" hasnt "$T/rep.html" "https://"
+check "report html: no src= or href=" test -z "$(grep -i -E '(src|href)=' "$T/rep.html")"
+check "report html: no script element" hasnt "$T/rep.html" "<script"
+check "report html: the user <script> is escaped" has "$T/rep.html" "&lt;script&gt;alert(1)&lt;/script&gt;"
+check "report html: totals shown" has "$T/rep.html" "<b>11</b>failures"
+
+# the report reads the parse command's own output
+"$BIN" --year 2026 --with-message "$IN" | "$BIN" report --format json >"$T/own.json"
+pyexpr "report: reads parse --with-message output" "$T/own.json" 'd["totals"]["failures"] == 3 and d["totals"]["successes"] == 2 and d["span"]["first"] == "2026-03-03 04:11:09" and d["span"]["last"] == "2026-03-03 04:18:00"'
+
+"$BIN" report --format xml "$REP" >/dev/null 2>&1; rc=$?
+check "report: an unknown format exits 2" test "$rc" = 2
+"$BIN" report "$T/no-such-file" >/dev/null 2>"$T/err"; rc=$?
+check "report: a missing file exits 1 with a message" test "$rc" = 1 -a -n "$(grep -F no-such-file "$T/err")"
+
+# bounded memory: 60000 distinct addresses through 64 counters; the heavy
+# hitter (12000 failures) must still come first
+"$BIN" report --format json --max-keys 64 --top 3 "$T/big.jsonl" >"$T/big.json"; rc=$?
+pyexpr "report: bounded counters keep the heavy hitter first" "$T/big.json" 'd["top_addresses"][0]["ip"] == "203.0.113.1" and d["top_addresses"][0]["count"] >= 12000 and d["top_logins"][0]["user"] == "root"'
+pyexpr "report: approximate beyond the counter cap, and says so" "$T/big.json" 'd["approximate"] is True and d["totals"]["failures"] == 72000'
+
+# ------------------------------------------------------------------ follow
+F=$T/live.jsonl
+head -n 2 "$REP" >"$F"
+"$BIN" follow --interval 50 "$F" >"$T/follow.out" 2>"$T/follow.err" &
+FOLLOW_PID=$!
+sleep 0.4
+printf '%s\n' '{"time":"2026-03-03T07:00:00Z","kind":"auth","outcome":"failure","daemon":"vpopmail","service":"imap","user":"eve@example.com","ip":"198.51.100.9","geo":{"scope":"public","country":"DE"}}' >>"$F"
+printf '%s' '{"time":"2026-03-03T07:01:00Z","kind":"auth","outcome":"success","daemon":"vpopmail",' >>"$F"
+sleep 0.3
+printf '%s\n' '"service":"pop3","user":"trent@example.com","ip":"198.51.100.10"}' >>"$F"
+sleep 0.4
+: >"$F"	# truncation
+printf '%s\n' '{"time":"2026-03-03T07:02:00Z","kind":"auth","outcome":"failure","daemon":"x","user":"frank","ip":"192.0.2.7"}' >>"$F"
+sleep 0.4
+mv "$F" "$F.1"	# rotation
+printf '%s\n' '{"time":"2026-03-03T07:03:00Z","kind":"block","daemon":"lfd","ip":"192.0.2.8","count":5,"window":3600}' >"$F"
+sleep 0.5
+kill -TERM "$FOLLOW_PID"
+wait "$FOLLOW_PID"; rc=$?
+FOLLOW_PID=
+check "follow: exits 0 on SIGTERM" test "$rc" = 0
+check "follow: does not print what was there before" hasnt "$T/follow.out" "admin@example.com"
+check "follow: prints an appended event" has_re "$T/follow.out" '^2026-03-03 07:00:00  failure  eve@example\.com +198\.51\.100\.9 +DE  vpopmail/imap$'
+check "follow: joins a line written in two parts" has_re "$T/follow.out" '^2026-03-03 07:01:00  success  trent@example\.com'
+check "follow: reads from the start after truncation" has "$T/follow.out" "frank"
+check "follow: follows the new file after rotation" has_re "$T/follow.out" 'block +- +192\.0\.2\.8 .*lfd  5 in 3600s'
+check "follow: four events in all" test "$(wc -l <"$T/follow.out")" = 4
+
+cp "$REP" "$F"
+"$BIN" report --follow --last 2 --interval 50 "$F" >"$T/follow2.out" 2>&1 &
+FOLLOW_PID=$!
+sleep 0.4
+kill -INT "$FOLLOW_PID"
+wait "$FOLLOW_PID"; rc=$?
+FOLLOW_PID=
+check "follow: --last 2 prints the last two events first, exits 0 on SIGINT" test "$rc" = 0 -a "$(wc -l <"$T/follow2.out")" = 2 -a -n "$(grep -F '06:30:00  unknown' "$T/follow2.out")"
+
+# ------------------------------------------------------------------ cron
+# the daily cron example mails the report of yesterday's events only
+CRON=$HERE/../../conf/cron.daily-mmauthparse-report
+if [ -r "$CRON" ]; then
+	Y=$(date -d yesterday +%Y-%m-%d)
+	B=$(date -d '2 days ago' +%Y-%m-%d)
+	{
+		printf '{"time":"%sT23:59:00+01:00","kind":"auth","outcome":"failure","daemon":"x","user":"old","ip":"192.0.2.1"}\n' "$B"
+		printf '{"time":"%sT08:00:00+01:00","kind":"auth","outcome":"failure","daemon":"x","user":"mallory","ip":"192.0.2.2"}\n' "$Y"
+	} >"$T/events.json"
+	printf '{"time":"%sT07:00:00+01:00","kind":"auth","outcome":"failure","daemon":"x","user":"mallory","ip":"192.0.2.2"}\n' "$Y" | gzip >"$T/events.json.1.gz"
+	printf '#!/bin/sh\nprintf "%%s\\n" "$@" >"%s/mail.args"\ncat >"%s/mail.body"\n' "$T" "$T" >"$T/fakemail"
+	chmod +x "$T/fakemail"
+	EVENTS=$T/events.json MAILTO=ops@example.org MMAUTHPARSE=$BIN MAIL_COMMAND=$T/fakemail sh "$CRON"; rc=$?
+	check "cron: runs and exits 0" test "$rc" = 0
+	check "cron: mails the recipient with a subject naming the day" test -n "$(grep -x ops@example.org "$T/mail.args")" -a -n "$(grep -F "for $Y" "$T/mail.args")"
+	check "cron: reports yesterday's events only, rotated file included" has "$T/mail.body" "Events  : 2 failures, 0 successes, 0 unknown, 0 blocks"
+	check "cron: the login of yesterday is in the report" has_re "$T/mail.body" '^2 +mallory$'
+else
+	fail "cron: conf/cron.daily-mmauthparse-report" "missing"
+fi
+
+run_queue >"$T/queue.out" 2>&1
+cat "$T/queue.out"
+npass=$((npass + $(grep -c '^PASS' "$T/queue.out")))
+nfail=$((nfail + $(grep -c -v '^PASS' "$T/queue.out")))
+echo "$npass passed, $nfail failed"
+[ "$nfail" -eq 0 ]

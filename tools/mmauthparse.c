@@ -1,0 +1,717 @@
+/* mmauthparse.c - the command-line tool: runs the mmauthparse core over
+ * log files or standard input and prints one JSON event per recognised
+ * line (`parse`, the default command), and reads such events back to
+ * report on them (`report`, `follow`: report.c).
+ *
+ * Only the public API (authparse.h) is used, as the rsyslog module does.
+ *
+ * Exit status: 0 success, 1 an input could not be read (the others are
+ * still processed) or output failed, 2 usage or configuration error. */
+#include <errno.h>
+#include <getopt.h>
+#include <json.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+#include "authparse.h"
+#include "report.h"
+
+#define PROG "mmauthparse"
+
+static const char usage_text[] =
+"usage: mmauthparse [parse] [options] [FILE...]\n"
+"       mmauthparse report [options] [FILE...]\n"
+"       mmauthparse follow [options] FILE\n"
+"\n"
+"parse (the default command) reads log lines from the FILEs (standard input\n"
+"when none is given or FILE is \"-\") and prints one JSON object per line that\n"
+"is an authentication event.  Lines are split into time, host, tag and message\n"
+"as syslog files hold them; a line without a syslog frame is tried as a line of\n"
+"the file formats (tags exim, cpanel, xeams, roundcube, horde, in that order)\n"
+"unless --no-auto is given.\n"
+"\n"
+"options:\n"
+"  -a, --aligned           print one line per input line: {} when not an event\n"
+"  -t, --tag TAG           every line is a message under TAG (as imfile hands\n"
+"                          a file to rsyslog): cpanel, xeams, exim, roundcube...\n"
+"      --auto              try the file-format tags on lines without a syslog\n"
+"                          frame (the default)\n"
+"      --no-auto           do not: such lines are not events\n"
+"  -y, --year N            year of year-less syslog stamps (default: the current\n"
+"                          year, or the previous one for a stamp more than two\n"
+"                          days in the future)\n"
+"  -p, --program TAG=FAMILY  map a further tag to a family (repeatable)\n"
+"  -g, --geoip FILE        MaxMind/DB-IP .mmdb database (repeatable)\n"
+"      --geoip-language L  language of geo names (default en)\n"
+"  -d, --detect            run the attack detectors (alert members)\n"
+"      --DETECTOR T/W      threshold T within W seconds for DETECTOR, one of\n"
+"                          bruteforce, dictionary, distributed, compromise,\n"
+"                          insecure (T=0 turns it off); implies --detect\n"
+"      --set NAME=VALUE    DETECTOR.threshold, DETECTOR.window, detect.maxKeys,\n"
+"                          geoip.cacheSize; a detect setting implies --detect\n"
+"      --state-file FILE   detection state kept across runs; implies --detect\n"
+"      --no-redact         keep attempted passwords in the message text\n"
+"  -m, --with-message      add \"time\" (ISO 8601), \"host\" and \"message\" (the\n"
+"                          message text, passwords cut out) to each event\n"
+"  -s, --stats             print the core's counters to standard error at the end\n"
+"  -v, --verbose           also print the core's informational messages\n"
+"  -h, --help              this text\n"
+"  -V, --version           the version\n"
+"\n"
+"Run \"mmauthparse report --help\" and \"mmauthparse follow --help\" for the others.\n"
+"Exit status: 0 ok, 1 an input could not be read, 2 usage or configuration error.\n";
+
+/* file-format tags tried on lines without a syslog frame (--auto) */
+static const char *const auto_tags[] = { "exim", "cpanel", "xeams", "roundcube", "horde" };
+
+typedef struct opts {
+	ap_config cfg;
+	int aligned;
+	int auto_tags;
+	int with_message;
+	int stats;
+	int verbose;
+	int year;
+	const char *tag;
+	const char **programs;
+	size_t nprograms;
+	const char **geo;
+	size_t ngeo;
+} opts;
+
+static void die_usage(const char *fmt, const char *arg)
+{
+	fprintf(stderr, PROG ": ");
+	fprintf(stderr, fmt, arg);
+	fprintf(stderr, "\nTry 'mmauthparse --help'.\n");
+	exit(2);
+}
+
+/* ------------------------------------------------------------------ */
+/* shared helpers (declared in report.h)                               */
+
+int lr_init(line_reader *lr, FILE *fp)
+{
+	memset(lr, 0, sizeof(*lr));
+	lr->fp = fp;
+	lr->buf = malloc(TOOL_MAX_LINE + 1);
+	return lr->buf ? 0 : -1;
+}
+
+void lr_free(line_reader *lr)
+{
+	free(lr->buf);
+	lr->buf = NULL;
+}
+
+int lr_next(line_reader *lr)
+{
+	size_t n = 0;
+	int c, got = 0;
+	lr->truncated = 0;
+	while ((c = getc_unlocked(lr->fp)) != EOF) {
+		got = 1;
+		if (c == '\n')
+			break;
+		if (n < TOOL_MAX_LINE)
+			lr->buf[n++] = (char)c;
+		else
+			lr->truncated = 1;
+	}
+	if (c == EOF && ferror(lr->fp)) {
+		lr->error = errno ? errno : EIO;
+		clearerr(lr->fp);
+		if (!got)
+			return 0;
+	}
+	if (!got)
+		return 0;
+	lr->buf[n] = '\0';
+	lr->len = n;
+	return 1;
+}
+
+/* length of a valid UTF-8 sequence at p (1..4), 0 if invalid */
+static size_t utf8_len(const unsigned char *p, size_t n)
+{
+	unsigned char c = p[0];
+	size_t len;
+	uint32_t min, cp;
+	if (c < 0x80)
+		return 1;
+	if ((c & 0xe0) == 0xc0) { len = 2; min = 0x80; cp = c & 0x1f; }
+	else if ((c & 0xf0) == 0xe0) { len = 3; min = 0x800; cp = c & 0x0f; }
+	else if ((c & 0xf8) == 0xf0) { len = 4; min = 0x10000; cp = c & 0x07; }
+	else return 0;
+	if (n < len)
+		return 0;
+	for (size_t i = 1; i < len; i++) {
+		if ((p[i] & 0xc0) != 0x80)
+			return 0;
+		cp = (cp << 6) | (p[i] & 0x3f);
+	}
+	if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
+		return 0;
+	return len;
+}
+
+size_t tool_sanitize(const char *s, size_t n, char *out, size_t outsz)
+{
+	static const char hex[] = "0123456789abcdef";
+	const unsigned char *u = (const unsigned char *)s;
+	size_t o = 0, i = 0;
+	if (outsz == 0)
+		return 0;
+	while (i < n) {
+		size_t l = utf8_len(u + i, n - i);
+		if (l == 0 || (l == 1 && (u[i] < 0x20 || u[i] == 0x7f))) {
+			if (o + 4 >= outsz)
+				break;
+			out[o++] = '\\';
+			out[o++] = 'x';
+			out[o++] = hex[u[i] >> 4];
+			out[o++] = hex[u[i] & 15];
+			i++;
+			continue;
+		}
+		if (o + l >= outsz)
+			break;
+		memcpy(out + o, u + i, l);
+		o += l;
+		i += l;
+	}
+	out[o] = '\0';
+	return o;
+}
+
+static int dig(const char *p, size_t n, int *v)
+{
+	int x = 0;
+	for (size_t i = 0; i < n; i++) {
+		if (p[i] < '0' || p[i] > '9')
+			return 0;
+		x = x * 10 + (p[i] - '0');
+	}
+	*v = x;
+	return 1;
+}
+
+/* days since 1970-01-01 of a civil date (proleptic Gregorian) */
+static long long days_from_civil(long long y, unsigned m, unsigned d)
+{
+	y -= m <= 2;
+	long long era = (y >= 0 ? y : y - 399) / 400;
+	unsigned yoe = (unsigned)(y - era * 400);
+	unsigned doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+	unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+	return era * 146097 + (long long)doe - 719468;
+}
+
+int tool_parse_iso(const char *s, size_t n, long long *t, int *off)
+{
+	int y, mo, d, hh, mm, ss;
+	if (n < 19 || !dig(s, 4, &y) || s[4] != '-' || !dig(s + 5, 2, &mo) || s[7] != '-'
+	    || !dig(s + 8, 2, &d) || (s[10] != 'T' && s[10] != ' ') || !dig(s + 11, 2, &hh)
+	    || s[13] != ':' || !dig(s + 14, 2, &mm) || s[16] != ':' || !dig(s + 17, 2, &ss))
+		return 0;
+	if (mo < 1 || mo > 12 || d < 1 || d > 31 || hh > 23 || mm > 59 || ss > 60)
+		return 0;
+	size_t i = 19;
+	if (i < n && (s[i] == '.' || s[i] == ',')) {
+		i++;
+		while (i < n && s[i] >= '0' && s[i] <= '9')
+			i++;
+	}
+	int o = 0, oh, om;
+	if (i < n && s[i] == 'Z') {
+		i++;
+	} else if (i + 6 <= n && (s[i] == '+' || s[i] == '-') && s[i + 3] == ':'
+		   && dig(s + i + 1, 2, &oh) && dig(s + i + 4, 2, &om)) {
+		o = (oh * 3600 + om * 60) * (s[i] == '-' ? -1 : 1);
+	} else if (i + 5 <= n && (s[i] == '+' || s[i] == '-')
+		   && dig(s + i + 1, 2, &oh) && dig(s + i + 3, 2, &om)) {
+		o = (oh * 3600 + om * 60) * (s[i] == '-' ? -1 : 1);
+	}
+	*t = days_from_civil(y, (unsigned)mo, (unsigned)d) * 86400 + hh * 3600 + mm * 60 + ss - o;
+	*off = o;
+	return 1;
+}
+
+void tool_format_iso(long long t, char *buf, size_t bufsz)
+{
+	time_t tt = (time_t)t;
+	struct tm tm;
+	if (gmtime_r(&tt, &tm) == NULL || strftime(buf, bufsz, "%Y-%m-%dT%H:%M:%SZ", &tm) == 0) {
+		if (bufsz > 0)
+			buf[0] = '\0';
+	}
+}
+
+/* ------------------------------------------------------------------ */
+/* options                                                             */
+
+static unsigned long parse_num(const char *s, const char *what, unsigned long max)
+{
+	char *end;
+	errno = 0;
+	if (s[0] < '0' || s[0] > '9')
+		die_usage("%s: not a number", what);
+	unsigned long v = strtoul(s, &end, 10);
+	if (errno || *end != '\0' || v > max)
+		die_usage("%s: not a number in range", what);
+	return v;
+}
+
+static int detector_by_name(const char *s, size_t n)
+{
+	for (int d = 0; d < AP_DET__COUNT; d++) {
+		const char *name = ap_detector_name((ap_detector)d);
+		if (strlen(name) == n && strncasecmp(s, name, n) == 0)
+			return d;
+	}
+	return -1;
+}
+
+/* "T/W" for a detector */
+static void set_detector_tw(opts *o, int d, const char *val, const char *optname)
+{
+	char buf[64];
+	const char *slash = strchr(val, '/');
+	if (slash == NULL || (size_t)(slash - val) >= sizeof(buf))
+		die_usage("--%s wants THRESHOLD/WINDOW, e.g. 10/600", optname);
+	memcpy(buf, val, (size_t)(slash - val));
+	buf[slash - val] = '\0';
+	o->cfg.det[d].threshold = (uint32_t)parse_num(buf, optname, UINT32_MAX);
+	o->cfg.det[d].window = (uint32_t)parse_num(slash + 1, optname, UINT32_MAX);
+	o->cfg.detect = true;
+}
+
+static void set_name_value(opts *o, const char *arg)
+{
+	const char *eq = strchr(arg, '=');
+	if (eq == NULL || eq == arg)
+		die_usage("--set wants NAME=VALUE, got '%s'", arg);
+	const char *name = arg;
+	size_t nlen = (size_t)(eq - arg);
+	const char *val = eq + 1;
+	const char *dot = memchr(name, '.', nlen);
+	if (dot != NULL) {
+		int d = detector_by_name(name, (size_t)(dot - name));
+		const char *field = dot + 1;
+		size_t flen = nlen - (size_t)(field - name);
+		if (d >= 0 && flen == 9 && strncasecmp(field, "threshold", 9) == 0) {
+			o->cfg.det[d].threshold = (uint32_t)parse_num(val, arg, UINT32_MAX);
+			o->cfg.detect = true;
+			return;
+		}
+		if (d >= 0 && flen == 6 && strncasecmp(field, "window", 6) == 0) {
+			o->cfg.det[d].window = (uint32_t)parse_num(val, arg, UINT32_MAX);
+			o->cfg.detect = true;
+			return;
+		}
+	}
+	if (nlen == 14 && strncasecmp(name, "detect.maxKeys", 14) == 0) {
+		o->cfg.detect_max_keys = (uint32_t)parse_num(val, arg, UINT32_MAX);
+		o->cfg.detect = true;
+		return;
+	}
+	if (nlen == 15 && strncasecmp(name, "geoip.cacheSize", 15) == 0) {
+		o->cfg.geo_cache_size = (uint32_t)parse_num(val, arg, UINT32_MAX);
+		return;
+	}
+	die_usage("--set: unknown setting '%s' (DETECTOR.threshold, DETECTOR.window, "
+		  "detect.maxKeys, geoip.cacheSize)", arg);
+}
+
+static void push(const char ***arr, size_t *n, const char *v)
+{
+	const char **a = realloc(*arr, (*n + 1) * sizeof(**arr));
+	if (a == NULL) {
+		fprintf(stderr, PROG ": out of memory\n");
+		exit(1);
+	}
+	a[(*n)++] = v;
+	*arr = a;
+}
+
+enum {
+	O_AUTO = 256, O_NOAUTO, O_GEOLANG, O_SET, O_STATE, O_NOREDACT,
+	O_DET0 /* O_DET0 + ap_detector */
+};
+
+static int parse_options(int argc, char **argv, opts *o)
+{
+	static const struct option lo[] = {
+		{ "aligned", no_argument, NULL, 'a' },
+		{ "tag", required_argument, NULL, 't' },
+		{ "auto", no_argument, NULL, O_AUTO },
+		{ "no-auto", no_argument, NULL, O_NOAUTO },
+		{ "year", required_argument, NULL, 'y' },
+		{ "program", required_argument, NULL, 'p' },
+		{ "geoip", required_argument, NULL, 'g' },
+		{ "geoip-language", required_argument, NULL, O_GEOLANG },
+		{ "detect", no_argument, NULL, 'd' },
+		{ "set", required_argument, NULL, O_SET },
+		{ "state-file", required_argument, NULL, O_STATE },
+		{ "no-redact", no_argument, NULL, O_NOREDACT },
+		{ "with-message", no_argument, NULL, 'm' },
+		{ "stats", no_argument, NULL, 's' },
+		{ "verbose", no_argument, NULL, 'v' },
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
+		{ "bruteforce", required_argument, NULL, O_DET0 + AP_DET_BRUTEFORCE },
+		{ "dictionary", required_argument, NULL, O_DET0 + AP_DET_DICTIONARY },
+		{ "distributed", required_argument, NULL, O_DET0 + AP_DET_DISTRIBUTED },
+		{ "compromise", required_argument, NULL, O_DET0 + AP_DET_COMPROMISE },
+		{ "insecure", required_argument, NULL, O_DET0 + AP_DET_INSECURE },
+		{ NULL, 0, NULL, 0 }
+	};
+	int c, li;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, ":at:y:p:g:dmsvhV", lo, &li)) != -1) {
+		switch (c) {
+		case 'a': o->aligned = 1; break;
+		case 't':
+			if (optarg[0] == '\0')
+				die_usage("%s", "--tag wants a non-empty tag");
+			o->tag = optarg;
+			break;
+		case O_AUTO: o->auto_tags = 1; break;
+		case O_NOAUTO: o->auto_tags = 0; break;
+		case 'y': o->year = (int)parse_num(optarg, "--year", 9999);
+			if (o->year < 1970)
+				die_usage("%s", "--year: not a year after 1970");
+			break;
+		case 'p': push(&o->programs, &o->nprograms, optarg); break;
+		case 'g': push(&o->geo, &o->ngeo, optarg); break;
+		case O_GEOLANG: o->cfg.geo_language = optarg; break;
+		case 'd': o->cfg.detect = true; break;
+		case O_SET: set_name_value(o, optarg); break;
+		case O_STATE: o->cfg.detect_state_file = optarg; o->cfg.detect = true; break;
+		case O_NOREDACT: o->cfg.redact_passwords = false; break;
+		case 'm': o->with_message = 1; break;
+		case 's': o->stats = 1; break;
+		case 'v': o->verbose = 1; break;
+		case 'h': fputs(usage_text, stdout); exit(0);
+		case 'V': printf("mmauthparse %s\n", ap_version()); exit(0);
+		case ':':
+			die_usage("option '%s' needs an argument", argv[optind - 1]);
+			break;
+		case '?':
+			die_usage("unknown option '%s'", argv[optind - 1]);
+			break;
+		default:
+			if (c >= O_DET0 && c < O_DET0 + AP_DET__COUNT)
+				set_detector_tw(o, c - O_DET0, optarg, lo[li].name);
+			else
+				die_usage("%s", "bad option");
+		}
+	}
+	o->cfg.programs = o->programs;
+	o->cfg.nprograms = o->nprograms;
+	o->cfg.geo_files = o->geo;
+	o->cfg.ngeo_files = o->ngeo;
+	return optind;
+}
+
+/* ------------------------------------------------------------------ */
+/* processing                                                          */
+
+typedef struct runner {
+	opts *o;
+	ap_ctx *ctx;
+	ap_worker *w;
+	time_t now;
+	int this_year;
+	char *redbuf;		/* redacted message */
+	size_t redsz;
+	char *safebuf;		/* sanitised message */
+	size_t safesz;
+} runner;
+
+static void log_cb(void *cookie, ap_loglevel lvl, const char *msg)
+{
+	const int *verbose = cookie;
+	if (lvl == AP_LOG_INFO && !*verbose)
+		return;
+	fprintf(stderr, PROG ": %s: %s\n",
+		lvl == AP_LOG_ERR ? "error" : lvl == AP_LOG_WARNING ? "warning" : "info", msg);
+}
+
+/* the host word of a split syslog line: the word just before the tag,
+ * unless it belongs to the time stamp */
+static ap_span host_of(const char *line, const ap_input *in)
+{
+	ap_span none = { NULL, 0 };
+	if (in->taglen == 0 || in->tag <= line)
+		return none;
+	size_t before = (size_t)(in->tag - line);
+	/* count the words before the tag and remember the last one */
+	size_t i = 0, words = 0, ws = 0, we = 0;
+	while (i < before) {
+		while (i < before && (line[i] == ' ' || line[i] == '\t'))
+			i++;
+		if (i >= before)
+			break;
+		size_t s = i;
+		while (i < before && line[i] != ' ' && line[i] != '\t')
+			i++;
+		words++;
+		ws = s;
+		we = i;
+	}
+	size_t stamp_words = 0;
+	if (in->time != 0)
+		stamp_words = (line[0] >= '0' && line[0] <= '9') ? 1 : 3;
+	if (words <= stamp_words || we <= ws)
+		return none;
+	ap_span h = { line + ws, (uint32_t)(we - ws) };
+	return h;
+}
+
+static int grow(char **buf, size_t *sz, size_t need)
+{
+	if (need <= *sz)
+		return 0;
+	char *n = realloc(*buf, need);
+	if (n == NULL)
+		return -1;
+	*buf = n;
+	*sz = need;
+	return 0;
+}
+
+static void add_string(struct fjson_object *o, const char *k, const char *s, size_t n)
+{
+	json_object_object_add(o, k, json_object_new_string_len(s, (int)n));
+}
+
+/* the event with "time" and "host" in front and "message" at the end */
+static struct fjson_object *with_message(runner *r, struct fjson_object *ev, const char *line,
+					 const ap_input *in, const ap_result *res, long long t)
+{
+	struct fjson_object *o = json_object_new_object();
+	if (o == NULL)
+		return ev;
+	char tbuf[32], hbuf[300];
+	if (t != 0) {
+		tool_format_iso(t, tbuf, sizeof(tbuf));
+		if (tbuf[0])
+			json_object_object_add(o, "time", json_object_new_string(tbuf));
+	}
+	ap_span h = host_of(line, in);
+	if (h.n > 0) {
+		size_t hn = tool_sanitize(h.p, h.n, hbuf, sizeof(hbuf));
+		add_string(o, "host", hbuf, hn);
+	}
+	struct fjson_object_iterator it = fjson_object_iter_begin(ev);
+	struct fjson_object_iterator end = fjson_object_iter_end(ev);
+	while (!fjson_object_iter_equal(&it, &end)) {
+		json_object_object_add(o, fjson_object_iter_peek_name(&it),
+				       json_object_get(fjson_object_iter_peek_value(&it)));
+		fjson_object_iter_next(&it);
+	}
+	json_object_put(ev);
+
+	size_t need = ap_redact(&res->ev, in->msg, in->msglen, NULL, 0) + 1;
+	if (grow(&r->redbuf, &r->redsz, need) == 0 && grow(&r->safebuf, &r->safesz, 4 * need + 1) == 0) {
+		size_t n = ap_redact(&res->ev, in->msg, in->msglen, r->redbuf, r->redsz);
+		const char *m = r->redbuf;
+		while (n > 0 && (*m == ' ' || *m == '\t')) {
+			m++;
+			n--;
+		}
+		size_t sn = tool_sanitize(m, n, r->safebuf, r->safesz);
+		add_string(o, "message", r->safebuf, sn);
+	}
+	return o;
+}
+
+static int emit(struct fjson_object *o)
+{
+	const char *s = json_object_to_json_string_ext(o, FJSON_TO_STRING_PLAIN);
+	if (s == NULL)
+		return -1;
+	fputs(s, stdout);
+	putchar('\n');
+	return 0;
+}
+
+static void process_line(runner *r, const char *line, size_t len)
+{
+	opts *o = r->o;
+	ap_input in;
+	ap_result res;
+	long long line_time = 0;
+
+	if (o->tag != NULL) {
+		while (len > 0 && (line[len - 1] == '\r' || line[len - 1] == '\n'))
+			len--;
+		in.tag = o->tag;
+		in.taglen = strlen(o->tag);
+		in.msg = line;
+		in.msglen = len;
+		in.time = 0;
+	} else {
+		int framed = ap_split_line(line, len, o->year, &in);
+		if (o->year == 0 && in.time > (int64_t)r->now + 2 * 86400)
+			framed = ap_split_line(line, len, r->this_year - 1, &in);	/* December's lines read in January */
+		line_time = in.time;
+		if (!framed && o->auto_tags) {
+			size_t ml = in.msglen;
+			for (size_t i = 0; i < sizeof(auto_tags) / sizeof(auto_tags[0]); i++) {
+				ap_input t = { auto_tags[i], strlen(auto_tags[i]), line, ml, 0 };
+				ap_event ev;
+				if (ap_parse(r->ctx, &t, &ev)) {
+					in = t;
+					break;
+				}
+			}
+		}
+	}
+	if (in.time == 0)
+		in.time = (int64_t)r->now;
+	if (!ap_process(r->ctx, r->w, &in, &res)) {
+		if (o->aligned)
+			fputs("{}\n", stdout);
+		return;
+	}
+	struct fjson_object *obj = ap_result_json(&res);
+	if (obj == NULL) {
+		fprintf(stderr, PROG ": out of memory\n");
+		exit(1);
+	}
+	if (o->with_message)
+		obj = with_message(r, obj, line, &in, &res, res.ev.time ? res.ev.time : line_time);
+	emit(obj);
+	json_object_put(obj);
+}
+
+static int process_stream(runner *r, FILE *fp, const char *name)
+{
+	line_reader lr;
+	struct stat st;
+	int interactive = fstat(fileno(fp), &st) == 0 && !S_ISREG(st.st_mode);
+	if (lr_init(&lr, fp) != 0) {
+		fprintf(stderr, PROG ": out of memory\n");
+		exit(1);
+	}
+	while (lr_next(&lr)) {
+		process_line(r, lr.buf, lr.len);
+		if (interactive)
+			fflush(stdout);
+	}
+	int err = lr.error;
+	lr_free(&lr);
+	if (err) {
+		fprintf(stderr, PROG ": %s: %s\n", name, strerror(err));
+		return 1;
+	}
+	return 0;
+}
+
+static void print_stats(ap_ctx *ctx)
+{
+	const ap_stats *s = ap_ctx_stats(ctx);
+	fprintf(stderr, "parsed=%llu\nunparsed=%llu\n", (unsigned long long)s->parsed,
+		(unsigned long long)s->unparsed);
+	fprintf(stderr, "outcome.success=%llu\noutcome.failure=%llu\noutcome.unknown=%llu\nblocks=%llu\n",
+		(unsigned long long)s->outcome[AP_OUT_SUCCESS],
+		(unsigned long long)s->outcome[AP_OUT_FAILURE],
+		(unsigned long long)s->outcome[AP_OUT_UNKNOWN],
+		(unsigned long long)s->outcome[0]);
+	for (int f = 1; f < AP_FAM__COUNT; f++)
+		if (s->family[f] != 0)
+			fprintf(stderr, "family.%s=%llu\n", ap_family_name((ap_family)f),
+				(unsigned long long)s->family[f]);
+	fprintf(stderr, "redacted=%llu\ngeo.hits=%llu\ngeo.misses=%llu\ngeo.reloads=%llu\n",
+		(unsigned long long)s->redacted, (unsigned long long)s->geo_hits,
+		(unsigned long long)s->geo_misses, (unsigned long long)s->geo_reloads);
+	for (int d = 0; d < AP_DET__COUNT; d++)
+		fprintf(stderr, "alerts.%s=%llu\n", ap_detector_name((ap_detector)d),
+			(unsigned long long)s->alerts[d]);
+	fprintf(stderr, "detect.keys=%llu\ndetect.evictions=%llu\n",
+		(unsigned long long)s->detect_keys, (unsigned long long)s->detect_evictions);
+}
+
+static int parse_main(int argc, char **argv)
+{
+	opts o;
+	memset(&o, 0, sizeof(o));
+	ap_config_defaults(&o.cfg);
+	o.auto_tags = 1;
+	int first = parse_options(argc, argv, &o);
+
+	runner r;
+	memset(&r, 0, sizeof(r));
+	r.o = &o;
+	r.now = time(NULL);
+	struct tm tm;
+	gmtime_r(&r.now, &tm);
+	r.this_year = tm.tm_year + 1900;
+	r.ctx = ap_ctx_new(&o.cfg, log_cb, &o.verbose);
+	if (r.ctx == NULL) {
+		fprintf(stderr, PROG ": configuration error (see above)\n");
+		free(o.programs);
+		free(o.geo);
+		return 2;
+	}
+	r.w = ap_worker_new(r.ctx);
+	if (r.w == NULL) {
+		fprintf(stderr, PROG ": out of memory\n");
+		ap_ctx_free(r.ctx);
+		free(o.programs);
+		free(o.geo);
+		return 1;
+	}
+
+	int status = 0;
+	if (first >= argc) {
+		status |= process_stream(&r, stdin, "standard input");
+	} else {
+		for (int i = first; i < argc; i++) {
+			if (strcmp(argv[i], "-") == 0) {
+				status |= process_stream(&r, stdin, "standard input");
+				continue;
+			}
+			FILE *fp = fopen(argv[i], "r");
+			if (fp == NULL) {
+				fprintf(stderr, PROG ": %s: %s\n", argv[i], strerror(errno));
+				status = 1;
+				continue;
+			}
+			status |= process_stream(&r, fp, argv[i]);
+			fclose(fp);
+		}
+	}
+	if (fflush(stdout) != 0 || ferror(stdout)) {
+		fprintf(stderr, PROG ": standard output: %s\n", strerror(errno));
+		status = 1;
+	}
+	if (o.stats)
+		print_stats(r.ctx);
+	ap_worker_free(r.w);
+	ap_ctx_free(r.ctx);
+	free(r.redbuf);
+	free(r.safebuf);
+	free(o.programs);
+	free(o.geo);
+	return status;
+}
+
+int main(int argc, char **argv)
+{
+	if (argc >= 2) {
+		if (strcmp(argv[1], "parse") == 0)
+			return parse_main(argc - 1, argv + 1);
+		if (strcmp(argv[1], "report") == 0)
+			return report_main(argc - 1, argv + 1);
+		if (strcmp(argv[1], "follow") == 0)
+			return follow_main(argc - 1, argv + 1);
+	}
+	return parse_main(argc, argv);
+}

@@ -1,0 +1,2253 @@
+/* report.c - `mmauthparse report` and `mmauthparse follow`: read enriched
+ * events back (JSON lines: the rsyslog module's output file or the parse
+ * command's --with-message output) and summarise them for people.
+ *
+ * Accepted line shapes, one JSON object per line:
+ *   {"time":"<ISO 8601>","host":"mx1","kind":"auth","outcome":...}   (flat)
+ *   {"time":"<ISO 8601>","host":"mx1","auth":{"kind":"auth",...}}     (nested)
+ * "timestamp"/"@timestamp" are read when "time" is absent, "hostname" when
+ * "host" is.  Other lines (not JSON, {}, objects without "kind") are
+ * counted as skipped.
+ *
+ * Memory is bounded whatever the input size: every "top" table is a
+ * Space-Saving summary with a fixed number of counters (--max-keys, 4096 by
+ * default): exact while the distinct keys fit, approximate beyond (a key's
+ * count may then be over-estimated by at most the count it displaced; the
+ * report says so).  The addresses that failed earlier (for "successes after
+ * failures" and the accounts related to a block) are kept in a fixed
+ * 16384-entry set-associative table that forgets the least recently seen
+ * address.  The hourly timeline keeps at most 65536 hours.  One JSON
+ * tokener is reused for every line. */
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <json.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+#include "report.h"
+
+#define PROG "mmauthparse"
+#define KEYMAX 264		/* an escaped user name (256) and a NUL, rounded */
+#define NDET_MAX 16		/* detector names tracked */
+
+static const char *const known_detectors[] = {
+	"bruteforce", "dictionary", "distributed", "compromise", "insecure"
+};
+#define NKNOWN_DET (sizeof(known_detectors) / sizeof(known_detectors[0]))
+
+/* copy a string, cut on a UTF-8 character boundary */
+static void scopy(char *dst, size_t dstsz, const char *src)
+{
+	size_t n = strlen(src);
+	if (dstsz == 0)
+		return;
+	if (n >= dstsz) {
+		n = dstsz - 1;
+		while (n > 0 && ((unsigned char)src[n] & 0xc0) == 0x80)
+			n--;
+	}
+	memmove(dst, src, n);
+	dst[n] = '\0';
+}
+
+/* ------------------------------------------------------------------ */
+/* one event read back                                                 */
+
+#define MAX_REL 16
+
+typedef struct rec {
+	int kind;		/* 1 auth, 2 block */
+	int outcome;		/* 0 none, 1 success, 2 failure, 3 unknown */
+	int tls;		/* -1 unknown */
+	int has_t;
+	long long t;		/* epoch seconds */
+	int off;		/* UTC offset of the stamp */
+	char when[32];		/* "YYYY-MM-DD HH:MM:SS" or the raw text, cut */
+	char host[128];
+	char user[KEYMAX];
+	char ip[64];
+	char daemon[40];
+	char service[40];
+	char reason[40];
+	char mech[40];
+	char country[8];
+	char country_name[80];
+	char as_org[128];
+	char scope[16];
+	long long asn;
+	long long count, window;	/* block */
+	uint32_t det_bits;		/* bit i: known_detectors[i] fired */
+	long long comp_count;		/* alert.compromise.count */
+	int nother_det;
+	char other_det[4][32];
+	int nrel;
+	struct { char user[96]; char service[24]; long long count; } rel[MAX_REL];
+} rec;
+
+/* ------------------------------------------------------------------ */
+/* Space-Saving top-K summary                                          */
+
+typedef struct ss_entry {
+	char key[KEYMAX];
+	uint64_t hash;
+	uint64_t count, err;
+	uint64_t n_fail, n_succ, n_other;	/* services, daemons */
+	char a[48];		/* addresses: country; plaintext: service */
+	char b[80];		/* addresses: country name; countries: name; plaintext: ip */
+	char c[128];		/* addresses: AS organisation */
+	char d[16];		/* addresses: scope */
+	long long asn;
+	uint32_t heap;		/* position in the heap */
+} ss_entry;
+
+typedef struct ss_table {
+	ss_entry *e;
+	uint32_t n, cap;
+	uint32_t *heap;		/* min-heap of entry indices by count */
+	uint32_t *slot;		/* open addressing: entry index + 1, 0 empty */
+	uint32_t mask;
+	int evicted;		/* approximate from now on */
+	uint64_t total;		/* sum of all increments */
+} ss_table;
+
+static void *xcalloc(size_t n, size_t sz)
+{
+	void *p = calloc(n, sz);
+	if (p == NULL) {
+		fprintf(stderr, PROG ": out of memory\n");
+		exit(1);
+	}
+	return p;
+}
+
+static uint64_t hash_str(const char *s, size_t n)
+{
+	uint64_t h = 1469598103934665603ULL;
+	for (size_t i = 0; i < n; i++) {
+		h ^= (unsigned char)s[i];
+		h *= 1099511628211ULL;
+	}
+	return h ^ (h >> 29);
+}
+
+static void ss_init(ss_table *t, uint32_t cap)
+{
+	memset(t, 0, sizeof(*t));
+	t->cap = cap;
+	t->e = xcalloc(cap, sizeof(ss_entry));
+	t->heap = xcalloc(cap, sizeof(uint32_t));
+	uint32_t slots = 16;
+	while (slots < cap * 2)
+		slots <<= 1;
+	t->slot = xcalloc(slots, sizeof(uint32_t));
+	t->mask = slots - 1;
+}
+
+static void ss_free(ss_table *t)
+{
+	free(t->e);
+	free(t->heap);
+	free(t->slot);
+}
+
+static void heap_swap(ss_table *t, uint32_t i, uint32_t j)
+{
+	uint32_t a = t->heap[i], b = t->heap[j];
+	t->heap[i] = b;
+	t->heap[j] = a;
+	t->e[b].heap = i;
+	t->e[a].heap = j;
+}
+
+static void heap_up(ss_table *t, uint32_t i)
+{
+	while (i > 0) {
+		uint32_t p = (i - 1) / 2;
+		if (t->e[t->heap[p]].count <= t->e[t->heap[i]].count)
+			break;
+		heap_swap(t, i, p);
+		i = p;
+	}
+}
+
+static void heap_down(ss_table *t, uint32_t i)
+{
+	for (;;) {
+		uint32_t l = 2 * i + 1, r = l + 1, m = i;
+		if (l < t->n && t->e[t->heap[l]].count < t->e[t->heap[m]].count)
+			m = l;
+		if (r < t->n && t->e[t->heap[r]].count < t->e[t->heap[m]].count)
+			m = r;
+		if (m == i)
+			return;
+		heap_swap(t, i, m);
+		i = m;
+	}
+}
+
+static uint32_t ss_find_slot(const ss_table *t, const char *k, uint64_t h)
+{
+	uint32_t i = (uint32_t)h & t->mask;
+	while (t->slot[i] != 0) {
+		const ss_entry *e = &t->e[t->slot[i] - 1];
+		if (e->hash == h && strcmp(e->key, k) == 0)
+			return i;
+		i = (i + 1) & t->mask;
+	}
+	return i;
+}
+
+/* linear probing deletion with backward shift */
+static void ss_slot_delete(ss_table *t, uint32_t i)
+{
+	uint32_t j = i;
+	for (;;) {
+		j = (j + 1) & t->mask;
+		if (t->slot[j] == 0)
+			break;
+		uint32_t home = (uint32_t)t->e[t->slot[j] - 1].hash & t->mask;
+		/* can the entry at j move to i? (home not cyclically in (i, j]) */
+		int move = (i <= j) ? (home <= i || home > j) : (home <= i && home > j);
+		if (move) {
+			t->slot[i] = t->slot[j];
+			i = j;
+		}
+	}
+	t->slot[i] = 0;
+}
+
+/* count one occurrence of key; returns its entry */
+static ss_entry *ss_add(ss_table *t, const char *key)
+{
+	size_t kn = strlen(key);
+	if (kn >= KEYMAX)
+		kn = KEYMAX - 1;
+	char k[KEYMAX];
+	memcpy(k, key, kn);
+	k[kn] = '\0';
+	uint64_t h = hash_str(k, kn);
+	t->total++;
+	uint32_t s = ss_find_slot(t, k, h);
+	ss_entry *e;
+	if (t->slot[s] != 0) {
+		e = &t->e[t->slot[s] - 1];
+		e->count++;
+		heap_down(t, e->heap);
+		return e;
+	}
+	uint32_t idx;
+	if (t->n < t->cap) {
+		idx = t->n++;
+		e = &t->e[idx];
+		memset(e, 0, sizeof(*e));
+		e->heap = idx;
+		t->heap[idx] = idx;
+		e->count = 0;
+	} else {
+		/* replace the minimum; its count becomes the new key's error */
+		idx = t->heap[0];
+		e = &t->e[idx];
+		ss_slot_delete(t, ss_find_slot(t, e->key, e->hash));
+		uint64_t c = e->count;
+		uint32_t hp = e->heap;
+		memset(e, 0, sizeof(*e));
+		e->heap = hp;
+		e->count = c;
+		e->err = c;
+		t->evicted = 1;
+		s = ss_find_slot(t, k, h);
+	}
+	memcpy(e->key, k, kn + 1);
+	e->hash = h;
+	e->count++;
+	t->slot[s] = idx + 1;
+	heap_up(t, e->heap);
+	heap_down(t, e->heap);
+	return e;
+}
+
+static int cmp_entry_desc(const void *a, const void *b)
+{
+	const ss_entry *x = *(const ss_entry *const *)a, *y = *(const ss_entry *const *)b;
+	if (x->count != y->count)
+		return x->count > y->count ? -1 : 1;
+	return strcmp(x->key, y->key);
+}
+
+/* the entries sorted by count (caller frees); *n gets min(n, limit) */
+static ss_entry **ss_sorted(const ss_table *t, uint32_t limit, uint32_t *n)
+{
+	ss_entry **v = xcalloc(t->n + 1, sizeof(*v));
+	for (uint32_t i = 0; i < t->n; i++)
+		v[i] = &t->e[i];
+	qsort(v, t->n, sizeof(*v), cmp_entry_desc);
+	*n = t->n < limit ? t->n : limit;
+	return v;
+}
+
+/* ------------------------------------------------------------------ */
+/* addresses that failed: fixed set-associative memory                 */
+
+#define FM_WAYS 4
+#define FM_SETS 4096
+#define FM_USERS 3
+
+typedef struct fm_entry {
+	char ip[48];
+	uint32_t fails;
+	uint64_t seq;
+	char users[FM_USERS][64];
+} fm_entry;
+
+typedef struct fail_mem {
+	fm_entry *e;	/* FM_SETS * FM_WAYS */
+	uint64_t seq;
+	uint64_t forgotten;
+} fail_mem;
+
+static fm_entry *fm_find(fail_mem *m, const char *ip, int create)
+{
+	uint64_t h = hash_str(ip, strlen(ip));
+	fm_entry *set = &m->e[(h % FM_SETS) * FM_WAYS];
+	fm_entry *victim = &set[0];
+	for (int i = 0; i < FM_WAYS; i++) {
+		if (set[i].ip[0] != '\0' && strcmp(set[i].ip, ip) == 0) {
+			set[i].seq = ++m->seq;
+			return &set[i];
+		}
+		if (set[i].seq < victim->seq)
+			victim = &set[i];
+	}
+	if (!create)
+		return NULL;
+	if (victim->ip[0] != '\0')
+		m->forgotten++;
+	memset(victim, 0, sizeof(*victim));
+	scopy(victim->ip, sizeof(victim->ip), ip);
+	victim->seq = ++m->seq;
+	return victim;
+}
+
+static void fm_add_user(fm_entry *f, const char *user)
+{
+	if (user[0] == '\0')
+		return;
+	for (int i = 0; i < FM_USERS; i++) {
+		if (strncmp(f->users[i], user, sizeof(f->users[i]) - 1) == 0)
+			return;
+		if (f->users[i][0] == '\0') {
+			scopy(f->users[i], sizeof(f->users[i]), user);
+			return;
+		}
+	}
+	/* full: keep the most recent ones */
+	memmove(f->users[0], f->users[1], sizeof(f->users[0]) * (FM_USERS - 1));
+	scopy(f->users[FM_USERS - 1], sizeof(f->users[0]), user);
+}
+
+/* ------------------------------------------------------------------ */
+/* rings of the last N                                                 */
+
+typedef struct ring_item {
+	char when[32];
+	char user[KEYMAX];
+	char ip[64];
+	char country[24];
+	char daemon[40];
+	char service[40];
+	char reason[40];
+	long long fails;	/* successes after failures: failures before */
+	int flagged;		/* 1 alert.compromise, 2 computed, 3 both */
+	long long count, window;	/* blocks */
+	char related[512];	/* blocks: from the event */
+	char computed[256];	/* blocks: users seen failing from the address */
+} ring_item;
+
+typedef struct ring {
+	ring_item *v;
+	uint32_t cap, n, head;	/* head: next write */
+} ring;
+
+static void ring_init(ring *r, uint32_t cap)
+{
+	r->cap = cap;
+	r->n = r->head = 0;
+	r->v = cap ? xcalloc(cap, sizeof(ring_item)) : NULL;
+}
+
+static ring_item *ring_push(ring *r)
+{
+	if (r->cap == 0)
+		return NULL;
+	ring_item *it = &r->v[r->head];
+	r->head = (r->head + 1) % r->cap;
+	if (r->n < r->cap)
+		r->n++;
+	memset(it, 0, sizeof(*it));
+	return it;
+}
+
+/* i-th oldest */
+static ring_item *ring_at(ring *r, uint32_t i)
+{
+	uint32_t start = (r->head + r->cap - r->n) % r->cap;
+	return &r->v[(start + i) % r->cap];
+}
+
+/* ------------------------------------------------------------------ */
+/* timeline: failures per hour                                         */
+
+#define TL_SLOTS 131072	/* power of two; at most TL_MAX hours kept */
+#define TL_MAX 65536
+
+typedef struct timeline {
+	long long *hour;	/* hour index + 1 (0 empty) */
+	uint64_t *count;
+	uint32_t n;
+	uint64_t dropped;
+} timeline;
+
+static void tl_add(timeline *tl, long long hour)
+{
+	uint32_t i = (uint32_t)hash_str((const char *)&hour, sizeof(hour)) & (TL_SLOTS - 1);
+	while (tl->hour[i] != 0) {
+		if (tl->hour[i] == hour + 1) {
+			tl->count[i]++;
+			return;
+		}
+		i = (i + 1) & (TL_SLOTS - 1);
+	}
+	if (tl->n >= TL_MAX) {
+		tl->dropped++;
+		return;
+	}
+	tl->hour[i] = hour + 1;
+	tl->count[i] = 1;
+	tl->n++;
+}
+
+/* ------------------------------------------------------------------ */
+/* the whole report state                                              */
+
+typedef struct report {
+	uint32_t top, last, min_fail;
+	uint64_t lines, skipped, events, failures, successes, unknown, blocks, untimed;
+	int have_span;
+	long long first_t, last_t;
+	char first_when[32], last_when[32];
+	int tz_set, tz_off;
+	ss_table addrs, countries, logins, services, daemons, plaintext;
+	uint64_t plaintext_total;
+	fail_mem fm;
+	ring attacks, saf, blockr;
+	uint64_t saf_alert, saf_computed, saf_total;
+	struct { char name[32]; uint64_t n; } det[NDET_MAX];
+	int ndet;
+	timeline tl;
+} report;
+
+/* ------------------------------------------------------------------ */
+/* reading one JSON line into a rec                                    */
+
+static struct fjson_object *member(struct fjson_object *o, const char *k)
+{
+	struct fjson_object *v = NULL;
+	if (o == NULL || !json_object_is_type(o, fjson_type_object))
+		return NULL;
+	if (!json_object_object_get_ex(o, k, &v))
+		return NULL;
+	return v;
+}
+
+/* a string member, sanitised into out; 1 if present */
+static int get_str(struct fjson_object *o, const char *k, char *out, size_t outsz)
+{
+	struct fjson_object *v = member(o, k);
+	out[0] = '\0';
+	if (v == NULL || !json_object_is_type(v, fjson_type_string))
+		return 0;
+	const char *s = json_object_get_string(v);
+	int n = json_object_get_string_len(v);
+	if (s == NULL || n <= 0)
+		return 0;
+	tool_sanitize(s, (size_t)n, out, outsz);
+	return 1;
+}
+
+static long long get_int(struct fjson_object *o, const char *k, long long dflt)
+{
+	struct fjson_object *v = member(o, k);
+	if (v == NULL)
+		return dflt;
+	if (json_object_is_type(v, fjson_type_int))
+		return (long long)json_object_get_int64(v);
+	if (json_object_is_type(v, fjson_type_double))
+		return (long long)json_object_get_double(v);
+	return dflt;
+}
+
+static void read_related(rec *r, struct fjson_object *arr)
+{
+	if (arr == NULL || !json_object_is_type(arr, fjson_type_array))
+		return;
+	int n = json_object_array_length(arr);
+	for (int i = 0; i < n && r->nrel < MAX_REL; i++) {
+		struct fjson_object *it = json_object_array_get_idx(arr, i);
+		if (it == NULL)
+			continue;
+		int k = r->nrel;
+		r->rel[k].user[0] = r->rel[k].service[0] = '\0';
+		r->rel[k].count = -1;
+		if (json_object_is_type(it, fjson_type_string)) {
+			const char *s = json_object_get_string(it);
+			int sl = json_object_get_string_len(it);
+			if (s == NULL || sl <= 0)
+				continue;
+			tool_sanitize(s, (size_t)sl, r->rel[k].user, sizeof(r->rel[k].user));
+		} else if (json_object_is_type(it, fjson_type_object)) {
+			get_str(it, "user", r->rel[k].user, sizeof(r->rel[k].user));
+			get_str(it, "service", r->rel[k].service, sizeof(r->rel[k].service));
+			r->rel[k].count = get_int(it, "count", -1);
+			if (r->rel[k].user[0] == '\0' && r->rel[k].service[0] == '\0')
+				continue;
+		} else {
+			continue;
+		}
+		r->nrel++;
+	}
+}
+
+static void set_when(rec *r, const char *raw)
+{
+	long long t;
+	int off;
+	size_t n = strlen(raw);
+	if (tool_parse_iso(raw, n, &t, &off)) {
+		r->has_t = 1;
+		r->t = t;
+		r->off = off;
+		memcpy(r->when, raw, 19);
+		r->when[10] = ' ';
+		r->when[19] = '\0';
+	} else {
+		snprintf(r->when, sizeof(r->when), "%.19s", raw);
+	}
+}
+
+/* 1 if the object is an event */
+static int to_rec(struct fjson_object *root, rec *r)
+{
+	memset(r, 0, sizeof(*r));
+	r->tls = -1;
+	r->count = r->window = -1;
+	r->asn = -1;
+	if (root == NULL || !json_object_is_type(root, fjson_type_object))
+		return 0;
+	struct fjson_object *ev = root;
+	struct fjson_object *nested = member(root, "auth");
+	if (member(root, "kind") == NULL && nested != NULL
+	    && json_object_is_type(nested, fjson_type_object))
+		ev = nested;
+	char kind[16];
+	if (!get_str(ev, "kind", kind, sizeof(kind)))
+		return 0;
+	if (strcmp(kind, "auth") == 0)
+		r->kind = 1;
+	else if (strcmp(kind, "block") == 0)
+		r->kind = 2;
+	else
+		return 0;
+
+	char buf[64];
+	struct fjson_object *tv = member(root, "time");
+	if (tv == NULL)
+		tv = member(root, "timestamp");
+	if (tv == NULL)
+		tv = member(root, "@timestamp");
+	if (tv == NULL)
+		tv = member(ev, "time");
+	if (tv != NULL && json_object_is_type(tv, fjson_type_string)) {
+		const char *s = json_object_get_string(tv);
+		int sl = json_object_get_string_len(tv);
+		if (s != NULL && sl > 0) {
+			tool_sanitize(s, (size_t)sl, buf, sizeof(buf));
+			set_when(r, buf);
+		}
+	} else if (tv != NULL && json_object_is_type(tv, fjson_type_int)) {
+		tool_format_iso((long long)json_object_get_int64(tv), buf, sizeof(buf));
+		set_when(r, buf);
+	}
+	if (!get_str(root, "host", r->host, sizeof(r->host)))
+		get_str(root, "hostname", r->host, sizeof(r->host));
+
+	char oc[16];
+	if (r->kind == 1 && get_str(ev, "outcome", oc, sizeof(oc))) {
+		if (strcmp(oc, "success") == 0)
+			r->outcome = 1;
+		else if (strcmp(oc, "failure") == 0)
+			r->outcome = 2;
+		else
+			r->outcome = 3;
+	} else if (r->kind == 1) {
+		r->outcome = 3;
+	}
+	get_str(ev, "user", r->user, sizeof(r->user));
+	get_str(ev, "ip", r->ip, sizeof(r->ip));
+	get_str(ev, "daemon", r->daemon, sizeof(r->daemon));
+	get_str(ev, "service", r->service, sizeof(r->service));
+	get_str(ev, "reason", r->reason, sizeof(r->reason));
+	get_str(ev, "mech", r->mech, sizeof(r->mech));
+	struct fjson_object *tls = member(ev, "tls");
+	if (tls != NULL && json_object_is_type(tls, fjson_type_boolean))
+		r->tls = json_object_get_boolean(tls) ? 1 : 0;
+	r->count = get_int(ev, "count", -1);
+	r->window = get_int(ev, "window", -1);
+
+	struct fjson_object *geo = member(ev, "geo");
+	if (geo != NULL) {
+		get_str(geo, "country", r->country, sizeof(r->country));
+		get_str(geo, "country_name", r->country_name, sizeof(r->country_name));
+		get_str(geo, "as_org", r->as_org, sizeof(r->as_org));
+		get_str(geo, "scope", r->scope, sizeof(r->scope));
+		r->asn = get_int(geo, "asn", -1);
+	}
+
+	read_related(r, member(ev, "related"));
+	struct fjson_object *alert = member(ev, "alert");
+	if (alert != NULL && json_object_is_type(alert, fjson_type_object)) {
+		read_related(r, member(alert, "related"));
+		struct fjson_object_iterator it = fjson_object_iter_begin(alert);
+		struct fjson_object_iterator end = fjson_object_iter_end(alert);
+		while (!fjson_object_iter_equal(&it, &end)) {
+			const char *name = fjson_object_iter_peek_name(&it);
+			struct fjson_object *val = fjson_object_iter_peek_value(&it);
+			fjson_object_iter_next(&it);
+			if (name == NULL || strcmp(name, "related") == 0
+			    || val == NULL || !json_object_is_type(val, fjson_type_object))
+				continue;
+			size_t k;
+			for (k = 0; k < NKNOWN_DET; k++)
+				if (strcmp(name, known_detectors[k]) == 0)
+					break;
+			if (k < NKNOWN_DET) {
+				r->det_bits |= 1u << k;
+				if (strcmp(name, "compromise") == 0)
+					r->comp_count = get_int(val, "count", 0);
+				read_related(r, member(val, "related"));
+			} else if (r->nother_det < 4) {
+				tool_sanitize(name, strlen(name), r->other_det[r->nother_det],
+					      sizeof(r->other_det[0]));
+				r->nother_det++;
+			}
+		}
+	}
+	return 1;
+}
+
+/* country column: "NL", "(private)", "" */
+static void country_label(const rec *r, char *out, size_t outsz)
+{
+	if (r->country[0])
+		scopy(out, outsz, r->country);
+	else if (r->scope[0] && strcmp(r->scope, "public") != 0)
+		{ char sc[16]; scopy(sc, sizeof(sc) - 2, r->scope); snprintf(out, outsz, "(%.12s)", sc); }
+	else
+		scopy(out, outsz, r->ip[0] ? "??" : "");
+}
+
+/* ------------------------------------------------------------------ */
+/* feeding the report                                                  */
+
+static void count_detector(report *rp, const char *name)
+{
+	for (int i = 0; i < rp->ndet; i++) {
+		if (strcmp(rp->det[i].name, name) == 0) {
+			rp->det[i].n++;
+			return;
+		}
+	}
+	if (rp->ndet < NDET_MAX) {
+		scopy(rp->det[rp->ndet].name, sizeof(rp->det[0].name), name);
+		rp->det[rp->ndet].n = 1;
+		rp->ndet++;
+	}
+}
+
+static void fill_item(ring_item *it, const rec *r)
+{
+	scopy(it->when, sizeof(it->when), r->when[0] ? r->when : "-");
+	scopy(it->user, sizeof(it->user), r->user);
+	scopy(it->ip, sizeof(it->ip), r->ip);
+	country_label(r, it->country, sizeof(it->country));
+	scopy(it->daemon, sizeof(it->daemon), r->daemon);
+	scopy(it->service, sizeof(it->service), r->service);
+	scopy(it->reason, sizeof(it->reason), r->reason);
+}
+
+static void count_service(ss_table *t, const char *key, const rec *r)
+{
+	ss_entry *e = ss_add(t, key[0] ? key : "(none)");
+	if (r->kind == 2)
+		e->n_other++;
+	else if (r->outcome == 1)
+		e->n_succ++;
+	else if (r->outcome == 2)
+		e->n_fail++;
+	else
+		e->n_other++;
+}
+
+static void feed(report *rp, const rec *r)
+{
+	rp->events++;
+	if (r->has_t) {
+		if (!rp->tz_set) {
+			rp->tz_set = 1;
+			rp->tz_off = r->off;
+		}
+		if (!rp->have_span || r->t < rp->first_t) {
+			rp->first_t = r->t;
+			scopy(rp->first_when, sizeof(rp->first_when), r->when);
+		}
+		if (!rp->have_span || r->t >= rp->last_t) {
+			rp->last_t = r->t;
+			scopy(rp->last_when, sizeof(rp->last_when), r->when);
+		}
+		rp->have_span = 1;
+	} else {
+		rp->untimed++;
+	}
+	for (size_t k = 0; k < NKNOWN_DET; k++)
+		if (r->det_bits & (1u << k))
+			count_detector(rp, known_detectors[k]);
+	for (int k = 0; k < r->nother_det; k++)
+		count_detector(rp, r->other_det[k]);
+	count_service(&rp->services, r->service, r);
+	count_service(&rp->daemons, r->daemon, r);
+
+	if (r->kind == 2) {
+		rp->blocks++;
+		ring_item *it = ring_push(&rp->blockr);
+		if (it == NULL)
+			return;
+		fill_item(it, r);
+		it->count = r->count;
+		it->window = r->window;
+		size_t o = 0;
+		for (int i = 0; i < r->nrel && o + 1 < sizeof(it->related); i++) {
+			int w;
+			if (r->rel[i].service[0] && r->rel[i].count >= 0)
+				w = snprintf(it->related + o, sizeof(it->related) - o, "%s%s (%s) x%lld",
+					     i ? ", " : "", r->rel[i].user, r->rel[i].service, r->rel[i].count);
+			else if (r->rel[i].service[0])
+				w = snprintf(it->related + o, sizeof(it->related) - o, "%s%s (%s)",
+					     i ? ", " : "", r->rel[i].user, r->rel[i].service);
+			else if (r->rel[i].count >= 0)
+				w = snprintf(it->related + o, sizeof(it->related) - o, "%s%s x%lld",
+					     i ? ", " : "", r->rel[i].user, r->rel[i].count);
+			else
+				w = snprintf(it->related + o, sizeof(it->related) - o, "%s%s",
+					     i ? ", " : "", r->rel[i].user);
+			if (w < 0)
+				break;
+			o += (size_t)w;
+		}
+		if (o >= sizeof(it->related))
+			it->related[sizeof(it->related) - 1] = '\0';
+		fm_entry *f = r->ip[0] ? fm_find(&rp->fm, r->ip, 0) : NULL;
+		if (f != NULL) {
+			o = 0;
+			for (int i = 0; i < FM_USERS && f->users[i][0]; i++) {
+				int w = snprintf(it->computed + o, sizeof(it->computed) - o, "%s%s",
+						 i ? ", " : "", f->users[i]);
+				if (w < 0 || (size_t)w >= sizeof(it->computed) - o)
+					break;
+				o += (size_t)w;
+			}
+		}
+		return;
+	}
+
+	if (r->outcome == 3) {
+		rp->unknown++;
+		return;
+	}
+	if (r->outcome == 2) {
+		rp->failures++;
+		if (r->ip[0]) {
+			ss_entry *e = ss_add(&rp->addrs, r->ip);
+			scopy(e->a, sizeof(e->a), r->country);
+			scopy(e->b, sizeof(e->b), r->country_name);
+			scopy(e->c, sizeof(e->c), r->as_org);
+			scopy(e->d, sizeof(e->d), r->scope);
+			e->asn = r->asn;
+			fm_entry *f = fm_find(&rp->fm, r->ip, 1);
+			f->fails++;
+			fm_add_user(f, r->user);
+		}
+		char cl[16];
+		country_label(r, cl, sizeof(cl));
+		if (cl[0]) {
+			ss_entry *e = ss_add(&rp->countries, cl);
+			if (r->country_name[0])
+				scopy(e->b, sizeof(e->b), r->country_name);
+		}
+		if (r->user[0])
+			ss_add(&rp->logins, r->user);
+		if (r->has_t)
+			tl_add(&rp->tl, (r->t + rp->tz_off) >= 0 ? (r->t + rp->tz_off) / 3600
+			       : ((r->t + rp->tz_off) - 3599) / 3600);
+		ring_item *it = ring_push(&rp->attacks);
+		if (it != NULL)
+			fill_item(it, r);
+		return;
+	}
+	/* success */
+	rp->successes++;
+	if (r->tls == 0) {
+		rp->plaintext_total++;
+		ss_entry *e = ss_add(&rp->plaintext, r->user[0] ? r->user : "(no user)");
+		scopy(e->a, sizeof(e->a), r->service);
+		scopy(e->b, sizeof(e->b), r->ip);
+	}
+	int flagged = (r->det_bits & (1u << 3)) ? 1 : 0;	/* compromise */
+	long long fails = 0;
+	fm_entry *f = r->ip[0] ? fm_find(&rp->fm, r->ip, 0) : NULL;
+	if (f != NULL && f->fails >= rp->min_fail) {
+		flagged |= 2;
+		fails = f->fails;
+	}
+	if (flagged) {
+		rp->saf_total++;
+		if (flagged & 1)
+			rp->saf_alert++;
+		if (flagged & 2)
+			rp->saf_computed++;
+		ring_item *it = ring_push(&rp->saf);
+		if (it != NULL) {
+			fill_item(it, r);
+			it->fails = (flagged & 2) ? fails : r->comp_count;
+			it->flagged = flagged;
+		}
+	}
+}
+
+static int read_stream(report *rp, struct fjson_tokener *tok, FILE *fp, const char *name)
+{
+	line_reader lr;
+	if (lr_init(&lr, fp) != 0) {
+		fprintf(stderr, PROG ": out of memory\n");
+		exit(1);
+	}
+	rec *r = xcalloc(1, sizeof(*r));
+	while (lr_next(&lr)) {
+		rp->lines++;
+		size_t n = lr.len;
+		while (n > 0 && (lr.buf[n - 1] == '\r' || lr.buf[n - 1] == ' '))
+			n--;
+		if (n == 0 || lr.truncated) {
+			rp->skipped++;
+			continue;
+		}
+		fjson_tokener_reset(tok);
+		struct fjson_object *o = fjson_tokener_parse_ex(tok, lr.buf, (int)n);
+		if (o != NULL && to_rec(o, r))
+			feed(rp, r);
+		else
+			rp->skipped++;
+		if (o != NULL)
+			json_object_put(o);
+	}
+	free(r);
+	int err = lr.error;
+	lr_free(&lr);
+	if (err) {
+		fprintf(stderr, PROG ": %s: %s\n", name, strerror(err));
+		return 1;
+	}
+	return 0;
+}
+
+/* ------------------------------------------------------------------ */
+/* text output                                                         */
+
+/* display width: code points (the text is valid UTF-8) */
+static size_t dwidth(const char *s)
+{
+	size_t w = 0;
+	for (; *s; s++)
+		if (((unsigned char)*s & 0xc0) != 0x80)
+			w++;
+	return w;
+}
+
+#define TBL_MAXCOL 8
+typedef struct tbl {
+	int ncol;
+	const char *align;	/* 'l' or 'r' per column */
+	char **cells;
+	size_t nrow, caprow;
+} tbl;
+
+static void tbl_init(tbl *t, int ncol, const char *align)
+{
+	memset(t, 0, sizeof(*t));
+	t->ncol = ncol;
+	t->align = align;
+}
+
+static void tbl_row(tbl *t, ...)
+{
+	if (t->nrow == t->caprow) {
+		t->caprow = t->caprow ? t->caprow * 2 : 16;
+		char **c = realloc(t->cells, t->caprow * (size_t)t->ncol * sizeof(char *));
+		if (c == NULL) {
+			fprintf(stderr, PROG ": out of memory\n");
+			exit(1);
+		}
+		t->cells = c;
+	}
+	va_list ap;
+	va_start(ap, t);
+	for (int i = 0; i < t->ncol; i++) {
+		const char *s = va_arg(ap, const char *);
+		char *d = strdup(s ? s : "");
+		if (d == NULL) {
+			fprintf(stderr, PROG ": out of memory\n");
+			exit(1);
+		}
+		t->cells[t->nrow * (size_t)t->ncol + (size_t)i] = d;
+	}
+	va_end(ap);
+	t->nrow++;
+}
+
+static void tbl_print(tbl *t, FILE *out)
+{
+	size_t w[TBL_MAXCOL] = { 0 };
+	for (size_t r = 0; r < t->nrow; r++)
+		for (int c = 0; c < t->ncol; c++) {
+			size_t x = dwidth(t->cells[r * (size_t)t->ncol + (size_t)c]);
+			if (x > w[c])
+				w[c] = x;
+		}
+	for (size_t r = 0; r < t->nrow; r++) {
+		/* the last non-empty column ends the line (no trailing blanks) */
+		int lastc = t->ncol - 1;
+		while (lastc > 0 && t->cells[r * (size_t)t->ncol + (size_t)lastc][0] == '\0')
+			lastc--;
+		for (int c = 0; c <= lastc; c++) {
+			const char *s = t->cells[r * (size_t)t->ncol + (size_t)c];
+			size_t pad = w[c] - dwidth(s);
+			if (c > 0)
+				fputs("  ", out);
+			if (t->align[c] == 'r')
+				fprintf(out, "%*s%s", (int)pad, "", s);
+			else if (c == lastc)
+				fputs(s, out);
+			else
+				fprintf(out, "%s%*s", s, (int)pad, "");
+		}
+		fputc('\n', out);
+	}
+	for (size_t i = 0; i < t->nrow * (size_t)t->ncol; i++)
+		free(t->cells[i]);
+	free(t->cells);
+	t->cells = NULL;
+	t->nrow = t->caprow = 0;
+}
+
+static void heading(FILE *out, const char *fmt, ...)
+{
+	char buf[128];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(buf, sizeof(buf), fmt, ap);
+	va_end(ap);
+	fprintf(out, "\n%s\n", buf);
+	for (size_t i = dwidth(buf); i > 0; i--)
+		fputc('-', out);
+	fputc('\n', out);
+}
+
+static void duration(long long s, char *buf, size_t sz)
+{
+	if (s < 0)
+		s = 0;
+	long long d = s / 86400, h = (s % 86400) / 3600, m = (s % 3600) / 60, sec = s % 60;
+	if (d > 0)
+		snprintf(buf, sz, "%lldd %lldh %lldm", d, h, m);
+	else if (h > 0)
+		snprintf(buf, sz, "%lldh %lldm %llds", h, m, sec);
+	else if (m > 0)
+		snprintf(buf, sz, "%lldm %llds", m, sec);
+	else
+		snprintf(buf, sz, "%llds", sec);
+}
+
+static const char *ull(char *buf, size_t sz, unsigned long long v)
+{
+	snprintf(buf, sz, "%llu", v);
+	return buf;
+}
+
+static void as_label(const ss_entry *e, char *buf, size_t sz)
+{
+	if (e->asn > 0 && e->c[0])
+		snprintf(buf, sz, "AS%lld %s", e->asn, e->c);
+	else if (e->asn > 0)
+		snprintf(buf, sz, "AS%lld", e->asn);
+	else
+		scopy(buf, sz, e->c);
+}
+
+static void addr_country(const ss_entry *e, char *buf, size_t sz)
+{
+	if (e->a[0])
+		snprintf(buf, sz, "%s%s%s", e->a, e->b[0] ? " " : "", e->b);
+	else if (e->d[0] && strcmp(e->d, "public") != 0)
+		snprintf(buf, sz, "(%s)", e->d);
+	else
+		snprintf(buf, sz, "(unknown)");
+}
+
+static void svc_label(const ring_item *it, char *buf, size_t sz)
+{
+	if (it->daemon[0] && it->service[0])
+		snprintf(buf, sz, "%s/%s", it->daemon, it->service);
+	else
+		scopy(buf, sz, it->daemon[0] ? it->daemon : it->service);
+}
+
+static const char *approx_note(const ss_table *t)
+{
+	return t->evicted ? "  (approximate: more distinct keys than counters)" : "";
+}
+
+/* timeline buckets, sorted; bucket width in hours */
+typedef struct tl_bucket { long long start; uint64_t n; } tl_bucket;
+
+static int cmp_ll(const void *a, const void *b)
+{
+	long long x = ((const tl_bucket *)a)->start, y = ((const tl_bucket *)b)->start;
+	return x < y ? -1 : x > y;
+}
+
+/* dense buckets from the first to the last failure; returns count */
+static size_t tl_buckets(const report *rp, tl_bucket **out, long long *width)
+{
+	*out = NULL;
+	*width = 1;
+	if (rp->tl.n == 0)
+		return 0;
+	tl_bucket *v = xcalloc(rp->tl.n, sizeof(*v));
+	size_t n = 0;
+	for (uint32_t i = 0; i < TL_SLOTS; i++)
+		if (rp->tl.hour[i] != 0) {
+			v[n].start = rp->tl.hour[i] - 1;
+			v[n].n = rp->tl.count[i];
+			n++;
+		}
+	qsort(v, n, sizeof(*v), cmp_ll);
+	long long span = v[n - 1].start - v[0].start + 1;
+	long long w = span <= 240 ? 1 : span <= 24 * 400 ? 24 : 24 * 7;
+	long long first = v[0].start / w * w;
+	if (v[0].start < 0 && v[0].start % w)
+		first -= w;
+	size_t nb = (size_t)((v[n - 1].start - first) / w + 1);
+	tl_bucket *b = xcalloc(nb, sizeof(*b));
+	for (size_t i = 0; i < nb; i++)
+		b[i].start = first + (long long)i * w;
+	for (size_t i = 0; i < n; i++)
+		b[(v[i].start - first) / w].n += v[i].n;
+	free(v);
+	*out = b;
+	*width = w;
+	return nb;
+}
+
+static void bucket_label(const report *rp, long long hour, long long w, char *buf, size_t sz)
+{
+	char iso[32];
+	tool_format_iso(hour * 3600, iso, sizeof(iso));	/* already shifted to local */
+	(void)rp;
+	if (w == 1)
+		snprintf(buf, sz, "%.10s %.5s", iso, iso + 11);
+	else
+		snprintf(buf, sz, "%.10s", iso);
+}
+
+static void tz_label(const report *rp, char *buf, size_t sz)
+{
+	int o = rp->tz_off;
+	if (o == 0)
+		snprintf(buf, sz, "UTC");
+	else
+		snprintf(buf, sz, "UTC%c%02d:%02d", o < 0 ? '-' : '+', abs(o) / 3600, (abs(o) % 3600) / 60);
+}
+
+static void print_text(report *rp, FILE *out)
+{
+	char a[64], b[64], c[64], d[256], e[256];
+	fprintf(out, "mmauthparse report\n==================\n");
+	if (rp->have_span) {
+		duration(rp->last_t - rp->first_t, a, sizeof(a));
+		fprintf(out, "From    : %s\nTo      : %s  (%s)\n", rp->first_when, rp->last_when, a);
+	} else {
+		fprintf(out, "From    : -\nTo      : -\n");
+	}
+	fprintf(out, "Lines   : %llu read, %llu events, %llu skipped\n",
+		(unsigned long long)rp->lines, (unsigned long long)rp->events,
+		(unsigned long long)rp->skipped);
+	fprintf(out, "Events  : %llu failures, %llu successes, %llu unknown, %llu blocks\n",
+		(unsigned long long)rp->failures, (unsigned long long)rp->successes,
+		(unsigned long long)rp->unknown, (unsigned long long)rp->blocks);
+
+	uint32_t n;
+	ss_entry **v;
+	tbl t;
+
+	heading(out, "Top %u addresses (failures)%s", rp->top, approx_note(&rp->addrs));
+	v = ss_sorted(&rp->addrs, rp->top, &n);
+	tbl_init(&t, 4, "lrll");
+	for (uint32_t i = 0; i < n; i++) {
+		addr_country(v[i], d, sizeof(d));
+		as_label(v[i], e, sizeof(e));
+		tbl_row(&t, v[i]->key, ull(a, sizeof(a), v[i]->count), d, e);
+	}
+	if (n == 0)
+		fprintf(out, "(none)\n");
+	tbl_print(&t, out);
+	free(v);
+
+	heading(out, "Top %u countries (failures)%s", rp->top, approx_note(&rp->countries));
+	v = ss_sorted(&rp->countries, rp->top, &n);
+	tbl_init(&t, 3, "rll");
+	for (uint32_t i = 0; i < n; i++)
+		tbl_row(&t, ull(a, sizeof(a), v[i]->count), v[i]->key, v[i]->b);
+	if (n == 0)
+		fprintf(out, "(none)\n");
+	tbl_print(&t, out);
+	free(v);
+
+	heading(out, "Top %u logins (failures)%s", rp->top, approx_note(&rp->logins));
+	v = ss_sorted(&rp->logins, rp->top, &n);
+	tbl_init(&t, 2, "rl");
+	for (uint32_t i = 0; i < n; i++)
+		tbl_row(&t, ull(a, sizeof(a), v[i]->count), v[i]->key);
+	if (n == 0)
+		fprintf(out, "(none)\n");
+	tbl_print(&t, out);
+	free(v);
+
+	const ss_table *sd[2] = { &rp->services, &rp->daemons };
+	const char *sdname[2] = { "Services", "Daemons" };
+	for (int k = 0; k < 2; k++) {
+		heading(out, "%s%s", sdname[k], approx_note(sd[k]));
+		v = ss_sorted(sd[k], rp->top, &n);
+		tbl_init(&t, 5, "lrrrr");
+		if (n > 0)
+			tbl_row(&t, k == 0 ? "service" : "daemon", "events", "failures", "successes", "other");
+		for (uint32_t i = 0; i < n; i++) {
+			char x[32], y[32], z[32];
+			tbl_row(&t, v[i]->key, ull(a, sizeof(a), v[i]->count), ull(x, sizeof(x), v[i]->n_fail),
+				ull(y, sizeof(y), v[i]->n_succ), ull(z, sizeof(z), v[i]->n_other));
+		}
+		if (n == 0)
+			fprintf(out, "(none)\n");
+		tbl_print(&t, out);
+		free(v);
+	}
+
+	heading(out, "Successes after failures");
+	fprintf(out, "%llu in all: %llu flagged by the compromise detector, "
+		"%llu from an address that failed earlier in this input\n",
+		(unsigned long long)rp->saf_total, (unsigned long long)rp->saf_alert,
+		(unsigned long long)rp->saf_computed);
+	tbl_init(&t, 7, "lllllrl");
+	for (uint32_t i = 0; i < rp->saf.n; i++) {
+		ring_item *it = ring_at(&rp->saf, i);
+		svc_label(it, d, sizeof(d));
+		snprintf(b, sizeof(b), "%lld failures before", it->fails);
+		tbl_row(&t, it->when, it->user[0] ? it->user : "-", it->ip, it->country, d,
+			(it->flagged & 2) ? b : "", (it->flagged & 1) ? "[compromise alert]" : "");
+	}
+	tbl_print(&t, out);
+
+	heading(out, "Plaintext logins (tls=false)%s", approx_note(&rp->plaintext));
+	fprintf(out, "%llu successful logins without TLS\n", (unsigned long long)rp->plaintext_total);
+	v = ss_sorted(&rp->plaintext, rp->top, &n);
+	tbl_init(&t, 4, "rlll");
+	for (uint32_t i = 0; i < n; i++)
+		tbl_row(&t, ull(a, sizeof(a), v[i]->count), v[i]->key, v[i]->a, v[i]->b);
+	tbl_print(&t, out);
+	free(v);
+
+	heading(out, "Blocks");
+	fprintf(out, "%llu block%s%s\n", (unsigned long long)rp->blocks, rp->blocks == 1 ? "" : "s",
+		rp->blocks > rp->blockr.n ? " (the last ones below)" : "");
+	for (uint32_t i = 0; i < rp->blockr.n; i++) {
+		ring_item *it = ring_at(&rp->blockr, i);
+		svc_label(it, d, sizeof(d));
+		fprintf(out, "%s  %s  %s  %s", it->when, it->ip[0] ? it->ip : "-", it->country, d);
+		if (it->count >= 0 && it->window >= 0)
+			fprintf(out, "  %lld in %llds", it->count, it->window);
+		else if (it->count >= 0)
+			fprintf(out, "  %lld failures", it->count);
+		fputc('\n', out);
+		if (it->related[0])
+			fprintf(out, "    related accounts: %s\n", it->related);
+		if (it->computed[0])
+			fprintf(out, "    failed earlier from this address: %s\n", it->computed);
+		if (!it->related[0] && !it->computed[0])
+			fprintf(out, "    related accounts: (none known)\n");
+	}
+
+	heading(out, "Last %u attacks", rp->last);
+	tbl_init(&t, 6, "llllll");
+	for (uint32_t i = 0; i < rp->attacks.n; i++) {
+		ring_item *it = ring_at(&rp->attacks, i);
+		svc_label(it, d, sizeof(d));
+		tbl_row(&t, it->when, it->user[0] ? it->user : "-", it->ip[0] ? it->ip : "-",
+			it->country, d, it->reason);
+	}
+	if (rp->attacks.n == 0)
+		fprintf(out, "(none)\n");
+	tbl_print(&t, out);
+
+	heading(out, "Alerts by detector");
+	tbl_init(&t, 2, "lr");
+	int any = 0;
+	for (int i = 0; i < rp->ndet; i++) {
+		tbl_row(&t, rp->det[i].name, ull(a, sizeof(a), rp->det[i].n));
+		any = 1;
+	}
+	if (!any)
+		fprintf(out, "(none)\n");
+	tbl_print(&t, out);
+
+	tl_bucket *bk;
+	long long w;
+	size_t nb = tl_buckets(rp, &bk, &w);
+	tz_label(rp, c, sizeof(c));
+	heading(out, "Failures per %s (%s)", w == 1 ? "hour" : w == 24 ? "day" : "week", c);
+	if (nb == 0) {
+		fprintf(out, "(none)\n");
+	} else {
+		uint64_t max = 1;
+		for (size_t i = 0; i < nb; i++)
+			if (bk[i].n > max)
+				max = bk[i].n;
+		size_t from = nb > 48 ? nb - 48 : 0;
+		if (from > 0)
+			fprintf(out, "(the last 48 of %zu)\n", nb);
+		tbl_init(&t, 3, "lrl");
+		for (size_t i = from; i < nb; i++) {
+			char bar[64];
+			size_t len = (size_t)((bk[i].n * 40 + max - 1) / max);
+			memset(bar, '#', len);
+			bar[len] = '\0';
+			bucket_label(rp, bk[i].start * 1, w, d, sizeof(d));
+			tbl_row(&t, d, ull(a, sizeof(a), bk[i].n), bar);
+		}
+		tbl_print(&t, out);
+	}
+	free(bk);
+}
+
+/* ------------------------------------------------------------------ */
+/* JSON output                                                         */
+
+static void jstr(struct fjson_object *o, const char *k, const char *v)
+{
+	if (v != NULL && v[0])
+		json_object_object_add(o, k, json_object_new_string(v));
+}
+
+static void jint(struct fjson_object *o, const char *k, long long v)
+{
+	json_object_object_add(o, k, json_object_new_int64(v));
+}
+
+static struct fjson_object *item_json(const ring_item *it)
+{
+	struct fjson_object *o = json_object_new_object();
+	if (strcmp(it->when, "-") != 0)
+		jstr(o, "time", it->when);
+	jstr(o, "user", it->user);
+	jstr(o, "ip", it->ip);
+	jstr(o, "country", it->country);
+	jstr(o, "daemon", it->daemon);
+	jstr(o, "service", it->service);
+	jstr(o, "reason", it->reason);
+	return o;
+}
+
+static struct fjson_object *table_json(const ss_table *t, uint32_t top, const char *keyname, int kind)
+{
+	struct fjson_object *arr = json_object_new_array();
+	uint32_t n;
+	ss_entry **v = ss_sorted(t, top, &n);
+	for (uint32_t i = 0; i < n; i++) {
+		struct fjson_object *o = json_object_new_object();
+		jstr(o, keyname, v[i]->key);
+		jint(o, kind == 3 ? "events" : "count", (long long)v[i]->count);
+		if (t->evicted)
+			jint(o, "error", (long long)v[i]->err);
+		if (kind == 1) {	/* addresses */
+			jstr(o, "country", v[i]->a);
+			jstr(o, "country_name", v[i]->b);
+			if (v[i]->asn > 0)
+				jint(o, "asn", v[i]->asn);
+			jstr(o, "as_org", v[i]->c);
+			jstr(o, "scope", v[i]->d);
+		} else if (kind == 2) {	/* countries */
+			jstr(o, "country_name", v[i]->b);
+		} else if (kind == 3) {	/* services, daemons */
+			jint(o, "failures", (long long)v[i]->n_fail);
+			jint(o, "successes", (long long)v[i]->n_succ);
+			jint(o, "other", (long long)v[i]->n_other);
+		} else if (kind == 4) {	/* plaintext */
+			jstr(o, "service", v[i]->a);
+			jstr(o, "ip", v[i]->b);
+		}
+		json_object_array_add(arr, o);
+	}
+	free(v);
+	return arr;
+}
+
+static void print_json(report *rp, FILE *out)
+{
+	struct fjson_object *root = json_object_new_object();
+	struct fjson_object *span = json_object_new_object();
+	if (rp->have_span) {
+		char iso[32];
+		jstr(span, "first", rp->first_when);
+		jstr(span, "last", rp->last_when);
+		tool_format_iso(rp->first_t, iso, sizeof(iso));
+		jstr(span, "first_utc", iso);
+		tool_format_iso(rp->last_t, iso, sizeof(iso));
+		jstr(span, "last_utc", iso);
+		jint(span, "seconds", rp->last_t - rp->first_t);
+	}
+	jint(span, "untimed_events", (long long)rp->untimed);
+	json_object_object_add(root, "span", span);
+	struct fjson_object *lines = json_object_new_object();
+	jint(lines, "read", (long long)rp->lines);
+	jint(lines, "events", (long long)rp->events);
+	jint(lines, "skipped", (long long)rp->skipped);
+	json_object_object_add(root, "lines", lines);
+	struct fjson_object *tot = json_object_new_object();
+	jint(tot, "events", (long long)rp->events);
+	jint(tot, "failures", (long long)rp->failures);
+	jint(tot, "successes", (long long)rp->successes);
+	jint(tot, "unknown", (long long)rp->unknown);
+	jint(tot, "blocks", (long long)rp->blocks);
+	json_object_object_add(root, "totals", tot);
+	json_object_object_add(root, "approximate", json_object_new_boolean(
+		rp->addrs.evicted || rp->countries.evicted || rp->logins.evicted
+		|| rp->services.evicted || rp->daemons.evicted || rp->plaintext.evicted));
+	json_object_object_add(root, "top_addresses", table_json(&rp->addrs, rp->top, "ip", 1));
+	json_object_object_add(root, "top_countries", table_json(&rp->countries, rp->top, "country", 2));
+	json_object_object_add(root, "top_logins", table_json(&rp->logins, rp->top, "user", 0));
+	json_object_object_add(root, "services", table_json(&rp->services, rp->top, "service", 3));
+	json_object_object_add(root, "daemons", table_json(&rp->daemons, rp->top, "daemon", 3));
+
+	struct fjson_object *saf = json_object_new_object();
+	jint(saf, "total", (long long)rp->saf_total);
+	jint(saf, "compromise_alerts", (long long)rp->saf_alert);
+	jint(saf, "after_failures_in_input", (long long)rp->saf_computed);
+	struct fjson_object *arr = json_object_new_array();
+	for (uint32_t i = 0; i < rp->saf.n; i++) {
+		ring_item *it = ring_at(&rp->saf, i);
+		struct fjson_object *o = item_json(it);
+		if (it->flagged & 2)
+			jint(o, "failures_before", it->fails);
+		json_object_object_add(o, "compromise_alert", json_object_new_boolean(it->flagged & 1));
+		json_object_array_add(arr, o);
+	}
+	json_object_object_add(saf, "last", arr);
+	json_object_object_add(root, "successes_after_failures", saf);
+
+	struct fjson_object *pt = json_object_new_object();
+	jint(pt, "total", (long long)rp->plaintext_total);
+	json_object_object_add(pt, "top", table_json(&rp->plaintext, rp->top, "user", 4));
+	json_object_object_add(root, "plaintext_logins", pt);
+
+	struct fjson_object *bl = json_object_new_object();
+	jint(bl, "total", (long long)rp->blocks);
+	arr = json_object_new_array();
+	for (uint32_t i = 0; i < rp->blockr.n; i++) {
+		ring_item *it = ring_at(&rp->blockr, i);
+		struct fjson_object *o = item_json(it);
+		if (it->count >= 0)
+			jint(o, "count", it->count);
+		if (it->window >= 0)
+			jint(o, "window", it->window);
+		jstr(o, "related", it->related);
+		jstr(o, "failed_earlier", it->computed);
+		json_object_array_add(arr, o);
+	}
+	json_object_object_add(bl, "last", arr);
+	json_object_object_add(root, "blocks", bl);
+
+	arr = json_object_new_array();
+	for (uint32_t i = 0; i < rp->attacks.n; i++)
+		json_object_array_add(arr, item_json(ring_at(&rp->attacks, i)));
+	json_object_object_add(root, "last_attacks", arr);
+
+	struct fjson_object *al = json_object_new_object();
+	for (int i = 0; i < rp->ndet; i++)
+		jint(al, rp->det[i].name, (long long)rp->det[i].n);
+	json_object_object_add(root, "alerts", al);
+
+	tl_bucket *bk;
+	long long w;
+	size_t nb = tl_buckets(rp, &bk, &w);
+	struct fjson_object *tl = json_object_new_object();
+	char tz[32];
+	tz_label(rp, tz, sizeof(tz));
+	jstr(tl, "bucket", w == 1 ? "hour" : w == 24 ? "day" : "week");
+	jstr(tl, "zone", tz);
+	arr = json_object_new_array();
+	for (size_t i = 0; i < nb; i++) {
+		struct fjson_object *o = json_object_new_object();
+		char iso[32];
+		tool_format_iso(bk[i].start * 3600, iso, sizeof(iso));
+		iso[19] = '\0';	/* local to the zone above: no "Z" */
+		jstr(o, "start", iso);
+		jint(o, "failures", (long long)bk[i].n);
+		json_object_array_add(arr, o);
+	}
+	free(bk);
+	json_object_object_add(tl, "buckets", arr);
+	json_object_object_add(root, "timeline", tl);
+
+	fputs(json_object_to_json_string_ext(root, FJSON_TO_STRING_PLAIN), out);
+	fputc('\n', out);
+	json_object_put(root);
+}
+
+/* ------------------------------------------------------------------ */
+/* HTML output                                                         */
+
+/* every text from the input goes through here */
+static void hesc(FILE *out, const char *s)
+{
+	for (; *s; s++) {
+		switch (*s) {
+		case '&': fputs("&amp;", out); break;
+		case '<': fputs("&lt;", out); break;
+		case '>': fputs("&gt;", out); break;
+		case '"': fputs("&quot;", out); break;
+		case '\'': fputs("&#39;", out); break;
+		default: fputc(*s, out);
+		}
+	}
+}
+
+/* cut to at most max code points, with an ellipsis */
+static void cut(const char *s, size_t max, char *buf, size_t sz)
+{
+	size_t o = 0, cps = 0;
+	for (size_t i = 0; s[i]; i++) {
+		if (((unsigned char)s[i] & 0xc0) != 0x80) {
+			if (cps == max)
+				break;
+			cps++;
+		}
+		if (o + 4 >= sz)
+			break;
+		buf[o++] = s[i];
+	}
+	buf[o] = '\0';
+	if (strlen(s) > o && o + 4 < sz) {
+		/* back to a character boundary, then "…" */
+		while (o > 0 && ((unsigned char)buf[o] & 0xc0) == 0x80)
+			o--;
+		memcpy(buf + o, "\xe2\x80\xa6", 4);
+	}
+}
+
+/* horizontal bar chart of a top table */
+static void svg_bars(FILE *out, ss_entry **v, uint32_t n, const char *title, int kind)
+{
+	if (n == 0) {
+		fputs("<p class=\"none\">none</p>\n", out);
+		return;
+	}
+	uint64_t max = 1;
+	for (uint32_t i = 0; i < n; i++)
+		if (v[i]->count > max)
+			max = v[i]->count;
+	const int rowh = 22, labw = 260, barw = 380;
+	int h = (int)n * rowh + 8;
+	fprintf(out, "<svg class=\"chart\" width=\"%d\" height=\"%d\" viewBox=\"0 0 %d %d\" role=\"img\" aria-label=\"",
+		labw + barw + 80, h, labw + barw + 80, h);
+	hesc(out, title);
+	fputs("\">\n", out);
+	for (uint32_t i = 0; i < n; i++) {
+		char lab[160], full[400];
+		if (kind == 2 && v[i]->b[0])
+			snprintf(full, sizeof(full), "%s %s", v[i]->key, v[i]->b);
+		else if (kind == 1 && v[i]->a[0])
+			snprintf(full, sizeof(full), "%s (%s)", v[i]->key, v[i]->a);
+		else
+			scopy(full, sizeof(full), v[i]->key);
+		cut(full, 36, lab, sizeof(lab));
+		int y = 4 + (int)i * rowh;
+		int w = (int)((double)v[i]->count * barw / (double)max);
+		if (w < 1)
+			w = 1;
+		fprintf(out, "<g><title>");
+		hesc(out, full);
+		fprintf(out, ": %llu</title><text x=\"%d\" y=\"%d\" text-anchor=\"end\">", (unsigned long long)v[i]->count,
+			labw - 8, y + 15);
+		hesc(out, lab);
+		fprintf(out, "</text><rect x=\"%d\" y=\"%d\" width=\"%d\" height=\"%d\" rx=\"3\"/>"
+			"<text class=\"n\" x=\"%d\" y=\"%d\">%llu</text></g>\n",
+			labw, y + 2, w, rowh - 6, labw + w + 6, y + 15, (unsigned long long)v[i]->count);
+	}
+	fputs("</svg>\n", out);
+}
+
+static void html_table_start(FILE *out, const char *const *cols, int ncol, const char *num)
+{
+	fputs("<table><thead><tr>", out);
+	for (int i = 0; i < ncol; i++)
+		fprintf(out, "<th%s>%s</th>", num[i] == 'r' ? " class=\"r\"" : "", cols[i]);
+	fputs("</tr></thead><tbody>\n", out);
+}
+
+static void html_cells(FILE *out, const char *num, int ncol, ...)
+{
+	va_list ap;
+	va_start(ap, ncol);
+	fputs("<tr>", out);
+	for (int i = 0; i < ncol; i++) {
+		const char *s = va_arg(ap, const char *);
+		fputs(num[i] == 'r' ? "<td class=\"r\">" : "<td>", out);
+		hesc(out, s ? s : "");
+		fputs("</td>", out);
+	}
+	fputs("</tr>\n", out);
+	va_end(ap);
+}
+
+static void print_html(report *rp, FILE *out)
+{
+	char a[64], b[64], c[64], d[256], e[256];
+	fputs("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
+	      "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
+	      "<title>mmauthparse report</title>\n<style>\n"
+	      "body{font:14px/1.4 system-ui,-apple-system,\"Segoe UI\",sans-serif;margin:2em auto;max-width:1000px;color:#222;background:#fafafa;padding:0 1em}\n"
+	      "h1{font-size:1.6em;margin-bottom:.2em}h2{font-size:1.2em;margin-top:2em;border-bottom:1px solid #ddd;padding-bottom:.2em}\n"
+	      ".span{color:#555}.cards{display:flex;flex-wrap:wrap;gap:.8em;margin:1em 0}\n"
+	      ".card{background:#fff;border:1px solid #ddd;border-radius:6px;padding:.6em 1em;min-width:7em}\n"
+	      ".card b{display:block;font-size:1.6em}.card.fail b{color:#c0392b}.card.ok b{color:#27ae60}.card.block b{color:#8e44ad}\n"
+	      "table{border-collapse:collapse;background:#fff;margin:.5em 0}th,td{border:1px solid #ddd;padding:.25em .6em;text-align:left;vertical-align:top}\n"
+	      "th{background:#f0f0f0}.r{text-align:right;font-variant-numeric:tabular-nums}\n"
+	      "svg.chart text{font-size:12px;fill:#333}svg.chart rect{fill:#c0392b}svg.chart text.n{fill:#555}\n"
+	      "svg.tl rect{fill:#c0392b}svg.tl text{font-size:11px;fill:#555}svg.tl line{stroke:#999}\n"
+	      ".none{color:#888;font-style:italic}.note{color:#888;font-size:.9em}\n"
+	      "</style>\n</head>\n<body>\n<h1>Authentication attack report</h1>\n", out);
+	if (rp->have_span) {
+		duration(rp->last_t - rp->first_t, a, sizeof(a));
+		fputs("<p class=\"span\">From <b>", out);
+		hesc(out, rp->first_when);
+		fputs("</b> to <b>", out);
+		hesc(out, rp->last_when);
+		fprintf(out, "</b> (%s); %llu lines read, %llu skipped.</p>\n", a,
+			(unsigned long long)rp->lines, (unsigned long long)rp->skipped);
+	} else {
+		fprintf(out, "<p class=\"span\">No time stamps; %llu lines read, %llu skipped.</p>\n",
+			(unsigned long long)rp->lines, (unsigned long long)rp->skipped);
+	}
+	fprintf(out, "<div class=\"cards\">"
+		"<div class=\"card\"><b>%llu</b>events</div>"
+		"<div class=\"card fail\"><b>%llu</b>failures</div>"
+		"<div class=\"card ok\"><b>%llu</b>successes</div>"
+		"<div class=\"card\"><b>%llu</b>unknown</div>"
+		"<div class=\"card block\"><b>%llu</b>blocks</div>"
+		"<div class=\"card\"><b>%llu</b>successes after failures</div>"
+		"<div class=\"card\"><b>%llu</b>plaintext logins</div></div>\n",
+		(unsigned long long)rp->events, (unsigned long long)rp->failures,
+		(unsigned long long)rp->successes, (unsigned long long)rp->unknown,
+		(unsigned long long)rp->blocks, (unsigned long long)rp->saf_total,
+		(unsigned long long)rp->plaintext_total);
+
+	/* timeline */
+	tl_bucket *bk;
+	long long w;
+	size_t nb = tl_buckets(rp, &bk, &w);
+	tz_label(rp, c, sizeof(c));
+	fprintf(out, "<h2>Failures per %s (%s)</h2>\n", w == 1 ? "hour" : w == 24 ? "day" : "week", c);
+	if (nb == 0) {
+		fputs("<p class=\"none\">none</p>\n", out);
+	} else {
+		uint64_t max = 1;
+		for (size_t i = 0; i < nb; i++)
+			if (bk[i].n > max)
+				max = bk[i].n;
+		int bw = (int)(880 / nb);
+		if (bw < 2)
+			bw = 2;
+		if (bw > 40)
+			bw = 40;
+		int width = bw * (int)nb + 60, plot = 160;
+		fprintf(out, "<svg class=\"tl\" width=\"%d\" height=\"%d\" viewBox=\"0 0 %d %d\" role=\"img\" aria-label=\"failures over time\">\n",
+			width, plot + 40, width, plot + 40);
+		fprintf(out, "<line x1=\"50\" y1=\"%d\" x2=\"%d\" y2=\"%d\"/>"
+			"<text x=\"45\" y=\"14\" text-anchor=\"end\">%llu</text>"
+			"<text x=\"45\" y=\"%d\" text-anchor=\"end\">0</text>\n",
+			plot + 5, width, plot + 5, (unsigned long long)max, plot + 5);
+		for (size_t i = 0; i < nb; i++) {
+			int h = (int)((double)bk[i].n * plot / (double)max);
+			if (bk[i].n > 0 && h < 1)
+				h = 1;
+			bucket_label(rp, bk[i].start, w, d, sizeof(d));
+			fprintf(out, "<rect x=\"%d\" y=\"%d\" width=\"%d\" height=\"%d\"><title>%s: %llu</title></rect>\n",
+				52 + (int)i * bw, plot + 5 - h, bw > 3 ? bw - 1 : bw, h, d,
+				(unsigned long long)bk[i].n);
+		}
+		bucket_label(rp, bk[0].start, w, d, sizeof(d));
+		fprintf(out, "<text x=\"52\" y=\"%d\">%s</text>", plot + 22, d);
+		bucket_label(rp, bk[nb - 1].start, w, d, sizeof(d));
+		fprintf(out, "<text x=\"%d\" y=\"%d\" text-anchor=\"end\">%s</text>\n</svg>\n",
+			width, plot + 36, d);
+	}
+	free(bk);
+
+	uint32_t n;
+	ss_entry **v;
+	static const char *const addr_cols[] = { "address", "failures", "country", "AS" };
+	fprintf(out, "<h2>Top %u countries</h2>\n", rp->top);
+	v = ss_sorted(&rp->countries, rp->top, &n);
+	svg_bars(out, v, n, "top countries", 2);
+	free(v);
+
+	fprintf(out, "<h2>Top %u addresses</h2>\n", rp->top);
+	v = ss_sorted(&rp->addrs, rp->top, &n);
+	svg_bars(out, v, n, "top addresses", 1);
+	if (n > 0) {
+		html_table_start(out, addr_cols, 4, "lrll");
+		for (uint32_t i = 0; i < n; i++) {
+			addr_country(v[i], d, sizeof(d));
+			as_label(v[i], e, sizeof(e));
+			html_cells(out, "lrll", 4, v[i]->key, ull(a, sizeof(a), v[i]->count), d, e);
+		}
+		fputs("</tbody></table>\n", out);
+	}
+	free(v);
+
+	fprintf(out, "<h2>Top %u targeted logins</h2>\n", rp->top);
+	v = ss_sorted(&rp->logins, rp->top, &n);
+	svg_bars(out, v, n, "top logins", 0);
+	free(v);
+
+	static const char *const sd_cols[2][5] = {
+		{ "service", "events", "failures", "successes", "other" },
+		{ "daemon", "events", "failures", "successes", "other" } };
+	const ss_table *sd[2] = { &rp->services, &rp->daemons };
+	for (int k = 0; k < 2; k++) {
+		fprintf(out, "<h2>%s</h2>\n", k == 0 ? "Services" : "Daemons");
+		v = ss_sorted(sd[k], rp->top, &n);
+		if (n == 0)
+			fputs("<p class=\"none\">none</p>\n", out);
+		else {
+			html_table_start(out, sd_cols[k], 5, "lrrrr");
+			for (uint32_t i = 0; i < n; i++) {
+				char x[32], y[32], z[32];
+				html_cells(out, "lrrrr", 5, v[i]->key, ull(a, sizeof(a), v[i]->count),
+					   ull(x, sizeof(x), v[i]->n_fail), ull(y, sizeof(y), v[i]->n_succ),
+					   ull(z, sizeof(z), v[i]->n_other));
+			}
+			fputs("</tbody></table>\n", out);
+		}
+		free(v);
+	}
+
+	fprintf(out, "<h2>Successes after failures</h2>\n<p>%llu in all: %llu flagged by the compromise "
+		"detector, %llu from an address that failed earlier in this input.</p>\n",
+		(unsigned long long)rp->saf_total, (unsigned long long)rp->saf_alert,
+		(unsigned long long)rp->saf_computed);
+	if (rp->saf.n > 0) {
+		static const char *const cols[] = { "time", "user", "address", "country", "service", "failures before", "alert" };
+		html_table_start(out, cols, 7, "lllllrl");
+		for (uint32_t i = 0; i < rp->saf.n; i++) {
+			ring_item *it = ring_at(&rp->saf, i);
+			svc_label(it, d, sizeof(d));
+			snprintf(b, sizeof(b), "%lld", it->fails);
+			html_cells(out, "lllllrl", 7, it->when, it->user, it->ip, it->country, d,
+				   (it->flagged & 2) ? b : "", (it->flagged & 1) ? "compromise" : "");
+		}
+		fputs("</tbody></table>\n", out);
+	}
+
+	fprintf(out, "<h2>Plaintext logins</h2>\n<p>%llu successful logins without TLS.</p>\n",
+		(unsigned long long)rp->plaintext_total);
+	v = ss_sorted(&rp->plaintext, rp->top, &n);
+	if (n > 0) {
+		static const char *const cols[] = { "user", "logins", "service", "last address" };
+		html_table_start(out, cols, 4, "lrll");
+		for (uint32_t i = 0; i < n; i++)
+			html_cells(out, "lrll", 4, v[i]->key, ull(a, sizeof(a), v[i]->count), v[i]->a, v[i]->b);
+		fputs("</tbody></table>\n", out);
+	}
+	free(v);
+
+	fprintf(out, "<h2>Blocks</h2>\n<p>%llu block%s.</p>\n", (unsigned long long)rp->blocks,
+		rp->blocks == 1 ? "" : "s");
+	if (rp->blockr.n > 0) {
+		static const char *const cols[] = { "time", "address", "country", "by", "count", "window", "related accounts", "failed earlier from this address" };
+		html_table_start(out, cols, 8, "llllrrll");
+		for (uint32_t i = 0; i < rp->blockr.n; i++) {
+			ring_item *it = ring_at(&rp->blockr, i);
+			svc_label(it, d, sizeof(d));
+			char x[32] = "", y[32] = "";
+			if (it->count >= 0)
+				snprintf(x, sizeof(x), "%lld", it->count);
+			if (it->window >= 0)
+				snprintf(y, sizeof(y), "%llds", it->window);
+			html_cells(out, "llllrrll", 8, it->when, it->ip, it->country, d, x, y,
+				   it->related, it->computed);
+		}
+		fputs("</tbody></table>\n", out);
+	}
+
+	fprintf(out, "<h2>Last %u attacks</h2>\n", rp->last);
+	if (rp->attacks.n == 0)
+		fputs("<p class=\"none\">none</p>\n", out);
+	else {
+		static const char *const cols[] = { "time", "user", "address", "country", "service", "reason" };
+		html_table_start(out, cols, 6, "llllll");
+		for (uint32_t i = 0; i < rp->attacks.n; i++) {
+			ring_item *it = ring_at(&rp->attacks, i);
+			svc_label(it, d, sizeof(d));
+			html_cells(out, "llllll", 6, it->when, it->user, it->ip, it->country, d, it->reason);
+		}
+		fputs("</tbody></table>\n", out);
+	}
+
+	fputs("<h2>Alerts by detector</h2>\n", out);
+	if (rp->ndet == 0)
+		fputs("<p class=\"none\">none</p>\n", out);
+	else {
+		static const char *const cols[] = { "detector", "events" };
+		html_table_start(out, cols, 2, "lr");
+		for (int i = 0; i < rp->ndet; i++)
+			html_cells(out, "lr", 2, rp->det[i].name, ull(a, sizeof(a), rp->det[i].n));
+		fputs("</tbody></table>\n", out);
+	}
+	if (rp->addrs.evicted || rp->logins.evicted || rp->countries.evicted)
+		fputs("<p class=\"note\">Some top tables are approximate: the input held more distinct "
+		      "keys than the report keeps counters for (--max-keys).</p>\n", out);
+	fputs("<p class=\"note\">Generated by mmauthparse report.</p>\n</body>\n</html>\n", out);
+}
+
+/* ------------------------------------------------------------------ */
+/* report command                                                      */
+
+static const char report_usage[] =
+"usage: mmauthparse report [options] [FILE...]\n"
+"\n"
+"Summarise enriched events: JSON lines as the rsyslog module's template writes\n"
+"them ({\"time\":...,\"host\":...,\"kind\":\"auth\",...} or {\"time\":...,\"auth\":{...}})\n"
+"or as \"mmauthparse parse --with-message\" prints them.  Reads standard input\n"
+"when no FILE is given or FILE is \"-\".\n"
+"\n"
+"  -f, --format FMT     text (default), json or html (one self-contained page)\n"
+"  -n, --top N          rows of the top tables (default 10)\n"
+"  -l, --last N         rows of the \"last\" lists (default 10)\n"
+"      --min-failures N a success counts as \"after failures\" when its address\n"
+"                       failed at least N times earlier in the input (default 1)\n"
+"      --max-keys N     counters per top table (default 4096): exact up to N\n"
+"                       distinct keys, approximate beyond\n"
+"  -F, --follow FILE    same as \"mmauthparse follow FILE\"\n"
+"  -h, --help           this text\n";
+
+static uint32_t num_arg(const char *s, const char *what, uint32_t min, uint32_t max)
+{
+	char *end;
+	errno = 0;
+	if (s[0] < '0' || s[0] > '9') {
+		fprintf(stderr, PROG ": %s: not a number: '%s'\n", what, s);
+		exit(2);
+	}
+	unsigned long v = strtoul(s, &end, 10);
+	if (errno || *end || v < min || v > max) {
+		fprintf(stderr, PROG ": %s: '%s' is not a number from %u to %u\n", what, s, min, max);
+		exit(2);
+	}
+	return (uint32_t)v;
+}
+
+int report_main(int argc, char **argv)
+{
+	static const struct option lo[] = {
+		{ "format", required_argument, NULL, 'f' },
+		{ "top", required_argument, NULL, 'n' },
+		{ "last", required_argument, NULL, 'l' },
+		{ "min-failures", required_argument, NULL, 'M' },
+		{ "max-keys", required_argument, NULL, 'K' },
+		{ "follow", no_argument, NULL, 'F' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 }
+	};
+	/* --follow hands everything over to the follow command */
+	for (int i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "--") == 0)
+			break;
+		if (strcmp(argv[i], "--follow") == 0 || strcmp(argv[i], "-F") == 0) {
+			for (int j = i; j + 1 < argc; j++)
+				argv[j] = argv[j + 1];
+			return follow_main(argc - 1, argv);
+		}
+	}
+	const char *format = "text";
+	uint32_t top = 10, last = 10, min_fail = 1, max_keys = 4096;
+	int c;
+	opterr = 0;
+	optind = 1;
+	while ((c = getopt_long(argc, argv, ":f:n:l:Fh", lo, NULL)) != -1) {
+		switch (c) {
+		case 'f': format = optarg; break;
+		case 'n': top = num_arg(optarg, "--top", 1, 100000); break;
+		case 'l': last = num_arg(optarg, "--last", 0, 100000); break;
+		case 'M': min_fail = num_arg(optarg, "--min-failures", 1, UINT32_MAX); break;
+		case 'K': max_keys = num_arg(optarg, "--max-keys", 16, 1u << 22); break;
+		case 'h': fputs(report_usage, stdout); return 0;
+		case ':':
+			fprintf(stderr, PROG ": report: option '%s' needs an argument\n", argv[optind - 1]);
+			return 2;
+		default:
+			fprintf(stderr, PROG ": report: unknown option '%s'\nTry 'mmauthparse report --help'.\n",
+				argv[optind - 1]);
+			return 2;
+		}
+	}
+	int fmt;
+	if (strcmp(format, "text") == 0)
+		fmt = 0;
+	else if (strcmp(format, "json") == 0)
+		fmt = 1;
+	else if (strcmp(format, "html") == 0)
+		fmt = 2;
+	else {
+		fprintf(stderr, PROG ": report: unknown format '%s' (text, json or html)\n", format);
+		return 2;
+	}
+	if (top > max_keys)
+		top = max_keys;
+
+	report *rp = xcalloc(1, sizeof(*rp));
+	rp->top = top;
+	rp->last = last;
+	rp->min_fail = min_fail;
+	ss_init(&rp->addrs, max_keys);
+	ss_init(&rp->countries, max_keys < 1024 ? max_keys : 1024);
+	ss_init(&rp->logins, max_keys);
+	ss_init(&rp->services, 256);
+	ss_init(&rp->daemons, 256);
+	ss_init(&rp->plaintext, max_keys);
+	rp->fm.e = xcalloc((size_t)FM_SETS * FM_WAYS, sizeof(fm_entry));
+	ring_init(&rp->attacks, last);
+	ring_init(&rp->saf, last);
+	ring_init(&rp->blockr, last);
+	rp->tl.hour = xcalloc(TL_SLOTS, sizeof(long long));
+	rp->tl.count = xcalloc(TL_SLOTS, sizeof(uint64_t));
+
+	struct fjson_tokener *tok = fjson_tokener_new();
+	if (tok == NULL) {
+		fprintf(stderr, PROG ": out of memory\n");
+		return 1;
+	}
+	int status = 0;
+	if (optind >= argc) {
+		status |= read_stream(rp, tok, stdin, "standard input");
+	} else {
+		for (int i = optind; i < argc; i++) {
+			if (strcmp(argv[i], "-") == 0) {
+				status |= read_stream(rp, tok, stdin, "standard input");
+				continue;
+			}
+			FILE *fp = fopen(argv[i], "r");
+			if (fp == NULL) {
+				fprintf(stderr, PROG ": %s: %s\n", argv[i], strerror(errno));
+				status = 1;
+				continue;
+			}
+			status |= read_stream(rp, tok, fp, argv[i]);
+			fclose(fp);
+		}
+	}
+	fjson_tokener_free(tok);
+
+	if (fmt == 0)
+		print_text(rp, stdout);
+	else if (fmt == 1)
+		print_json(rp, stdout);
+	else
+		print_html(rp, stdout);
+	if (fflush(stdout) != 0 || ferror(stdout)) {
+		fprintf(stderr, PROG ": standard output: %s\n", strerror(errno));
+		status = 1;
+	}
+
+	ss_free(&rp->addrs);
+	ss_free(&rp->countries);
+	ss_free(&rp->logins);
+	ss_free(&rp->services);
+	ss_free(&rp->daemons);
+	ss_free(&rp->plaintext);
+	free(rp->fm.e);
+	free(rp->attacks.v);
+	free(rp->saf.v);
+	free(rp->blockr.v);
+	free(rp->tl.hour);
+	free(rp->tl.count);
+	free(rp);
+	return status;
+}
+
+/* ------------------------------------------------------------------ */
+/* follow command                                                      */
+
+static const char follow_usage[] =
+"usage: mmauthparse follow [options] FILE\n"
+"       mmauthparse report --follow [options] FILE\n"
+"\n"
+"Print events live as they are appended to FILE (JSON lines, as for report),\n"
+"one line each: time  outcome  user  address  country  daemon/service  [alerts].\n"
+"Survives truncation (starts again at the top) and rotation (the file\n"
+"replaced by a new one: reads the old one to its end, then the new one from\n"
+"its start).  FILE \"-\" reads standard input to its end.  Stops on SIGINT or\n"
+"SIGTERM.\n"
+"\n"
+"  -l, --last N       first print the last N events already in FILE (default 0)\n"
+"  -x, --failures     only failures and blocks (as mailcop shows attacks)\n"
+"  -i, --interval MS  how often to look for new data (default 250 ms)\n"
+"  -h, --help         this text\n";
+
+static volatile sig_atomic_t follow_stop;
+
+static void on_signal(int sig)
+{
+	(void)sig;
+	follow_stop = 1;
+}
+
+typedef struct follower {
+	struct fjson_tokener *tok;
+	rec *r;
+	int failures_only;
+	char *buf;
+	size_t have;
+	int skipping;		/* dropping the rest of an overlong line */
+	/* ring of formatted lines (--last) */
+	char **ring;
+	uint32_t rcap, rn, rhead;
+	int to_ring;
+} follower;
+
+static void pad_to(FILE *out, const char *s, size_t width)
+{
+	fputs(s, out);
+	size_t w = dwidth(s);
+	for (; w < width; w++)
+		fputc(' ', out);
+}
+
+static void format_event(const rec *r, char *buf, size_t sz)
+{
+	FILE *m = fmemopen(buf, sz, "w");
+	if (m == NULL) {
+		buf[0] = '\0';
+		return;
+	}
+	char cl[16], svc[96];
+	country_label(r, cl, sizeof(cl));
+	if (r->daemon[0] && r->service[0])
+		snprintf(svc, sizeof(svc), "%s/%s", r->daemon, r->service);
+	else
+		scopy(svc, sizeof(svc), r->daemon[0] ? r->daemon : r->service);
+	const char *oc = r->kind == 2 ? "block" : r->outcome == 1 ? "success"
+		: r->outcome == 2 ? "failure" : "unknown";
+	pad_to(m, r->when[0] ? r->when : "-", 19);
+	fputs("  ", m);
+	pad_to(m, oc, 7);
+	fputs("  ", m);
+	pad_to(m, r->user[0] ? r->user : "-", 30);
+	fputs("  ", m);
+	pad_to(m, r->ip[0] ? r->ip : "-", 15);
+	fputs("  ", m);
+	pad_to(m, cl[0] ? cl : "-", 2);
+	fputs("  ", m);
+	fputs(svc[0] ? svc : "-", m);
+	if (r->kind == 2 && r->count >= 0) {
+		if (r->window >= 0)
+			fprintf(m, "  %lld in %llds", r->count, r->window);
+		else
+			fprintf(m, "  %lld failures", r->count);
+	}
+	if (r->det_bits || r->nother_det) {
+		fputs("  [", m);
+		int first = 1;
+		for (size_t k = 0; k < NKNOWN_DET; k++)
+			if (r->det_bits & (1u << k)) {
+				fprintf(m, "%s%s", first ? "" : ",", known_detectors[k]);
+				first = 0;
+			}
+		for (int k = 0; k < r->nother_det; k++) {
+			fprintf(m, "%s%s", first ? "" : ",", r->other_det[k]);
+			first = 0;
+		}
+		fputc(']', m);
+	}
+	fclose(m);
+}
+
+static void follow_line(follower *f, const char *line, size_t n)
+{
+	while (n > 0 && (line[n - 1] == '\r' || line[n - 1] == ' '))
+		n--;
+	if (n == 0)
+		return;
+	fjson_tokener_reset(f->tok);
+	struct fjson_object *o = fjson_tokener_parse_ex(f->tok, line, (int)n);
+	if (o == NULL)
+		return;
+	if (to_rec(o, f->r) && (!f->failures_only || f->r->kind == 2 || f->r->outcome == 2)) {
+		char out[1024];
+		format_event(f->r, out, sizeof(out));
+		if (f->to_ring) {
+			if (f->rcap > 0) {
+				free(f->ring[f->rhead]);
+				f->ring[f->rhead] = strdup(out);
+				f->rhead = (f->rhead + 1) % f->rcap;
+				if (f->rn < f->rcap)
+					f->rn++;
+			}
+		} else {
+			puts(out);
+		}
+	}
+	json_object_put(o);
+}
+
+/* feed n new bytes at f->buf + f->have */
+static void follow_data(follower *f, size_t n)
+{
+	f->have += n;
+	size_t start = 0;
+	for (;;) {
+		char *nl = memchr(f->buf + start, '\n', f->have - start);
+		if (nl == NULL)
+			break;
+		size_t len = (size_t)(nl - (f->buf + start));
+		if (!f->skipping)
+			follow_line(f, f->buf + start, len);
+		f->skipping = 0;
+		start += len + 1;
+	}
+	memmove(f->buf, f->buf + start, f->have - start);
+	f->have -= start;
+	if (f->have == TOOL_MAX_LINE) {
+		/* an overlong line: treat what we have as the line, drop the rest */
+		if (!f->skipping)
+			follow_line(f, f->buf, f->have);
+		f->skipping = 1;
+		f->have = 0;
+	}
+}
+
+static int follow_fd(follower *f, int fd)
+{
+	ssize_t n = read(fd, f->buf + f->have, TOOL_MAX_LINE - f->have);
+	if (n > 0)
+		follow_data(f, (size_t)n);
+	return (int)n;
+}
+
+static void flush_ring(follower *f)
+{
+	for (uint32_t i = 0; i < f->rn; i++) {
+		uint32_t k = (f->rhead + f->rcap - f->rn + i) % f->rcap;
+		puts(f->ring[k]);
+		free(f->ring[k]);
+		f->ring[k] = NULL;
+	}
+	f->rn = 0;
+	f->to_ring = 0;
+}
+
+int follow_main(int argc, char **argv)
+{
+	static const struct option lo[] = {
+		{ "last", required_argument, NULL, 'l' },
+		{ "failures", no_argument, NULL, 'x' },
+		{ "interval", required_argument, NULL, 'i' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 }
+	};
+	uint32_t last = 0, interval = 250;
+	int failures_only = 0, c;
+	opterr = 0;
+	optind = 1;
+	while ((c = getopt_long(argc, argv, ":l:xi:h", lo, NULL)) != -1) {
+		switch (c) {
+		case 'l': last = num_arg(optarg, "--last", 0, 100000); break;
+		case 'x': failures_only = 1; break;
+		case 'i': interval = num_arg(optarg, "--interval", 10, 60000); break;
+		case 'h': fputs(follow_usage, stdout); return 0;
+		case ':':
+			fprintf(stderr, PROG ": follow: option '%s' needs an argument\n", argv[optind - 1]);
+			return 2;
+		default:
+			fprintf(stderr, PROG ": follow: unknown option '%s'\nTry 'mmauthparse follow --help'.\n",
+				argv[optind - 1]);
+			return 2;
+		}
+	}
+	if (optind + 1 != argc) {
+		fprintf(stderr, PROG ": follow: give exactly one FILE\nTry 'mmauthparse follow --help'.\n");
+		return 2;
+	}
+	const char *path = argv[optind];
+
+	struct sigaction sa;
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_signal;
+	sigemptyset(&sa.sa_mask);
+	sa.sa_flags = 0;	/* no SA_RESTART: read() and nanosleep() return */
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	setvbuf(stdout, NULL, _IOLBF, 0);
+
+	follower f;
+	memset(&f, 0, sizeof(f));
+	f.tok = fjson_tokener_new();
+	f.r = xcalloc(1, sizeof(rec));
+	f.buf = malloc(TOOL_MAX_LINE + 1);
+	f.failures_only = failures_only;
+	f.rcap = last;
+	f.ring = last ? xcalloc(last, sizeof(char *)) : NULL;
+	if (f.tok == NULL || f.buf == NULL) {
+		fprintf(stderr, PROG ": out of memory\n");
+		return 1;
+	}
+	int status = 0;
+
+	if (strcmp(path, "-") == 0) {
+		f.to_ring = last > 0;
+		while (!follow_stop) {
+			int n = follow_fd(&f, STDIN_FILENO);
+			if (n == 0)
+				break;
+			if (n < 0 && errno != EINTR) {
+				fprintf(stderr, PROG ": standard input: %s\n", strerror(errno));
+				status = 1;
+				break;
+			}
+		}
+		if (f.to_ring)
+			flush_ring(&f);
+		goto out;
+	}
+
+	int fd = open(path, O_RDONLY);
+	if (fd < 0) {
+		fprintf(stderr, PROG ": %s: %s\n", path, strerror(errno));
+		status = 1;
+		goto out;
+	}
+	struct stat st;
+	if (fstat(fd, &st) != 0) {
+		fprintf(stderr, PROG ": %s: %s\n", path, strerror(errno));
+		close(fd);
+		status = 1;
+		goto out;
+	}
+	off_t pos = st.st_size;
+	if (last > 0 && S_ISREG(st.st_mode)) {
+		/* the last N events are in the last few KB of the file */
+		off_t back = (off_t)last * 8192;
+		off_t from = st.st_size > back ? st.st_size - back : 0;
+		if (lseek(fd, from, SEEK_SET) == from) {
+			f.to_ring = 1;
+			f.skipping = from > 0;	/* the first line is partial */
+			off_t done = from;
+			while (done < st.st_size) {
+				int n = follow_fd(&f, fd);
+				if (n <= 0)
+					break;
+				done += n;
+			}
+			/* a last line without newline yet is kept for later */
+			flush_ring(&f);
+			pos = done;
+		}
+	}
+	if (lseek(fd, pos, SEEK_SET) != pos) {
+		pos = 0;
+		lseek(fd, 0, SEEK_SET);
+	}
+	while (!follow_stop) {
+		int n = follow_fd(&f, fd);
+		if (n > 0) {
+			pos += n;
+			continue;
+		}
+		if (n < 0 && errno != EINTR) {
+			fprintf(stderr, PROG ": %s: %s\n", path, strerror(errno));
+			status = 1;
+			break;
+		}
+		/* at the end: truncated? rotated? */
+		struct stat now, cur;
+		if (fstat(fd, &cur) == 0 && cur.st_size < pos) {
+			fprintf(stderr, PROG ": %s: file truncated, reading from the start\n", path);
+			lseek(fd, 0, SEEK_SET);
+			pos = 0;
+			f.have = 0;
+			f.skipping = 0;
+			continue;
+		}
+		if (stat(path, &now) == 0 && (now.st_ino != cur.st_ino || now.st_dev != cur.st_dev)) {
+			int nfd = open(path, O_RDONLY);
+			if (nfd >= 0) {
+				/* the old file was read to its end just above */
+				fprintf(stderr, PROG ": %s: file replaced, following the new one\n", path);
+				close(fd);
+				fd = nfd;
+				pos = 0;
+				f.have = 0;
+				f.skipping = 0;
+				continue;
+			}
+		}
+		struct timespec ts = { (time_t)(interval / 1000), (long)(interval % 1000) * 1000000L };
+		nanosleep(&ts, NULL);
+	}
+	close(fd);
+out:
+	fflush(stdout);
+	fjson_tokener_free(f.tok);
+	free(f.r);
+	free(f.buf);
+	if (f.ring) {
+		for (uint32_t i = 0; i < f.rcap; i++)
+			free(f.ring[i]);
+		free(f.ring);
+	}
+	return status;
+}
