@@ -1604,6 +1604,8 @@ static void print_html(report *rp, FILE *out)
 		if (bw > 40)
 			bw = 40;
 		int width = bw * (int)nb + 60, plot = 160;
+		if (width < 320)
+			width = 320;
 		fprintf(out, "<svg class=\"tl\" width=\"%d\" height=\"%d\" viewBox=\"0 0 %d %d\" role=\"img\" aria-label=\"failures over time\">\n",
 			width, plot + 40, width, plot + 40);
 		fprintf(out, "<line x1=\"50\" y1=\"%d\" x2=\"%d\" y2=\"%d\"/>"
