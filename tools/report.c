@@ -1992,7 +1992,7 @@ static void format_event(const rec *r, char *buf, size_t sz)
 	fputs("  ", m);
 	pad_to(m, r->ip[0] ? r->ip : "-", 15);
 	fputs("  ", m);
-	pad_to(m, cl[0] ? cl : "-", 2);
+	pad_to(m, cl[0] ? cl : "-", 9);
 	fputs("  ", m);
 	fputs(svc[0] ? svc : "-", m);
 	if (r->kind == 2 && r->count >= 0) {
