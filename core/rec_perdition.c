@@ -109,6 +109,10 @@ int ap_rec_perdition(const ap_line *ln, ap_event *ev)
 		else if (AP_SPAN_IS(w, "plaintext"))
 			ev->tls = 0;
 	}
+	/* a line whose fields run into the status (no "from->to" part) is
+	 * not perdition's Auth line */
+	if (c.p > st)
+		return 0;
 	/* the client's quoted values end at the last `" server="` */
 	const char *sv = ap_memrmem(c.p, (size_t)(st - c.p), "\" server=\"", 10);
 	if (AP_SKIP_PAST(&c, " authentication_id=\"") && sv != NULL && c.p <= sv) {

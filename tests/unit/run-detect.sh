@@ -1,0 +1,2 @@
+#!/bin/sh
+exec ${top_builddir:-.}/tests/unit/detect_test
