@@ -370,6 +370,16 @@ int ap_split_line(const char *line, size_t len, int year, ap_input *in)
 		len--;
 	in->msglen = len;
 
+	/* a raw syslog capture starts with "<PRI>" */
+	if (len > 2 && line[0] == '<') {
+		size_t k = 1;
+		while (k < len && k < 5 && line[k] >= '0' && line[k] <= '9')
+			k++;
+		if (k > 1 && k < len && line[k] == '>') {
+			line += k + 1;
+			len -= k + 1;
+		}
+	}
 	size_t i = rfc3164_time(line, len, year, &in->time);
 	if (i == 0)
 		i = iso_time(line, len, &in->time);

@@ -15,7 +15,7 @@ PKGS=(build-essential autoconf automake libtool pkg-config
       rsyslog libestr-dev libfastjson-dev libmaxminddb-dev mmdb-bin
       libmaxmind-db-writer-perl libnet-works-perl valgrind
       clang libclang-rt-14-dev llvm
-      dpkg-dev python3 fail2ban)
+      dpkg-dev python3 fail2ban gzip ca-certificates)
 
 export DEBIAN_FRONTEND=noninteractive
 
@@ -94,7 +94,9 @@ else
     exit 1
   fi
   [ "$got" = "$inst" ] || log "source of $inst is not served; using $got (same upstream version $upstream)"
-  (cd "$SDK_DIR/src-dl" && dpkg-source -x rsyslog_*.dsc rsyslog-src >/dev/null)
+  # apt verified the files against the signed Sources index; dpkg-source
+  # only lacks the uploader's key for the inline signature
+  (cd "$SDK_DIR/src-dl" && dpkg-source -x rsyslog_*.dsc rsyslog-src >/dev/null 2>&1)
   rm -rf "$SDK_DIR/rsyslog-src"
   mv "$SDK_DIR/src-dl/rsyslog-src" "$SDK_DIR/rsyslog-src"
   echo "$inst" > "$SDK_DIR/rsyslog-src/.mmap-version"
