@@ -528,6 +528,8 @@ int ap_geodb_reload(ap_geodb *g)
 		pthread_rwlock_unlock(&g->lock);
 		for (size_t i = 0; i < g->n; i++)
 			geofile_free(fresh[i]);
+		logf_(g->log, g->cookie, AP_LOG_INFO, "geoip: reloaded %d of %zu database(s)",
+		      opened, g->n);
 	}
 	free(fresh);
 	return failed;

@@ -28,7 +28,7 @@ rs_new() {
 # $RS/out and rsyslogd's own messages to $RS/internal.log
 rs_conf() {
   cat > "$RS/rsyslog.conf" <<CONF
-global(workDirectory="$RS/work" maxMessageSize="64k")
+global(workDirectory="$RS/work" maxMessageSize="64k" processInternalMessages="on")
 module(load="imptcp")
 module(load="$MODULE")
 template(name="mmap_out" type="string" string="%msg%\t%\$!auth%\n")
@@ -51,6 +51,7 @@ rs_start() {
   if [ "${RS_VALGRIND:-0}" = 1 ]; then
     pre="valgrind --tool=memcheck --leak-check=full --show-leak-kinds=definite --errors-for-leak-kinds=definite --num-callers=30 --log-file=$RS/valgrind.log"
   fi
+  rm -f "$RS/port"
   $pre "$RSYSLOGD" -n -f "$RS/rsyslog.conf" -i "$RS/rsyslogd.pid" > "$RS/stdout" 2>&1 &
   RS_PID=$!
   local i=0
