@@ -54,8 +54,9 @@ static void logcb(void *cookie, ap_loglevel lvl, const char *msg)
 {
 	(void)cookie;
 	nlog++;
-	if (lvl == AP_LOG_ERR)
-		nerr++;
+	if (lvl != AP_LOG_ERR)
+		return;	/* informational lines (successful reloads) are not errors */
+	nerr++;
 	snprintf(lastlog, sizeof(lastlog), "%s", msg);
 }
 

@@ -1,0 +1,23 @@
+#!/bin/sh
+# check-install.sh BUILDDIR: make install puts the module into the
+# installed rsyslogd's module directory (no .la beside it) and refuses an
+# rsyslogd of another version, leaving no module behind.
+b=$1
+d=$(mktemp -d "${TMPDIR:-/tmp}/mmap-inst.XXXXXX")
+trap 'rm -rf "$d"' EXIT
+moddir=$(sed -n 's/^moddir = //p' "$b/Makefile")
+fail=0
+if make -s -C "$b" install DESTDIR="$d/ok" >"$d/ok.log" 2>&1 && [ -f "$d/ok$moddir/mmauthparse.so" ] \
+   && [ ! -e "$d/ok$moddir/mmauthparse.la" ] && [ -x "$d/ok/usr/local/bin/mmauthparse" ]; then
+  echo "PASS install: mmauthparse.so into $moddir, the tool into /usr/local/bin"
+else
+  echo "FAIL install: $(tail -3 "$d/ok.log")"; fail=1
+fi
+if make -s -C "$b" install DESTDIR="$d/bad" RSYSLOG_SRC_VERSION=0.0.1 >"$d/bad.log" 2>&1; then
+  echo "FAIL install: headers of rsyslog 0.0.1 were installed for rsyslogd $(rsyslogd -v | head -1)"; fail=1
+elif grep -q "refusing to install" "$d/bad.log" && [ ! -e "$d/bad$moddir/mmauthparse.so" ]; then
+  echo "PASS install: refused for another rsyslogd version, nothing left behind"
+else
+  echo "FAIL install: refusal without the message or with a module left: $(tail -3 "$d/bad.log")"; fail=1
+fi
+exit $fail
