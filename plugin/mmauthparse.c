@@ -236,9 +236,11 @@ setupStats(instanceData *pData)
 	CHKiRet(statsobj.Construct(&pData->stats));
 	CHKiRet(statsobj.SetName(pData->stats, (uchar *)name));
 	CHKiRet(statsobj.SetOrigin(pData->stats, (uchar *)"mmauthparse"));
+	/* counters honour impstats' resetCounters="on"; the detect.keys gauge
+	 * (a 64-bit value: ctrType_IntCtr, not the int of ctrType_Int) does not */
 #define CTR(label, field, type) \
 	CHKiRet(statsobj.AddCounter(pData->stats, (const uchar *)(label), (type), \
-				    CTR_FLAG_NONE, (intctr_t *)(field)))
+				    CTR_FLAG_RESETTABLE, (intctr_t *)(field)))
 	CTR("parsed", &st->parsed, ctrType_IntCtr);
 	CTR("unparsed", &st->unparsed, ctrType_IntCtr);
 	CTR("outcome.success", &st->outcome[AP_OUT_SUCCESS], ctrType_IntCtr);
@@ -257,7 +259,8 @@ setupStats(instanceData *pData)
 		};
 		CTR(an[d], &st->alerts[d], ctrType_IntCtr);
 	}
-	CTR("detect.keys", &st->detect_keys, ctrType_Int);
+	CHKiRet(statsobj.AddCounter(pData->stats, (const uchar *)"detect.keys", ctrType_IntCtr,
+				    CTR_FLAG_NONE, (intctr_t *)&st->detect_keys));
 	CTR("detect.evictions", &st->detect_evictions, ctrType_IntCtr);
 	for (int f = 1; f < AP_FAM__COUNT; f++) {
 		static char fnames[AP_FAM__COUNT][40];
