@@ -59,6 +59,13 @@ n1 "drop-in mmauthparse.conf" ok "$RS/main.conf"
 if grep -Eq 'load="(imuxsock|imjournal|imklog)"' "$CONF/mmauthparse.conf"; then
   fail "conf: the drop-in loads an input module the distribution already loads"
 else pass "conf: the drop-in loads no imuxsock/imjournal/imklog"; fi
+# ... and in this machine's own /etc/rsyslog.conf (Debian's), the include
+# line pointing at the drop-in, the distribution's rules left as they are
+if [ -r /etc/rsyslog.conf ] && grep -q '^\$IncludeConfig /etc/rsyslog.d/\*.conf' /etc/rsyslog.conf; then
+  sed -e "s|^\\\$IncludeConfig /etc/rsyslog.d/\\*.conf|\\\$IncludeConfig $RS/etc/30-mmauthparse.conf|" \
+      -e "s|^\\\$WorkDirectory .*|\\\$WorkDirectory $RS/work|" /etc/rsyslog.conf > "$RS/debian.conf"
+  n1 "drop-in inside this system's /etc/rsyslog.conf" ok "$RS/debian.conf"
+fi
 distro "" "" "$RS/etc/30-mmauthparse-all.conf" > "$RS/main-all.conf"
 n1 "drop-in with every destination example" ok "$RS/main-all.conf"
 for f in "$RS"/etc/examples/*.conf; do
