@@ -131,4 +131,5 @@ if [ -d /etc/fail2ban ] && command -v fail2ban-client > /dev/null; then
 else
   fail "fail2ban: /etc/fail2ban or fail2ban-client missing"
 fi
+rs_valgrind_check fail2ban
 [ "$RS_FAIL" -eq 0 ]

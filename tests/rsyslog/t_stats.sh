@@ -156,4 +156,5 @@ PY
 else
   fail "stats: resetCounters run wrote $(wc -l < "$RS/out" 2>/dev/null) of 14 lines"
 fi
+rs_valgrind_check stats
 [ "$RS_FAIL" -eq 0 ]

@@ -396,4 +396,5 @@ PY
 else
   fail "templates: rsyslogd wrote $(wc -l < "$RS/native" 2>/dev/null) of 8 events: $(tail -3 "$RS/stdout")"
 fi
+rs_valgrind_check templates
 [ "$RS_FAIL" -eq 0 ]
