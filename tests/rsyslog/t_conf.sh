@@ -113,6 +113,21 @@ printf '%s\n' '2020-07-25 09:02:29,287 - [IMAP] {SECURE} - charle@mydomain.com -
 printf '%s\n' '2013-01-04 17:03:46 login authenticator failed for rrcs-24-106-174-74.se.biz.rr.com ([192.168.2.33]) [24.106.174.74]: 535 Incorrect authentication data (set_id=brian)' >> "$RS/files/exim_mainlog"
 if rs_wait_lines "$RS/log/events.json" 4 20 && rs_wait_lines "$RS/log/mail.log" 2 10; then
   sleep 0.5
+  # conf/logrotate.d: a forced rotation, its HUP sent to our rsyslogd only;
+  # the next event must land in a fresh events.json
+  if command -v logrotate > /dev/null; then
+    sed -e "s|/var/log/mmauthparse/|$RS/log/|" -e "s|/usr/lib/rsyslog/rsyslog-rotate|kill -HUP $RS_PID|" \
+      "$CONF/logrotate.d/mmauthparse" > "$RS/logrotate.conf"
+    if logrotate -f -s "$RS/logrotate.state" "$RS/logrotate.conf" > "$RS/logrotate.log" 2>&1; then
+      rs_send "<22>Mar  3 04:12:00 mx2 vpopmail[22813]: vchkpw-pop3: vpopmail user not found late@shop.example:198.51.100.79"
+      if rs_wait_lines "$RS/log/events.json" 1 10 && [ "$(wc -l < "$RS/log/events.json.1")" -eq 4 ] \
+         && grep -q 198.51.100.79 "$RS/log/events.json" && ! grep -q 198.51.100.79 "$RS/log/events.json.1"; then
+        pass "conf: logrotate.d/mmauthparse rotates the files, HUP reopens them"
+      else fail "conf: after rotation: events.json.1 $(wc -l < "$RS/log/events.json.1" 2>/dev/null) lines, events.json: $(cat "$RS/log/events.json" 2>/dev/null)"; fi
+      mv "$RS/log/events.json.1" "$RS/log/events.json"   # the checks below read the first four
+      mv "$RS/log/failures.log.1" "$RS/log/failures.log"
+    else fail "conf: logrotate: $(tail -3 "$RS/logrotate.log")"; fi
+  else fail "conf: logrotate not installed (apt-get install logrotate)"; fi
   rs_stop
   python3 - "$RS/log" <<'PY'
 import json, sys
