@@ -298,6 +298,12 @@ ap_stats *ap_ctx_stats(ap_ctx *ctx);
  * empty and in->time the time found at the start of the line, if any). */
 int ap_split_line(const char *line, size_t len, int year, ap_input *in);
 
+/* Copy text into out with control bytes and invalid UTF-8 written as
+ * \xNN, cut on a character boundary so that it fits outsz including the
+ * NUL; returns the length written.  (The user field uses this with
+ * outsz = AP_USER_MAX + 1.) */
+size_t ap_escape_text(const char *p, size_t n, char *out, size_t outsz);
+
 /* canonical text of an address (inet_ntop), "" for none */
 void ap_addr_format(const ap_addr *a, char *buf, size_t bufsz);
 /* parse an address (v4, v6, v4-mapped v6 -> v4); 1 ok, 0 invalid */

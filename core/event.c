@@ -114,31 +114,38 @@ static size_t utf8_len(const unsigned char *p, size_t n)
 	return len;
 }
 
-size_t ap_escape_user(const char *p, size_t n, char *buf)
+size_t ap_escape_text(const char *p, size_t n, char *out, size_t outsz)
 {
 	static const char hex[] = "0123456789abcdef";
 	const unsigned char *s = (const unsigned char *)p;
 	size_t o = 0, i = 0;
+	if (outsz == 0)
+		return 0;
 	while (i < n) {
 		size_t l = utf8_len(s + i, n - i);
 		if (l == 0 || (l == 1 && (s[i] < 0x20 || s[i] == 0x7f))) {
-			if (o + 4 > AP_USER_MAX)
+			if (o + 4 >= outsz)
 				break;
-			buf[o++] = '\\';
-			buf[o++] = 'x';
-			buf[o++] = hex[s[i] >> 4];
-			buf[o++] = hex[s[i] & 15];
+			out[o++] = '\\';
+			out[o++] = 'x';
+			out[o++] = hex[s[i] >> 4];
+			out[o++] = hex[s[i] & 15];
 			i++;
 			continue;
 		}
-		if (o + l > AP_USER_MAX)
+		if (o + l >= outsz)
 			break;
-		memcpy(buf + o, s + i, l);
+		memcpy(out + o, s + i, l);
 		o += l;
 		i += l;
 	}
-	buf[o] = '\0';
+	out[o] = '\0';
 	return o;
+}
+
+size_t ap_escape_user(const char *p, size_t n, char *buf)
+{
+	return ap_escape_text(p, n, buf, AP_USER_MAX + 1);
 }
 
 static void add_str(struct fjson_object *o, const char *k, const char *v, size_t n)

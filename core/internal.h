@@ -157,6 +157,12 @@ static inline void ap_set_user(ap_event *ev, const char *p, size_t n)
 		ev->user = ap_span_make(p, n);
 }
 
+/* a hop a proxy would sit on: loopback, private, link-local, CGNAT */
+int ap_addr_is_local_hop(const ap_addr *a) AP_HIDDEN;
+/* from a comma-separated forwarded-for list: the rightmost address that is
+ * not a local hop, else the rightmost valid one; 0 when none is valid */
+int ap_pick_forwarded(const char *p, size_t n, ap_addr *out) AP_HIDDEN;
+
 /* record a password range to redact: [p, p+n) inside ln->msg0's buffer */
 void ap_add_redact(ap_event *ev, const ap_line *ln, const char *p, size_t n) AP_HIDDEN;
 

@@ -21,39 +21,6 @@
 
 static int is_digit(char c) { return c >= '0' && c <= '9'; }
 
-static int is_local(const ap_addr *a)
-{
-	ap_scope s = ap_addr_scope(a);
-	return s == AP_SCOPE_LOOPBACK || s == AP_SCOPE_PRIVATE || s == AP_SCOPE_LINK_LOCAL
-	       || s == AP_SCOPE_CGNAT;
-}
-
-static int xff_pick(const char *p, const char *e, ap_addr *out)
-{
-	int have_valid = 0, have_public = 0;
-	ap_addr valid, pub;
-	while (p < e) {
-		const char *comma = memchr(p, ',', (size_t)(e - p));
-		const char *end = comma ? comma : e;
-		ap_span item = ap_span_trim(ap_span_make(p, (size_t)(end - p)));
-		ap_addr a;
-		if (item.n > 0 && ap_addr_parse(item.p, item.n, &a)) {
-			valid = a;
-			have_valid = 1;
-			if (!is_local(&a)) {
-				pub = a;
-				have_public = 1;
-			}
-		}
-		p = comma ? comma + 1 : e;
-	}
-	if (have_public)
-		*out = pub;
-	else if (have_valid)
-		*out = valid;
-	return have_valid;
-}
-
 /* a word the logger writes before the message */
 static int logger_word(ap_span w, int idx)
 {
@@ -181,11 +148,11 @@ int ap_rec_horde(const ap_line *ln, ap_event *ev)
 
 	ev->ip = direct;
 	const char *after = bclose + 1;
-	if ((size_t)(e - after) >= 17 && memcmp(after, " (forwarded for [", 17) == 0 && is_local(&direct)) {
+	if ((size_t)(e - after) >= 17 && memcmp(after, " (forwarded for [", 17) == 0 && ap_addr_is_local_hop(&direct)) {
 		const char *fs = after + 17;
 		const char *fe = to != NULL ? to - 2 : memchr(fs, ']', (size_t)(e - fs));
 		ap_addr f;
-		if (fe != NULL && fe >= fs && xff_pick(fs, fe, &f))
+		if (fe != NULL && fe >= fs && ap_pick_forwarded(fs, (size_t)(fe - fs), &f))
 			ev->ip = f;
 	}
 	return 1;

@@ -75,41 +75,6 @@ static void file_prefix(ap_cur *c, ap_event *ev)
 		   + ss - off;
 }
 
-static int is_local(const ap_addr *a)
-{
-	ap_scope s = ap_addr_scope(a);
-	return s == AP_SCOPE_LOOPBACK || s == AP_SCOPE_PRIVATE || s == AP_SCOPE_LINK_LOCAL
-	       || s == AP_SCOPE_CGNAT;
-}
-
-/* rightmost public entry of "a, b, c" (else the rightmost valid one) */
-static int xff_pick(ap_span list, ap_addr *out)
-{
-	int have_valid = 0, have_public = 0;
-	ap_addr valid, pub;
-	const char *p = list.p, *e = list.p + list.n;
-	while (p < e) {
-		const char *comma = memchr(p, ',', (size_t)(e - p));
-		const char *end = comma ? comma : e;
-		ap_span item = ap_span_trim(ap_span_make(p, (size_t)(end - p)));
-		ap_addr a;
-		if (item.n > 0 && ap_addr_parse(item.p, item.n, &a)) {
-			valid = a;
-			have_valid = 1;
-			if (!is_local(&a)) {
-				pub = a;
-				have_public = 1;
-			}
-		}
-		p = comma ? comma + 1 : e;
-	}
-	if (have_public)
-		*out = pub;
-	else if (have_valid)
-		*out = valid;
-	return have_valid;
-}
-
 /* one address of the chain; cursor after it (and after a '.' ending it) */
 static int one_addr(ap_cur *c, ap_addr *out, ap_span *hdrs)
 {
@@ -139,7 +104,7 @@ static int one_addr(ap_cur *c, ap_addr *out, ap_span *hdrs)
 
 static void apply_headers(ap_addr *a, ap_span h)
 {
-	if (h.n == 0 || a->family == 0 || !is_local(a))
+	if (h.n == 0 || a->family == 0 || !ap_addr_is_local_hop(a))
 		return;
 	ap_addr r;
 	const char *x = ap_memmem(h.p, h.n, "X-Real-IP: ", 11);
@@ -153,7 +118,7 @@ static void apply_headers(ap_addr *a, ap_span h)
 		}
 	}
 	const char *f = ap_memmem(h.p, h.n, "X-Forwarded-For: ", 17);
-	if (f != NULL && xff_pick(ap_span_make(f + 17, (size_t)(h.p + h.n - f - 17)), &r))
+	if (f != NULL && ap_pick_forwarded(f + 17, (size_t)(h.p + h.n - f - 17), &r))
 		*a = r;
 }
 
@@ -257,7 +222,7 @@ int ap_rec_roundcube(const ap_line *ln, ap_event *ev)
 		/* the old fail2ban plugin logs X-Forwarded-For as is */
 		if (AP_EAT(&c, "from ")) {
 			ap_addr a;
-			if (xff_pick(ap_span_make(c.p, ap_cur_left(&c)), &a))
+			if (ap_pick_forwarded(c.p, ap_cur_left(&c), &a))
 				ev->ip = a;
 		}
 		return 1;

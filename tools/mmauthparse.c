@@ -135,59 +135,6 @@ int lr_next(line_reader *lr)
 	return 1;
 }
 
-/* length of a valid UTF-8 sequence at p (1..4), 0 if invalid */
-static size_t utf8_len(const unsigned char *p, size_t n)
-{
-	unsigned char c = p[0];
-	size_t len;
-	uint32_t min, cp;
-	if (c < 0x80)
-		return 1;
-	if ((c & 0xe0) == 0xc0) { len = 2; min = 0x80; cp = c & 0x1f; }
-	else if ((c & 0xf0) == 0xe0) { len = 3; min = 0x800; cp = c & 0x0f; }
-	else if ((c & 0xf8) == 0xf0) { len = 4; min = 0x10000; cp = c & 0x07; }
-	else return 0;
-	if (n < len)
-		return 0;
-	for (size_t i = 1; i < len; i++) {
-		if ((p[i] & 0xc0) != 0x80)
-			return 0;
-		cp = (cp << 6) | (p[i] & 0x3f);
-	}
-	if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
-		return 0;
-	return len;
-}
-
-size_t tool_sanitize(const char *s, size_t n, char *out, size_t outsz)
-{
-	static const char hex[] = "0123456789abcdef";
-	const unsigned char *u = (const unsigned char *)s;
-	size_t o = 0, i = 0;
-	if (outsz == 0)
-		return 0;
-	while (i < n) {
-		size_t l = utf8_len(u + i, n - i);
-		if (l == 0 || (l == 1 && (u[i] < 0x20 || u[i] == 0x7f))) {
-			if (o + 4 >= outsz)
-				break;
-			out[o++] = '\\';
-			out[o++] = 'x';
-			out[o++] = hex[u[i] >> 4];
-			out[o++] = hex[u[i] & 15];
-			i++;
-			continue;
-		}
-		if (o + l >= outsz)
-			break;
-		memcpy(out + o, u + i, l);
-		o += l;
-		i += l;
-	}
-	out[o] = '\0';
-	return o;
-}
-
 static int dig(const char *p, size_t n, int *v)
 {
 	int x = 0;
@@ -505,7 +452,7 @@ static struct fjson_object *with_message(runner *r, struct fjson_object *ev, con
 	}
 	ap_span h = host_of(line, in);
 	if (h.n > 0) {
-		size_t hn = tool_sanitize(h.p, h.n, hbuf, sizeof(hbuf));
+		size_t hn = ap_escape_text(h.p, h.n, hbuf, sizeof(hbuf));
 		add_string(o, "host", hbuf, hn);
 	}
 	struct fjson_object_iterator it = fjson_object_iter_begin(ev);
@@ -525,7 +472,7 @@ static struct fjson_object *with_message(runner *r, struct fjson_object *ev, con
 			m++;
 			n--;
 		}
-		size_t sn = tool_sanitize(m, n, r->safebuf, r->safesz);
+		size_t sn = ap_escape_text(m, n, r->safebuf, r->safesz);
 		add_string(o, "message", r->safebuf, sn);
 	}
 	return o;

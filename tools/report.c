@@ -32,6 +32,7 @@
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
+#include "authparse.h"
 #include "report.h"
 
 #define PROG "mmauthparse"
@@ -478,7 +479,7 @@ static int get_str(struct fjson_object *o, const char *k, char *out, size_t outs
 	int n = json_object_get_string_len(v);
 	if (s == NULL || n <= 0)
 		return 0;
-	tool_sanitize(s, (size_t)n, out, outsz);
+	ap_escape_text(s, (size_t)n, out, outsz);
 	return 1;
 }
 
@@ -511,7 +512,7 @@ static void read_related(rec *r, struct fjson_object *arr)
 			int sl = json_object_get_string_len(it);
 			if (s == NULL || sl <= 0)
 				continue;
-			tool_sanitize(s, (size_t)sl, r->rel[k].user, sizeof(r->rel[k].user));
+			ap_escape_text(s, (size_t)sl, r->rel[k].user, sizeof(r->rel[k].user));
 		} else if (json_object_is_type(it, fjson_type_object)) {
 			get_str(it, "user", r->rel[k].user, sizeof(r->rel[k].user));
 			get_str(it, "service", r->rel[k].service, sizeof(r->rel[k].service));
@@ -578,7 +579,7 @@ static int to_rec(struct fjson_object *root, rec *r)
 		const char *s = json_object_get_string(tv);
 		int sl = json_object_get_string_len(tv);
 		if (s != NULL && sl > 0) {
-			tool_sanitize(s, (size_t)sl, buf, sizeof(buf));
+			ap_escape_text(s, (size_t)sl, buf, sizeof(buf));
 			set_when(r, buf);
 		}
 	} else if (tv != NULL && json_object_is_type(tv, fjson_type_int)) {
@@ -643,7 +644,7 @@ static int to_rec(struct fjson_object *root, rec *r)
 					r->comp_count = get_int(val, "count", 0);
 				read_related(r, member(val, "related"));
 			} else if (r->nother_det < 4) {
-				tool_sanitize(name, strlen(name), r->other_det[r->nother_det],
+				ap_escape_text(name, strlen(name), r->other_det[r->nother_det],
 					      sizeof(r->other_det[0]));
 				r->nother_det++;
 			}

@@ -31,10 +31,7 @@ int lr_next(line_reader *lr);
 int report_main(int argc, char **argv);
 int follow_main(int argc, char **argv);
 
-/* Append s[0..n) to out (capacity outsz, NUL-terminated) as safe text:
- * control bytes, DEL and invalid UTF-8 become "\xNN"; at most outsz-1 bytes,
- * cut on a character boundary.  Returns the length written. */
-size_t tool_sanitize(const char *s, size_t n, char *out, size_t outsz);
+
 
 /* ISO 8601 "YYYY-MM-DDTHH:MM:SS[.frac][Z|+hh:mm|+hhmm]" (also with a space
  * instead of T) to seconds since the epoch; *off gets the UTC offset in
