@@ -261,20 +261,6 @@ int ap_recognise(uint32_t families, const ap_line *ln, ap_event *ev)
 }
 
 /* ------------------------------------------------------------------ */
-/* whole lines                                                         */
-
-static int digits(const char *p, size_t n, int *out)
-{
-	int v = 0;
-	for (size_t i = 0; i < n; i++) {
-		if (p[i] < '0' || p[i] > '9')
-			return 0;
-		v = v * 10 + (p[i] - '0');
-	}
-	*out = v;
-	return 1;
-}
-
 /* "Mmm dd hh:mm:ss" (day space-padded or not); returns bytes used or 0 */
 static size_t rfc3164_time(const char *p, size_t n, int year, int64_t *t)
 {
@@ -294,8 +280,8 @@ static size_t rfc3164_time(const char *p, size_t n, int year, int64_t *t)
 		return 0;
 	i++;
 	int hh, mm, ss;
-	if (!digits(p + i, 2, &hh) || p[i + 2] != ':' || !digits(p + i + 3, 2, &mm)
-	    || p[i + 5] != ':' || !digits(p + i + 6, 2, &ss))
+	if (!ap_digits(p + i, 2, &hh) || p[i + 2] != ':' || !ap_digits(p + i + 3, 2, &mm)
+	    || p[i + 5] != ':' || !ap_digits(p + i + 6, 2, &ss))
 		return 0;
 	i += 8;
 	if (day < 1 || day > 31 || hh > 23 || mm > 59 || ss > 60)
@@ -314,9 +300,9 @@ static size_t rfc3164_time(const char *p, size_t n, int year, int64_t *t)
 static size_t iso_time(const char *p, size_t n, int64_t *t)
 {
 	int y, mo, d, hh, mm, ss;
-	if (n < 19 || !digits(p, 4, &y) || p[4] != '-' || !digits(p + 5, 2, &mo) || p[7] != '-'
-	    || !digits(p + 8, 2, &d) || p[10] != 'T' || !digits(p + 11, 2, &hh) || p[13] != ':'
-	    || !digits(p + 14, 2, &mm) || p[16] != ':' || !digits(p + 17, 2, &ss))
+	if (n < 19 || !ap_digits(p, 4, &y) || p[4] != '-' || !ap_digits(p + 5, 2, &mo) || p[7] != '-'
+	    || !ap_digits(p + 8, 2, &d) || p[10] != 'T' || !ap_digits(p + 11, 2, &hh) || p[13] != ':'
+	    || !ap_digits(p + 14, 2, &mm) || p[16] != ':' || !ap_digits(p + 17, 2, &ss))
 		return 0;
 	if (mo < 1 || mo > 12 || d < 1 || d > 31 || hh > 23 || mm > 59 || ss > 60)
 		return 0;
@@ -331,7 +317,7 @@ static size_t iso_time(const char *p, size_t n, int64_t *t)
 		i++;
 	} else if (i + 6 <= n && (p[i] == '+' || p[i] == '-') && p[i + 3] == ':') {
 		int oh, om;
-		if (digits(p + i + 1, 2, &oh) && digits(p + i + 4, 2, &om)) {
+		if (ap_digits(p + i + 1, 2, &oh) && ap_digits(p + i + 4, 2, &om)) {
 			off = (oh * 3600 + om * 60) * (p[i] == '-' ? -1 : 1);
 			i += 6;
 		}

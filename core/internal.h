@@ -112,6 +112,8 @@ int ap_cur_skip_past(ap_cur *c, const char *lit, size_t n) AP_HIDDEN;
 int ap_cur_until(ap_cur *c, char ch, ap_span *out) AP_HIDDEN;
 /* span of non-blank characters (maybe empty); cursor after it */
 ap_span ap_cur_word(ap_cur *c) AP_HIDDEN;
+/* exactly n decimal digits (n <= 9) as an int; 1 ok */
+int ap_digits(const char *p, size_t n, int *out) AP_HIDDEN;
 /* unsigned decimal (at most 18 digits); 1 ok */
 int ap_cur_uint(ap_cur *c, int64_t *out) AP_HIDDEN;
 
@@ -156,6 +158,10 @@ static inline void ap_set_user(ap_event *ev, const char *p, size_t n)
 	if (n > 0)
 		ev->user = ap_span_make(p, n);
 }
+
+/* an address into ev->ip, or else a host name into ev->rdns (letters,
+ * digits, '.', '-', '_' and at least one letter: "999.1.1.1" is neither) */
+void ap_set_ip_or_rdns(ap_event *ev, ap_span h) AP_HIDDEN;
 
 /* a hop a proxy would sit on: loopback, private, link-local, CGNAT */
 int ap_addr_is_local_hop(const ap_addr *a) AP_HIDDEN;

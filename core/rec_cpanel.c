@@ -28,24 +28,12 @@
  * The time stamp gives ev->time (with its offset, as UTC). */
 #include "internal.h"
 
-static int dig(const char *p, size_t k, int *out)
-{
-	int v = 0;
-	for (size_t i = 0; i < k; i++) {
-		if (p[i] < '0' || p[i] > '9')
-			return 0;
-		v = v * 10 + (p[i] - '0');
-	}
-	*out = v;
-	return 1;
-}
-
 /* " +zzzz" at p (n bytes left); seconds east of UTC, 1 ok */
 static int zone(const char *p, size_t n, int64_t *off)
 {
 	int hh, mm;
-	if (n < 6 || p[0] != ' ' || (p[1] != '+' && p[1] != '-') || !dig(p + 2, 2, &hh)
-	    || !dig(p + 4, 2, &mm))
+	if (n < 6 || p[0] != ' ' || (p[1] != '+' && p[1] != '-') || !ap_digits(p + 2, 2, &hh)
+	    || !ap_digits(p + 4, 2, &mm))
 		return 0;
 	*off = (hh * 3600 + mm * 60) * (p[1] == '-' ? -1 : 1);
 	return 1;
@@ -67,17 +55,17 @@ static int stamp(ap_cur *c, int64_t *t)
 	int64_t off = 0;
 	if (n < 27 || p[0] != '[' || p[26] != ']')
 		return 0;
-	if (dig(p + 1, 4, &y) && p[5] == '-' && dig(p + 6, 2, &mo) && p[8] == '-' && dig(p + 9, 2, &d)
+	if (ap_digits(p + 1, 4, &y) && p[5] == '-' && ap_digits(p + 6, 2, &mo) && p[8] == '-' && ap_digits(p + 9, 2, &d)
 	    && p[11] == ' ') {
 		/* new layout */
-	} else if (dig(p + 1, 2, &mo) && p[3] == '/' && dig(p + 4, 2, &d) && p[6] == '/'
-		   && dig(p + 7, 4, &y) && p[11] == ':') {
+	} else if (ap_digits(p + 1, 2, &mo) && p[3] == '/' && ap_digits(p + 4, 2, &d) && p[6] == '/'
+		   && ap_digits(p + 7, 4, &y) && p[11] == ':') {
 		/* old layout */
 	} else {
 		return 0;
 	}
-	if (!dig(p + 12, 2, &hh) || p[14] != ':' || !dig(p + 15, 2, &mm) || p[17] != ':'
-	    || !dig(p + 18, 2, &ss) || !zone(p + 20, 6, &off))
+	if (!ap_digits(p + 12, 2, &hh) || p[14] != ':' || !ap_digits(p + 15, 2, &mm) || p[17] != ':'
+	    || !ap_digits(p + 18, 2, &ss) || !zone(p + 20, 6, &off))
 		return 0;
 	if (mo < 1 || mo > 12 || d < 1 || d > 31 || hh > 23 || mm > 59 || ss > 60)
 		return 0;

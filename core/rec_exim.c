@@ -40,21 +40,13 @@
  * submission, anything else (or none) -> smtp. */
 #include "internal.h"
 
-static int dig2(const char *p, int *out)
-{
-	if (p[0] < '0' || p[0] > '9' || p[1] < '0' || p[1] > '9')
-		return 0;
-	*out = (p[0] - '0') * 10 + (p[1] - '0');
-	return 1;
-}
-
 /* "YYYY-MM-DD HH:MM:SS[.fff][ +hhmm]"; bytes used or 0 */
 static size_t exim_time(const char *p, size_t n, int64_t *t)
 {
 	int yh, yl, mo, d, hh, mm, ss;
-	if (n < 19 || !dig2(p, &yh) || !dig2(p + 2, &yl) || p[4] != '-' || !dig2(p + 5, &mo)
-	    || p[7] != '-' || !dig2(p + 8, &d) || p[10] != ' ' || !dig2(p + 11, &hh) || p[13] != ':'
-	    || !dig2(p + 14, &mm) || p[16] != ':' || !dig2(p + 17, &ss))
+	if (n < 19 || !ap_digits(p, 2, &yh) || !ap_digits(p + 2, 2, &yl) || p[4] != '-' || !ap_digits(p + 5, 2, &mo)
+	    || p[7] != '-' || !ap_digits(p + 8, 2, &d) || p[10] != ' ' || !ap_digits(p + 11, 2, &hh) || p[13] != ':'
+	    || !ap_digits(p + 14, 2, &mm) || p[16] != ':' || !ap_digits(p + 17, 2, &ss))
 		return 0;
 	if (mo < 1 || mo > 12 || d < 1 || d > 31 || hh > 23 || mm > 59 || ss > 60)
 		return 0;
@@ -69,7 +61,7 @@ static size_t exim_time(const char *p, size_t n, int64_t *t)
 	int64_t off = 0;
 	if (i + 6 <= n && p[i] == ' ' && (p[i + 1] == '+' || p[i + 1] == '-')) {
 		int oh, om;
-		if (dig2(p + i + 2, &oh) && dig2(p + i + 4, &om) && (i + 6 == n || p[i + 6] == ' ')) {
+		if (ap_digits(p + i + 2, 2, &oh) && ap_digits(p + i + 4, 2, &om) && (i + 6 == n || p[i + 6] == ' ')) {
 			off = (oh * 3600 + om * 60) * (p[i + 1] == '-' ? -1 : 1);
 			i += 6;
 		}

@@ -48,24 +48,6 @@ static int eat_module(ap_cur *c, ap_span *mod)
 	return 1;
 }
 
-/* an address, or else a host name (letters, digits, '.', '-', '_' and at
- * least one letter: "999.1.1.1" is neither) */
-static void set_host(ap_event *ev, ap_span h)
-{
-	if (h.n == 0 || ap_set_ip(&ev->ip, h.p, h.n))
-		return;
-	int letter = 0;
-	for (uint32_t i = 0; i < h.n; i++) {
-		char ch = h.p[i];
-		if ((ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z'))
-			letter = 1;
-		else if (!((ch >= '0' && ch <= '9') || ch == '.' || ch == '-' || ch == '_'))
-			return;
-	}
-	if (letter)
-		ev->rdns = h;
-}
-
 static void set_service(ap_event *ev, ap_span svc)
 {
 	ev->daemon = "pam";
@@ -174,7 +156,7 @@ int ap_rec_pam(const ap_line *ln, ap_event *ev)
 	}
 	if (!chosen)
 		return 1;
-	set_host(ev, ch_host);
+	ap_set_ip_or_rdns(ev, ch_host);
 	if (chosen_has_user && ch_user.n > 0)
 		ap_set_user(ev, ch_user.p, ch_user.n);
 	else

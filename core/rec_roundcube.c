@@ -25,18 +25,6 @@
 
 static int is_digit(char c) { return c >= '0' && c <= '9'; }
 
-static int digits(const char *p, size_t n, int *out)
-{
-	int v = 0;
-	for (size_t i = 0; i < n; i++) {
-		if (!is_digit(p[i]))
-			return 0;
-		v = v * 10 + (p[i] - '0');
-	}
-	*out = v;
-	return 1;
-}
-
 /* "[DD-Mon-YYYY HH:MM:SS +ZZZZ]: " (the zone may be missing or a name:
  * then no time is taken) */
 static void file_prefix(ap_cur *c, ap_event *ev)
@@ -56,16 +44,16 @@ static void file_prefix(ap_cur *c, ap_event *ev)
 	*c = k;
 	int d, y, hh, mm, ss;
 	int mon = stamp.n >= 6 ? ap_month_from_abbr(p + 3, 3) : 0;
-	if (!digits(p, 2, &d) || p[2] != '-' || mon == 0 || p[6] != '-' || !digits(p + 7, 4, &y)
-	    || p[11] != ' ' || !digits(p + 12, 2, &hh) || p[14] != ':' || !digits(p + 15, 2, &mm)
-	    || p[17] != ':' || !digits(p + 18, 2, &ss))
+	if (!ap_digits(p, 2, &d) || p[2] != '-' || mon == 0 || p[6] != '-' || !ap_digits(p + 7, 4, &y)
+	    || p[11] != ' ' || !ap_digits(p + 12, 2, &hh) || p[14] != ':' || !ap_digits(p + 15, 2, &mm)
+	    || p[17] != ':' || !ap_digits(p + 18, 2, &ss))
 		return;
 	if (d < 1 || d > 31 || hh > 23 || mm > 59 || ss > 60)
 		return;
 	int64_t off = 0;
 	if (stamp.n == 26 && p[20] == ' ' && (p[21] == '+' || p[21] == '-')) {
 		int oh, om;
-		if (!digits(p + 22, 2, &oh) || !digits(p + 24, 2, &om))
+		if (!ap_digits(p + 22, 2, &oh) || !ap_digits(p + 24, 2, &om))
 			return;
 		off = (oh * 3600 + om * 60) * (p[21] == '-' ? -1 : 1);
 	} else {

@@ -41,24 +41,6 @@
  * too. */
 #include "internal.h"
 
-static int is_digit(char c) { return c >= '0' && c <= '9'; }
-
-/* an address, or else a host name (see rec_pam.c) */
-static void set_host(ap_event *ev, ap_span h)
-{
-	if (h.n == 0 || ap_set_ip(&ev->ip, h.p, h.n))
-		return;
-	int letter = 0;
-	for (uint32_t i = 0; i < h.n; i++) {
-		char ch = h.p[i];
-		if ((ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z'))
-			letter = 1;
-		else if (!(is_digit(ch) || ch == '.' || ch == '-' || ch == '_'))
-			return;
-	}
-	if (letter)
-		ev->rdns = h;
-}
 
 /* the tail after " from ": HOST[ port N][ ssh2][: key| [preauth]] */
 static int tail_ok(const char *p, const char *e, int allow_key, ap_span *host, int32_t *port)
@@ -110,7 +92,7 @@ static int user_from(ap_event *ev, const char *u, const char *e, int pick_last, 
 	if (best > u)
 		ap_set_user(ev, u, (size_t)(best - u));
 	if (hostnames)
-		set_host(ev, bhost);
+		ap_set_ip_or_rdns(ev, bhost);
 	else
 		ap_set_ip(&ev->ip, bhost.p, bhost.n);
 	ev->port = bport;
@@ -182,7 +164,7 @@ int ap_rec_sshd(const ap_line *ln, ap_event *ev)
 		ev->outcome = AP_OUT_FAILURE;
 		ev->reason = AP_R_DISABLED;
 		ap_set_user(ev, u, (size_t)(ue - u));
-		set_host(ev, host);
+		ap_set_ip_or_rdns(ev, host);
 		return 1;
 	}
 	(void)AP_EAT(&c, "error: ");

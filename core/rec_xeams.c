@@ -10,27 +10,15 @@
  * as UTC.  The file holds successes only. */
 #include "internal.h"
 
-static int dig(const char *p, size_t k, int *out)
-{
-	int v = 0;
-	for (size_t i = 0; i < k; i++) {
-		if (p[i] < '0' || p[i] > '9')
-			return 0;
-		v = v * 10 + (p[i] - '0');
-	}
-	*out = v;
-	return 1;
-}
-
 /* "YYYY-MM-DD HH:MM:SS,mmm" */
 static int stamp(ap_cur *c, int64_t *t)
 {
 	const char *p = c->p;
 	int y, mo, d, hh, mm, ss, ms;
-	if (ap_cur_left(c) < 23 || !dig(p, 4, &y) || p[4] != '-' || !dig(p + 5, 2, &mo) || p[7] != '-'
-	    || !dig(p + 8, 2, &d) || p[10] != ' ' || !dig(p + 11, 2, &hh) || p[13] != ':'
-	    || !dig(p + 14, 2, &mm) || p[16] != ':' || !dig(p + 17, 2, &ss) || p[19] != ','
-	    || !dig(p + 20, 3, &ms))
+	if (ap_cur_left(c) < 23 || !ap_digits(p, 4, &y) || p[4] != '-' || !ap_digits(p + 5, 2, &mo) || p[7] != '-'
+	    || !ap_digits(p + 8, 2, &d) || p[10] != ' ' || !ap_digits(p + 11, 2, &hh) || p[13] != ':'
+	    || !ap_digits(p + 14, 2, &mm) || p[16] != ':' || !ap_digits(p + 17, 2, &ss) || p[19] != ','
+	    || !ap_digits(p + 20, 3, &ms))
 		return 0;
 	if (mo < 1 || mo > 12 || d < 1 || d > 31 || hh > 23 || mm > 59 || ss > 60)
 		return 0;

@@ -84,6 +84,34 @@ int ap_cur_uint(ap_cur *c, int64_t *out)
 	return 1;
 }
 
+int ap_digits(const char *p, size_t n, int *out)
+{
+	int v = 0;
+	for (size_t i = 0; i < n; i++) {
+		if (p[i] < '0' || p[i] > '9')
+			return 0;
+		v = v * 10 + (p[i] - '0');
+	}
+	*out = v;
+	return 1;
+}
+
+void ap_set_ip_or_rdns(ap_event *ev, ap_span h)
+{
+	if (h.n == 0 || ap_set_ip(&ev->ip, h.p, h.n))
+		return;
+	int letter = 0;
+	for (uint32_t i = 0; i < h.n; i++) {
+		char ch = h.p[i];
+		if ((ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z'))
+			letter = 1;
+		else if (!((ch >= '0' && ch <= '9') || ch == '.' || ch == '-' || ch == '_'))
+			return;
+	}
+	if (letter)
+		ev->rdns = h;
+}
+
 static inline char lower(char ch)
 {
 	return (ch >= 'A' && ch <= 'Z') ? (char)(ch + 32) : ch;
