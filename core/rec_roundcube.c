@@ -23,7 +23,6 @@
  * the last address, which is right in both readings. */
 #include "internal.h"
 
-static int is_digit(char c) { return c >= '0' && c <= '9'; }
 
 /* "[DD-Mon-YYYY HH:MM:SS +ZZZZ]: " (the zone may be missing or a name:
  * then no time is taken) */
