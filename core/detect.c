@@ -891,12 +891,12 @@ void ap_alerts_to_json(struct fjson_object *ev, const ap_alerts *a)
 			struct fjson_object *m = json_object_new_object();
 			if (m == NULL)
 				continue;
-			json_object_object_add(m, "count", json_object_new_int64(a->a[k].count));
-			json_object_object_add(m, "threshold", json_object_new_int64(a->a[k].threshold));
-			json_object_object_add(m, "window", json_object_new_int64(a->a[k].window));
-			json_object_object_add(al, ap_detector_name((ap_detector)k), m);
+			AP_JSON_ADD(m, "count", json_object_new_int64(a->a[k].count));
+			AP_JSON_ADD(m, "threshold", json_object_new_int64(a->a[k].threshold));
+			AP_JSON_ADD(m, "window", json_object_new_int64(a->a[k].window));
+			AP_JSON_ADD(al, ap_detector_name((ap_detector)k), m);
 		}
-		json_object_object_add(ev, "alert", al);
+		AP_JSON_ADD(ev, "alert", al);
 	}
 	if (a->nrelated > 0) {
 		struct fjson_object *arr = json_object_new_array();
@@ -908,13 +908,13 @@ void ap_alerts_to_json(struct fjson_object *ev, const ap_alerts *a)
 			struct fjson_object *o = json_object_new_object();
 			if (o == NULL)
 				continue;
-			json_object_object_add(o, "user", json_object_new_string(r->user));
+			AP_JSON_ADD(o, "user", json_object_new_string(r->user));
 			if (r->service != NULL)
-				json_object_object_add(o, "service", json_object_new_string(r->service));
-			json_object_object_add(o, "count", json_object_new_int64(r->count));
+				AP_JSON_ADD(o, "service", json_object_new_string(r->service));
+			AP_JSON_ADD(o, "count", json_object_new_int64(r->count));
 			json_object_array_add(arr, o);
 		}
-		json_object_object_add(ev, "related", arr);
+		AP_JSON_ADD(ev, "related", arr);
 	}
 }
 

@@ -1,13 +1,16 @@
 /* event.c - event defaults, user escaping, service names and the
  * event-to-JSON step. */
 #include <json.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <string.h>
 #include "internal.h"
 
 void ap_event_init(ap_event *ev)
 {
-	memset(ev, 0, sizeof(*ev));
+	/* scratch is written before it is pointed at: not cleared (this runs
+	 * for every recogniser tried on a line) */
+	memset(ev, 0, offsetof(ap_event, scratch));
 	ev->tls = -1;
 	ev->port = -1;
 	ev->attempts = -1;
@@ -122,6 +125,15 @@ size_t ap_escape_text(const char *p, size_t n, char *out, size_t outsz)
 	if (outsz == 0)
 		return 0;
 	while (i < n) {
+		/* printable ASCII, the common case, is copied as it is */
+		size_t run = 0, room = outsz - 1 - o;
+		while (i + run < n && run < room && s[i + run] >= 0x20 && s[i + run] < 0x7f)
+			run++;
+		memcpy(out + o, s + i, run);
+		o += run;
+		i += run;
+		if (i >= n || o + 1 >= outsz)
+			break;
 		size_t l = utf8_len(s + i, n - i);
 		if (l == 0 || (l == 1 && (s[i] < 0x20 || s[i] == 0x7f))) {
 			if (o + 4 >= outsz)
@@ -150,12 +162,12 @@ size_t ap_escape_user(const char *p, size_t n, char *buf)
 
 static void add_str(struct fjson_object *o, const char *k, const char *v, size_t n)
 {
-	json_object_object_add(o, k, json_object_new_string_len(v, (int)n));
+	AP_JSON_ADD(o, k, json_object_new_string_len(v, (int)n));
 }
 
 static void add_cstr(struct fjson_object *o, const char *k, const char *v)
 {
-	json_object_object_add(o, k, json_object_new_string(v));
+	AP_JSON_ADD(o, k, json_object_new_string(v));
 }
 
 static void add_span_case(struct fjson_object *o, const char *k, ap_span s, int upper)
@@ -202,7 +214,7 @@ struct fjson_object *ap_result_json(const ap_result *res)
 	if (ev->service)
 		add_cstr(o, "service", ev->service);
 	if (ev->tls >= 0)
-		json_object_object_add(o, "tls", json_object_new_boolean(ev->tls));
+		AP_JSON_ADD(o, "tls", json_object_new_boolean(ev->tls));
 	if (ev->mech.n)
 		add_span_case(o, "mech", ev->mech, 1);
 	if (ev->user.n) {
@@ -222,7 +234,7 @@ struct fjson_object *ap_result_json(const ap_result *res)
 		add_cstr(o, "ip", ipbuf);
 	}
 	if (ev->port >= 0)
-		json_object_object_add(o, "port", json_object_new_int(ev->port));
+		AP_JSON_ADD(o, "port", json_object_new_int(ev->port));
 	if (ev->rdns.n && !AP_SPAN_IS(ev->rdns, "unknown"))
 		add_span_text(o, "rdns", ev->rdns);
 	if (ev->server_ip.family) {
@@ -232,20 +244,20 @@ struct fjson_object *ap_result_json(const ap_result *res)
 	if (ev->session.n)
 		add_span_text(o, "session", ev->session);
 	if (ev->attempts >= 0)
-		json_object_object_add(o, "attempts", json_object_new_int(ev->attempts));
+		AP_JSON_ADD(o, "attempts", json_object_new_int(ev->attempts));
 	if (ev->password_redacted)
-		json_object_object_add(o, "password_redacted", json_object_new_boolean(1));
+		AP_JSON_ADD(o, "password_redacted", json_object_new_boolean(1));
 	if (ev->kind == AP_KIND_BLOCK) {
 		if (ev->count >= 0)
-			json_object_object_add(o, "count", json_object_new_int64(ev->count));
+			AP_JSON_ADD(o, "count", json_object_new_int64(ev->count));
 		if (ev->window >= 0)
-			json_object_object_add(o, "window", json_object_new_int64(ev->window));
+			AP_JSON_ADD(o, "window", json_object_new_int64(ev->window));
 	}
 	if (ev->ip.family) {
 		struct fjson_object *g = json_object_new_object();
 		if (g != NULL) {
 			ap_geo_to_json(g, &res->geo);
-			json_object_object_add(o, "geo", g);
+			AP_JSON_ADD(o, "geo", g);
 		}
 	}
 	ap_alerts_to_json(o, &res->alerts);

@@ -803,34 +803,50 @@ count:
 static void add_coord(struct fjson_object *o, const char *key, double v)
 {
 	/* four decimals (about 11 m) is more than any of these databases
-	 * knows; trailing zeros dropped, "-0" avoided */
-	char buf[32];
-	if (fabs(v) < 0.00005)
-		v = 0;
-	snprintf(buf, sizeof(buf), "%.4f", v);
-	size_t n = strlen(buf);
-	while (n > 0 && buf[n - 1] == '0')
-		buf[--n] = '\0';
-	if (n > 0 && buf[n - 1] == '.')
-		buf[--n] = '\0';
-	json_object_object_add(o, key, json_object_new_double_s(v, buf));
+	 * knows; trailing zeros dropped, "-0" avoided; no printf: this runs
+	 * for every event */
+	char buf[32], digits[24];
+	if (!(v > -1e9 && v < 1e9))
+		return;
+	long long q = llround(v * 10000.0);
+	int neg = q < 0;
+	unsigned long long u = (unsigned long long)(neg ? -q : q);
+	unsigned long long ip = u / 10000, fp = u % 10000;
+	size_t n = 0, d = 0;
+	if (neg && u != 0)
+		buf[n++] = '-';
+	do {
+		digits[d++] = (char)('0' + ip % 10);
+		ip /= 10;
+	} while (ip > 0);
+	while (d > 0)
+		buf[n++] = digits[--d];
+	if (fp != 0) {
+		buf[n++] = '.';
+		for (unsigned long long div = 1000; div > 0 && fp != 0; div /= 10) {
+			buf[n++] = (char)('0' + fp / div);
+			fp %= div;
+		}
+	}
+	buf[n] = '\0';
+	AP_JSON_ADD(o, key, json_object_new_double_s((double)(neg ? -1.0 : 1.0) * (double)u / 10000.0, buf));
 }
 
 void ap_geo_to_json(struct fjson_object *geo, const ap_geo *g)
 {
-	json_object_object_add(geo, "scope", json_object_new_string(ap_scope_name((ap_scope)g->scope)));
+	AP_JSON_ADD(geo, "scope", json_object_new_string(ap_scope_name((ap_scope)g->scope)));
 	if (g->country[0])
-		json_object_object_add(geo, "country", json_object_new_string(g->country));
+		AP_JSON_ADD(geo, "country", json_object_new_string(g->country));
 	if (g->country_name[0])
-		json_object_object_add(geo, "country_name", json_object_new_string(g->country_name));
+		AP_JSON_ADD(geo, "country_name", json_object_new_string(g->country_name));
 	if (g->city[0])
-		json_object_object_add(geo, "city", json_object_new_string(g->city));
+		AP_JSON_ADD(geo, "city", json_object_new_string(g->city));
 	if (g->has_location) {
 		add_coord(geo, "lat", g->lat);
 		add_coord(geo, "lon", g->lon);
 	}
 	if (g->asn)
-		json_object_object_add(geo, "asn", json_object_new_int64(g->asn));
+		AP_JSON_ADD(geo, "asn", json_object_new_int64(g->asn));
 	if (g->as_org[0])
-		json_object_object_add(geo, "as_org", json_object_new_string(g->as_org));
+		AP_JSON_ADD(geo, "as_org", json_object_new_string(g->as_org));
 }

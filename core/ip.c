@@ -67,7 +67,19 @@ void ap_addr_format(const ap_addr *a, char *buf, size_t bufsz)
 	if (bufsz == 0)
 		return;
 	buf[0] = '\0';
-	if (a->family == 4)
+	if (a->family == 4 && bufsz >= 16) {
+		/* inet_ntop formats with sprintf: this runs for every event */
+		size_t n = 0;
+		for (int i = 0; i < 4; i++) {
+			unsigned v = a->b[i];
+			if (v >= 100)
+				buf[n++] = (char)('0' + v / 100);
+			if (v >= 10)
+				buf[n++] = (char)('0' + v / 10 % 10);
+			buf[n++] = (char)('0' + v % 10);
+			buf[n++] = i < 3 ? '.' : '\0';
+		}
+	} else if (a->family == 4)
 		inet_ntop(AF_INET, a->b, buf, (socklen_t)bufsz);
 	else if (a->family == 6)
 		inet_ntop(AF_INET6, a->b, buf, (socklen_t)bufsz);
