@@ -48,7 +48,7 @@ t_start=$EPOCHREALTIME
 # ------------------------------------------------------------------ build
 [ -f "$build/Makefile" ] || { log "no configured build in $build (see README: configure first)"; exit 1; }
 log "building the module, the core and the bench programs"
-make -s -C "$build" mmauthparse.la libauthparse.la bench/corebench bench/detect_bench >"$work/make.log" 2>&1 \
+make -s -C "$build" mmauthparse.la libauthparse.la bench/corebench bench/detect_bench bench/geo_bench >"$work/make.log" 2>&1 \
   || { cat "$work/make.log" >&2; exit 1; }
 MODULE=$build/.libs/mmauthparse.so
 CORE=$build/bench/corebench
@@ -227,6 +227,10 @@ fi
 
 # ------------------------------------------------------------------ memory
 if [ $quick = 0 ]; then
+  if [ $have_geo = 1 ]; then
+    log "geo lookups with and without the cache (bench/geo_bench)"
+    "$build/bench/geo_bench" -n 1000000 -r 3 "$geo4" "$geo6" > "$work/geo.txt" 2>&1 || true
+  fi
   log "memory: detection state at 1M keys (bench/detect_bench)"
   "$build/bench/detect_bench" 200000 > "$work/detect.txt" 2>&1 || true
 else
@@ -355,6 +359,17 @@ mmnormalize's rules see the message as the daemon wrote it; template
     echo
     echo "Core (parse) against the four filters together: $(awk -v a="$parse_med" -v b="$f2b_lps" 'BEGIN { printf "%.0f", a / b }')x;"
     echo "core with geo, detection and the JSON object against them: $(awk -v a="$all_med" -v b="$f2b_lps" 'BEGIN { printf "%.0f", a / b }')x."
+    echo
+  fi
+  if [ $have_geo = 1 ] && [ -s "$work/geo.txt" ]; then
+    echo "## Geo lookups"
+    echo
+    echo "\`bench/geo_bench\`, one thread, the DB-IP city files, an attack-shaped mix"
+    echo "(90% of lookups from 300 hot addresses, 10% from 200,000 others, 15% IPv6):"
+    echo
+    echo '```'
+    grep -v '^geo_bench: note' "$work/geo.txt"
+    echo '```'
     echo
   fi
   echo "## Memory"

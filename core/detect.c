@@ -141,20 +141,7 @@ struct ap_detect {
 /* ------------------------------------------------------------------ */
 /* small helpers                                                       */
 
-static void logf_(const ap_detect *d, ap_loglevel lvl, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-
-static void logf_(const ap_detect *d, ap_loglevel lvl, const char *fmt, ...)
-{
-	if (d->log == NULL)
-		return;
-	char buf[1024];
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(buf, sizeof(buf), fmt, ap);
-	va_end(ap);
-	d->log(d->cookie, lvl, buf);
-}
+#define logf_(d, lvl, ...) ap_logf((d)->log, (d)->cookie, (lvl), __VA_ARGS__)
 
 static inline bool det_on(const ap_detect *d, ap_detector k)
 {

@@ -184,21 +184,6 @@ static const char *country_name(const char *code)
 /* ------------------------------------------------------------------ */
 /* small helpers                                                       */
 
-static void logf_(ap_log_fn log, void *cookie, ap_loglevel lvl, const char *fmt, ...)
-	__attribute__((format(printf, 4, 5)));
-
-static void logf_(ap_log_fn log, void *cookie, ap_loglevel lvl, const char *fmt, ...)
-{
-	if (log == NULL)
-		return;
-	char buf[1024];
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(buf, sizeof(buf), fmt, ap);
-	va_end(ap);
-	log(cookie, lvl, buf);
-}
-
 /* copy a UTF-8 string of n bytes (no NUL) into dst, cut on a character
  * boundary; stops at an embedded NUL.  Returns the length copied. */
 static size_t copy_utf8(char *dst, size_t dstsz, const char *s, size_t n)
@@ -423,7 +408,7 @@ ap_geodb *ap_geodb_open(const ap_config *cfg, ap_log_fn log, void *cookie, int *
 	g->gen = 1;
 	const char *lang = cfg->geo_language && cfg->geo_language[0] ? cfg->geo_language : "en";
 	if (strlen(lang) >= sizeof(g->lang)) {
-		logf_(log, cookie, AP_LOG_ERR, "geoip.language: '%s' is too long", lang);
+		ap_logf(log, cookie, AP_LOG_ERR, "geoip.language: '%s' is too long", lang);
 		goto fail_nolock;
 	}
 	strcpy(g->lang, lang);
@@ -437,7 +422,7 @@ ap_geodb *ap_geodb_open(const ap_config *cfg, ap_log_fn log, void *cookie, int *
 	for (size_t i = 0; i < g->n; i++) {
 		const char *p = cfg->geo_files[i];
 		if (p == NULL || p[0] == '\0') {
-			logf_(log, cookie, AP_LOG_ERR, "geoip.files: entry %zu is empty", i + 1);
+			ap_logf(log, cookie, AP_LOG_ERR, "geoip.files: entry %zu is empty", i + 1);
 			goto fail;
 		}
 		g->paths[i] = strdup(p);
@@ -448,13 +433,13 @@ ap_geodb *ap_geodb_open(const ap_config *cfg, ap_log_fn log, void *cookie, int *
 		if (geofile_open(p, g->files[i], why, sizeof(why)) != 0) {
 			free(g->files[i]);
 			g->files[i] = NULL;
-			logf_(log, cookie, AP_LOG_ERR, "geoip.files: cannot use '%s': %s", p, why);
+			ap_logf(log, cookie, AP_LOG_ERR, "geoip.files: cannot use '%s': %s", p, why);
 			goto fail;
 		}
 	}
 	return g;
 fail_nomem:
-	logf_(log, cookie, AP_LOG_ERR, "geoip: out of memory");
+	ap_logf(log, cookie, AP_LOG_ERR, "geoip: out of memory");
 fail:
 	ap_geodb_close(g);
 	*err = 1;
@@ -464,7 +449,7 @@ fail_nolock:
 	*err = 1;
 	return NULL;
 nomem:
-	logf_(log, cookie, AP_LOG_ERR, "geoip: out of memory");
+	ap_logf(log, cookie, AP_LOG_ERR, "geoip: out of memory");
 	*err = 1;
 	return NULL;
 }
@@ -491,7 +476,7 @@ int ap_geodb_reload(ap_geodb *g)
 		return 0;
 	geofile **fresh = calloc(g->n, sizeof(*fresh));
 	if (fresh == NULL) {
-		logf_(g->log, g->cookie, AP_LOG_ERR, "geoip: reload: out of memory; "
+		ap_logf(g->log, g->cookie, AP_LOG_ERR, "geoip: reload: out of memory; "
 		      "still using the databases loaded before");
 		return (int)g->n;
 	}
@@ -509,7 +494,7 @@ int ap_geodb_reload(ap_geodb *g)
 			continue;
 		}
 		failed++;
-		logf_(g->log, g->cookie, AP_LOG_ERR,
+		ap_logf(g->log, g->cookie, AP_LOG_ERR,
 		      "geoip: reload of '%s' failed: %s; still using the database loaded before",
 		      g->paths[i], why);
 	}
@@ -528,7 +513,7 @@ int ap_geodb_reload(ap_geodb *g)
 		pthread_rwlock_unlock(&g->lock);
 		for (size_t i = 0; i < g->n; i++)
 			geofile_free(fresh[i]);
-		logf_(g->log, g->cookie, AP_LOG_INFO, "geoip: reloaded %d of %zu database(s)",
+		ap_logf(g->log, g->cookie, AP_LOG_INFO, "geoip: reloaded %d of %zu database(s)",
 		      opened, g->n);
 	}
 	free(fresh);

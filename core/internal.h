@@ -254,6 +254,10 @@ void ap_alerts_to_json(struct fjson_object *ev, const ap_alerts *a) AP_HIDDEN;
  * returns the length; buf has room for AP_USER_MAX + 1 */
 size_t ap_escape_user(const char *p, size_t n, char *buf) AP_HIDDEN;
 
+/* format a message and hand it to the log callback (no-op without one) */
+void ap_logf(ap_log_fn log, void *cookie, ap_loglevel lvl, const char *fmt, ...)
+	AP_HIDDEN __attribute__((format(printf, 4, 5)));
+
 /* atomic counter helpers */
 #define AP_STAT_INC(st, field) \
 	do { if (st) __atomic_fetch_add(&(st)->field, 1, __ATOMIC_RELAXED); } while (0)

@@ -1,4 +1,6 @@
 /* scan.c - cursor and span helpers shared by the recognisers. */
+#include <stdarg.h>
+#include <stdio.h>
 #include <string.h>
 #include "internal.h"
 
@@ -177,4 +179,16 @@ int64_t ap_days_from_civil(int64_t y, unsigned m, unsigned d)
 	const unsigned doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
 	const unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
 	return era * 146097 + (int64_t)doe - 719468;
+}
+
+void ap_logf(ap_log_fn log, void *cookie, ap_loglevel lvl, const char *fmt, ...)
+{
+	if (log == NULL)
+		return;
+	char buf[1024];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(buf, sizeof(buf), fmt, ap);
+	va_end(ap);
+	log(cookie, lvl, buf);
 }

@@ -66,9 +66,9 @@ fi
 inst=$(dpkg-query -W -f='${Version}' rsyslog)
 upstream=${inst%%-*}
 mkdir -p "$SDK_DIR"
-if [ -f "$SDK_DIR/rsyslog-src/.mmap-version" ] && \
-   [ "$(cat "$SDK_DIR/rsyslog-src/.mmap-version")" = "$inst" ]; then
-  log "rsyslog source for $inst already in $SDK_DIR/rsyslog-src"
+if [ -f "$SDK_DIR/rsyslog-sdk/.mmap-version" ] && \
+   [ "$(cat "$SDK_DIR/rsyslog-sdk/.mmap-version")" = "$inst" ]; then
+  log "rsyslog source for $inst already in $SDK_DIR/rsyslog-sdk"
 else
   rm -rf "$SDK_DIR/src-dl" && mkdir -p "$SDK_DIR/src-dl"
   chmod 755 "$SDK_DIR/src-dl"
@@ -90,17 +90,17 @@ else
   done
   if [ -z "$got" ]; then
     log "ERROR: no rsyslog source of upstream version $upstream could be fetched (installed: $inst)"
-    log "       build rsyslog yourself and use ./configure --with-rsyslog-src=DIR"
+    log "       build rsyslog yourself and use ./configure --with-rsyslog-sdk=DIR"
     exit 1
   fi
   [ "$got" = "$inst" ] || log "source of $inst is not served; using $got (same upstream version $upstream)"
   # apt verified the files against the signed Sources index; dpkg-source
   # only lacks the uploader's key for the inline signature
-  (cd "$SDK_DIR/src-dl" && dpkg-source -x rsyslog_*.dsc rsyslog-src >/dev/null 2>&1)
-  rm -rf "$SDK_DIR/rsyslog-src"
-  mv "$SDK_DIR/src-dl/rsyslog-src" "$SDK_DIR/rsyslog-src"
-  echo "$inst" > "$SDK_DIR/rsyslog-src/.mmap-version"
-  echo "$got" > "$SDK_DIR/rsyslog-src/.mmap-source-version"
+  (cd "$SDK_DIR/src-dl" && dpkg-source -x rsyslog_*.dsc rsyslog-sdk >/dev/null 2>&1)
+  rm -rf "$SDK_DIR/rsyslog-sdk"
+  mv "$SDK_DIR/src-dl/rsyslog-sdk" "$SDK_DIR/rsyslog-sdk"
+  echo "$inst" > "$SDK_DIR/rsyslog-sdk/.mmap-version"
+  echo "$got" > "$SDK_DIR/rsyslog-sdk/.mmap-source-version"
   rm -rf "$SDK_DIR/src-dl"
-  log "rsyslog source $got unpacked in $SDK_DIR/rsyslog-src (installed rsyslogd: $inst)"
+  log "rsyslog source $got unpacked in $SDK_DIR/rsyslog-sdk (installed rsyslogd: $inst)"
 fi
