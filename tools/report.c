@@ -568,7 +568,11 @@ static int to_rec(struct fjson_object *root, rec *r)
 		return 0;
 
 	char buf[64];
-	struct fjson_object *tv = member(root, "time");
+	/* the time the line itself carries (file formats read by imfile) beats
+	 * the time rsyslog received it */
+	struct fjson_object *tv = member(ev, "event_time");
+	if (tv == NULL)
+		tv = member(root, "time");
 	if (tv == NULL)
 		tv = member(root, "timestamp");
 	if (tv == NULL)

@@ -363,6 +363,11 @@ else
 	fail "cron: conf/cron.daily-mmauthparse-report" "missing"
 fi
 
+# a file-format line's own time (event_time) beats the time rsyslog received it
+printf '%s\n' '{"time":"2026-11-23T10:04:43+00:00","host":"mx1","auth":{"kind":"auth","outcome":"failure","daemon":"cpanel","service":"cpanel","user":"bob","ip":"81.2.69.160","event_time":"2026-11-23T06:10:02Z","geo":{"scope":"public"}}}' > "$T/evtime.json"
+"$BIN" report "$T/evtime.json" > "$T/evtime.out" 2>&1
+check "report: event_time is used over the reception time" has "$T/evtime.out" "From    : 2026-11-23 06:10:02"
+
 run_queue >"$T/queue.out" 2>&1
 cat "$T/queue.out"
 npass=$((npass + $(grep -c '^PASS' "$T/queue.out")))
