@@ -88,7 +88,7 @@ for line in open(sys.argv[1]):
     where = " ".join(x for x in (g.get("country", ""), g.get("city", ""), ("AS%d" % g["asn"]) if "asn" in g else "") if x) or g.get("scope", "")
     alerts = ",".join(a.get("alert", {}))
     rel = "; ".join("%s/%s x%d" % (r["user"], r.get("service", "?"), r["count"]) for r in a.get("related", []))
-    print("%-25s %-9s %-8s %-20s %-24s %-28s %s%s" % (e["time"][:19], a["daemon"], a.get("outcome", a["kind"]),
+    print("%-25s %-9s %-8s %-20s %-24s %-28s %s%s" % (a.get("event_time", e["time"])[:19], a["daemon"], a.get("outcome", a["kind"]),
           (a.get("user") or "-")[:20], a.get("ip", "-"), where[:28], ("[" + alerts + "]") if alerts else "",
           (" caused by: " + rel) if rel else ""))
 PY
