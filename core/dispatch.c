@@ -299,19 +299,9 @@ static size_t rfc3164_time(const char *p, size_t n, int year, int64_t *t)
 /* "YYYY-MM-DDTHH:MM:SS[.frac][Z|+hh:mm]"; returns bytes used or 0 */
 static size_t iso_time(const char *p, size_t n, int64_t *t)
 {
-	int y, mo, d, hh, mm, ss;
-	if (n < 19 || !ap_digits(p, 4, &y) || p[4] != '-' || !ap_digits(p + 5, 2, &mo) || p[7] != '-'
-	    || !ap_digits(p + 8, 2, &d) || p[10] != 'T' || !ap_digits(p + 11, 2, &hh) || p[13] != ':'
-	    || !ap_digits(p + 14, 2, &mm) || p[16] != ':' || !ap_digits(p + 17, 2, &ss))
+	size_t i = ap_parse_ymdhms(p, n, 'T', t);
+	if (i == 0)
 		return 0;
-	if (mo < 1 || mo > 12 || d < 1 || d > 31 || hh > 23 || mm > 59 || ss > 60)
-		return 0;
-	size_t i = 19;
-	if (i < n && p[i] == '.') {
-		i++;
-		while (i < n && p[i] >= '0' && p[i] <= '9')
-			i++;
-	}
 	int64_t off = 0;
 	if (i < n && p[i] == 'Z') {
 		i++;
@@ -322,7 +312,7 @@ static size_t iso_time(const char *p, size_t n, int64_t *t)
 			i += 6;
 		}
 	}
-	*t = ap_days_from_civil(y, (unsigned)mo, (unsigned)d) * 86400 + hh * 3600 + mm * 60 + ss - off;
+	*t -= off;
 	return i;
 }
 

@@ -190,6 +190,10 @@ int ap_sasl_auth_cmd(const ap_line *ln, ap_event *ev, const char *p, size_t n) A
 
 /* time helpers for file formats: seconds since the epoch (UTC) */
 int64_t ap_days_from_civil(int64_t y, unsigned m, unsigned d) AP_HIDDEN;
+/* "YYYY-MM-DD<sep>HH:MM:SS[.fraction]" as seconds since the epoch, read as
+ * UTC (the caller applies a zone); returns the bytes used, 0 if not such
+ * a stamp.  An empty fraction ("12:00:00.") is not one. */
+size_t ap_parse_ymdhms(const char *p, size_t n, char sep, int64_t *t) AP_HIDDEN;
 /* "Jan".."Dec" -> 1..12, 0 if not a month */
 int ap_month_from_abbr(const char *p, size_t n) AP_HIDDEN;
 

@@ -43,21 +43,9 @@
 /* "YYYY-MM-DD HH:MM:SS[.fff][ +hhmm]"; bytes used or 0 */
 static size_t exim_time(const char *p, size_t n, int64_t *t)
 {
-	int yh, yl, mo, d, hh, mm, ss;
-	if (n < 19 || !ap_digits(p, 2, &yh) || !ap_digits(p + 2, 2, &yl) || p[4] != '-' || !ap_digits(p + 5, 2, &mo)
-	    || p[7] != '-' || !ap_digits(p + 8, 2, &d) || p[10] != ' ' || !ap_digits(p + 11, 2, &hh) || p[13] != ':'
-	    || !ap_digits(p + 14, 2, &mm) || p[16] != ':' || !ap_digits(p + 17, 2, &ss))
+	size_t i = ap_parse_ymdhms(p, n, ' ', t);
+	if (i == 0)
 		return 0;
-	if (mo < 1 || mo > 12 || d < 1 || d > 31 || hh > 23 || mm > 59 || ss > 60)
-		return 0;
-	size_t i = 19;
-	if (i < n && p[i] == '.') {
-		size_t s = ++i;
-		while (i < n && i - s < 9 && p[i] >= '0' && p[i] <= '9')
-			i++;
-		if (i == s)
-			return 0;
-	}
 	int64_t off = 0;
 	if (i + 6 <= n && p[i] == ' ' && (p[i + 1] == '+' || p[i + 1] == '-')) {
 		int oh, om;
@@ -66,8 +54,7 @@ static size_t exim_time(const char *p, size_t n, int64_t *t)
 			i += 6;
 		}
 	}
-	*t = ap_days_from_civil(yh * 100 + yl, (unsigned)mo, (unsigned)d) * 86400 + hh * 3600
-	     + mm * 60 + ss - off;
+	*t -= off;
 	return i;
 }
 

@@ -169,6 +169,27 @@ int ap_month_from_abbr(const char *p, size_t n)
 	return 0;
 }
 
+size_t ap_parse_ymdhms(const char *p, size_t n, char sep, int64_t *t)
+{
+	int y, mo, d, hh, mm, ss;
+	if (n < 19 || !ap_digits(p, 4, &y) || p[4] != '-' || !ap_digits(p + 5, 2, &mo) || p[7] != '-'
+	    || !ap_digits(p + 8, 2, &d) || p[10] != sep || !ap_digits(p + 11, 2, &hh) || p[13] != ':'
+	    || !ap_digits(p + 14, 2, &mm) || p[16] != ':' || !ap_digits(p + 17, 2, &ss))
+		return 0;
+	if (mo < 1 || mo > 12 || d < 1 || d > 31 || hh > 23 || mm > 59 || ss > 60)
+		return 0;
+	size_t i = 19;
+	if (i < n && p[i] == '.') {
+		size_t s = ++i;
+		while (i < n && i - s < 9 && p[i] >= '0' && p[i] <= '9')
+			i++;
+		if (i == s)
+			return 0;
+	}
+	*t = ap_days_from_civil(y, (unsigned)mo, (unsigned)d) * 86400 + hh * 3600 + mm * 60 + ss;
+	return i;
+}
+
 /* days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant's
  * algorithm) */
 int64_t ap_days_from_civil(int64_t y, unsigned m, unsigned d)
