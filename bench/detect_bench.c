@@ -104,7 +104,7 @@ static double run_pipeline(struct line *v, size_t n, bool detect, uint64_t *aler
 	ap_result res;
 	double t0 = now_s();
 	for (size_t i = 0; i < n; i++) {
-		ap_input in = { "vpopmail[1]:", 12, v[i].msg, v[i].len, v[i].t };
+		ap_input in = { .tag = "vpopmail[1]:", .taglen = 12, .msg = v[i].msg, .msglen = v[i].len, .time = v[i].t };
 		ap_process(ctx, w, &in, &res);
 	}
 	double t1 = now_s();
@@ -122,7 +122,7 @@ static double run_feed(struct line *v, size_t n)
 	ap_config c = bench_cfg(true);
 	ap_event *evs = malloc(n * sizeof(*evs));
 	for (size_t i = 0; i < n; i++) {
-		ap_input in = { "vpopmail[1]:", 12, v[i].msg, v[i].len, v[i].t };
+		ap_input in = { .tag = "vpopmail[1]:", .taglen = 12, .msg = v[i].msg, .msglen = v[i].len, .time = v[i].t };
 		ap_parse(NULL, &in, &evs[i]);
 	}
 	int err = 0;
@@ -151,7 +151,7 @@ static void *thr_main(void *arg)
 	ap_worker *w = ap_worker_new(t->ctx);
 	ap_result res;
 	for (size_t i = t->from; i < t->to; i++) {
-		ap_input in = { "vpopmail[1]:", 12, t->v[i].msg, t->v[i].len, t->v[i].t };
+		ap_input in = { .tag = "vpopmail[1]:", .taglen = 12, .msg = t->v[i].msg, .msglen = t->v[i].len, .time = t->v[i].t };
 		ap_process(t->ctx, w, &in, &res);
 	}
 	ap_worker_free(w);

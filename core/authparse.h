@@ -202,6 +202,11 @@ typedef struct ap_input {
 	const char *msg;	/* message text (may start with a space) */
 	size_t msglen;
 	int64_t time;		/* the message's time, seconds since the epoch */
+	/* optional: when time is 0, the core asks this for it, and only for
+	 * an event whose detection needs it (a host's clock conversion then
+	 * costs nothing for the lines that are not events); NULL otherwise */
+	int64_t (*time_fn)(void *arg);
+	void *time_arg;
 } ap_input;
 
 typedef enum {

@@ -342,6 +342,8 @@ int ap_split_line(const char *line, size_t len, int year, ap_input *in)
 	in->msg = line;
 	in->msglen = len;
 	in->time = 0;
+	in->time_fn = NULL;
+	in->time_arg = NULL;
 	while (len > 0 && (line[len - 1] == '\n' || line[len - 1] == '\r'))
 		len--;
 	in->msglen = len;

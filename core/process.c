@@ -176,8 +176,11 @@ int ap_process(ap_ctx *ctx, ap_worker *w, const ap_input *in, ap_result *res)
 		ap_geo_lookup(ctx->geo, w ? w->cache : NULL, &ev->ip, &res->geo, st);
 	res->alerts.fired = 0;
 	res->alerts.nrelated = 0;
-	if (ctx->det != NULL)
-		ap_detect_feed(ctx->det, ev, ev->time && !ctx->time_reception ? ev->time : in->time,
-			       &res->alerts, st);
+	if (ctx->det != NULL) {
+		int64_t t = ev->time && !ctx->time_reception ? ev->time : in->time;
+		if (t == 0 && in->time_fn != NULL)
+			t = in->time_fn(in->time_arg);
+		ap_detect_feed(ctx->det, ev, t, &res->alerts, st);
+	}
 	return 1;
 }

@@ -50,7 +50,6 @@ typedef struct _instanceData {
 	uchar *container;
 	ap_ctx *ctx;
 	sbool reloadOnHup;
-	sbool needTime;		/* detection is on */
 	timesource_t timeSource;
 	statsobj_t *stats;
 	/* counters that are not plain core counters */
@@ -363,7 +362,6 @@ CODESTARTnewActInst
 		cfg.geo_language = lang;
 	cfg.detect_state_file = statefile;
 	cfg.detect_time_reception = pData->timeSource == TIME_RECEPTION;
-	pData->needTime = cfg.detect;
 
 	pData->ctx = ap_ctx_new(&cfg, coreLog, NULL);
 	if (pData->ctx == NULL) {
@@ -398,6 +396,14 @@ redactMessage(smsg_t *pMsg, const ap_event *ev, const uchar *msg, int len)
 		free(buf);
 }
 
+/* the message's own time stamp, seconds since the epoch */
+static int64_t
+messageTime(void *arg)
+{
+	smsg_t *pMsg = arg;
+	return (int64_t)datetime.syslogTime2time_t(&pMsg->tTIMESTAMP);
+}
+
 BEGINdoAction_NoStrings
 	smsg_t **ppMsg = (smsg_t **)pMsgData;
 	smsg_t *pMsg = ppMsg[0];
@@ -412,11 +418,12 @@ CODESTARTdoAction
 	in.taglen = taglen > 0 ? (size_t)taglen : 0;
 	in.msg = (const char *)getMSG(pMsg);
 	in.msglen = (size_t)getMSGLen(pMsg);
-	in.time = 0;
-	if (pData->needTime) {
-		in.time = pData->timeSource == TIME_RECEPTION ? (int64_t)pMsg->ttGenTime
-			: (int64_t)datetime.syslogTime2time_t(&pMsg->tTIMESTAMP);
-	}
+	/* the time is asked for only by detection, only for events: the
+	 * conversion (and rsyslog's complaint about an impossible year) costs
+	 * nothing for other lines */
+	in.time = pData->timeSource == TIME_RECEPTION ? (int64_t)pMsg->ttGenTime : 0;
+	in.time_fn = messageTime;
+	in.time_arg = pMsg;
 	if (!ap_process(pData->ctx, pWrkrData->w, &in, &res))
 		FINALIZE;	/* not an auth event: untouched */
 

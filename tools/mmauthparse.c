@@ -491,7 +491,7 @@ static int emit(struct fjson_object *o)
 static void process_line(runner *r, const char *line, size_t len)
 {
 	opts *o = r->o;
-	ap_input in;
+	ap_input in = { 0 };
 	ap_result res;
 	long long line_time = 0;
 
@@ -511,7 +511,7 @@ static void process_line(runner *r, const char *line, size_t len)
 		if (!framed && o->auto_tags) {
 			size_t ml = in.msglen;
 			for (size_t i = 0; i < sizeof(auto_tags) / sizeof(auto_tags[0]); i++) {
-				ap_input t = { auto_tags[i], strlen(auto_tags[i]), line, ml, 0 };
+				ap_input t = { .tag = auto_tags[i], .taglen = strlen(auto_tags[i]), .msg = line, .msglen = ml, .time = 0 };
 				ap_event ev;
 				if (ap_parse(r->ctx, &t, &ev)) {
 					in = t;

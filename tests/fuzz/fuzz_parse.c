@@ -69,7 +69,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		return 0;
 	memcpy(msg, data + 1, size - 1);
 	const char *tag = tags[data[0] % NTAGS];
-	ap_input in = { tag, strlen(tag), msg, size - 1, 1700000000 };
+	ap_input in = { .tag = tag, .taglen = strlen(tag), .msg = msg, .msglen = size - 1, .time = 1700000000 };
 	run(&in);
 	ap_input whole;
 	ap_split_line(msg, size - 1, 2024, &whole);

@@ -136,6 +136,8 @@ static void run_case(ap_ctx *ctx, ap_worker *w, const char *file, struct tcase *
 		in.msg = tc->line;
 		in.msglen = strlen(tc->line);
 		in.time = 0;
+		in.time_fn = NULL;
+		in.time_arg = NULL;
 	} else {
 		ap_split_line(tc->line, strlen(tc->line), 2024, &in);
 	}

@@ -87,7 +87,7 @@ static ap_result R;	/* the last result */
 
 static int feed_msg(ap_ctx *ctx, ap_worker *w, const char *msg, int64_t t)
 {
-	ap_input in = { "vpopmail[1]:", 12, msg, strlen(msg), t };
+	ap_input in = { .tag = "vpopmail[1]:", .taglen = 12, .msg = msg, .msglen = strlen(msg), .time = t };
 	memset(&R.alerts, 0xff, sizeof(R.alerts));	/* must be overwritten */
 	return ap_process(ctx, w, &in, &R);
 }
@@ -611,7 +611,7 @@ static void *thr_main(void *arg)
 		int ipi = (t->id + j) % NIPS, ui = (j / NIPS) % NUSERS;
 		snprintf(msg, sizeof(msg), "vchkpw-pop3: password fail u%d@d.example:81.2.70.%d", ui,
 			 10 + ipi);
-		ap_input in = { "vpopmail[1]:", 12, msg, strlen(msg), 100000 + j / 100 };
+		ap_input in = { .tag = "vpopmail[1]:", .taglen = 12, .msg = msg, .msglen = strlen(msg), .time = 100000 + j / 100 };
 		ap_result res;
 		if (ap_process(t->ctx, w, &in, &res) != 1)
 			t->bad++;
