@@ -21,7 +21,9 @@
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
-#include "internal.h"
+#include "text.h"
+#include "recognisers/recogniser.h"
+#include "detect/detect.h"
 
 static double now_s(void)
 {

@@ -22,7 +22,8 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
-#include "internal.h"
+#include "text.h"
+#include "enrich/geo.h"
 
 static uint64_t rng = 0x9e3779b97f4a7c15ULL;
 

@@ -1,56 +1,24 @@
-/* event.c - event defaults, user escaping, service names and the
- * event-to-JSON step. */
+/* event.c - the event as JSON: the names of detectors, outcomes and
+ * reasons, and the one step that turns an ap_result into the
+ * JSON of the contract (docs/SCHEMA.md): the event's own fields, its geo
+ * object and the detectors' alerts, which detection hands over as plain
+ * data (ap_alerts).  Also the redaction of the message text.
+ *
+ * SPDX-License-Identifier: Apache-2.0
+ */
 #include <json.h>
+#include <math.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <string.h>
-#include "internal.h"
+#include "text.h"
 
-void ap_event_init(ap_event *ev)
-{
-	/* scratch is written before it is pointed at: not cleared (this runs
-	 * for every recogniser tried on a line) */
-	memset(ev, 0, offsetof(ap_event, scratch));
-	ev->tls = -1;
-	ev->port = -1;
-	ev->attempts = -1;
-	ev->count = -1;
-	ev->window = -1;
-}
-
-static const char *const family_names[AP_FAM__COUNT] = {
-	[AP_FAM_NONE] = NULL,
-	[AP_FAM_VPOPMAIL] = "vpopmail",
-	[AP_FAM_DOVECOT] = "dovecot",
-	[AP_FAM_POSTFIX] = "postfix",
-	[AP_FAM_COURIER] = "courier",
-	[AP_FAM_EXIM] = "exim",
-	[AP_FAM_CPANEL] = "cpanel",
-	[AP_FAM_XEAMS] = "xeams",
-	[AP_FAM_LFD] = "lfd",
-	[AP_FAM_SSHD] = "sshd",
-	[AP_FAM_CYRUS] = "cyrus",
-	[AP_FAM_SENDMAIL] = "sendmail",
-	[AP_FAM_UWIMAP] = "uw-imap",
-	[AP_FAM_ROUNDCUBE] = "roundcube",
-	[AP_FAM_HORDE] = "horde",
-	[AP_FAM_SOLIDPOP3D] = "solid-pop3d",
-	[AP_FAM_PERDITION] = "perdition",
-	[AP_FAM_PAM] = "pam",
-};
-
-const char *ap_family_name(ap_family f)
-{
-	return (f > AP_FAM_NONE && f < AP_FAM__COUNT) ? family_names[f] : NULL;
-}
-
-ap_family ap_family_from_name(const char *name, size_t len)
-{
-	for (int f = 1; f < AP_FAM__COUNT; f++)
-		if (ap_span_ieq(ap_span_make(name, len), family_names[f], strlen(family_names[f])))
-			return (ap_family)f;
-	return AP_FAM_NONE;
-}
+/* Add a member under a key that is a string constant and new in the
+ * object: libfastjson then neither copies the key nor searches the object
+ * for it (the event is built once per message: this halves its cost). */
+#define AP_JSON_ADD(o, k, v) \
+	json_object_object_add_ex((o), (k), (v), \
+				  JSON_C_OBJECT_ADD_KEY_IS_NEW | JSON_C_OBJECT_KEY_IS_CONSTANT)
 
 const char *ap_detector_name(ap_detector d)
 {
@@ -65,100 +33,6 @@ static const char *const reason_names[] = {
 	NULL, "bad_password", "unknown_user", "no_password", "bad_token",
 	"disabled", "aborted", "other"
 };
-
-const char *ap_service_from_word(const char *p, size_t n, int8_t *tls)
-{
-	static const struct { const char *w; const char *svc; int8_t tls; } map[] = {
-		{ "pop3", "pop3", -1 }, { "pop3s", "pop3", 1 }, { "pop", "pop3", -1 },
-		{ "pop3d", "pop3", -1 }, { "pop3d-ssl", "pop3", 1 },
-		{ "imap", "imap", -1 }, { "imaps", "imap", 1 }, { "imap4", "imap", -1 },
-		{ "imap4s", "imap", 1 }, { "imapd", "imap", -1 }, { "imapd-ssl", "imap", 1 },
-		{ "smtp", "smtp", -1 }, { "smtps", "smtp", 1 }, { "smtpauth", "smtp", -1 },
-		{ "esmtp", "smtp", -1 },
-		{ "submission", "submission", -1 }, { "submissions", "submission", 1 },
-		{ "webmail", "webmail", -1 }, { "http", "http", -1 }, { "https", "http", 1 },
-		{ "sieve", "sieve", -1 }, { "managesieve", "sieve", -1 },
-		{ "ssh", "ssh", -1 }, { "sshd", "ssh", -1 },
-		{ "cpanel", "cpanel", -1 }, { "whm", "whm", -1 },
-		{ "ftp", "ftp", -1 }, { "ftps", "ftp", 1 },
-	};
-	for (size_t i = 0; i < sizeof(map) / sizeof(map[0]); i++) {
-		if (ap_span_ieq(ap_span_make(p, n), map[i].w, strlen(map[i].w))) {
-			if (map[i].tls == 1 && tls != NULL)
-				*tls = 1;
-			return map[i].svc;
-		}
-	}
-	return NULL;
-}
-
-/* length of a valid UTF-8 sequence at p (1..4), 0 if invalid */
-static size_t utf8_len(const unsigned char *p, size_t n)
-{
-	unsigned char c = p[0];
-	if (c < 0x80)
-		return 1;
-	size_t len;
-	uint32_t min;
-	uint32_t cp;
-	if ((c & 0xe0) == 0xc0) { len = 2; min = 0x80; cp = c & 0x1f; }
-	else if ((c & 0xf0) == 0xe0) { len = 3; min = 0x800; cp = c & 0x0f; }
-	else if ((c & 0xf8) == 0xf0) { len = 4; min = 0x10000; cp = c & 0x07; }
-	else return 0;
-	if (n < len)
-		return 0;
-	for (size_t i = 1; i < len; i++) {
-		if ((p[i] & 0xc0) != 0x80)
-			return 0;
-		cp = (cp << 6) | (p[i] & 0x3f);
-	}
-	if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
-		return 0;
-	return len;
-}
-
-size_t ap_escape_text(const char *p, size_t n, char *out, size_t outsz)
-{
-	static const char hex[] = "0123456789abcdef";
-	const unsigned char *s = (const unsigned char *)p;
-	size_t o = 0, i = 0;
-	if (outsz == 0)
-		return 0;
-	while (i < n) {
-		/* printable ASCII, the common case, is copied as it is */
-		size_t run = 0, room = outsz - 1 - o;
-		while (i + run < n && run < room && s[i + run] >= 0x20 && s[i + run] < 0x7f)
-			run++;
-		memcpy(out + o, s + i, run);
-		o += run;
-		i += run;
-		if (i >= n || o + 1 >= outsz)
-			break;
-		size_t l = utf8_len(s + i, n - i);
-		if (l == 0 || (l == 1 && (s[i] < 0x20 || s[i] == 0x7f))) {
-			if (o + 4 >= outsz)
-				break;
-			out[o++] = '\\';
-			out[o++] = 'x';
-			out[o++] = hex[s[i] >> 4];
-			out[o++] = hex[s[i] & 15];
-			i++;
-			continue;
-		}
-		if (o + l >= outsz)
-			break;
-		memcpy(out + o, s + i, l);
-		o += l;
-		i += l;
-	}
-	out[o] = '\0';
-	return o;
-}
-
-size_t ap_escape_user(const char *p, size_t n, char *buf)
-{
-	return ap_escape_text(p, n, buf, AP_USER_MAX + 1);
-}
 
 static void add_str(struct fjson_object *o, const char *k, const char *v, size_t n)
 {
@@ -196,6 +70,104 @@ static void add_span_text(struct fjson_object *o, const char *k, ap_span s)
 	if (n > 0)
 		add_str(o, k, buf, n);
 }
+
+/* ------------------------------------------------------------------ */
+/* geo and alerts                                                      */
+
+static void add_coord(struct fjson_object *o, const char *key, double v)
+{
+	/* four decimals (about 11 m) is more than any of these databases
+	 * knows; trailing zeros dropped, "-0" avoided; no printf: this runs
+	 * for every event */
+	char buf[32], digits[24];
+	if (!(v > -1e9 && v < 1e9))
+		return;
+	long long q = llround(v * 10000.0);
+	int neg = q < 0;
+	unsigned long long u = (unsigned long long)(neg ? -q : q);
+	unsigned long long ip = u / 10000, fp = u % 10000;
+	size_t n = 0, d = 0;
+	if (neg && u != 0)
+		buf[n++] = '-';
+	do {
+		digits[d++] = (char)('0' + ip % 10);
+		ip /= 10;
+	} while (ip > 0);
+	while (d > 0)
+		buf[n++] = digits[--d];
+	if (fp != 0) {
+		buf[n++] = '.';
+		for (unsigned long long div = 1000; div > 0 && fp != 0; div /= 10) {
+			buf[n++] = (char)('0' + fp / div);
+			fp %= div;
+		}
+	}
+	buf[n] = '\0';
+	AP_JSON_ADD(o, key, json_object_new_double_s((double)(neg ? -1.0 : 1.0) * (double)u / 10000.0, buf));
+}
+
+static void geo_to_json(struct fjson_object *geo, const ap_geo *g)
+{
+	AP_JSON_ADD(geo, "scope", json_object_new_string(ap_scope_name((ap_scope)g->scope)));
+	if (g->country[0])
+		AP_JSON_ADD(geo, "country", json_object_new_string(g->country));
+	if (g->country_name[0])
+		AP_JSON_ADD(geo, "country_name", json_object_new_string(g->country_name));
+	if (g->city[0])
+		AP_JSON_ADD(geo, "city", json_object_new_string(g->city));
+	if (g->has_location) {
+		add_coord(geo, "lat", g->lat);
+		add_coord(geo, "lon", g->lon);
+	}
+	if (g->asn)
+		AP_JSON_ADD(geo, "asn", json_object_new_int64(g->asn));
+	if (g->as_org[0])
+		AP_JSON_ADD(geo, "as_org", json_object_new_string(g->as_org));
+}
+
+static void alerts_to_json(struct fjson_object *ev, const ap_alerts *a)
+{
+	if (ev == NULL || a == NULL)
+		return;
+	if (a->fired != 0) {
+		struct fjson_object *al = json_object_new_object();
+		if (al == NULL)
+			return;
+		for (int k = 0; k < AP_DET__COUNT; k++) {
+			if (!(a->fired & (1u << k)))
+				continue;
+			struct fjson_object *m = json_object_new_object();
+			if (m == NULL)
+				continue;
+			AP_JSON_ADD(m, "count", json_object_new_int64(a->a[k].count));
+			AP_JSON_ADD(m, "threshold", json_object_new_int64(a->a[k].threshold));
+			AP_JSON_ADD(m, "window", json_object_new_int64(a->a[k].window));
+			AP_JSON_ADD(al, ap_detector_name((ap_detector)k), m);
+		}
+		AP_JSON_ADD(ev, "alert", al);
+	}
+	if (a->nrelated > 0) {
+		struct fjson_object *arr = json_object_new_array();
+		if (arr == NULL)
+			return;
+		uint32_t n = a->nrelated > AP_MAX_RELATED ? AP_MAX_RELATED : a->nrelated;
+		for (uint32_t i = 0; i < n; i++) {
+			const ap_related *r = &a->related[i];
+			struct fjson_object *o = json_object_new_object();
+			if (o == NULL)
+				continue;
+			AP_JSON_ADD(o, "user", json_object_new_string(r->user));
+			if (r->service != NULL)
+				AP_JSON_ADD(o, "service", json_object_new_string(r->service));
+			AP_JSON_ADD(o, "count", json_object_new_int64(r->count));
+			json_object_array_add(arr, o);
+		}
+		AP_JSON_ADD(ev, "related", arr);
+	}
+}
+
+/* ------------------------------------------------------------------ */
+/* the event                                                           */
 
 struct fjson_object *ap_result_json(const ap_result *res)
 {
@@ -274,11 +246,11 @@ struct fjson_object *ap_result_json(const ap_result *res)
 	if (ev->ip.family) {
 		struct fjson_object *g = json_object_new_object();
 		if (g != NULL) {
-			ap_geo_to_json(g, &res->geo);
+			geo_to_json(g, &res->geo);
 			AP_JSON_ADD(o, "geo", g);
 		}
 	}
-	ap_alerts_to_json(o, &res->alerts);
+	alerts_to_json(o, &res->alerts);
 	return o;
 }
 

@@ -10,7 +10,9 @@
 #endif
 #include <stdlib.h>
 #include <string.h>
-#include "internal.h"
+#include "recognisers/dispatch.h"
+#include "enrich/geo.h"
+#include "detect/detect.h"
 
 struct ap_ctx {
 	ap_progmap *map;

@@ -6,7 +6,7 @@
  * (tag "vpopmail[1]:"); what no recogniser produces yet (tls=false
  * successes, lfd blocks, outcome=unknown, control bytes in a user name) is
  * fed to ap_detect_feed() directly as a hand-built ap_event.  Expected
- * figures follow the documented semantics (core/detect.c): a window of W
+ * figures follow the documented semantics (core/detect/): a window of W
  * seconds ending at t holds the times in (t-W, t].
  *
  * Prints "PASS <name>" or "FAIL <name>: why" per check. */
@@ -19,7 +19,9 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
-#include "internal.h"
+#include "text.h"
+#include "recognisers/recogniser.h"
+#include "detect/detect.h"
 
 static int npass, nfail;
 

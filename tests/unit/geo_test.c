@@ -21,7 +21,8 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
-#include "internal.h"
+#include "text.h"
+#include "enrich/geo.h"
 
 static int npass, nfail;
 static const char *fixdir;

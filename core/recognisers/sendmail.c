@@ -1,4 +1,4 @@
-/* rec_sendmail.c - sendmail 8.x SMTP AUTH (tags sendmail, sm-mta,
+/* sendmail.c - sendmail 8.x SMTP AUTH (tags sendmail, sm-mta,
  * sm-acceptingconnections).  Lines start with the queue id ("06I02CNi016764: ")
  * when there is one; it becomes `session`.
  *
@@ -20,7 +20,7 @@
  * LogLevel > 9 both kinds appear and the summary adds one event more.
  * "AUTH=client" (sendmail authenticating to another server) is not an
  * event. */
-#include "internal.h"
+#include "recognisers/recogniser.h"
 
 static int is_alnum(char c)
 {

@@ -10,7 +10,7 @@
  * (which a well-behaved client never sends) is redacted.  Any other
  * mechanism's response (XOAUTH2 bearer tokens, ...) is redacted whole.
  * No allocation; every read is bounded by n. */
-#include "internal.h"
+#include "recognisers/sasl.h"
 
 static int b64_val(unsigned char ch)
 {

@@ -1,4 +1,4 @@
-/* rec_courier.c - Courier mail server: courier-imap/courier-pop3 login
+/* courier.c - Courier mail server: courier-imap/courier-pop3 login
  * verdicts and courieresmtpd's SMTP AUTH errors.
  *
  * imapd / pop3d (tags imapd, imapd-ssl, pop3d, pop3d-ssl, courierpop3login,
@@ -21,7 +21,7 @@
  * decoded, blob redacted), "AUTH LOGIN <b64-or-user>", or a bare base64
  * SASL response, which may be the password and is redacted with no user
  * taken from it. */
-#include "internal.h"
+#include "recognisers/sasl.h"
 
 /* service (and tls) from the program name */
 static const char *service_of(const ap_line *ln, ap_event *ev)

@@ -1,4 +1,4 @@
-/* rec_roundcube.c - Roundcube webmail, through syslog (tag roundcube) or
+/* roundcube.c - Roundcube webmail, through syslog (tag roundcube) or
  * its own logs/errors.log and logs/userlogins.log read by imfile, whose
  * lines start with "[30-Dec-2014 13:02:34 -0500]: " (that time goes to
  * ev->time).  A "<sessid> " prefix (1.1+) is skipped.  Service webmail.
@@ -21,7 +21,7 @@
  * first, else the rightmost public X-Forwarded-For entry.  A chain
  * "from A from B" (proxy setups, or a user name holding " from ") gives
  * the last address, which is right in both readings. */
-#include "internal.h"
+#include "recognisers/recogniser.h"
 
 
 /* "[DD-Mon-YYYY HH:MM:SS +ZZZZ]: " (the zone may be missing or a name:

@@ -1,4 +1,4 @@
-/* rec_horde.c - Horde groupware and its IMP webmail, from horde.log read
+/* horde.c - Horde groupware and its IMP webmail, from horde.log read
  * by imfile (tag horde) or through syslog (tag horde/HORDE).  Service
  * webmail.
  *
@@ -17,7 +17,7 @@
  * address only when that is loopback, private, link-local or CGNAT (a
  * local proxy); then its rightmost public entry is taken.  Logout and
  * other lines are not events. */
-#include "internal.h"
+#include "recognisers/recogniser.h"
 
 static int is_digit(char c) { return c >= '0' && c <= '9'; }
 

@@ -1,4 +1,4 @@
-/* rec_pam.c - the generic "authentication failure;" line of PAM modules
+/* pam.c - the generic "authentication failure;" line of PAM modules
  * (pam_unix, pam_sss and the like) logged under a mail daemon's tag.
  *
  *   pam_unix(dovecot:auth): authentication failure; logname= uid=0 euid=0
@@ -27,7 +27,7 @@
  * ssh is always encrypted), dovecot -> dovecot (protocol unknown), a
  * protocol name (imap, pop3, smtp, sieve, ...) -> that service with daemon
  * "pam"; anything else -> daemon "pam", no service. */
-#include "internal.h"
+#include "recognisers/recogniser.h"
 
 static int is_mod_char(char c)
 {

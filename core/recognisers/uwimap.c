@@ -1,4 +1,4 @@
-/* rec_uwimap.c - UW-IMAP (University of Washington imapd, ipop3d, ipop2d;
+/* uwimap.c - UW-IMAP (University of Washington imapd, ipop3d, ipop2d;
  * also Panda IMAP and Alpine's imapd).  The tag imapd is shared with
  * courier, whose recogniser runs first.
  *
@@ -17,7 +17,7 @@
  * The host part is found at the last " host=" (the user name is the
  * client's); the user ends at " auth=" when the line has one.
  * Service: imapd -> imap, ipop3d -> pop3, ipop2d -> pop2. */
-#include "internal.h"
+#include "recognisers/recogniser.h"
 
 static const char *service_of(const ap_line *ln)
 {

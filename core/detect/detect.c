@@ -52,7 +52,6 @@
  * Persistence: see the state file section below. */
 #include <errno.h>
 #include <fcntl.h>
-#include <json.h>
 #include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -61,7 +60,9 @@
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
-#include "internal.h"
+#include "text.h"
+#include "enrich/addr.h"
+#include "detect/detect.h"
 
 #define NSHARDS 64
 #define SHARD_BITS 6
@@ -863,47 +864,6 @@ void ap_detect_feed(ap_detect *d, const ap_event *ev, int64_t t, ap_alerts *out,
 
 /* ------------------------------------------------------------------ */
 /* JSON                                                                */
-
-void ap_alerts_to_json(struct fjson_object *ev, const ap_alerts *a)
-{
-	if (ev == NULL || a == NULL)
-		return;
-	if (a->fired != 0) {
-		struct fjson_object *al = json_object_new_object();
-		if (al == NULL)
-			return;
-		for (int k = 0; k < AP_DET__COUNT; k++) {
-			if (!(a->fired & (1u << k)))
-				continue;
-			struct fjson_object *m = json_object_new_object();
-			if (m == NULL)
-				continue;
-			AP_JSON_ADD(m, "count", json_object_new_int64(a->a[k].count));
-			AP_JSON_ADD(m, "threshold", json_object_new_int64(a->a[k].threshold));
-			AP_JSON_ADD(m, "window", json_object_new_int64(a->a[k].window));
-			AP_JSON_ADD(al, ap_detector_name((ap_detector)k), m);
-		}
-		AP_JSON_ADD(ev, "alert", al);
-	}
-	if (a->nrelated > 0) {
-		struct fjson_object *arr = json_object_new_array();
-		if (arr == NULL)
-			return;
-		uint32_t n = a->nrelated > AP_MAX_RELATED ? AP_MAX_RELATED : a->nrelated;
-		for (uint32_t i = 0; i < n; i++) {
-			const ap_related *r = &a->related[i];
-			struct fjson_object *o = json_object_new_object();
-			if (o == NULL)
-				continue;
-			AP_JSON_ADD(o, "user", json_object_new_string(r->user));
-			if (r->service != NULL)
-				AP_JSON_ADD(o, "service", json_object_new_string(r->service));
-			AP_JSON_ADD(o, "count", json_object_new_int64(r->count));
-			json_object_array_add(arr, o);
-		}
-		AP_JSON_ADD(ev, "related", arr);
-	}
-}
 
 /* ------------------------------------------------------------------ */
 /* the state file

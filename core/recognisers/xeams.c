@@ -1,4 +1,4 @@
-/* rec_xeams.c - Xeams' SuccessfulLogins.log, read through imfile (tag
+/* xeams.c - Xeams' SuccessfulLogins.log, read through imfile (tag
  * xeams): one line per accepted login, the whole line is the message.
  *
  *   2020-07-24 16:12:25,189 - [IMAP] {SECURE} - mary@mydomain.com - 10.11.12.110 (LAN)
@@ -8,7 +8,7 @@
  * label ("LAN" or a country name), which is ignored: geo comes from our
  * own lookup.  The time stamp is local time without a zone; it is read
  * as UTC.  The file holds successes only. */
-#include "internal.h"
+#include "recognisers/recogniser.h"
 
 /* "YYYY-MM-DD HH:MM:SS,mmm" */
 static int stamp(ap_cur *c, int64_t *t)

@@ -1,4 +1,4 @@
-/* rec_exim.c - Exim's SMTP AUTH verdicts, from syslog (tag exim/exim4,
+/* exim.c - Exim's SMTP AUTH verdicts, from syslog (tag exim/exim4,
  * log_file_path = syslog) or from the mainlog read as a file (imfile tag
  * exim/exim4).
  *
@@ -38,7 +38,7 @@
  *
  * service from the local port (I=): 465 -> smtp with tls=true, 587 ->
  * submission, anything else (or none) -> smtp. */
-#include "internal.h"
+#include "recognisers/sasl.h"
 
 /* "YYYY-MM-DD HH:MM:SS[.fff][ +hhmm]"; bytes used or 0 */
 static size_t exim_time(const char *p, size_t n, int64_t *t)

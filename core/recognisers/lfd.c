@@ -1,4 +1,4 @@
-/* rec_lfd.c - ConfigServer lfd (CSF) block decisions: kind=block.
+/* lfd.c - ConfigServer lfd (CSF) block decisions: kind=block.
  *
  * lfd.log (tag lfd) and the csf.deny comment read as a file
  * ("<ip> # lfd: <text>", under tag lfd) carry the same text:
@@ -24,7 +24,7 @@
  * count/window are lfd's figures; "more than N" (PERMBLOCK, NETBLOCK,
  * Apache) is a threshold, not a count, and gives only the window.
  * A block without a valid address is not an event. */
-#include "internal.h"
+#include "recognisers/recogniser.h"
 
 static const char *service_of(ap_span app)
 {

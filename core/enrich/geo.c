@@ -1,6 +1,6 @@
 /* geo.c - geo and ASN enrichment from MaxMind DB files (libmaxminddb).
  *
- * The address scope is computed without any database (ip.c); only public
+ * The address scope is computed without any database (addr.c); only public
  * addresses are looked up.  Each configured .mmdb file gets a role from its
  * metadata and from the keys of a few of its records: country, city
  * (location too) and/or ASN; MaxMind GeoIP2/GeoLite2 nested schema
@@ -25,10 +25,11 @@
  * handle maps the file, and overwriting a mapped file in place changes the
  * data under the reader's feet.  This is how geoipupdate and our fetch
  * script replace them.
+ *
+ * SPDX-License-Identifier: Apache-2.0
  */
 #include <arpa/inet.h>
 #include <errno.h>
-#include <json.h>
 #include <maxminddb.h>
 #include <math.h>
 #include <netinet/in.h>
@@ -38,7 +39,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
-#include "internal.h"
+#include "text.h"
+#include "enrich/geo.h"
 
 /* what a file can answer */
 enum { ROLE_COUNTRY = 1u, ROLE_CITY = 2u, ROLE_ASN = 4u };
@@ -780,58 +782,4 @@ count:
 		AP_STAT_INC(st, geo_hits);
 	else
 		AP_STAT_INC(st, geo_misses);
-}
-
-/* ------------------------------------------------------------------ */
-/* JSON                                                                */
-
-static void add_coord(struct fjson_object *o, const char *key, double v)
-{
-	/* four decimals (about 11 m) is more than any of these databases
-	 * knows; trailing zeros dropped, "-0" avoided; no printf: this runs
-	 * for every event */
-	char buf[32], digits[24];
-	if (!(v > -1e9 && v < 1e9))
-		return;
-	long long q = llround(v * 10000.0);
-	int neg = q < 0;
-	unsigned long long u = (unsigned long long)(neg ? -q : q);
-	unsigned long long ip = u / 10000, fp = u % 10000;
-	size_t n = 0, d = 0;
-	if (neg && u != 0)
-		buf[n++] = '-';
-	do {
-		digits[d++] = (char)('0' + ip % 10);
-		ip /= 10;
-	} while (ip > 0);
-	while (d > 0)
-		buf[n++] = digits[--d];
-	if (fp != 0) {
-		buf[n++] = '.';
-		for (unsigned long long div = 1000; div > 0 && fp != 0; div /= 10) {
-			buf[n++] = (char)('0' + fp / div);
-			fp %= div;
-		}
-	}
-	buf[n] = '\0';
-	AP_JSON_ADD(o, key, json_object_new_double_s((double)(neg ? -1.0 : 1.0) * (double)u / 10000.0, buf));
-}
-
-void ap_geo_to_json(struct fjson_object *geo, const ap_geo *g)
-{
-	AP_JSON_ADD(geo, "scope", json_object_new_string(ap_scope_name((ap_scope)g->scope)));
-	if (g->country[0])
-		AP_JSON_ADD(geo, "country", json_object_new_string(g->country));
-	if (g->country_name[0])
-		AP_JSON_ADD(geo, "country_name", json_object_new_string(g->country_name));
-	if (g->city[0])
-		AP_JSON_ADD(geo, "city", json_object_new_string(g->city));
-	if (g->has_location) {
-		add_coord(geo, "lat", g->lat);
-		add_coord(geo, "lon", g->lon);
-	}
-	if (g->asn)
-		AP_JSON_ADD(geo, "asn", json_object_new_int64(g->asn));
-	if (g->as_org[0])
-		AP_JSON_ADD(geo, "as_org", json_object_new_string(g->as_org));
 }

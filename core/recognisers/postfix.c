@@ -1,4 +1,4 @@
-/* rec_postfix.c - Postfix smtpd SASL (inbound SMTP AUTH).
+/* postfix.c - Postfix smtpd SASL (inbound SMTP AUTH).
  *
  * The tag map sends every "postfix*" tag here; only smtpd's lines are
  * read: the last tag component must be "smtpd".  The component before it
@@ -28,7 +28,7 @@
  * ("SASL authentication failed; server ... said") logs under postfix/smtp
  * and is outbound.
  */
-#include "internal.h"
+#include "recognisers/recogniser.h"
 
 static int is_digit(char ch) { return ch >= '0' && ch <= '9'; }
 

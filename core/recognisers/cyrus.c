@@ -1,4 +1,4 @@
-/* rec_cyrus.c - Cyrus IMAP (imapd, pop3d, timsieved) 2.x and 3.x.
+/* cyrus.c - Cyrus IMAP (imapd, pop3d, timsieved) 2.x and 3.x.
  *
  *   badlogin: <rdns> [ip] plaintext <user> SASL(-13): authentication failure: ...
  *   badlogin: <rdns> [ip] <MECH> [SASL(-13): user not found: ...]
@@ -17,7 +17,7 @@
  * "user not found" -> unknown_user, anything else -> other.
  * The service comes from the tag's last component: imap/imapd, imaps
  * (tls), pop3/pop3d, pop3s (tls), sieve/timsieved. */
-#include "internal.h"
+#include "recognisers/recogniser.h"
 
 static const char *service_of(const ap_line *ln, int8_t *tls)
 {

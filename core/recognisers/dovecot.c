@@ -1,4 +1,4 @@
-/* rec_dovecot.c - Dovecot 1.x, 2.0-2.3 and 2.4: the login processes and
+/* dovecot.c - Dovecot 1.x, 2.0-2.3 and 2.4: the login processes and
  * the auth process with its workers.
  *
  * A line reaches us in one of these frames (the tag map sends the tags
@@ -40,7 +40,7 @@
  * carrying a password is reported with outcome=unknown (never counted as
  * an attack) so that its password is still cut out.
  */
-#include "internal.h"
+#include "recognisers/recogniser.h"
 
 enum { P_NONE = 0, P_LOGIN, P_AUTH, P_WORKER };
 

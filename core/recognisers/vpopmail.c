@@ -1,4 +1,4 @@
-/* rec_vpopmail.c - vpopmail's vchkpw (qmail, qmailtoaster).
+/* vpopmail.c - vpopmail's vchkpw (qmail, qmailtoaster).
  *
  * Every line is "<logname>: <text> <login>:<ip>" where logname is
  * "vchkpw-<service>" (from the local port: pop3, pop3s, imap, imaps, smtp,
@@ -7,7 +7,7 @@
  * name; the address may be IPv6 or empty, so the split is at the first ':'
  * after the last '@'.  With logging levels 3 and 4 a failed line carries
  * the attempted password as "(pass: '...')": it is cut out. */
-#include "internal.h"
+#include "recognisers/recogniser.h"
 
 static const char *service_of(ap_span name, ap_event *ev)
 {

@@ -1,8 +1,11 @@
-/* scan.c - cursor and span helpers shared by the recognisers. */
+/* text.c - the scanning toolkit (see text.h).
+ *
+ * SPDX-License-Identifier: Apache-2.0
+ */
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
-#include "internal.h"
+#include "text.h"
 
 const char *ap_memmem(const char *h, size_t hn, const char *n, size_t nn)
 {
@@ -98,22 +101,6 @@ int ap_digits(const char *p, size_t n, int *out)
 	return 1;
 }
 
-void ap_set_ip_or_rdns(ap_event *ev, ap_span h)
-{
-	if (h.n == 0 || ap_set_ip(&ev->ip, h.p, h.n))
-		return;
-	int letter = 0;
-	for (uint32_t i = 0; i < h.n; i++) {
-		char ch = h.p[i];
-		if ((ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z'))
-			letter = 1;
-		else if (!((ch >= '0' && ch <= '9') || ch == '.' || ch == '-' || ch == '_'))
-			return;
-	}
-	if (letter)
-		ev->rdns = h;
-}
-
 static inline char lower(char ch)
 {
 	return (ch >= 'A' && ch <= 'Z') ? (char)(ch + 32) : ch;
@@ -138,23 +125,6 @@ ap_span ap_span_trim(ap_span s)
 	while (s.n > 0 && (s.p[s.n - 1] == ' ' || s.p[s.n - 1] == '\t'))
 		s.n--;
 	return s;
-}
-
-void ap_add_redact(ap_event *ev, const ap_line *ln, const char *p, size_t n)
-{
-	if (ev->nredact >= AP_MAX_REDACT || p < ln->msg0)
-		return;
-	uint32_t off = (uint32_t)(p - ln->msg0);
-	/* keep the ranges ordered and disjoint */
-	if (ev->nredact > 0) {
-		uint32_t pe = ev->redact[ev->nredact - 1].off + ev->redact[ev->nredact - 1].len;
-		if (off < pe)
-			return;
-	}
-	ev->redact[ev->nredact].off = off;
-	ev->redact[ev->nredact].len = (uint32_t)n;
-	ev->nredact++;
-	ev->password_redacted = true;
 }
 
 int ap_month_from_abbr(const char *p, size_t n)
@@ -213,3 +183,71 @@ void ap_logf(ap_log_fn log, void *cookie, ap_loglevel lvl, const char *fmt, ...)
 	va_end(ap);
 	log(cookie, lvl, buf);
 }
+/* length of a valid UTF-8 sequence at p (1..4), 0 if invalid */
+static size_t utf8_len(const unsigned char *p, size_t n)
+{
+	unsigned char c = p[0];
+	if (c < 0x80)
+		return 1;
+	size_t len;
+	uint32_t min;
+	uint32_t cp;
+	if ((c & 0xe0) == 0xc0) { len = 2; min = 0x80; cp = c & 0x1f; }
+	else if ((c & 0xf0) == 0xe0) { len = 3; min = 0x800; cp = c & 0x0f; }
+	else if ((c & 0xf8) == 0xf0) { len = 4; min = 0x10000; cp = c & 0x07; }
+	else return 0;
+	if (n < len)
+		return 0;
+	for (size_t i = 1; i < len; i++) {
+		if ((p[i] & 0xc0) != 0x80)
+			return 0;
+		cp = (cp << 6) | (p[i] & 0x3f);
+	}
+	if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
+		return 0;
+	return len;
+}
+
+size_t ap_escape_text(const char *p, size_t n, char *out, size_t outsz)
+{
+	static const char hex[] = "0123456789abcdef";
+	const unsigned char *s = (const unsigned char *)p;
+	size_t o = 0, i = 0;
+	if (outsz == 0)
+		return 0;
+	while (i < n) {
+		/* printable ASCII, the common case, is copied as it is */
+		size_t run = 0, room = outsz - 1 - o;
+		while (i + run < n && run < room && s[i + run] >= 0x20 && s[i + run] < 0x7f)
+			run++;
+		memcpy(out + o, s + i, run);
+		o += run;
+		i += run;
+		if (i >= n || o + 1 >= outsz)
+			break;
+		size_t l = utf8_len(s + i, n - i);
+		if (l == 0 || (l == 1 && (s[i] < 0x20 || s[i] == 0x7f))) {
+			if (o + 4 >= outsz)
+				break;
+			out[o++] = '\\';
+			out[o++] = 'x';
+			out[o++] = hex[s[i] >> 4];
+			out[o++] = hex[s[i] & 15];
+			i++;
+			continue;
+		}
+		if (o + l >= outsz)
+			break;
+		memcpy(out + o, s + i, l);
+		o += l;
+		i += l;
+	}
+	out[o] = '\0';
+	return o;
+}
+
+size_t ap_escape_user(const char *p, size_t n, char *buf)
+{
+	return ap_escape_text(p, n, buf, AP_USER_MAX + 1);
+}
+

@@ -1,4 +1,4 @@
-/* rec_perdition.c - perdition IMAP/POP3/ManageSieve proxy (tags perdition,
+/* perdition.c - perdition IMAP/POP3/ManageSieve proxy (tags perdition,
  * perdition.imaps, perdition.pop3s, ...).  One line per login:
  *
  *   Auth: 192.168.8.100:2274->193.48.191.9:993 client-secure=ssl
@@ -21,7 +21,7 @@
  * passwd="..."; it is cut out.  The quoted values are the client's and are
  * not escaped, so the status is read at the last ` status="` and the user
  * and password end at the last `" server="`. */
-#include "internal.h"
+#include "recognisers/recogniser.h"
 
 /* "ip:port" or "[v6]:port"; 1 when an address was parsed */
 static void host_port(ap_span s, ap_addr *a, int32_t *port)

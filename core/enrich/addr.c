@@ -1,12 +1,16 @@
-/* ip.c - address parsing, canonical form and scope classification.
+/* addr.c - address parsing, canonical form and scope classification.
  *
  * Addresses are parsed with inet_pton only (never MMDB_lookup_string, never
  * a hand-rolled parser that would accept "010.8.8.8" or "127.1").  The
  * scope table follows the IANA IPv4 and IPv6 special-purpose address
- * registries. */
+ * registries.
+ *
+ * SPDX-License-Identifier: Apache-2.0
+ */
 #include <arpa/inet.h>
 #include <string.h>
-#include "internal.h"
+#include "text.h"
+#include "enrich/addr.h"
 
 int ap_addr_parse(const char *s, size_t n, ap_addr *out)
 {

@@ -1,4 +1,4 @@
-/* rec_solidpop3d.c - solid-pop3d 0.15/0.16 (tag solid-pop3d).  Service
+/* solidpop3d.c - solid-pop3d 0.15/0.16 (tag solid-pop3d).  Service
  * pop3.  Every failure line ends in " - <ip>"; the split is at the last
  * " - " (the user name is the client's).
  *
@@ -10,7 +10,7 @@
  *   can't find APOP secret for user U - IP               no_password, mech APOP
  *   root login not allowed - IP                          disabled, user root
  * solid-pop3d logs no successful login: only failures are events. */
-#include "internal.h"
+#include "recognisers/recogniser.h"
 
 /* "U - IP" */
 static int user_ip(ap_event *ev, ap_cur *c)

@@ -1,4 +1,4 @@
-/* rec_sshd.c - OpenSSH sshd (tags sshd, sshd-session since 9.8, sshd-auth).
+/* sshd.c - OpenSSH sshd (tags sshd, sshd-session since 9.8, sshd-auth).
  *
  * Events (service ssh, daemon sshd, tls=true: ssh carries every credential
  * inside its encrypted transport):
@@ -39,7 +39,7 @@
  * real account (Accepted, Failed for a valid user) the first well-formed
  * one is taken, as a key's certificate ID after "ssh2: " is client text
  * too. */
-#include "internal.h"
+#include "recognisers/recogniser.h"
 
 
 /* the tail after " from ": HOST[ port N][ ssh2][: key| [preauth]] */

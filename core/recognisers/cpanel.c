@@ -1,4 +1,4 @@
-/* rec_cpanel.c - cPanel & WHM's /usr/local/cpanel/logs/login_log, read
+/* cpanel.c - cPanel & WHM's /usr/local/cpanel/logs/login_log, read
  * through imfile (tags cpanel, cpanel-login): the whole line is the
  * message.
  *
@@ -26,7 +26,7 @@
  * page's e-mail obfuscation) is left out.
  * "PURGE <user>:<token> logout" lines are session bookkeeping: not events.
  * The time stamp gives ev->time (with its offset, as UTC). */
-#include "internal.h"
+#include "recognisers/recogniser.h"
 
 /* " +zzzz" at p (n bytes left); seconds east of UTC, 1 ok */
 static int zone(const char *p, size_t n, int64_t *off)

@@ -1,0 +1,28 @@
+/* dispatch.h - from the syslog tag to the families whose recognisers
+ * read the line: the table of families, the program map (built-in names
+ * and the `programs` parameter) and the call of the recognisers.
+ *
+ * SPDX-License-Identifier: Apache-2.0
+ */
+#ifndef AP_DISPATCH_H
+#define AP_DISPATCH_H
+
+#include "recognisers/recogniser.h"
+
+typedef struct ap_progmap ap_progmap;
+ap_progmap *ap_progmap_new(const char *const *extra, size_t nextra,
+			   ap_log_fn log, void *cookie) AP_HIDDEN;
+void ap_progmap_free(ap_progmap *m) AP_HIDDEN;
+/* families for a program name (bitmask of 1u << ap_family); 0 = none */
+uint32_t ap_progmap_lookup(const ap_progmap *m, const char *prog, size_t n) AP_HIDDEN;
+/* the built-in map (no extra programs) */
+const ap_progmap *ap_progmap_builtin(void) AP_HIDDEN;
+
+/* reduce a tag to the program part: strip "[pid]", "[pid" (broken tags),
+ * "(n)", trailing ':' and blanks */
+void ap_tag_program(const char *tag, size_t taglen, const char **prog, size_t *proglen) AP_HIDDEN;
+
+/* recognise with a given family set; 1 event */
+int ap_recognise(uint32_t families, const ap_line *ln, ap_event *ev) AP_HIDDEN;
+
+#endif

@@ -1,0 +1,79 @@
+/* recogniser.c - the helpers recognisers set an event's fields with
+ * (see recogniser.h).
+ *
+ * SPDX-License-Identifier: Apache-2.0
+ */
+#include <stddef.h>
+#include <string.h>
+#include "recognisers/recogniser.h"
+
+void ap_event_init(ap_event *ev)
+{
+	/* scratch is written before it is pointed at: not cleared (this runs
+	 * for every recogniser tried on a line) */
+	memset(ev, 0, offsetof(ap_event, scratch));
+	ev->tls = -1;
+	ev->port = -1;
+	ev->attempts = -1;
+	ev->count = -1;
+	ev->window = -1;
+}
+
+void ap_set_ip_or_rdns(ap_event *ev, ap_span h)
+{
+	if (h.n == 0 || ap_set_ip(&ev->ip, h.p, h.n))
+		return;
+	int letter = 0;
+	for (uint32_t i = 0; i < h.n; i++) {
+		char ch = h.p[i];
+		if ((ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z'))
+			letter = 1;
+		else if (!((ch >= '0' && ch <= '9') || ch == '.' || ch == '-' || ch == '_'))
+			return;
+	}
+	if (letter)
+		ev->rdns = h;
+}
+
+void ap_add_redact(ap_event *ev, const ap_line *ln, const char *p, size_t n)
+{
+	if (ev->nredact >= AP_MAX_REDACT || p < ln->msg0)
+		return;
+	uint32_t off = (uint32_t)(p - ln->msg0);
+	/* keep the ranges ordered and disjoint */
+	if (ev->nredact > 0) {
+		uint32_t pe = ev->redact[ev->nredact - 1].off + ev->redact[ev->nredact - 1].len;
+		if (off < pe)
+			return;
+	}
+	ev->redact[ev->nredact].off = off;
+	ev->redact[ev->nredact].len = (uint32_t)n;
+	ev->nredact++;
+	ev->password_redacted = true;
+}
+
+const char *ap_service_from_word(const char *p, size_t n, int8_t *tls)
+{
+	static const struct { const char *w; const char *svc; int8_t tls; } map[] = {
+		{ "pop3", "pop3", -1 }, { "pop3s", "pop3", 1 }, { "pop", "pop3", -1 },
+		{ "pop3d", "pop3", -1 }, { "pop3d-ssl", "pop3", 1 },
+		{ "imap", "imap", -1 }, { "imaps", "imap", 1 }, { "imap4", "imap", -1 },
+		{ "imap4s", "imap", 1 }, { "imapd", "imap", -1 }, { "imapd-ssl", "imap", 1 },
+		{ "smtp", "smtp", -1 }, { "smtps", "smtp", 1 }, { "smtpauth", "smtp", -1 },
+		{ "esmtp", "smtp", -1 },
+		{ "submission", "submission", -1 }, { "submissions", "submission", 1 },
+		{ "webmail", "webmail", -1 }, { "http", "http", -1 }, { "https", "http", 1 },
+		{ "sieve", "sieve", -1 }, { "managesieve", "sieve", -1 },
+		{ "ssh", "ssh", -1 }, { "sshd", "ssh", -1 },
+		{ "cpanel", "cpanel", -1 }, { "whm", "whm", -1 },
+		{ "ftp", "ftp", -1 }, { "ftps", "ftp", 1 },
+	};
+	for (size_t i = 0; i < sizeof(map) / sizeof(map[0]); i++) {
+		if (ap_span_ieq(ap_span_make(p, n), map[i].w, strlen(map[i].w))) {
+			if (map[i].tls == 1 && tls != NULL)
+				*tls = 1;
+			return map[i].svc;
+		}
+	}
+	return NULL;
+}

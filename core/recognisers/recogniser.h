@@ -1,0 +1,83 @@
+/* recogniser.h - what a recogniser is written with: the line it reads,
+ * the functions of every family, and the helpers that set an event's
+ * fields from the text (recogniser.c).  See README.md in this folder for
+ * how to add a family.
+ *
+ * Recognisers work on an ap_line: the program part of the tag and the
+ * message, both as (pointer, length) with no NUL assumed.  They scan the
+ * message once from left to right with the cursor helpers of text.h, check
+ * bounds before every access, allocate nothing and fill an ap_event whose
+ * spans point into the message.  They return 1 for an event, 0 otherwise;
+ * on 0 the event's contents do not matter.
+ *
+ * SPDX-License-Identifier: Apache-2.0
+ */
+#ifndef AP_RECOGNISER_H
+#define AP_RECOGNISER_H
+
+#include "text.h"
+#include "enrich/addr.h"
+
+typedef struct ap_line {
+	const char *tag;	/* the whole tag as received (dovecot 2.4 file logs
+				   carry "auth(user,ip,sasl:login)<sess>" there) */
+	size_t taglen;
+	const char *prog;	/* tag without "[pid]", "(n)" and ":": "postfix/smtpd" */
+	size_t proglen;
+	const char *msg;	/* message, leading blanks skipped */
+	size_t len;
+	const char *msg0;	/* message as given (redaction offsets count from it) */
+} ap_line;
+
+typedef int (*ap_recognise_fn)(const ap_line *ln, ap_event *ev);
+
+/* one recogniser per family (core/recognisers/<family>.c) */
+int ap_rec_vpopmail(const ap_line *ln, ap_event *ev) AP_HIDDEN;
+int ap_rec_dovecot(const ap_line *ln, ap_event *ev) AP_HIDDEN;
+int ap_rec_postfix(const ap_line *ln, ap_event *ev) AP_HIDDEN;
+int ap_rec_courier(const ap_line *ln, ap_event *ev) AP_HIDDEN;
+int ap_rec_exim(const ap_line *ln, ap_event *ev) AP_HIDDEN;
+int ap_rec_cpanel(const ap_line *ln, ap_event *ev) AP_HIDDEN;
+int ap_rec_xeams(const ap_line *ln, ap_event *ev) AP_HIDDEN;
+int ap_rec_lfd(const ap_line *ln, ap_event *ev) AP_HIDDEN;
+int ap_rec_sshd(const ap_line *ln, ap_event *ev) AP_HIDDEN;
+int ap_rec_cyrus(const ap_line *ln, ap_event *ev) AP_HIDDEN;
+int ap_rec_sendmail(const ap_line *ln, ap_event *ev) AP_HIDDEN;
+int ap_rec_uwimap(const ap_line *ln, ap_event *ev) AP_HIDDEN;
+int ap_rec_roundcube(const ap_line *ln, ap_event *ev) AP_HIDDEN;
+int ap_rec_horde(const ap_line *ln, ap_event *ev) AP_HIDDEN;
+int ap_rec_solidpop3d(const ap_line *ln, ap_event *ev) AP_HIDDEN;
+int ap_rec_perdition(const ap_line *ln, ap_event *ev) AP_HIDDEN;
+/* pam_unix/pam_sss style "authentication failure; ... rhost=" lines; other
+ * recognisers call it for PAM lines under their own tag */
+int ap_rec_pam(const ap_line *ln, ap_event *ev) AP_HIDDEN;
+
+/* ------------------------------------------------------------------ */
+/* setting the event (recogniser.c)                                     */
+
+/* every field unset (-1 for the numbers, tls unknown); the dispatch calls
+ * it before each recogniser it tries */
+void ap_event_init(ap_event *ev) AP_HIDDEN;
+
+/* Set user (and nothing else: the domain is derived when rendering).
+ * Empty user is ignored. */
+static inline void ap_set_user(ap_event *ev, const char *p, size_t n)
+{
+	if (n > 0)
+		ev->user = ap_span_make(p, n);
+}
+
+/* an address into ev->ip, or else a host name into ev->rdns (letters,
+ * digits, '.', '-', '_' and at least one letter: "999.1.1.1" is neither) */
+void ap_set_ip_or_rdns(ap_event *ev, ap_span h) AP_HIDDEN;
+
+/* record a password range to redact: [p, p+n) inside ln->msg0's buffer */
+void ap_add_redact(ap_event *ev, const ap_line *ln, const char *p, size_t n) AP_HIDDEN;
+
+/* service name from a protocol word ("pop3s" -> "pop3" + tls=1,
+ * "IMAP" -> "imap", "smtps" -> "smtp" + tls=1, "submission", ...).
+ * Returns the static service name or NULL; sets *tls to 1 for the
+ * implicit-TLS names and leaves it alone otherwise. */
+const char *ap_service_from_word(const char *p, size_t n, int8_t *tls) AP_HIDDEN;
+
+#endif

@@ -1,0 +1,129 @@
+/* text.h - the scanning toolkit every recogniser is written with: a
+ * cursor that never passes its end, spans (pointer and length, no NUL),
+ * literal search, digits, case-insensitive comparison, the date readers of
+ * the file formats, UTF-8 escaping and the log formatter.  Imports nothing
+ * above it.
+ *
+ * SPDX-License-Identifier: Apache-2.0
+ */
+#ifndef AP_TEXT_H
+#define AP_TEXT_H
+
+#include <stdarg.h>
+#include <string.h>
+#include "base.h"
+
+/* ------------------------------------------------------------------ */
+/* cursor: p moves towards e, never past it                             */
+
+typedef struct {
+	const char *p;
+	const char *e;
+} ap_cur;
+
+static inline ap_cur ap_cur_make(const char *p, size_t n)
+{
+	ap_cur c = { p, p + n };
+	return c;
+}
+
+static inline size_t ap_cur_left(const ap_cur *c) { return (size_t)(c->e - c->p); }
+
+/* does the cursor start with the literal?  (no move) */
+static inline int ap_cur_at(const ap_cur *c, const char *lit, size_t n)
+{
+	return ap_cur_left(c) >= n && memcmp(c->p, lit, n) == 0;
+}
+#define AP_AT(c, lit) ap_cur_at((c), (lit), sizeof(lit) - 1)
+
+/* consume the literal if it is there */
+static inline int ap_cur_eat(ap_cur *c, const char *lit, size_t n)
+{
+	if (!ap_cur_at(c, lit, n))
+		return 0;
+	c->p += n;
+	return 1;
+}
+#define AP_EAT(c, lit) ap_cur_eat((c), (lit), sizeof(lit) - 1)
+
+static inline int ap_cur_eatc(ap_cur *c, char ch)
+{
+	if (c->p < c->e && *c->p == ch) {
+		c->p++;
+		return 1;
+	}
+	return 0;
+}
+
+static inline void ap_cur_skip_blanks(ap_cur *c)
+{
+	while (c->p < c->e && (*c->p == ' ' || *c->p == '\t'))
+		c->p++;
+}
+
+/* find the literal at or after the cursor; move to its start (returns 1)
+ * or leave the cursor alone (returns 0) */
+int ap_cur_find(ap_cur *c, const char *lit, size_t n) AP_HIDDEN;
+#define AP_FIND(c, lit) ap_cur_find((c), (lit), sizeof(lit) - 1)
+/* like ap_cur_find, then step over the literal */
+int ap_cur_skip_past(ap_cur *c, const char *lit, size_t n) AP_HIDDEN;
+#define AP_SKIP_PAST(c, lit) ap_cur_skip_past((c), (lit), sizeof(lit) - 1)
+
+/* span up to (not including) the first ch; the cursor stops on ch.
+ * Returns 0 (cursor unchanged) when ch does not occur. */
+int ap_cur_until(ap_cur *c, char ch, ap_span *out) AP_HIDDEN;
+/* span of non-blank characters (maybe empty); cursor after it */
+ap_span ap_cur_word(ap_cur *c) AP_HIDDEN;
+/* exactly n decimal digits (n <= 9) as an int; 1 ok */
+int ap_digits(const char *p, size_t n, int *out) AP_HIDDEN;
+/* unsigned decimal (at most 18 digits); 1 ok */
+int ap_cur_uint(ap_cur *c, int64_t *out) AP_HIDDEN;
+
+/* memmem without GNU extensions */
+const char *ap_memmem(const char *h, size_t hn, const char *n, size_t nn) AP_HIDDEN;
+/* last occurrence */
+const char *ap_memrmem(const char *h, size_t hn, const char *n, size_t nn) AP_HIDDEN;
+
+static inline ap_span ap_span_make(const char *p, size_t n)
+{
+	ap_span s = { p, (uint32_t)n };
+	return s;
+}
+#define AP_SPAN_LIT(lit) ap_span_make((lit), sizeof(lit) - 1)
+
+static inline int ap_span_eq(ap_span s, const char *lit, size_t n)
+{
+	return s.n == n && memcmp(s.p, lit, n) == 0;
+}
+#define AP_SPAN_IS(s, lit) ap_span_eq((s), (lit), sizeof(lit) - 1)
+
+int ap_span_ieq(ap_span s, const char *lit, size_t n) AP_HIDDEN;
+#define AP_SPAN_IIS(s, lit) ap_span_ieq((s), (lit), sizeof(lit) - 1)
+
+/* trim blanks at both ends */
+ap_span ap_span_trim(ap_span s) AP_HIDDEN;
+
+/* ------------------------------------------------------------------ */
+/* dates of the file formats: seconds since the epoch (UTC)             */
+
+int64_t ap_days_from_civil(int64_t y, unsigned m, unsigned d) AP_HIDDEN;
+/* "YYYY-MM-DD<sep>HH:MM:SS[.fraction]" as seconds since the epoch, read as
+ * UTC (the caller applies a zone); returns the bytes used, 0 if not such
+ * a stamp.  An empty fraction ("12:00:00.") is not one. */
+size_t ap_parse_ymdhms(const char *p, size_t n, char sep, int64_t *t) AP_HIDDEN;
+/* "Jan".."Dec" -> 1..12, 0 if not a month */
+int ap_month_from_abbr(const char *p, size_t n) AP_HIDDEN;
+
+/* ------------------------------------------------------------------ */
+/* escaping and logging                                                 */
+
+/* copy a user name into buf escaped (control bytes and invalid UTF-8 as
+ * \xNN), at most AP_USER_MAX bytes, cut on a character boundary;
+ * returns the length; buf has room for AP_USER_MAX + 1 */
+size_t ap_escape_user(const char *p, size_t n, char *buf) AP_HIDDEN;
+
+/* format a message and hand it to the log callback (no-op without one) */
+void ap_logf(ap_log_fn log, void *cookie, ap_loglevel lvl, const char *fmt, ...)
+	AP_HIDDEN __attribute__((format(printf, 4, 5)));
+
+#endif
