@@ -176,7 +176,7 @@ static int esmtpd_line(const ap_line *ln, ap_event *ev)
 	return 1;
 }
 
-int ap_rec_courier(const ap_line *ln, ap_event *ev)
+static int rec_courier(const ap_line *ln, ap_event *ev)
 {
 	if (ln->len < 6)
 		return 0;
@@ -184,3 +184,14 @@ int ap_rec_courier(const ap_line *ln, ap_event *ev)
 		return esmtpd_line(ln, ev);
 	return login_line(ln, ev);
 }
+
+/* the family: its name in events, its recogniser and the tags it reads */
+const ap_family_def ap_family_courier = {
+	AP_FAM_COURIER, "courier", rec_courier,
+	(const char *const[]){
+		"imapd", "imapd-ssl", "pop3d", "pop3d-ssl", "courierpop3login", "courierpop3d",
+		"courierimaplogin", "imaplogin", "courieresmtpd", "courier-imap",
+		"courier-imapd", "courier-imapd-ssl", "courier-pop3d", "courier-pop3d-ssl",
+		"courier-pop3", NULL
+	},
+};

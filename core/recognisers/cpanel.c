@@ -182,7 +182,7 @@ static int verdict(ap_cur *c, ap_event *ev)
 	return 1;
 }
 
-int ap_rec_cpanel(const ap_line *ln, ap_event *ev)
+static int rec_cpanel(const ap_line *ln, ap_event *ev)
 {
 	ap_cur c = ap_cur_make(ln->msg, ln->len);
 	int newlayout = 0;
@@ -258,3 +258,9 @@ int ap_rec_cpanel(const ap_line *ln, ap_event *ev)
 	set_user(ev, ustart, (size_t)(uend - ustart));
 	return 1;
 }
+
+/* the family: its name in events, its recogniser and the tags it reads */
+const ap_family_def ap_family_cpanel = {
+	AP_FAM_CPANEL, "cpanel", rec_cpanel,
+	(const char *const[]){ "cpanel", "cpanel-login", NULL },
+};

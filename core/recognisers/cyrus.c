@@ -154,7 +154,7 @@ static int login(ap_cur *c, ap_event *ev, int8_t tag_tls)
 	return 1;
 }
 
-int ap_rec_cyrus(const ap_line *ln, ap_event *ev)
+static int rec_cyrus(const ap_line *ln, ap_event *ev)
 {
 	ap_cur c = ap_cur_make(ln->msg, ln->len);
 	int8_t tag_tls = -1;
@@ -167,3 +167,11 @@ int ap_rec_cyrus(const ap_line *ln, ap_event *ev)
 		return login(&c, ev, tag_tls);
 	return 0;
 }
+
+/* the family: its name in events, its recogniser and the tags it reads */
+const ap_family_def ap_family_cyrus = {
+	AP_FAM_CYRUS, "cyrus", rec_cyrus,
+	(const char *const[]){
+		"imapd", "pop3d", "imap", "imaps", "pop3", "pop3s", "timsieved", "sieve", NULL
+	},
+};

@@ -14,116 +14,61 @@
 #include <pthread.h>
 #include "recognisers/dispatch.h"
 
-/* recogniser and tried-first order of every family */
-static const ap_recognise_fn recognisers[AP_FAM__COUNT] = {
-	[AP_FAM_VPOPMAIL] = ap_rec_vpopmail,
-	[AP_FAM_DOVECOT] = ap_rec_dovecot,
-	[AP_FAM_POSTFIX] = ap_rec_postfix,
-	[AP_FAM_COURIER] = ap_rec_courier,
-	[AP_FAM_EXIM] = ap_rec_exim,
-	[AP_FAM_CPANEL] = ap_rec_cpanel,
-	[AP_FAM_XEAMS] = ap_rec_xeams,
-	[AP_FAM_LFD] = ap_rec_lfd,
-	[AP_FAM_SSHD] = ap_rec_sshd,
-	[AP_FAM_CYRUS] = ap_rec_cyrus,
-	[AP_FAM_SENDMAIL] = ap_rec_sendmail,
-	[AP_FAM_UWIMAP] = ap_rec_uwimap,
-	[AP_FAM_ROUNDCUBE] = ap_rec_roundcube,
-	[AP_FAM_HORDE] = ap_rec_horde,
-	[AP_FAM_SOLIDPOP3D] = ap_rec_solidpop3d,
-	[AP_FAM_PERDITION] = ap_rec_perdition,
-	[AP_FAM_PAM] = ap_rec_pam,
+/* every family (core/recognisers/<family>.c); tried in the order of
+ * ap_family when a tag maps to several */
+extern const ap_family_def ap_family_vpopmail AP_HIDDEN;
+extern const ap_family_def ap_family_dovecot AP_HIDDEN;
+extern const ap_family_def ap_family_postfix AP_HIDDEN;
+extern const ap_family_def ap_family_courier AP_HIDDEN;
+extern const ap_family_def ap_family_exim AP_HIDDEN;
+extern const ap_family_def ap_family_cpanel AP_HIDDEN;
+extern const ap_family_def ap_family_xeams AP_HIDDEN;
+extern const ap_family_def ap_family_lfd AP_HIDDEN;
+extern const ap_family_def ap_family_sshd AP_HIDDEN;
+extern const ap_family_def ap_family_cyrus AP_HIDDEN;
+extern const ap_family_def ap_family_sendmail AP_HIDDEN;
+extern const ap_family_def ap_family_uwimap AP_HIDDEN;
+extern const ap_family_def ap_family_roundcube AP_HIDDEN;
+extern const ap_family_def ap_family_horde AP_HIDDEN;
+extern const ap_family_def ap_family_solidpop3d AP_HIDDEN;
+extern const ap_family_def ap_family_perdition AP_HIDDEN;
+extern const ap_family_def ap_family_pam AP_HIDDEN;
+
+static const ap_family_def *const families[AP_FAM__COUNT] = {
+	[AP_FAM_VPOPMAIL] = &ap_family_vpopmail,
+	[AP_FAM_DOVECOT] = &ap_family_dovecot,
+	[AP_FAM_POSTFIX] = &ap_family_postfix,
+	[AP_FAM_COURIER] = &ap_family_courier,
+	[AP_FAM_EXIM] = &ap_family_exim,
+	[AP_FAM_CPANEL] = &ap_family_cpanel,
+	[AP_FAM_XEAMS] = &ap_family_xeams,
+	[AP_FAM_LFD] = &ap_family_lfd,
+	[AP_FAM_SSHD] = &ap_family_sshd,
+	[AP_FAM_CYRUS] = &ap_family_cyrus,
+	[AP_FAM_SENDMAIL] = &ap_family_sendmail,
+	[AP_FAM_UWIMAP] = &ap_family_uwimap,
+	[AP_FAM_ROUNDCUBE] = &ap_family_roundcube,
+	[AP_FAM_HORDE] = &ap_family_horde,
+	[AP_FAM_SOLIDPOP3D] = &ap_family_solidpop3d,
+	[AP_FAM_PERDITION] = &ap_family_perdition,
+	[AP_FAM_PAM] = &ap_family_pam,
 };
 
-static const char *const family_names[AP_FAM__COUNT] = {
-	[AP_FAM_NONE] = NULL,
-	[AP_FAM_VPOPMAIL] = "vpopmail",
-	[AP_FAM_DOVECOT] = "dovecot",
-	[AP_FAM_POSTFIX] = "postfix",
-	[AP_FAM_COURIER] = "courier",
-	[AP_FAM_EXIM] = "exim",
-	[AP_FAM_CPANEL] = "cpanel",
-	[AP_FAM_XEAMS] = "xeams",
-	[AP_FAM_LFD] = "lfd",
-	[AP_FAM_SSHD] = "sshd",
-	[AP_FAM_CYRUS] = "cyrus",
-	[AP_FAM_SENDMAIL] = "sendmail",
-	[AP_FAM_UWIMAP] = "uw-imap",
-	[AP_FAM_ROUNDCUBE] = "roundcube",
-	[AP_FAM_HORDE] = "horde",
-	[AP_FAM_SOLIDPOP3D] = "solid-pop3d",
-	[AP_FAM_PERDITION] = "perdition",
-	[AP_FAM_PAM] = "pam",
-};
+#define F(x) (1u << (x))
 
 const char *ap_family_name(ap_family f)
 {
-	return (f > AP_FAM_NONE && f < AP_FAM__COUNT) ? family_names[f] : NULL;
+	return (f > AP_FAM_NONE && f < AP_FAM__COUNT && families[f]) ? families[f]->name : NULL;
 }
 
 ap_family ap_family_from_name(const char *name, size_t len)
 {
 	for (int f = 1; f < AP_FAM__COUNT; f++)
-		if (ap_span_ieq(ap_span_make(name, len), family_names[f], strlen(family_names[f])))
+		if (families[f] != NULL
+		    && ap_span_ieq(ap_span_make(name, len), families[f]->name, strlen(families[f]->name)))
 			return (ap_family)f;
 	return AP_FAM_NONE;
 }
-
-#define F(x) (1u << (x))
-
-/* built-in program names (case-insensitive) */
-static const struct { const char *name; uint32_t fams; } builtin_progs[] = {
-	{ "vpopmail", F(AP_FAM_VPOPMAIL) },
-	{ "vchkpw", F(AP_FAM_VPOPMAIL) },
-	{ "dovecot", F(AP_FAM_DOVECOT) },
-	{ "imap-login", F(AP_FAM_DOVECOT) },
-	{ "pop3-login", F(AP_FAM_DOVECOT) },
-	{ "submission-login", F(AP_FAM_DOVECOT) },
-	{ "managesieve-login", F(AP_FAM_DOVECOT) },
-	{ "auth", F(AP_FAM_DOVECOT) | F(AP_FAM_PAM) },
-	{ "auth-worker", F(AP_FAM_DOVECOT) | F(AP_FAM_PAM) },
-	{ "dovecot-auth", F(AP_FAM_DOVECOT) | F(AP_FAM_PAM) },
-	{ "smtpd", F(AP_FAM_POSTFIX) },
-	{ "imapd", F(AP_FAM_COURIER) | F(AP_FAM_CYRUS) | F(AP_FAM_UWIMAP) },
-	{ "imapd-ssl", F(AP_FAM_COURIER) },
-	{ "pop3d", F(AP_FAM_COURIER) | F(AP_FAM_CYRUS) },
-	{ "pop3d-ssl", F(AP_FAM_COURIER) },
-	{ "courierpop3login", F(AP_FAM_COURIER) },
-	{ "courierpop3d", F(AP_FAM_COURIER) },
-	{ "courierimaplogin", F(AP_FAM_COURIER) },
-	{ "imaplogin", F(AP_FAM_COURIER) },
-	{ "courieresmtpd", F(AP_FAM_COURIER) },
-	{ "courier-imap", F(AP_FAM_COURIER) },
-	{ "courier-imapd", F(AP_FAM_COURIER) },
-	{ "courier-imapd-ssl", F(AP_FAM_COURIER) },
-	{ "courier-pop3d", F(AP_FAM_COURIER) },
-	{ "courier-pop3d-ssl", F(AP_FAM_COURIER) },
-	{ "courier-pop3", F(AP_FAM_COURIER) },
-	{ "exim", F(AP_FAM_EXIM) },
-	{ "exim4", F(AP_FAM_EXIM) },
-	{ "cpanel", F(AP_FAM_CPANEL) },
-	{ "cpanel-login", F(AP_FAM_CPANEL) },
-	{ "xeams", F(AP_FAM_XEAMS) },
-	{ "lfd", F(AP_FAM_LFD) },
-	{ "sshd", F(AP_FAM_SSHD) },
-	{ "sshd-session", F(AP_FAM_SSHD) },
-	{ "sshd-auth", F(AP_FAM_SSHD) },
-	{ "imap", F(AP_FAM_CYRUS) },
-	{ "imaps", F(AP_FAM_CYRUS) },
-	{ "pop3", F(AP_FAM_CYRUS) },
-	{ "pop3s", F(AP_FAM_CYRUS) },
-	{ "timsieved", F(AP_FAM_CYRUS) },
-	{ "sieve", F(AP_FAM_CYRUS) },
-	{ "sendmail", F(AP_FAM_SENDMAIL) },
-	{ "sm-mta", F(AP_FAM_SENDMAIL) },
-	{ "sm-acceptingconnections", F(AP_FAM_SENDMAIL) },
-	{ "ipop3d", F(AP_FAM_UWIMAP) },
-	{ "ipop2d", F(AP_FAM_UWIMAP) },
-	{ "roundcube", F(AP_FAM_ROUNDCUBE) },
-	{ "horde", F(AP_FAM_HORDE) },
-	{ "solid-pop3d", F(AP_FAM_SOLIDPOP3D) },
-	{ "perdition", F(AP_FAM_PERDITION) },
-};
 
 #define MAP_SLOTS 512	/* power of two, well above the entries */
 
@@ -190,8 +135,15 @@ static uint32_t map_get(const ap_progmap *m, const char *name, size_t n)
 
 static void fill_builtin(ap_progmap *m)
 {
-	for (size_t i = 0; i < sizeof(builtin_progs) / sizeof(builtin_progs[0]); i++)
-		map_put(m, builtin_progs[i].name, strlen(builtin_progs[i].name), builtin_progs[i].fams);
+	/* a tag several families read ("auth", "imapd") maps to all of them */
+	for (int f = 1; f < AP_FAM__COUNT; f++) {
+		if (families[f] == NULL)
+			continue;
+		for (const char *const *p = families[f]->programs; *p != NULL; p++) {
+			size_t n = strlen(*p);
+			map_put(m, *p, n, map_get(m, *p, n) | F(f));
+		}
+	}
 }
 
 ap_progmap *ap_progmap_new(const char *const *extra, size_t nextra, ap_log_fn log, void *cookie)
@@ -207,13 +159,21 @@ ap_progmap *ap_progmap_new(const char *const *extra, size_t nextra, ap_log_fn lo
 		if (eq == NULL || eq == e || f == AP_FAM_NONE
 		    || !map_put(m, e, (size_t)(eq - e), F(f))) {
 			if (log) {
-				char buf[512];
-				snprintf(buf, sizeof(buf), "programs: '%s' is not of the form "
-					 "tag=family with a known family (vpopmail, dovecot, postfix, "
-					 "courier, exim, cpanel, xeams, lfd, sshd, cyrus, sendmail, "
-					 "uw-imap, roundcube, horde, solid-pop3d, perdition, pam) "
-					 "and a tag of at most 47 bytes", e);
-				log(cookie, AP_LOG_ERR, buf);
+				char known[1024];
+				size_t k = 0;
+				known[0] = '\0';
+				for (int g = 1; g < AP_FAM__COUNT; g++) {
+					if (families[g] == NULL)
+						continue;
+					int w = snprintf(known + k, sizeof(known) - k, "%s%s",
+							 k ? ", " : "", families[g]->name);
+					if (w < 0 || (size_t)w >= sizeof(known) - k)
+						break;
+					k += (size_t)w;
+				}
+				ap_logf(log, cookie, AP_LOG_ERR, "programs: '%s' is not of the form "
+					"tag=family with a known family (%s) and a tag of at most "
+					"47 bytes", e, known);
 			}
 			free(m);
 			return NULL;
@@ -281,13 +241,13 @@ void ap_tag_program(const char *tag, size_t taglen, const char **prog, size_t *p
 	*proglen = len;
 }
 
-int ap_recognise(uint32_t families, const ap_line *ln, ap_event *ev)
+int ap_recognise(uint32_t fams, const ap_line *ln, ap_event *ev)
 {
 	for (int f = 1; f < AP_FAM__COUNT; f++) {
-		if (!(families & F(f)) || recognisers[f] == NULL)
+		if (!(fams & F(f)) || families[f] == NULL)
 			continue;
 		ap_event_init(ev);
-		if (recognisers[f](ln, ev)) {
+		if (families[f]->recognise(ln, ev)) {
 			ev->family = (uint8_t)f;
 			if (ev->kind == AP_KIND_NONE)
 				ev->kind = AP_KIND_AUTH;

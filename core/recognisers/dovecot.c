@@ -602,7 +602,7 @@ static int parse_login(ap_event *ev, ap_cur c, const proc_info *pi)
 
 /* ------------------------------------------------------------------ */
 
-int ap_rec_dovecot(const ap_line *ln, ap_event *ev)
+static int rec_dovecot(const ap_line *ln, ap_event *ev)
 {
 	ap_cur c = ap_cur_make(ln->msg, ln->len);
 	for (int i = 0; i < 4; i++)
@@ -623,3 +623,12 @@ int ap_rec_dovecot(const ap_line *ln, ap_event *ev)
 		return parse_login(ev, c, &pi);
 	return parse_auth(ln, ev, c, &pi);
 }
+
+/* the family: its name in events, its recogniser and the tags it reads */
+const ap_family_def ap_family_dovecot = {
+	AP_FAM_DOVECOT, "dovecot", rec_dovecot,
+	(const char *const[]){
+		"dovecot", "imap-login", "pop3-login", "submission-login", "managesieve-login",
+		"auth", "auth-worker", "dovecot-auth", NULL
+	},
+};

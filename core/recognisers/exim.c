@@ -356,7 +356,7 @@ static int protocol_error(const ap_line *ln, ap_cur *c, ap_event *ev)
 	return 1;
 }
 
-int ap_rec_exim(const ap_line *ln, ap_event *ev)
+static int rec_exim(const ap_line *ln, ap_event *ev)
 {
 	ap_cur c = ap_cur_make(ln->msg, ln->len);
 	size_t tn = exim_time(c.p, ap_cur_left(&c), &ev->time);
@@ -384,3 +384,9 @@ int ap_rec_exim(const ap_line *ln, ap_event *ev)
 	}
 	return auth_failed(&c, ev);
 }
+
+/* the family: its name in events, its recogniser and the tags it reads */
+const ap_family_def ap_family_exim = {
+	AP_FAM_EXIM, "exim", rec_exim,
+	(const char *const[]){ "exim", "exim4", NULL },
+};

@@ -55,7 +55,7 @@ static const char *last_of(const char *p, const char *e, const char *lit)
 	return ap_memrmem(p, (size_t)(e - p), lit, strlen(lit));
 }
 
-int ap_rec_horde(const ap_line *ln, ap_event *ev)
+static int rec_horde(const ap_line *ln, ap_event *ev)
 {
 	ap_cur c = ap_cur_make(ln->msg, ln->len);
 	ev->daemon = "horde";
@@ -157,3 +157,9 @@ int ap_rec_horde(const ap_line *ln, ap_event *ev)
 	}
 	return 1;
 }
+
+/* the family: its name in events, its recogniser and the tags it reads */
+const ap_family_def ap_family_horde = {
+	AP_FAM_HORDE, "horde", rec_horde,
+	(const char *const[]){ "horde", NULL },
+};

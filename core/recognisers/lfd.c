@@ -175,7 +175,7 @@ static int tip_block(ap_cur *c, ap_event *ev)
 	return 1;
 }
 
-int ap_rec_lfd(const ap_line *ln, ap_event *ev)
+static int rec_lfd(const ap_line *ln, ap_event *ev)
 {
 	ap_cur c = ap_cur_make(ln->msg, ln->len);
 	/* csf.deny: "[csf.deny: ]<ip> # lfd: <text>" */
@@ -194,3 +194,9 @@ int ap_rec_lfd(const ap_line *ln, ap_event *ev)
 		ok = tip_block(&c, ev);
 	return ok && ev->ip.family != 0;
 }
+
+/* the family: its name in events, its recogniser and the tags it reads */
+const ap_family_def ap_family_lfd = {
+	AP_FAM_LFD, "lfd", rec_lfd,
+	(const char *const[]){ "lfd", NULL },
+};

@@ -165,3 +165,9 @@ int ap_rec_pam(const ap_line *ln, ap_event *ev)
 		ev->reason = chosen_has_user ? AP_R_BAD_PASSWORD : AP_R_UNKNOWN_USER;
 	return 1;
 }
+
+/* the family: its name in events, its recogniser and the tags it reads */
+const ap_family_def ap_family_pam = {
+	AP_FAM_PAM, "pam", ap_rec_pam,
+	(const char *const[]){ "auth", "auth-worker", "dovecot-auth", NULL },
+};

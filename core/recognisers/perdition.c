@@ -55,7 +55,7 @@ static void host_port(ap_span s, ap_addr *a, int32_t *port)
 	}
 }
 
-int ap_rec_perdition(const ap_line *ln, ap_event *ev)
+static int rec_perdition(const ap_line *ln, ap_event *ev)
 {
 	ap_cur c = ap_cur_make(ln->msg, ln->len);
 	if (!AP_EAT(&c, "Auth:"))
@@ -137,3 +137,9 @@ int ap_rec_perdition(const ap_line *ln, ap_event *ev)
 	}
 	return 1;
 }
+
+/* the family: its name in events, its recogniser and the tags it reads */
+const ap_family_def ap_family_perdition = {
+	AP_FAM_PERDITION, "perdition", rec_perdition,
+	(const char *const[]){ "perdition", NULL },
+};

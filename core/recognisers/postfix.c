@@ -172,7 +172,7 @@ static int sasl_success(ap_cur c, ap_event *ev)
 	return 1;
 }
 
-int ap_rec_postfix(const ap_line *ln, ap_event *ev)
+static int rec_postfix(const ap_line *ln, ap_event *ev)
 {
 	if (!tag_service(ln, ev))
 		return 0;
@@ -183,3 +183,9 @@ int ap_rec_postfix(const ap_line *ln, ap_event *ev)
 		return sasl_failure(c, ev);
 	return sasl_success(c, ev);
 }
+
+/* the family: its name in events, its recogniser and the tags it reads */
+const ap_family_def ap_family_postfix = {
+	AP_FAM_POSTFIX, "postfix", rec_postfix,
+	(const char *const[]){ "smtpd", NULL },
+};

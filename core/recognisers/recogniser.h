@@ -31,23 +31,17 @@ typedef struct ap_line {
 
 typedef int (*ap_recognise_fn)(const ap_line *ln, ap_event *ev);
 
-/* one recogniser per family (core/recognisers/<family>.c) */
-int ap_rec_vpopmail(const ap_line *ln, ap_event *ev) AP_HIDDEN;
-int ap_rec_dovecot(const ap_line *ln, ap_event *ev) AP_HIDDEN;
-int ap_rec_postfix(const ap_line *ln, ap_event *ev) AP_HIDDEN;
-int ap_rec_courier(const ap_line *ln, ap_event *ev) AP_HIDDEN;
-int ap_rec_exim(const ap_line *ln, ap_event *ev) AP_HIDDEN;
-int ap_rec_cpanel(const ap_line *ln, ap_event *ev) AP_HIDDEN;
-int ap_rec_xeams(const ap_line *ln, ap_event *ev) AP_HIDDEN;
-int ap_rec_lfd(const ap_line *ln, ap_event *ev) AP_HIDDEN;
-int ap_rec_sshd(const ap_line *ln, ap_event *ev) AP_HIDDEN;
-int ap_rec_cyrus(const ap_line *ln, ap_event *ev) AP_HIDDEN;
-int ap_rec_sendmail(const ap_line *ln, ap_event *ev) AP_HIDDEN;
-int ap_rec_uwimap(const ap_line *ln, ap_event *ev) AP_HIDDEN;
-int ap_rec_roundcube(const ap_line *ln, ap_event *ev) AP_HIDDEN;
-int ap_rec_horde(const ap_line *ln, ap_event *ev) AP_HIDDEN;
-int ap_rec_solidpop3d(const ap_line *ln, ap_event *ev) AP_HIDDEN;
-int ap_rec_perdition(const ap_line *ln, ap_event *ev) AP_HIDDEN;
+/* A family, as its file defines it (ap_family_<name>) and dispatch.c
+ * lists it: the name events carry, the recogniser, and the program names
+ * (the tag without "[pid]" and ':', compared without case) it reads by
+ * default.  A tag several families list goes to each, in ap_family order. */
+typedef struct ap_family_def {
+	ap_family id;
+	const char *name;
+	ap_recognise_fn recognise;
+	const char *const *programs;	/* NULL-terminated */
+} ap_family_def;
+
 /* pam_unix/pam_sss style "authentication failure; ... rhost=" lines; other
  * recognisers call it for PAM lines under their own tag */
 int ap_rec_pam(const ap_line *ln, ap_event *ev) AP_HIDDEN;

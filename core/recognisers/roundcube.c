@@ -178,7 +178,7 @@ static int login_failed(ap_cur *c, ap_event *ev)
 	return 1;
 }
 
-int ap_rec_roundcube(const ap_line *ln, ap_event *ev)
+static int rec_roundcube(const ap_line *ln, ap_event *ev)
 {
 	ap_cur c = ap_cur_make(ln->msg, ln->len);
 	ev->daemon = "roundcube";
@@ -234,3 +234,9 @@ int ap_rec_roundcube(const ap_line *ln, ap_event *ev)
 	}
 	return 0;
 }
+
+/* the family: its name in events, its recogniser and the tags it reads */
+const ap_family_def ap_family_roundcube = {
+	AP_FAM_ROUNDCUBE, "roundcube", rec_roundcube,
+	(const char *const[]){ "roundcube", NULL },
+};

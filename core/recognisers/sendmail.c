@@ -122,7 +122,7 @@ static int smtp_attack(ap_cur *c, ap_event *ev)
 	return 1;
 }
 
-int ap_rec_sendmail(const ap_line *ln, ap_event *ev)
+static int rec_sendmail(const ap_line *ln, ap_event *ev)
 {
 	ap_cur c = ap_cur_make(ln->msg, ln->len);
 	ev->daemon = "sendmail";
@@ -146,3 +146,9 @@ int ap_rec_sendmail(const ap_line *ln, ap_event *ev)
 		return auth_server(&c, ev);
 	return smtp_attack(&c, ev);
 }
+
+/* the family: its name in events, its recogniser and the tags it reads */
+const ap_family_def ap_family_sendmail = {
+	AP_FAM_SENDMAIL, "sendmail", rec_sendmail,
+	(const char *const[]){ "sendmail", "sm-mta", "sm-acceptingconnections", NULL },
+};

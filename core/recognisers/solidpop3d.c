@@ -25,7 +25,7 @@ static int user_ip(ap_event *ev, ap_cur *c)
 	return 1;
 }
 
-int ap_rec_solidpop3d(const ap_line *ln, ap_event *ev)
+static int rec_solidpop3d(const ap_line *ln, ap_event *ev)
 {
 	ap_cur c = ap_cur_make(ln->msg, ln->len);
 	ev->daemon = "solid-pop3d";
@@ -63,3 +63,9 @@ int ap_rec_solidpop3d(const ap_line *ln, ap_event *ev)
 	}
 	return 0;
 }
+
+/* the family: its name in events, its recogniser and the tags it reads */
+const ap_family_def ap_family_solidpop3d = {
+	AP_FAM_SOLIDPOP3D, "solid-pop3d", rec_solidpop3d,
+	(const char *const[]){ "solid-pop3d", NULL },
+};

@@ -134,7 +134,7 @@ static int failed_or_accepted(ap_cur *c, ap_event *ev, int ok)
 	return user_from(ev, c->p, c->e, invalid, 1, 0);
 }
 
-int ap_rec_sshd(const ap_line *ln, ap_event *ev)
+static int rec_sshd(const ap_line *ln, ap_event *ev)
 {
 	ap_cur c = ap_cur_make(ln->msg, ln->len);
 	ev->daemon = "sshd";
@@ -187,3 +187,9 @@ int ap_rec_sshd(const ap_line *ln, ap_event *ev)
 	}
 	return 0;
 }
+
+/* the family: its name in events, its recogniser and the tags it reads */
+const ap_family_def ap_family_sshd = {
+	AP_FAM_SSHD, "sshd", rec_sshd,
+	(const char *const[]){ "sshd", "sshd-session", "sshd-auth", NULL },
+};

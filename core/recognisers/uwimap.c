@@ -85,7 +85,7 @@ static int user_host(ap_cur *c, ap_event *ev, int has_auth)
 	return 1;
 }
 
-int ap_rec_uwimap(const ap_line *ln, ap_event *ev)
+static int rec_uwimap(const ap_line *ln, ap_event *ev)
 {
 	ap_cur c = ap_cur_make(ln->msg, ln->len);
 	ev->daemon = "uw-imap";
@@ -127,3 +127,9 @@ int ap_rec_uwimap(const ap_line *ln, ap_event *ev)
 	}
 	return 0;
 }
+
+/* the family: its name in events, its recogniser and the tags it reads */
+const ap_family_def ap_family_uwimap = {
+	AP_FAM_UWIMAP, "uw-imap", rec_uwimap,
+	(const char *const[]){ "imapd", "ipop3d", "ipop2d", NULL },
+};

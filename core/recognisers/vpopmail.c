@@ -37,7 +37,7 @@ static void set_login_ip(ap_event *ev, ap_span tail)
 	}
 }
 
-int ap_rec_vpopmail(const ap_line *ln, ap_event *ev)
+static int rec_vpopmail(const ap_line *ln, ap_event *ev)
 {
 	ap_cur c = ap_cur_make(ln->msg, ln->len);
 	if (!AP_AT(&c, "vchkpw"))
@@ -112,3 +112,9 @@ int ap_rec_vpopmail(const ap_line *ln, ap_event *ev)
 	set_login_ip(ev, rest);
 	return 1;
 }
+
+/* the family: its name in events, its recogniser and the tags it reads */
+const ap_family_def ap_family_vpopmail = {
+	AP_FAM_VPOPMAIL, "vpopmail", rec_vpopmail,
+	(const char *const[]){ "vpopmail", "vchkpw", NULL },
+};

@@ -27,7 +27,7 @@ static int stamp(ap_cur *c, int64_t *t)
 	return 1;
 }
 
-int ap_rec_xeams(const ap_line *ln, ap_event *ev)
+static int rec_xeams(const ap_line *ln, ap_event *ev)
 {
 	ap_cur c = ap_cur_make(ln->msg, ln->len);
 	if (!stamp(&c, &ev->time) || !AP_EAT(&c, " - ["))
@@ -58,3 +58,9 @@ int ap_rec_xeams(const ap_line *ln, ap_event *ev)
 	ap_set_ip(&ev->ip, ip.p, ip.n);
 	return 1;
 }
+
+/* the family: its name in events, its recogniser and the tags it reads */
+const ap_family_def ap_family_xeams = {
+	AP_FAM_XEAMS, "xeams", rec_xeams,
+	(const char *const[]){ "xeams", NULL },
+};
