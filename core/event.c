@@ -194,7 +194,7 @@ struct fjson_object *ap_result_json(const ap_result *res)
 		size_t un = ap_escape_user(ev->user.p, ev->user.n, ubuf);
 		if (un > 0)
 			add_str(o, "user", ubuf, un);
-		const char *at = ap_memrmem(ev->user.p, ev->user.n, "@", 1);
+		const char *at = AP_MEMRMEM(ev->user.p, ev->user.n, "@");
 		if (at != NULL) {
 			size_t dn = ev->user.n - (size_t)(at + 1 - ev->user.p);
 			if (dn > 0)

@@ -79,10 +79,23 @@ int ap_digits(const char *p, size_t n, int *out) AP_HIDDEN;
 /* unsigned decimal (at most 18 digits); 1 ok */
 int ap_cur_uint(ap_cur *c, int64_t *out) AP_HIDDEN;
 
+/* the length of a string literal, counted by the compiler */
+#define AP_LEN(lit) (sizeof(lit) - 1)
+/* does [p, p+n) start (end) with the literal?  (the I forms: ASCII case
+ * folded) */
+#define AP_HAS_PREFIX(p, n, lit) ((size_t)(n) >= AP_LEN(lit) && memcmp((p), (lit), AP_LEN(lit)) == 0)
+#define AP_HAS_IPREFIX(p, n, lit) \
+	((size_t)(n) >= AP_LEN(lit) && ap_span_ieq(ap_span_make((p), AP_LEN(lit)), (lit), AP_LEN(lit)))
+#define AP_HAS_ISUFFIX(p, n, lit) \
+	((size_t)(n) >= AP_LEN(lit) \
+	 && ap_span_ieq(ap_span_make((p) + (size_t)(n) - AP_LEN(lit), AP_LEN(lit)), (lit), AP_LEN(lit)))
+
 /* memmem without GNU extensions */
 const char *ap_memmem(const char *h, size_t hn, const char *n, size_t nn) AP_HIDDEN;
 /* last occurrence */
 const char *ap_memrmem(const char *h, size_t hn, const char *n, size_t nn) AP_HIDDEN;
+#define AP_MEMMEM(h, hn, lit) ap_memmem((h), (hn), (lit), AP_LEN(lit))
+#define AP_MEMRMEM(h, hn, lit) ap_memrmem((h), (hn), (lit), AP_LEN(lit))
 
 static inline ap_span ap_span_make(const char *p, size_t n)
 {

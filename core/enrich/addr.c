@@ -55,9 +55,9 @@ int ap_set_ip(ap_addr *dst, const char *p, size_t n)
 		p++;
 		n -= 2;
 	}
-	if (n > 5 && memcmp(p, "IPv6:", 5) == 0) {
-		p += 5;
-		n -= 5;
+	if (n > AP_LEN("IPv6:") && AP_HAS_PREFIX(p, n, "IPv6:")) {
+		p += AP_LEN("IPv6:");
+		n -= AP_LEN("IPv6:");
 	}
 	ap_addr a;
 	if (!ap_addr_parse(p, n, &a))

@@ -28,16 +28,16 @@ static const char *service_of(const ap_line *ln, ap_event *ev)
 {
 	const char *p = ln->prog;
 	size_t n = ln->proglen;
-	if (n > 8 && ap_span_ieq(ap_span_make(p, 8), "courier-", 8)) {
-		p += 8;
-		n -= 8;
-	} else if (n > 7 && ap_span_ieq(ap_span_make(p, 7), "courier", 7)) {
-		p += 7;
-		n -= 7;
+	if (n > AP_LEN("courier-") && AP_HAS_IPREFIX(p, n, "courier-")) {
+		p += AP_LEN("courier-");
+		n -= AP_LEN("courier-");
+	} else if (n > AP_LEN("courier") && AP_HAS_IPREFIX(p, n, "courier")) {
+		p += AP_LEN("courier");
+		n -= AP_LEN("courier");
 	}
 	/* "pop3login", "imaplogin" */
-	if (n > 5 && ap_span_ieq(ap_span_make(p + n - 5, 5), "login", 5))
-		n -= 5;
+	if (n > AP_LEN("login") && AP_HAS_ISUFFIX(p, n, "login"))
+		n -= AP_LEN("login");
 	return ap_service_from_word(p, n, &ev->tls);
 }
 
@@ -75,10 +75,10 @@ static int login_line(const ap_line *ln, ap_event *ev)
 	/* fields before the address: [method=<MECH>, ][user=<user>] */
 	const char *fields_end;
 	const char *ipval = NULL;
-	const char *ipk = ap_memrmem(c.p, ap_cur_left(&c), ", ip=[", 6);
+	const char *ipk = AP_MEMRMEM(c.p, ap_cur_left(&c), ", ip=[");
 	if (ipk != NULL) {
 		fields_end = ipk;
-		ipval = ipk + 6;
+		ipval = ipk + AP_LEN(", ip=[");
 	} else if (AP_AT(&c, "ip=[")) {
 		fields_end = c.p;
 		ipval = c.p + 4;
@@ -126,7 +126,7 @@ static int esmtpd_line(const ap_line *ln, ap_event *ev)
 	ap_cur c = ap_cur_make(ln->msg, ln->len);
 	if (!AP_EAT(&c, "error,"))
 		return 0;
-	const char *m = ap_memmem(c.p, ap_cur_left(&c), "msg=\"", 5);
+	const char *m = AP_MEMMEM(c.p, ap_cur_left(&c), "msg=\"");
 	if (m == NULL)
 		return 0;
 	ap_cur r = ap_cur_make(m + 5, (size_t)(c.e - (m + 5)));
@@ -147,10 +147,10 @@ static int esmtpd_line(const ap_line *ln, ap_event *ev)
 			kv = ap_span_make(f.p, ap_cur_left(&f));
 		f.p = kv.p + kv.n;
 		ap_cur_eatc(&f, ',');
-		if (kv.n > 6 && memcmp(kv.p, "relay=", 6) == 0 && ev->ip.family == 0) {
-			ap_set_ip(&ev->ip, kv.p + 6, kv.n - 6);
-		} else if (kv.n > 5 && memcmp(kv.p, "port=", 5) == 0) {
-			ap_cur pc = ap_cur_make(kv.p + 5, kv.n - 5);
+		if (kv.n > AP_LEN("relay=") && AP_HAS_PREFIX(kv.p, kv.n, "relay=") && ev->ip.family == 0) {
+			ap_set_ip(&ev->ip, kv.p + AP_LEN("relay="), kv.n - AP_LEN("relay="));
+		} else if (kv.n > AP_LEN("port=") && AP_HAS_PREFIX(kv.p, kv.n, "port=")) {
+			ap_cur pc = ap_cur_make(kv.p + AP_LEN("port="), kv.n - AP_LEN("port="));
 			int64_t v;
 			if (ap_cur_uint(&pc, &v) && ap_cur_left(&pc) == 0 && v <= 65535)
 				ev->port = (int32_t)v;
@@ -161,8 +161,8 @@ static int esmtpd_line(const ap_line *ln, ap_event *ev)
 	if (!AP_SKIP_PAST(&r, "\",cmd:"))
 		return 1;
 	ap_cur_skip_blanks(&r);
-	if (ap_cur_left(&r) >= 5 && ap_span_ieq(ap_span_make(r.p, 5), "AUTH ", 5)) {
-		r.p += 5;
+	if (AP_HAS_IPREFIX(r.p, ap_cur_left(&r), "AUTH ")) {
+		r.p += AP_LEN("AUTH ");
 		ap_sasl_auth_cmd(ln, ev, r.p, ap_cur_left(&r));
 		return 1;
 	}

@@ -85,7 +85,7 @@ static size_t open_quote(const char *p, size_t n)
 {
 	if (n >= 1 && p[0] == '"')
 		return 1;
-	if (n >= 3 && memcmp(p, "\xe2\x80\x9c", 3) == 0)
+	if (AP_HAS_PREFIX(p, n, "\xe2\x80\x9c"))
 		return 3;
 	return 0;
 }
@@ -98,7 +98,7 @@ static const char *find_close_quote(const char *p, const char *e, size_t *qlen)
 			*qlen = 1;
 			return s;
 		}
-		if ((size_t)(e - s) >= 3 && memcmp(s, "\xe2\x80\x9d", 3) == 0) {
+		if (AP_HAS_PREFIX(s, (size_t)(e - s), "\xe2\x80\x9d")) {
 			*qlen = 3;
 			return s;
 		}
@@ -121,17 +121,17 @@ static const char *service_of(ap_span w)
 
 static uint8_t reason_of(const char *p, size_t n)
 {
-	if (ap_memmem(p, n, "user password incorrect", 23))
+	if (AP_MEMMEM(p, n, "user password incorrect"))
 		return AP_R_BAD_PASSWORD;
-	if (ap_memmem(p, n, "invalid cpanel user", 19)
-	    || ap_memmem(p, n, "user password hash is missing", 29))
+	if (AP_MEMMEM(p, n, "invalid cpanel user")
+	    || AP_MEMMEM(p, n, "user password hash is missing"))
 		return AP_R_UNKNOWN_USER;
-	if (ap_memmem(p, n, "security token", 14))
+	if (AP_MEMMEM(p, n, "security token"))
 		return AP_R_BAD_TOKEN;
-	if (ap_memmem(p, n, "brute force attempt", 19))
+	if (AP_MEMMEM(p, n, "brute force attempt"))
 		return AP_R_OTHER;
-	if (ap_memmem(p, n, "root login is not permitted", 27)
-	    || ap_memmem(p, n, "non-reseller", 12) || ap_memmem(p, n, "suspended", 9))
+	if (AP_MEMMEM(p, n, "root login is not permitted")
+	    || AP_MEMMEM(p, n, "non-reseller") || AP_MEMMEM(p, n, "suspended"))
 		return AP_R_DISABLED;
 	return AP_R_NONE;
 }
@@ -139,7 +139,7 @@ static uint8_t reason_of(const char *p, size_t n)
 /* the user ends before " (possessor: ...)" */
 static void set_user(ap_event *ev, const char *p, size_t n)
 {
-	const char *poss = ap_memmem(p, n, " (possessor:", 12);
+	const char *poss = AP_MEMMEM(p, n, " (possessor:");
 	if (poss != NULL)
 		n = (size_t)(poss - p);
 	ap_span u = ap_span_trim(ap_span_make(p, n));
@@ -206,7 +206,7 @@ static int rec_cpanel(const ap_line *ln, ap_event *ev)
 	const char *uend = NULL;
 	if (!newlayout) {
 		/* old: "<user> [MM/DD/YYYY:..." */
-		const char *s = ap_memmem(c.p, ap_cur_left(&c), " [", 2);
+		const char *s = AP_MEMMEM(c.p, ap_cur_left(&c), " [");
 		while (s != NULL) {
 			ap_cur t = ap_cur_make(s + 1, (size_t)(c.e - (s + 1)));
 			if (stamp(&t, &ev->time)) {
@@ -214,7 +214,7 @@ static int rec_cpanel(const ap_line *ln, ap_event *ev)
 				c = t;
 				break;
 			}
-			s = ap_memmem(s + 2, (size_t)(c.e - (s + 2)), " [", 2);
+			s = AP_MEMMEM(s + AP_LEN(" ["), (size_t)(c.e - (s + AP_LEN(" ["))), " [");
 		}
 		if (uend == NULL)
 			return 0;

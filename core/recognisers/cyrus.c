@@ -23,7 +23,7 @@ static const char *service_of(const ap_line *ln, int8_t *tls)
 {
 	const char *p = ln->prog;
 	size_t n = ln->proglen;
-	const char *slash = ap_memrmem(p, n, "/", 1);
+	const char *slash = AP_MEMRMEM(p, n, "/");
 	if (slash != NULL) {
 		n -= (size_t)(slash + 1 - p);
 		p = slash + 1;
@@ -67,8 +67,8 @@ static int is_plaintext(ap_span m)
 static void set_mech(ap_event *ev, ap_span m, int *plus_tls)
 {
 	*plus_tls = 0;
-	if (m.n > 4 && ap_span_ieq(ap_span_make(m.p + m.n - 4, 4), "+TLS", 4)) {
-		m.n -= 4;
+	if (m.n > AP_LEN("+TLS") && AP_HAS_ISUFFIX(m.p, m.n, "+TLS")) {
+		m.n -= AP_LEN("+TLS");
 		*plus_tls = 1;
 		ev->tls = 1;
 	}
@@ -110,9 +110,9 @@ static int badlogin(ap_cur *c, ap_event *ev)
 		/* the login may be quoted and hold spaces: it ends at the
 		 * first " SASL(" */
 		const char *u = c->p;
-		const char *end = ap_memmem(u, ap_cur_left(c), " SASL(", 6);
+		const char *end = AP_MEMMEM(u, ap_cur_left(c), " SASL(");
 		if (end == NULL)
-			end = ap_memmem(u, ap_cur_left(c), " [SASL(", 7);
+			end = AP_MEMMEM(u, ap_cur_left(c), " [SASL(");
 		if (end == NULL) {
 			ap_span w = ap_cur_word(c);
 			end = w.p + w.n;
@@ -129,7 +129,7 @@ static int login(ap_cur *c, ap_event *ev, int8_t tag_tls)
 	if (!client_host(c, ev))
 		return 0;
 	const char *u = c->p;
-	const char *mark = ap_memrmem(u, ap_cur_left(c), " User logged in", 15);
+	const char *mark = AP_MEMRMEM(u, ap_cur_left(c), " User logged in");
 	if (mark == NULL || mark <= u)
 		return 0;
 	/* the mechanism is the word before the mark */
@@ -145,7 +145,7 @@ static int login(ap_cur *c, ap_event *ev, int8_t tag_tls)
 	ev->outcome = AP_OUT_SUCCESS;
 	if (!plus_tls)
 		ev->tls = tag_tls == 1 ? 1 : 0;
-	c->p = mark + 15;
+	c->p = mark + AP_LEN(" User logged in");
 	if (AP_SKIP_PAST(c, "SESSIONID=<")) {
 		ap_span s;
 		if (ap_cur_until(c, '>', &s) && s.n > 0)

@@ -215,12 +215,12 @@ uint32_t ap_progmap_lookup(const ap_progmap *m, const char *prog, size_t n)
 			return F(AP_FAM_POSTFIX);
 		if (has_prefix_ci(prog, n, "cyrus"))
 			return F(AP_FAM_CYRUS);
-		const char *last = ap_memrmem(prog, n, "/", 1) + 1;
+		const char *last = AP_MEMRMEM(prog, n, "/") + 1;
 		return map_get(m, last, n - (size_t)(last - prog));
 	}
 	/* perdition.imaps, perdition.pop3 ... */
 	if (has_prefix_ci(prog, n, "perdition."))
-		return map_get(m, "perdition", 9);
+		return map_get(m, "perdition", AP_LEN("perdition"));
 	return 0;
 }
 

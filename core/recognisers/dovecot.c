@@ -139,9 +139,9 @@ static int skip_self(ap_cur *c)
 	if (AP_EAT(c, "dovecot: "))
 		return 1;
 	if (AP_AT(c, "dovecot[")) {
-		const char *e = ap_memmem(c->p, ap_cur_left(c) < 24 ? ap_cur_left(c) : 24, "]: ", 3);
+		const char *e = AP_MEMMEM(c->p, ap_cur_left(c) < 24 ? ap_cur_left(c) : 24, "]: ");
 		if (e != NULL) {
-			c->p = e + 3;
+			c->p = e + AP_LEN("]: ");
 			return 1;
 		}
 	}
@@ -235,8 +235,8 @@ static void auth_args(ap_event *ev, ap_span a)
 		} else if (tok.p[0] == '<') {
 			if (tok.n >= 2 && tok.p[tok.n - 1] == '>')
 				ev->session = ap_span_make(tok.p + 1, tok.n - 2);
-		} else if (tok.n > 5 && memcmp(tok.p, "sasl:", 5) == 0) {
-			ev->mech = ap_span_make(tok.p + 5, tok.n - 5);
+		} else if (tok.n > AP_LEN("sasl:") && AP_HAS_PREFIX(tok.p, tok.n, "sasl:")) {
+			ev->mech = ap_span_make(tok.p + AP_LEN("sasl:"), tok.n - AP_LEN("sasl:"));
 		} else if (AP_SPAN_IS(tok, "master")) {
 			/* master user login */
 		} else {
@@ -333,7 +333,7 @@ static int parse_auth(const ap_line *ln, ap_event *ev, ap_cur c, const proc_info
 		ev->reason = AP_R_DISABLED;
 	} else if (AP_EAT(&c, "Authentication failure due to policy server refusal")) {
 		ev->reason = AP_R_OTHER;
-	} else if (ap_memmem(c.p, ap_cur_left(&c), "(given password: ", 17) != NULL) {
+	} else if (AP_MEMMEM(c.p, ap_cur_left(&c), "(given password: ") != NULL) {
 		/* dovecot logs the given password only with a login failure */
 		ev->reason = AP_R_OTHER;
 	} else {
@@ -503,7 +503,7 @@ static int angle_value(ap_cur *c, ap_span *out)
 static ap_span item_value(ap_cur *c, int *last)
 {
 	const char *s = c->p;
-	const char *f = ap_memmem(s, ap_cur_left(c), ", ", 2);
+	const char *f = AP_MEMMEM(s, ap_cur_left(c), ", ");
 	*last = f == NULL;
 	c->p = f ? f : c->e;
 	return ap_span_make(s, (size_t)(c->p - s));

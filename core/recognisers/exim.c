@@ -260,7 +260,7 @@ static int auth_failed(ap_cur *c, ap_event *ev)
 		if (e > c->p && e[-1] == ')')
 			close = e - 1;
 		else
-			close = ap_memrmem(c->p, (size_t)(e - c->p), "): ", 3);
+			close = AP_MEMRMEM(c->p, (size_t)(e - c->p), "): ");
 		if (close != NULL)
 			ap_set_user(ev, c->p, (size_t)(close - c->p));
 	}
@@ -295,18 +295,18 @@ static int arrival(ap_cur *c, ap_event *ev, ap_span msgid)
 		ap_span w = ap_cur_word(c);
 		if (w.n == 0)
 			break;
-		if (w.n > 2 && memcmp(w.p, "P=", 2) == 0) {
-			ap_span p = ap_span_make(w.p + 2, w.n - 2);
+		if (w.n > AP_LEN("P=") && AP_HAS_PREFIX(w.p, w.n, "P=")) {
+			ap_span p = ap_span_make(w.p + AP_LEN("P="), w.n - AP_LEN("P="));
 			/* esmtpsa: STARTTLS then AUTH; essmtpa: TLS on connect */
 			if (AP_SPAN_IS(p, "esmtpsa") || AP_SPAN_IS(p, "essmtpa"))
 				tls = 1;
 			else if (AP_SPAN_IS(p, "esmtpa") && tls < 0)
 				tls = 0;
-		} else if (w.n > 2 && memcmp(w.p, "X=", 2) == 0) {
+		} else if (w.n > AP_LEN("X=") && AP_HAS_PREFIX(w.p, w.n, "X=")) {
 			tls = 1;
-		} else if (w.n > 2 && memcmp(w.p, "A=", 2) == 0 && !found) {
-			const char *e = field_end(w.p + 2, c->e);
-			auth = ap_span_make(w.p + 2, (size_t)(e - (w.p + 2)));
+		} else if (w.n > AP_LEN("A=") && AP_HAS_PREFIX(w.p, w.n, "A=") && !found) {
+			const char *e = field_end(w.p + AP_LEN("A="), c->e);
+			auth = ap_span_make(w.p + AP_LEN("A="), (size_t)(e - (w.p + AP_LEN("A="))));
 			c->p = e;
 			found = 1;
 		}
@@ -339,7 +339,7 @@ static int protocol_error(const ap_line *ln, ap_cur *c, ap_event *ev)
 	if (!AP_EAT(c, "SMTP protocol error in \"AUTH "))
 		return 0;
 	const char *cmd = c->p;
-	const char *q = ap_memmem(c->p, ap_cur_left(c), "\" H=", 4);
+	const char *q = AP_MEMMEM(c->p, ap_cur_left(c), "\" H=");
 	if (q == NULL) {
 		q = memchr(c->p, '"', ap_cur_left(c));
 		if (q == NULL)

@@ -105,7 +105,7 @@ static int rec_horde(const ap_line *ln, ap_event *ev)
 		int ok;
 		if (to != NULL) {
 			ok = after == to
-			     || ((size_t)(lim - after) >= 17 && memcmp(after, " (forwarded for [", 17) == 0
+			     || (AP_HAS_PREFIX(after, (size_t)(lim - after), " (forwarded for [")
 				 && to - after >= 19 && to[-1] == ')' && to[-2] == ']');
 		} else {
 			/* cut short before " to ": the last address that ends
@@ -113,8 +113,7 @@ static int rec_horde(const ap_line *ln, ap_event *ev)
 			const char *r = after;
 			while (r < e && (*r == ' ' || *r == '\t'))
 				r++;
-			ok = r == e || ((size_t)(e - after) >= 17
-					&& memcmp(after, " (forwarded for [", 17) == 0);
+			ok = r == e || AP_HAS_PREFIX(after, (size_t)(e - after), " (forwarded for [");
 		}
 		if (ok) {
 			best = p;
@@ -130,8 +129,8 @@ static int rec_horde(const ap_line *ln, ap_event *ev)
 			return 0;
 		/* the address part is unreadable: the user ends before it */
 		const char *ue = to;
-		const char *b1 = ap_memrmem(u, (size_t)(to - u), " [", 2);
-		const char *b2 = ap_memrmem(u, (size_t)(to - u), " (", 2);
+		const char *b1 = AP_MEMRMEM(u, (size_t)(to - u), " [");
+		const char *b2 = AP_MEMRMEM(u, (size_t)(to - u), " (");
 		if (b2 != NULL && (b1 == NULL || b2 > b1))
 			b1 = b2;
 		if (b1 != NULL)
@@ -141,15 +140,15 @@ static int rec_horde(const ap_line *ln, ap_event *ev)
 	}
 	/* "U (Horde user H)" -> U */
 	const char *ue = best;
-	const char *hu = ap_memmem(u, (size_t)(ue - u), " (Horde user ", 13);
+	const char *hu = AP_MEMMEM(u, (size_t)(ue - u), " (Horde user ");
 	if (hu != NULL && ue[-1] == ')')
 		ue = hu;
 	ap_set_user(ev, u, (size_t)(ue - u));
 
 	ev->ip = direct;
 	const char *after = bclose + 1;
-	if ((size_t)(e - after) >= 17 && memcmp(after, " (forwarded for [", 17) == 0 && ap_addr_is_local_hop(&direct)) {
-		const char *fs = after + 17;
+	if (AP_HAS_PREFIX(after, (size_t)(e - after), " (forwarded for [") && ap_addr_is_local_hop(&direct)) {
+		const char *fs = after + AP_LEN(" (forwarded for [");
 		const char *fe = to != NULL ? to - 2 : memchr(fs, ']', (size_t)(e - fs));
 		ap_addr f;
 		if (fe != NULL && fe >= fs && ap_pick_forwarded(fs, (size_t)(fe - fs), &f))

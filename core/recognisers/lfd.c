@@ -101,6 +101,7 @@ static int figures(ap_cur *c, ap_event *ev, const char *mid, size_t midn)
 	ev->window = w;
 	return 1;
 }
+#define FIGURES(c, ev, lit) figures((c), (ev), (lit), AP_LEN(lit))
 
 /* "(app) <failtext> <tip>: N in the last W secs" */
 static int app_block(ap_cur *c, ap_event *ev)
@@ -122,17 +123,17 @@ static int app_block(ap_cur *c, ap_event *ev)
 		return 1;
 	}
 	/* the address follows the failure text's last word, "from" or "by" */
-	const char *from = ap_memmem(c->p, ap_cur_left(c), " from ", 6);
-	const char *by = ap_memmem(c->p, ap_cur_left(c), " by ", 4);
+	const char *from = AP_MEMMEM(c->p, ap_cur_left(c), " from ");
+	const char *by = AP_MEMMEM(c->p, ap_cur_left(c), " by ");
 	const char *at = NULL;
 	if (from != NULL && (by == NULL || from < by))
-		at = from + 6;
+		at = from + AP_LEN(" from ");
 	else if (by != NULL)
-		at = by + 4;
+		at = by + AP_LEN(" by ");
 	if (at == NULL)
 		return 0;
 	c->p = at;
-	if (!tip(c, ev) || !AP_EAT(c, ": ") || !figures(c, ev, " in the last ", 13))
+	if (!tip(c, ev) || !AP_EAT(c, ": ") || !FIGURES(c, ev, " in the last "))
 		return 0;
 	if (memchr(app.p, ',', app.n) == NULL)
 		ev->service = service_of(app);
@@ -161,11 +162,11 @@ static int tip_block(ap_cur *c, ap_event *ev)
 	if (!AP_EAT(c, " attacks on account [") && !AP_EAT(c, " Logins on account ["))
 		return 0;
 	/* the account is the client's text: up to the last "] in the last " */
-	const char *end = ap_memrmem(c->p, ap_cur_left(c), "] in the last ", 14);
+	const char *end = AP_MEMRMEM(c->p, ap_cur_left(c), "] in the last ");
 	if (end == NULL)
 		return 0;
 	ap_span acct = ap_span_make(c->p, (size_t)(end - c->p));
-	c->p = end + 14;
+	c->p = end + AP_LEN("] in the last ");
 	if (!ap_cur_uint(c, &w) || !AP_AT(c, " sec"))
 		return 0;
 	ap_set_user(ev, acct.p, acct.n);
@@ -180,16 +181,16 @@ static int rec_lfd(const ap_line *ln, ap_event *ev)
 	ap_cur c = ap_cur_make(ln->msg, ln->len);
 	/* csf.deny: "[csf.deny: ]<ip> # lfd: <text>" */
 	AP_EAT(&c, "csf.deny: ");
-	const char *hash = ap_memmem(c.p, ap_cur_left(&c) < 64 ? ap_cur_left(&c) : 64, " # lfd: ", 8);
+	const char *hash = AP_MEMMEM(c.p, ap_cur_left(&c) < 64 ? ap_cur_left(&c) : 64, " # lfd: ");
 	if (hash != NULL && memchr(c.p, ' ', (size_t)(hash - c.p)) == NULL)
-		c.p = hash + 8;
+		c.p = hash + AP_LEN(" # lfd: ");
 	ev->kind = AP_KIND_BLOCK;
 	ev->daemon = "lfd";
 	int ok;
 	if (AP_AT(&c, "("))
 		ok = app_block(&c, ev);
 	else if (AP_EAT(&c, "*Port Scan* detected from "))
-		ok = tip(&c, ev) && AP_EAT(&c, ". ") && figures(&c, ev, " hits in the last ", 18);
+		ok = tip(&c, ev) && AP_EAT(&c, ". ") && FIGURES(&c, ev, " hits in the last ");
 	else
 		ok = tip_block(&c, ev);
 	return ok && ev->ip.family != 0;

@@ -75,8 +75,8 @@ static int tail_ok(const char *p, const char *e, ap_span *user, int *has_user)
 		*has_user = 0;
 		return 1;
 	}
-	if ((size_t)(e - p) >= 5 && memcmp(p, "user=", 5) == 0) {
-		*user = ap_span_trim(ap_span_make(p + 5, (size_t)(e - p - 5)));
+	if (AP_HAS_PREFIX(p, (size_t)(e - p), "user=")) {
+		*user = ap_span_trim(ap_span_make(p + AP_LEN("user="), (size_t)(e - p) - AP_LEN("user=")));
 		*has_user = 1;
 		return 1;
 	}
@@ -132,7 +132,7 @@ int ap_rec_pam(const ap_line *ln, ap_event *ev)
 	ap_span ch_host = { NULL, 0 }, ch_ruser = { NULL, 0 }, ch_user = { NULL, 0 };
 	ap_cur k = ap_cur_make(rv, ap_cur_left(&c));
 	/* an empty ruser: "ruser= rhost=" - the candidate starts at rv */
-	while (ap_cur_find(&k, " rhost=", 7)) {
+	while (AP_FIND(&k, " rhost=")) {
 		const char *cand = k.p;
 		k.p += 7;
 		ap_cur h = k;

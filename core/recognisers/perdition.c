@@ -38,7 +38,7 @@ static void host_port(ap_span s, ap_addr *a, int32_t *port)
 		host = ap_span_make(p + 1, (size_t)(rb - p - 1));
 		colon = (rb + 1 < e && rb[1] == ':') ? rb + 1 : NULL;
 	} else {
-		colon = ap_memrmem(p, s.n, ":", 1);
+		colon = AP_MEMRMEM(p, s.n, ":");
 		host = ap_span_make(p, colon ? (size_t)(colon - p) : s.n);
 		/* "2001:db8::1" without a port: the whole is the address */
 		if (colon != NULL && memchr(p, ':', (size_t)(colon - p)) != NULL
@@ -64,10 +64,10 @@ static int rec_perdition(const ap_line *ln, ap_event *ev)
 	ev->daemon = "perdition";
 
 	/* status first: it decides whether this is an event */
-	const char *st = ap_memrmem(c.p, ap_cur_left(&c), " status=\"", 9);
+	const char *st = AP_MEMRMEM(c.p, ap_cur_left(&c), " status=\"");
 	if (st == NULL) {
 		/* cut short: no verdict, but a logged password is still cut out */
-		const char *pw = ap_memmem(c.p, ap_cur_left(&c), "\" passwd=\"", 10);
+		const char *pw = AP_MEMMEM(c.p, ap_cur_left(&c), "\" passwd=\"");
 		if (pw == NULL)
 			return 0;
 		ap_add_redact(ev, ln, pw + 10, (size_t)(c.e - pw - 10));
@@ -79,8 +79,8 @@ static int rec_perdition(const ap_line *ln, ap_event *ev)
 		status.n--;
 	if (AP_SPAN_IS(status, "ok")) {
 		ev->outcome = AP_OUT_SUCCESS;
-	} else if (status.n >= 8 && memcmp(status.p, "failed: ", 8) == 0) {
-		ap_span why = ap_span_make(status.p + 8, status.n - 8);
+	} else if (AP_HAS_PREFIX(status.p, status.n, "failed: ")) {
+		ap_span why = ap_span_make(status.p + AP_LEN("failed: "), status.n - AP_LEN("failed: "));
 		if (AP_SPAN_IS(why, "Re-Authentication Failure")
 		    || AP_SPAN_IS(why, "local authentication failure")) {
 			ev->outcome = AP_OUT_FAILURE;
@@ -96,10 +96,10 @@ static int rec_perdition(const ap_line *ln, ap_event *ev)
 
 	/* "from->to" */
 	ap_span ft = ap_cur_word(&c);
-	const char *arrow = ap_memmem(ft.p, ft.n, "->", 2);
+	const char *arrow = AP_MEMMEM(ft.p, ft.n, "->");
 	if (arrow != NULL) {
 		host_port(ap_span_make(ft.p, (size_t)(arrow - ft.p)), &ev->ip, &ev->port);
-		host_port(ap_span_make(arrow + 2, ft.n - (size_t)(arrow + 2 - ft.p)), &ev->server_ip, NULL);
+		host_port(ap_span_make(arrow + AP_LEN("->"), ft.n - (size_t)(arrow + AP_LEN("->") - ft.p)), &ev->server_ip, NULL);
 	}
 	ap_cur_skip_blanks(&c);
 	if (AP_EAT(&c, "client-secure=")) {
@@ -114,10 +114,10 @@ static int rec_perdition(const ap_line *ln, ap_event *ev)
 	if (c.p > st)
 		return 0;
 	/* the client's quoted values end at the last `" server="` */
-	const char *sv = ap_memrmem(c.p, (size_t)(st - c.p), "\" server=\"", 10);
+	const char *sv = AP_MEMRMEM(c.p, (size_t)(st - c.p), "\" server=\"");
 	if (AP_SKIP_PAST(&c, " authentication_id=\"") && sv != NULL && c.p <= sv) {
 		const char *ue = sv;
-		const char *pw = ap_memmem(c.p, (size_t)(sv - c.p), "\" passwd=\"", 10);
+		const char *pw = AP_MEMMEM(c.p, (size_t)(sv - c.p), "\" passwd=\"");
 		if (pw != NULL) {
 			ue = pw;
 			ap_add_redact(ev, ln, pw + 10, (size_t)(sv - pw - 10));

@@ -42,14 +42,14 @@ static int tag_service(const ap_line *ln, ap_event *ev)
 {
 	const char *p = ln->prog;
 	size_t n = ln->proglen;
-	const char *last = ap_memrmem(p, n, "/", 1);
+	const char *last = AP_MEMRMEM(p, n, "/");
 	const char *lp = last ? last + 1 : p;
-	if (!ap_span_ieq(ap_span_make(lp, n - (size_t)(lp - p)), "smtpd", 5))
+	if (!AP_SPAN_IIS(ap_span_make(lp, n - (size_t)(lp - p)), "smtpd"))
 		return 0;
 	ev->service = "smtp";
 	if (last == NULL)
 		return 1;
-	const char *prev = ap_memrmem(p, (size_t)(last - p), "/", 1);
+	const char *prev = AP_MEMRMEM(p, (size_t)(last - p), "/");
 	if (prev == NULL)
 		return 1;	/* "postfix/smtpd", "postfix-out/smtpd" */
 	const char *mp = prev + 1;
@@ -116,12 +116,12 @@ static int sasl_failure(ap_cur c, ap_event *ev)
 	if (!AP_EAT(&c, ": "))
 		return 1;
 	ap_span text = ap_span_make(c.p, ap_cur_left(&c));
-	const char *m = ap_memmem(text.p, text.n, ", sasl_username=", 16);
+	const char *m = AP_MEMMEM(text.p, text.n, ", sasl_username=");
 	if (m != NULL) {
-		const char *u = m + 16;
+		const char *u = m + AP_LEN(", sasl_username=");
 		size_t un = (size_t)(c.e - u);
-		if (ap_memmem(u, un, ", sasl_username=", 16) == NULL
-		    && !ap_span_eq(ap_span_make(u, un), "(unavailable)", 13))
+		if (AP_MEMMEM(u, un, ", sasl_username=") == NULL
+		    && !AP_SPAN_IS(ap_span_make(u, un), "(unavailable)"))
 			ap_set_user(ev, u, un);
 		text.n = (uint32_t)(m - text.p);
 	}

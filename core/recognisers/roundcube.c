@@ -94,9 +94,9 @@ static void apply_headers(ap_addr *a, ap_span h)
 	if (h.n == 0 || a->family == 0 || !ap_addr_is_local_hop(a))
 		return;
 	ap_addr r;
-	const char *x = ap_memmem(h.p, h.n, "X-Real-IP: ", 11);
+	const char *x = AP_MEMMEM(h.p, h.n, "X-Real-IP: ");
 	if (x != NULL) {
-		const char *v = x + 11, *e = h.p + h.n;
+		const char *v = x + AP_LEN("X-Real-IP: "), *e = h.p + h.n;
 		const char *end = memchr(v, ',', (size_t)(e - v));
 		ap_span s = ap_span_trim(ap_span_make(v, (size_t)((end ? end : e) - v)));
 		if (ap_addr_parse(s.p, s.n, &r)) {
@@ -104,8 +104,8 @@ static void apply_headers(ap_addr *a, ap_span h)
 			return;
 		}
 	}
-	const char *f = ap_memmem(h.p, h.n, "X-Forwarded-For: ", 17);
-	if (f != NULL && ap_pick_forwarded(f + 17, (size_t)(h.p + h.n - f - 17), &r))
+	const char *f = AP_MEMMEM(h.p, h.n, "X-Forwarded-For: ");
+	if (f != NULL && ap_pick_forwarded(f + AP_LEN("X-Forwarded-For: "), (size_t)(h.p + h.n - f - AP_LEN("X-Forwarded-For: ")), &r))
 		*a = r;
 }
 
@@ -173,7 +173,7 @@ static int login_failed(ap_cur *c, ap_event *ev)
 	} else if (AP_AT(c, "LOGIN: ")) {
 		ev->mech = AP_SPAN_LIT("LOGIN");
 	}
-	if (ap_memmem(c->p, ap_cur_left(c), "Could not connect to", 20) != NULL)
+	if (AP_MEMMEM(c->p, ap_cur_left(c), "Could not connect to") != NULL)
 		ev->outcome = AP_OUT_UNKNOWN;
 	return 1;
 }

@@ -62,13 +62,13 @@ static int auth_failure(ap_cur *c, ap_event *ev)
 		ev->reason = AP_R_UNKNOWN_USER;
 	else
 		ev->reason = AP_R_OTHER;
-	const char *rel = ap_memrmem(c->p, ap_cur_left(c), ", relay=", 8);
+	const char *rel = AP_MEMRMEM(c->p, ap_cur_left(c), ", relay=");
 	if (rel == NULL)
 		return 1;	/* cut short before the relay */
-	set_relay(ev, ap_span_make(rel + 8, (size_t)(c->e - rel - 8)));
-	const char *us = ap_memrmem(c->p, (size_t)(rel - c->p), ", user=", 7);
+	set_relay(ev, ap_span_make(rel + AP_LEN(", relay="), (size_t)(c->e - rel - AP_LEN(", relay="))));
+	const char *us = AP_MEMRMEM(c->p, (size_t)(rel - c->p), ", user=");
 	if (us != NULL)
-		ap_set_user(ev, us + 7, (size_t)(rel - us - 7));
+		ap_set_user(ev, us + AP_LEN(", user="), (size_t)(rel - us - AP_LEN(", user=")));
 	return 1;
 }
 
@@ -83,11 +83,11 @@ static int auth_server(ap_cur *c, ap_event *ev)
 	c->p += 9;
 	/* authid is the authenticated identity; mech= follows it */
 	const char *u = c->p;
-	const char *me = ap_memrmem(u, ap_cur_left(c), ", mech=", 7);
+	const char *me = AP_MEMRMEM(u, ap_cur_left(c), ", mech=");
 	if (me == NULL)
 		return 0;
 	ap_set_user(ev, u, (size_t)(me - u));
-	c->p = me + 7;
+	c->p = me + AP_LEN(", mech=");
 	ap_span m;
 	if (ap_cur_until(c, ',', &m) || (m = ap_cur_word(c)).n > 0)
 		ev->mech = m;
@@ -98,7 +98,7 @@ static int auth_server(ap_cur *c, ap_event *ev)
 static int smtp_attack(ap_cur *c, ap_event *ev)
 {
 	/* "<relay>: possible SMTP attack: command=AUTH, count=N" */
-	const char *mark = ap_memmem(c->p, ap_cur_left(c), ": possible SMTP attack: command=", 32);
+	const char *mark = AP_MEMMEM(c->p, ap_cur_left(c), ": possible SMTP attack: command=");
 	if (mark == NULL)
 		return 0;
 	ap_span relay = ap_span_make(c->p, (size_t)(mark - c->p));
@@ -107,7 +107,7 @@ static int smtp_attack(ap_cur *c, ap_event *ev)
 	if (relay.n == 0 || relay.n > 300 || memchr(relay.p, '=', relay.n) != NULL
 	    || memchr(relay.p, '<', relay.n) != NULL || memchr(relay.p, '[', relay.n) == NULL)
 		return 0;
-	c->p = mark + 32;
+	c->p = mark + AP_LEN(": possible SMTP attack: command=");
 	if (!AP_EAT(c, "AUTH, count="))
 		return 0;
 	int64_t n;

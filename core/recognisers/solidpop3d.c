@@ -15,11 +15,11 @@
 /* "U - IP" */
 static int user_ip(ap_event *ev, ap_cur *c)
 {
-	const char *sep = ap_memrmem(c->p, ap_cur_left(c), " - ", 3);
+	const char *sep = AP_MEMRMEM(c->p, ap_cur_left(c), " - ");
 	if (sep == NULL)
 		return 0;
 	ap_set_user(ev, c->p, (size_t)(sep - c->p));
-	ap_span ip = ap_span_trim(ap_span_make(sep + 3, (size_t)(c->e - sep - 3)));
+	ap_span ip = ap_span_trim(ap_span_make(sep + AP_LEN(" - "), (size_t)(c->e - sep - AP_LEN(" - "))));
 	if (ip.n > 0)
 		ap_set_ip(&ev->ip, ip.p, ip.n);
 	return 1;

@@ -74,7 +74,7 @@ static int user_from(ap_event *ev, const char *u, const char *e, int pick_last, 
 	const char *best = NULL;
 	ap_span bhost = { NULL, 0 };
 	int32_t bport = -1;
-	while (ap_cur_find(&k, " from ", 6)) {
+	while (AP_FIND(&k, " from ")) {
 		const char *cand = k.p;
 		k.p += 6;
 		ap_span host;
@@ -110,7 +110,7 @@ static void set_method(ap_event *ev, ap_span m)
 static int is_key_method(ap_span m)
 {
 	return AP_SPAN_IS(m, "publickey") || AP_SPAN_IS(m, "hostbased")
-	       || (m.n >= 6 && memcmp(m.p, "gssapi", 6) == 0);
+	       || (AP_HAS_PREFIX(m.p, m.n, "gssapi"));
 }
 
 static int failed_or_accepted(ap_cur *c, ap_event *ev, int ok)

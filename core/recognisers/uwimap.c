@@ -22,7 +22,7 @@
 static const char *service_of(const ap_line *ln)
 {
 	ap_span p = ap_span_make(ln->prog, ln->proglen);
-	const char *slash = ap_memrmem(p.p, p.n, "/", 1);
+	const char *slash = AP_MEMRMEM(p.p, p.n, "/");
 	if (slash != NULL)
 		p = ap_span_make(slash + 1, p.n - (size_t)(slash + 1 - p.p));
 	if (AP_SPAN_IIS(p, "ipop3d"))
@@ -38,10 +38,10 @@ static const char *service_of(const ap_line *ln)
  * position of that " host=" or NULL */
 static const char *host_part(ap_event *ev, const char *p, const char *e)
 {
-	const char *h = ap_memrmem(p, (size_t)(e - p), " host=", 6);
+	const char *h = AP_MEMRMEM(p, (size_t)(e - p), " host=");
 	if (h == NULL)
 		return NULL;
-	ap_cur c = ap_cur_make(h + 6, (size_t)(e - h - 6));
+	ap_cur c = ap_cur_make(h + AP_LEN(" host="), (size_t)(e - h - AP_LEN(" host=")));
 	ap_span name = { NULL, 0 };
 	if (!AP_AT(&c, "[")) {
 		name = ap_cur_word(&c);
@@ -76,7 +76,7 @@ static int user_host(ap_cur *c, ap_event *ev, int has_auth)
 		return 0;
 	const char *ue = h;
 	if (has_auth) {
-		const char *a = ap_memmem(u, (size_t)(h - u), " auth=", 6);
+		const char *a = AP_MEMMEM(u, (size_t)(h - u), " auth=");
 		if (a != NULL)
 			ue = a;
 	}

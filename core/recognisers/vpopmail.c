@@ -23,7 +23,7 @@ static void set_login_ip(ap_event *ev, ap_span tail)
 	tail = ap_span_trim(tail);
 	if (tail.n == 0)
 		return;
-	const char *at = ap_memrmem(tail.p, tail.n, "@", 1);
+	const char *at = AP_MEMRMEM(tail.p, tail.n, "@");
 	const char *from = at ? at : tail.p;
 	const char *colon = memchr(from, ':', tail.n - (size_t)(from - tail.p));
 	size_t loginlen = colon ? (size_t)(colon - tail.p) : tail.n;
@@ -59,13 +59,13 @@ static int rec_vpopmail(const ap_line *ln, ap_event *ev)
 			/* the password ends at the last "') " (it may hold
 			 * spaces, quotes and '@'); a line cut short inside it
 			 * loses everything after "(pass: " */
-			const char *end = ap_memrmem(c.p, ap_cur_left(&c), "') ", 3);
+			const char *end = AP_MEMRMEM(c.p, ap_cur_left(&c), "') ");
 			if (end == NULL) {
 				ap_add_redact(ev, ln, c.p, ap_cur_left(&c));
 				return 1;
 			}
 			ap_add_redact(ev, ln, c.p, (size_t)(end + 1 - c.p));
-			c.p = end + 3;
+			c.p = end + AP_LEN("') ");
 		}
 	} else if (AP_EAT(&c, "vpopmail user not found") || AP_EAT(&c, "system user not found")
 		   || AP_EAT(&c, "system user shadow entry not found")) {

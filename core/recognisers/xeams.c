@@ -45,7 +45,7 @@ static int rec_xeams(const ap_line *ln, ap_event *ev)
 	if (!AP_EAT(&c, " - "))
 		return 0;
 	/* "<user> - <ip>[ (<label>)]": the user ends at the first " - " */
-	const char *sep = ap_memmem(c.p, ap_cur_left(&c), " - ", 3);
+	const char *sep = AP_MEMMEM(c.p, ap_cur_left(&c), " - ");
 	if (sep == NULL)
 		return 0;
 	ev->outcome = AP_OUT_SUCCESS;
@@ -53,7 +53,7 @@ static int rec_xeams(const ap_line *ln, ap_event *ev)
 	int8_t ignored = -1;
 	ev->service = ap_service_from_word(svc.p, svc.n, &ignored);
 	ap_set_user(ev, c.p, (size_t)(sep - c.p));
-	c.p = sep + 3;
+	c.p = sep + AP_LEN(" - ");
 	ap_span ip = ap_cur_word(&c);
 	ap_set_ip(&ev->ip, ip.p, ip.n);
 	return 1;
