@@ -105,7 +105,7 @@ static void apply_headers(ap_addr *a, ap_span h)
 		}
 	}
 	const char *f = AP_MEMMEM(h.p, h.n, "X-Forwarded-For: ");
-	if (f != NULL && ap_pick_forwarded(f + AP_LEN("X-Forwarded-For: "), (size_t)(h.p + h.n - f - AP_LEN("X-Forwarded-For: ")), &r))
+	if (f != NULL && ap_pick_forwarded(f + AP_LEN("X-Forwarded-For: "), (size_t)(h.p + h.n - f) - AP_LEN("X-Forwarded-For: "), &r))
 		*a = r;
 }
 

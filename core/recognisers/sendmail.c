@@ -65,10 +65,10 @@ static int auth_failure(ap_cur *c, ap_event *ev)
 	const char *rel = AP_MEMRMEM(c->p, ap_cur_left(c), ", relay=");
 	if (rel == NULL)
 		return 1;	/* cut short before the relay */
-	set_relay(ev, ap_span_make(rel + AP_LEN(", relay="), (size_t)(c->e - rel - AP_LEN(", relay="))));
+	set_relay(ev, ap_span_make(rel + AP_LEN(", relay="), (size_t)(c->e - rel) - AP_LEN(", relay=")));
 	const char *us = AP_MEMRMEM(c->p, (size_t)(rel - c->p), ", user=");
 	if (us != NULL)
-		ap_set_user(ev, us + AP_LEN(", user="), (size_t)(rel - us - AP_LEN(", user=")));
+		ap_set_user(ev, us + AP_LEN(", user="), (size_t)(rel - us) - AP_LEN(", user="));
 	return 1;
 }
 

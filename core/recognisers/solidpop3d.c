@@ -19,7 +19,7 @@ static int user_ip(ap_event *ev, ap_cur *c)
 	if (sep == NULL)
 		return 0;
 	ap_set_user(ev, c->p, (size_t)(sep - c->p));
-	ap_span ip = ap_span_trim(ap_span_make(sep + AP_LEN(" - "), (size_t)(c->e - sep - AP_LEN(" - "))));
+	ap_span ip = ap_span_trim(ap_span_make(sep + AP_LEN(" - "), (size_t)(c->e - sep) - AP_LEN(" - ")));
 	if (ip.n > 0)
 		ap_set_ip(&ev->ip, ip.p, ip.n);
 	return 1;

@@ -41,7 +41,7 @@ static const char *host_part(ap_event *ev, const char *p, const char *e)
 	const char *h = AP_MEMRMEM(p, (size_t)(e - p), " host=");
 	if (h == NULL)
 		return NULL;
-	ap_cur c = ap_cur_make(h + AP_LEN(" host="), (size_t)(e - h - AP_LEN(" host=")));
+	ap_cur c = ap_cur_make(h + AP_LEN(" host="), (size_t)(e - h) - AP_LEN(" host="));
 	ap_span name = { NULL, 0 };
 	if (!AP_AT(&c, "[")) {
 		name = ap_cur_word(&c);
