@@ -433,10 +433,13 @@ ap_geodb *ap_geodb_open(const ap_config *cfg, ap_log_fn log, void *cookie, int *
 			goto fail_nomem;
 		char why[512];
 		if (geofile_open(p, g->files[i], why, sizeof(why)) != 0) {
+			/* an optional resource never switches the action off: run
+			 * without this file (scopes are still set) and try it again
+			 * at every HUP */
 			free(g->files[i]);
 			g->files[i] = NULL;
-			ap_logf(log, cookie, AP_LOG_ERR, "geoip.files: cannot use '%s': %s", p, why);
-			goto fail;
+			ap_logf(log, cookie, AP_LOG_WARNING, "geoip.files: cannot use '%s': %s; "
+				"running without it, tried again at every HUP", p, why);
 		}
 	}
 	return g;
@@ -472,6 +475,18 @@ void ap_geodb_close(ap_geodb *g)
 	free(g);
 }
 
+size_t ap_geodb_missing(ap_geodb *g)
+{
+	size_t n = 0;
+	if (g == NULL)
+		return 0;
+	pthread_rwlock_rdlock(&g->lock);
+	for (size_t i = 0; i < g->n; i++)
+		n += g->files[i] == NULL;
+	pthread_rwlock_unlock(&g->lock);
+	return n;
+}
+
 int ap_geodb_reload(ap_geodb *g)
 {
 	if (g == NULL)
@@ -496,9 +511,14 @@ int ap_geodb_reload(ap_geodb *g)
 			continue;
 		}
 		failed++;
-		ap_logf(g->log, g->cookie, AP_LOG_ERR,
-		      "geoip: reload of '%s' failed: %s; still using the database loaded before",
-		      g->paths[i], why);
+		/* files[i] is read without the lock here: only reload, which
+		 * HUP runs one at a time, writes it */
+		if (g->files[i] != NULL)
+			ap_logf(g->log, g->cookie, AP_LOG_ERR, "geoip: reload of '%s' failed: %s; "
+				"still using the database loaded before", g->paths[i], why);
+		else
+			ap_logf(g->log, g->cookie, AP_LOG_ERR, "geoip: '%s' still cannot be used: %s; "
+				"running without it", g->paths[i], why);
 	}
 	if (opened > 0) {
 		pthread_rwlock_wrlock(&g->lock);

@@ -15,6 +15,8 @@ typedef struct ap_geocache ap_geocache;		/* one worker's cache */
 ap_geodb *ap_geodb_open(const ap_config *cfg, ap_log_fn log, void *cookie, int *err) AP_HIDDEN;
 void ap_geodb_close(ap_geodb *g) AP_HIDDEN;
 int ap_geodb_reload(ap_geodb *g) AP_HIDDEN;
+/* how many configured files are not in use (could not be opened yet) */
+size_t ap_geodb_missing(ap_geodb *g) AP_HIDDEN;
 ap_geocache *ap_geocache_new(ap_geodb *g, uint32_t size) AP_HIDDEN;
 void ap_geocache_free(ap_geocache *c) AP_HIDDEN;
 /* this cache's own answered/missed counts (tests, bench); 0 for NULL */

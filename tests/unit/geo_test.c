@@ -23,6 +23,7 @@
 #include <unistd.h>
 #include "text.h"
 #include "enrich/geo.h"
+#include "tests/testctx.h"
 
 static int npass, nfail;
 static const char *fixdir;
@@ -48,13 +49,17 @@ static void check(int ok, const char *name, const char *fmt, ...)
 }
 
 /* ---- log capture ---- */
-static char lastlog[1024];
-static int nerr, nlog;
+static char lastlog[1024], lastwarn[1024];
+static int nerr, nwarn, nlog;
 
 static void logcb(void *cookie, ap_loglevel lvl, const char *msg)
 {
 	(void)cookie;
 	nlog++;
+	if (lvl == AP_LOG_WARNING) {
+		nwarn++;
+		snprintf(lastwarn, sizeof(lastwarn), "%s", msg);
+	}
 	if (lvl != AP_LOG_ERR)
 		return;	/* informational lines (successful reloads) are not errors */
 	nerr++;
@@ -63,8 +68,8 @@ static void logcb(void *cookie, ap_loglevel lvl, const char *msg)
 
 static void log_reset(void)
 {
-	nerr = nlog = 0;
-	lastlog[0] = '\0';
+	nerr = nwarn = nlog = 0;
+	lastlog[0] = lastwarn[0] = '\0';
 }
 
 static const char *fx(const char *name)
@@ -473,42 +478,6 @@ static int replace_copy(const char *path, const char *from)
 	return rename(tmp, path);
 }
 
-static void startup_fails(const char *name, const char *path, const char *other)
-{
-	ap_config cfg;
-	ap_config_defaults(&cfg);
-	const char *files[] = { other, path };
-	cfg.geo_files = files;
-	cfg.ngeo_files = 2;
-	log_reset();
-	ap_ctx *ctx = ap_ctx_new(&cfg, logcb, NULL);
-	check(ctx == NULL && nerr == 1 && strstr(lastlog, path) != NULL, name,
-	      "ctx %p, %d errors, last log '%s'", (void *)ctx, nerr, lastlog);
-	ap_ctx_free(ctx);
-}
-
-static void test_startup(void)
-{
-	startup_fails("start-up: missing file is a config error naming it", tmpf("nope.mmdb"),
-		      fx("geoip2-city.mmdb"));
-	static const char garbage[] = "this is not a MaxMind database\n";
-	write_file(tmpf("garbage.mmdb"), garbage, sizeof(garbage) - 1);
-	startup_fails("start-up: non-MaxMind file is a config error naming it", tmpf("garbage.mmdb"),
-		      fx("geoip2-city.mmdb"));
-	write_file(tmpf("empty.mmdb"), "", 0);
-	startup_fails("start-up: empty file is a config error naming it", tmpf("empty.mmdb"),
-		      fx("geolite2-asn.mmdb"));
-	startup_fails("start-up: a MaxMind DB without geo/ASN data is a config error naming it",
-		      fx("unusable.mmdb"), fx("geolite2-asn.mmdb"));
-
-	ap_config cfg;
-	ap_config_defaults(&cfg);
-	log_reset();
-	ap_ctx *ctx = ap_ctx_new(&cfg, logcb, NULL);
-	check(ctx != NULL && nerr == 0 && ap_ctx_reload(ctx) == 0, "start-up: no files, scope only",
-	      "ctx %p errors %d", (void *)ctx, nerr);
-	ap_ctx_free(ctx);
-}
 
 /* ---- through the public API, with reloads ---- */
 
@@ -535,6 +504,96 @@ static void expect_country(ap_ctx *ctx, ap_worker *w, const char *ip, const char
 	check(strcmp(res.geo.country, cc) == 0 && strcmp(res.geo.city, city) == 0 && res.geo.asn == asn,
 	      name, "got %s/%s/AS%u, want %s/%s/AS%u", res.geo.country, res.geo.city, res.geo.asn, cc,
 	      city, asn);
+}
+
+/* A file that cannot be used at start-up is a warning naming it, not a
+ * failure: the context runs with the other files (and scopes), and the
+ * file is tried again at every reload.  With geo_files_required (the
+ * command-line tool) it is an AP_E_IO naming it. */
+static void startup_without(const char *name, const char *path, const char *other)
+{
+	char n2[256];
+	ap_config cfg;
+	ap_config_defaults(&cfg);
+	const char *files[] = { other, path };
+	cfg.geo_files = files;
+	cfg.ngeo_files = 2;
+	log_reset();
+	ap_ctx *ctx = open_ctx(&cfg, logcb, NULL);
+	check(ctx != NULL && nerr == 0 && nwarn == 1 && strstr(lastwarn, path) != NULL, name,
+	      "ctx %p, %d errors, %d warnings, last warning '%s'", (void *)ctx, nerr, nwarn, lastwarn);
+	if (ctx != NULL) {
+		ap_worker *w = ap_worker_new(ctx);
+		ap_result res;
+		snprintf(n2, sizeof(n2), "%s: events keep their scope", name);
+		check(run_line(ctx, w, "10.1.2.3", &res) && res.geo.scope == AP_SCOPE_PRIVATE, n2,
+		      "scope %d", res.geo.scope);
+		ap_worker_free(w);
+	}
+	ap_ctx_free(ctx);
+
+	cfg.geo_files_required = true;
+	log_reset();
+	ap_ctx *c2 = NULL;
+	ap_status st = ap_ctx_open(&cfg, logcb, NULL, &c2);
+	snprintf(n2, sizeof(n2), "%s: required (the tool) it is AP_E_IO", name);
+	check(st == AP_E_IO && c2 == NULL && strstr(lastwarn, path) != NULL, n2,
+	      "status %d (%s), warning '%s'", st, ap_strerror(st), lastwarn);
+	ap_ctx_free(c2);
+}
+
+static void test_startup(void)
+{
+	startup_without("start-up: a missing file is a warning naming it", tmpf("nope.mmdb"),
+			fx("geoip2-city.mmdb"));
+	static const char garbage[] = "this is not a MaxMind database\n";
+	write_file(tmpf("garbage.mmdb"), garbage, sizeof(garbage) - 1);
+	startup_without("start-up: a non-MaxMind file is a warning naming it", tmpf("garbage.mmdb"),
+			fx("geoip2-city.mmdb"));
+	write_file(tmpf("empty.mmdb"), "", 0);
+	startup_without("start-up: an empty file is a warning naming it", tmpf("empty.mmdb"),
+			fx("geolite2-asn.mmdb"));
+	startup_without("start-up: a MaxMind DB without geo/ASN data is a warning naming it",
+			fx("unusable.mmdb"), fx("geolite2-asn.mmdb"));
+
+	/* the missing file appears later: the next reload takes it in */
+	const char *late = tmpf("late-city.mmdb");
+	unlink(late);
+	ap_config lc;
+	ap_config_defaults(&lc);
+	const char *lfiles[] = { late };
+	lc.geo_files = lfiles;
+	lc.ngeo_files = 1;
+	log_reset();
+	ap_ctx *lctx = open_ctx(&lc, logcb, NULL);
+	if (lctx == NULL) {
+		check(0, "start-up: missing file, then a reload", "no ctx: %s", lastlog);
+	} else {
+		ap_worker *w = ap_worker_new(lctx);
+		expect_country(lctx, w, "89.160.20.5", "", "", 0, "start-up: missing file, no data yet");
+		log_reset();
+		int bad = ap_ctx_reload(lctx);
+		check(bad == 1 && nerr == 1 && strstr(lastlog, late) && strstr(lastlog, "still cannot"),
+		      "start-up: a reload while still missing says so", "bad %d, %d errors, '%s'", bad,
+		      nerr, lastlog);
+		copy_file(fx("geoip2-city.mmdb"), late);
+		log_reset();
+		bad = ap_ctx_reload(lctx);
+		check(bad == 0 && nerr == 0, "start-up: the reload after it appeared succeeds",
+		      "bad %d, %d errors, '%s'", bad, nerr, lastlog);
+		expect_country(lctx, w, "89.160.20.5", "SE", "Linköping", 0,
+			       "start-up: missing file, data after the reload");
+		ap_worker_free(w);
+		ap_ctx_free(lctx);
+	}
+
+	ap_config cfg;
+	ap_config_defaults(&cfg);
+	log_reset();
+	ap_ctx *ctx = open_ctx(&cfg, logcb, NULL);
+	check(ctx != NULL && nerr == 0 && ap_ctx_reload(ctx) == 0, "start-up: no files, scope only",
+	      "ctx %p errors %d", (void *)ctx, nerr);
+	ap_ctx_free(ctx);
 }
 
 static void test_json(ap_ctx *ctx, ap_worker *w)
@@ -584,7 +643,7 @@ static void test_reload(void)
 	cfg.ngeo_files = 2;
 	cfg.geo_cache_size = 64;
 	log_reset();
-	ap_ctx *ctx = ap_ctx_new(&cfg, logcb, NULL);
+	ap_ctx *ctx = open_ctx(&cfg, logcb, NULL);
 	if (ctx == NULL) {
 		check(0, "reload: ctx", "%s", lastlog);
 		return;
@@ -692,7 +751,7 @@ static void test_concurrent_reload(void)
 	cfg.geo_files = files;
 	cfg.ngeo_files = 1;
 	cfg.geo_cache_size = 8;
-	ap_ctx *ctx = ap_ctx_new(&cfg, logcb, NULL);
+	ap_ctx *ctx = open_ctx(&cfg, logcb, NULL);
 	if (ctx == NULL) {
 		check(0, "concurrent reload: ctx", "%s", lastlog);
 		return;
