@@ -34,6 +34,7 @@
 #include <time.h>
 #include <unistd.h>
 #include "authparse.h"
+#include "tests/testctx.h"
 
 typedef struct {
 	const char *p;
@@ -259,7 +260,7 @@ int main(int argc, char **argv)
 			}
 			cfg.detect = d;
 			long a0 = rss_kind("RssAnon:"), f0 = rss_kind("RssFile:");
-			ap_ctx *ctx = ap_ctx_new(&cfg, logcb, NULL);
+			ap_ctx *ctx = open_ctx(&cfg, logcb, NULL);
 			if (ctx == NULL)
 				return 1;
 			ap_worker *w = ap_worker_new(ctx);

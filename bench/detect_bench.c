@@ -24,6 +24,7 @@
 #include "text.h"
 #include "recognisers/recogniser.h"
 #include "detect/detect.h"
+#include "tests/testctx.h"
 
 static double now_s(void)
 {
@@ -101,7 +102,7 @@ static ap_config bench_cfg(bool detect)
 static double run_pipeline(struct line *v, size_t n, bool detect, uint64_t *alerts)
 {
 	ap_config c = bench_cfg(detect);
-	ap_ctx *ctx = ap_ctx_new(&c, NULL, NULL);
+	ap_ctx *ctx = open_ctx(&c, NULL, NULL);
 	ap_worker *w = ap_worker_new(ctx);
 	ap_result res;
 	double t0 = now_s();
@@ -163,7 +164,7 @@ static void *thr_main(void *arg)
 static double run_threads(struct line *v, size_t n, int nth)
 {
 	ap_config c = bench_cfg(true);
-	ap_ctx *ctx = ap_ctx_new(&c, NULL, NULL);
+	ap_ctx *ctx = open_ctx(&c, NULL, NULL);
 	pthread_t th[16];
 	struct thr t[16];
 	double t0 = now_s();

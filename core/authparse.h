@@ -80,6 +80,13 @@ typedef struct ap_event {
 	ap_span user;		/* rendered escaped, capped (AP_USER_MAX) */
 	ap_span rdns;
 	ap_span session;
+	/* a forwarded-for chain the line carries (client-sent header text,
+	 * "a, b, c"); ip is then the address that sent it.  The pipeline reads
+	 * it right to left past the trusted proxies (ap_config) */
+	ap_span fwd;
+	/* the line can honestly be read two ways: the event keeps its outcome
+	 * but carries no address ("ambiguous": true; counted) */
+	bool ambiguous;
 	ap_addr ip;
 	ap_addr server_ip;
 	int32_t port;		/* -1 when absent */
@@ -153,6 +160,14 @@ typedef enum {
 
 const char *ap_detector_name(ap_detector d);
 
+/* the documented ranges of the numeric parameters; a value outside is a
+ * configuration error naming the parameter and the range */
+#define AP_MAX_THRESHOLD 10000u
+#define AP_MAX_WINDOW (30u * 86400u)		/* seconds: 30 days */
+#define AP_MIN_KEYS 64u
+#define AP_MAX_KEYS 100000000u
+#define AP_MAX_GEO_CACHE 1048576u		/* entries per worker */
+
 typedef struct ap_config {
 	bool redact_passwords;		/* default true */
 	/* extra tag -> family mappings: "tag=family" strings */
@@ -171,6 +186,13 @@ typedef struct ap_config {
 	/* windows run on the time the caller passes (reception) even when the
 	 * line carries its own time stamp (exim mainlog, cPanel, Xeams) */
 	bool detect_time_reception;
+	/* addresses and CIDRs ("10.0.0.0/8", "::1") whose forwarded-for
+	 * headers are believed; NULL/0 = loopback only */
+	const char *const *trusted_proxies;
+	size_t ntrusted_proxies;
+	/* a geo file that cannot be used is an error (the command-line tool);
+	 * otherwise a warning, and the file is tried again at every reload */
+	bool geo_files_required;
 } ap_config;
 
 /* fill *cfg with the documented defaults */
@@ -179,8 +201,22 @@ void ap_config_defaults(ap_config *cfg);
 typedef struct ap_ctx ap_ctx;
 typedef struct ap_worker ap_worker;
 
-/* Returns NULL on a configuration error (already reported through log). */
-ap_ctx *ap_ctx_new(const ap_config *cfg, ap_log_fn log, void *cookie);
+/* status codes of the calls that can fail */
+typedef enum {
+	AP_OK = 0,
+	AP_E_NOMEM,		/* out of memory */
+	AP_E_CONFIG,		/* a parameter is invalid (the log says which) */
+	AP_E_IO,		/* a file the configuration names cannot be used */
+	AP_E_INTERNAL		/* a system call failed (threads, locks) */
+} ap_status;
+
+/* a short English text for a status ("out of memory", ...) */
+const char *ap_strerror(ap_status st);
+
+/* Create a context.  On success *out is the context and AP_OK returned;
+ * otherwise *out is NULL and the status says what kind of failure it was
+ * (details went through log). */
+ap_status ap_ctx_open(const ap_config *cfg, ap_log_fn log, void *cookie, ap_ctx **out);
 void ap_ctx_free(ap_ctx *ctx);	/* writes the detection state file if set */
 
 /* Reopen geo databases (HUP).  Each file is opened into a new handle and
@@ -288,6 +324,7 @@ typedef struct ap_stats {
 	uint64_t alerts[AP_DET__COUNT];
 	uint64_t detect_keys;		/* gauge */
 	uint64_t detect_evictions;
+	uint64_t ambiguous;		/* events whose address was left out */
 } ap_stats;
 
 ap_stats *ap_ctx_stats(ap_ctx *ctx);

@@ -1,21 +1,28 @@
 /* process.c - the context, the workers and the per-message pipeline:
  * tag look-up, recognition, address scope and geo, detection.
  *
- * Concurrency and locking: ap_ctx is read-only after ap_ctx_new() except
+ * Concurrency and locking: ap_ctx is read-only after ap_ctx_open() except
  * for the statistics (atomic counters), the geo databases (geo.c: swapped
  * under a rwlock on reload) and the detection state (detect.c: sharded
  * locks).  An ap_worker (geo cache) is used by one thread at a time. */
 #ifdef HAVE_CONFIG_H
 #include "ap_config.h"
 #endif
+#include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include "text.h"
+#include "enrich/addr.h"
 #include "recognisers/dispatch.h"
 #include "enrich/geo.h"
 #include "detect/detect.h"
 
 struct ap_ctx {
 	ap_progmap *map;
+	ap_netlist *proxies;	/* trusted proxies */
 	bool redact;
 	ap_geodb *geo;
 	ap_detect *det;
@@ -51,32 +58,132 @@ void ap_config_defaults(ap_config *cfg)
 	cfg->detect_max_keys = 1000000;
 }
 
-ap_ctx *ap_ctx_new(const ap_config *cfg, ap_log_fn log, void *cookie)
+const char *ap_strerror(ap_status st)
 {
+	switch (st) {
+	case AP_OK: return "success";
+	case AP_E_NOMEM: return "out of memory";
+	case AP_E_CONFIG: return "invalid configuration";
+	case AP_E_IO: return "a configured file cannot be used";
+	case AP_E_INTERNAL: return "internal error (a system call failed)";
+	}
+	return "unknown status";
+}
+
+/* one numeric parameter against its documented range */
+static int in_range(ap_log_fn log, void *cookie, const char *name, uint64_t v, uint64_t lo,
+		    uint64_t hi)
+{
+	if (v >= lo && v <= hi)
+		return 1;
+	ap_logf(log, cookie, AP_LOG_ERR, "%s: %llu is out of range (%llu to %llu)", name,
+		(unsigned long long)v, (unsigned long long)lo, (unsigned long long)hi);
+	return 0;
+}
+
+/* the directory of the state file must exist and be writable now, not
+ * only at shutdown when the state would be lost */
+static int state_dir_ok(const char *path, ap_log_fn log, void *cookie)
+{
+	char dir[4096];
+	const char *slash = strrchr(path, '/');
+	size_t n = slash == NULL ? 1 : (slash == path ? 1 : (size_t)(slash - path));
+	if (n >= sizeof(dir)) {
+		ap_logf(log, cookie, AP_LOG_ERR, "detect.stateFile: the path is too long");
+		return 0;
+	}
+	if (slash == NULL)
+		memcpy(dir, ".", 1);
+	else
+		memcpy(dir, slash == path ? "/" : path, n);
+	dir[n] = '\0';
+	struct stat sb;
+	if (stat(dir, &sb) != 0 || !S_ISDIR(sb.st_mode)) {
+		ap_logf(log, cookie, AP_LOG_ERR, "detect.stateFile: the directory '%s' of '%s' does "
+			"not exist", dir, path);
+		return 0;
+	}
+	if (access(dir, W_OK | X_OK) != 0) {
+		ap_logf(log, cookie, AP_LOG_ERR, "detect.stateFile: the directory '%s' of '%s' is not "
+			"writable (%s)", dir, path, strerror(errno));
+		return 0;
+	}
+	if (stat(path, &sb) == 0 && !S_ISREG(sb.st_mode)) {
+		ap_logf(log, cookie, AP_LOG_ERR, "detect.stateFile: '%s' is not a regular file", path);
+		return 0;
+	}
+	return 1;
+}
+
+static ap_status check_config(const ap_config *cfg, ap_log_fn log, void *cookie)
+{
+	int ok = in_range(log, cookie, "geoip.cacheSize", cfg->geo_cache_size, 0, AP_MAX_GEO_CACHE);
+	if (cfg->detect) {
+		ok &= in_range(log, cookie, "detect.maxKeys", cfg->detect_max_keys, AP_MIN_KEYS,
+			       AP_MAX_KEYS);
+		for (int k = 0; k < AP_DET__COUNT; k++) {
+			char name[64];
+			if (k == AP_DET_INSECURE)
+				continue;
+			snprintf(name, sizeof(name), "%s.threshold", ap_detector_name((ap_detector)k));
+			ok &= in_range(log, cookie, name, cfg->det[k].threshold, 0, AP_MAX_THRESHOLD);
+			snprintf(name, sizeof(name), "%s.window", ap_detector_name((ap_detector)k));
+			ok &= in_range(log, cookie, name, cfg->det[k].window,
+				       cfg->det[k].threshold > 0 ? 1 : 0, AP_MAX_WINDOW);
+		}
+		if (cfg->detect_state_file != NULL && cfg->detect_state_file[0] != '\0')
+			ok &= state_dir_ok(cfg->detect_state_file, log, cookie);
+	}
+	return ok ? AP_OK : AP_E_CONFIG;
+}
+
+ap_status ap_ctx_open(const ap_config *cfg, ap_log_fn log, void *cookie, ap_ctx **out)
+{
+	*out = NULL;
+	ap_status st = check_config(cfg, log, cookie);
+	if (st != AP_OK)
+		return st;
 	ap_ctx *ctx = calloc(1, sizeof(*ctx));
-	if (ctx == NULL)
-		return NULL;
+	if (ctx == NULL) {
+		ap_logf(log, cookie, AP_LOG_ERR, "out of memory");
+		return AP_E_NOMEM;
+	}
 	ctx->log = log;
 	ctx->cookie = cookie;
 	ctx->redact = cfg->redact_passwords;
 	ctx->cache_size = cfg->geo_cache_size;
 	ctx->time_reception = cfg->detect_time_reception;
-	ctx->map = ap_progmap_new(cfg->programs, cfg->nprograms, log, cookie);
-	if (ctx->map == NULL)
+	st = ap_netlist_new(cfg->trusted_proxies, cfg->ntrusted_proxies, "trustedProxies", log,
+			    cookie, &ctx->proxies);
+	if (st != AP_OK)
 		goto fail;
+	ctx->map = ap_progmap_new(cfg->programs, cfg->nprograms, log, cookie);
+	if (ctx->map == NULL) {
+		st = AP_E_CONFIG;
+		goto fail;
+	}
 	int err = 0;
 	ctx->geo = ap_geodb_open(cfg, log, cookie, &err);
-	if (err)
+	if (err) {
+		st = cfg->ngeo_files > 0 ? AP_E_IO : AP_E_CONFIG;
 		goto fail;
+	}
+	if (cfg->geo_files_required && ap_geodb_missing(ctx->geo) > 0) {
+		st = AP_E_IO;
+		goto fail;
+	}
 	if (cfg->detect) {
 		ctx->det = ap_detect_new(cfg, log, cookie, &err);
-		if (err || ctx->det == NULL)
+		if (err || ctx->det == NULL) {
+			st = err ? AP_E_CONFIG : AP_E_NOMEM;
 			goto fail;
+		}
 	}
-	return ctx;
+	*out = ctx;
+	return AP_OK;
 fail:
 	ap_ctx_free(ctx);
-	return NULL;
+	return st;
 }
 
 void ap_ctx_free(ap_ctx *ctx)
@@ -86,6 +193,7 @@ void ap_ctx_free(ap_ctx *ctx)
 	ap_detect_free(ctx->det);
 	ap_geodb_close(ctx->geo);
 	ap_progmap_free(ctx->map);
+	ap_netlist_free(ctx->proxies);
 	free(ctx);
 }
 
@@ -140,7 +248,8 @@ static void make_line(const ap_input *in, ap_line *ln)
 	ln->len = in->msglen - skip;
 }
 
-static int parse_with(const ap_progmap *map, bool redact, const ap_input *in, ap_event *ev)
+static int parse_with(const ap_progmap *map, const ap_netlist *proxies, bool redact,
+		      const ap_input *in, ap_event *ev)
 {
 	ap_line ln;
 	make_line(in, &ln);
@@ -149,6 +258,11 @@ static int parse_with(const ap_progmap *map, bool redact, const ap_input *in, ap
 		return 0;
 	if (!ap_recognise(fams, &ln, ev))
 		return 0;
+	/* a forwarded-for chain counts only when a trusted proxy sent it */
+	if (ev->fwd.n > 0 && ev->ip.family != 0 && !ap_forwarded_client(proxies, ev->fwd, &ev->ip))
+		ev->ambiguous = true;
+	if (ev->ambiguous)
+		memset(&ev->ip, 0, sizeof(ev->ip));
 	if (!redact) {
 		ev->nredact = 0;
 		ev->password_redacted = false;
@@ -158,13 +272,14 @@ static int parse_with(const ap_progmap *map, bool redact, const ap_input *in, ap
 
 int ap_parse(const ap_ctx *ctx, const ap_input *in, ap_event *ev)
 {
-	return parse_with(ctx ? ctx->map : ap_progmap_builtin(), ctx ? ctx->redact : true, in, ev);
+	return parse_with(ctx ? ctx->map : ap_progmap_builtin(), ctx ? ctx->proxies : NULL,
+			  ctx ? ctx->redact : true, in, ev);
 }
 
 int ap_process(ap_ctx *ctx, ap_worker *w, const ap_input *in, ap_result *res)
 {
 	ap_stats *st = &ctx->stats;
-	if (!parse_with(ctx->map, ctx->redact, in, &res->ev)) {
+	if (!parse_with(ctx->map, ctx->proxies, ctx->redact, in, &res->ev)) {
 		AP_STAT_INC(st, unparsed);
 		return 0;
 	}
@@ -174,6 +289,8 @@ int ap_process(ap_ctx *ctx, ap_worker *w, const ap_input *in, ap_result *res)
 	AP_STAT_INC(st, family[ev->family]);
 	if (ev->password_redacted)
 		AP_STAT_INC(st, redacted);
+	if (ev->ambiguous)
+		AP_STAT_INC(st, ambiguous);
 	if (ev->ip.family)
 		ap_geo_lookup(ctx->geo, w ? w->cache : NULL, &ev->ip, &res->geo, st);
 	res->alerts.fired = 0;

@@ -89,6 +89,7 @@ static struct cnfparamdescr actpdescr[] = {
 	{ "compromise.threshold", eCmdHdlrNonNegInt, 0 },
 	{ "compromise.window", eCmdHdlrPositiveInt, 0 },
 	{ "insecure", eCmdHdlrBinary, 0 },
+	{ "trustedproxies", eCmdHdlrArray, 0 },
 };
 static struct cnfparamblk actpblk = {
 	CNFPARAMBLK_VERSION,
@@ -96,16 +97,28 @@ static struct cnfparamblk actpblk = {
 	actpdescr
 };
 
-/* the core reports through this callback: errors go to rsyslog's log */
+/* rsyslogd's own flag for `rsyslogd -N<level>` (exported by rsyslogd,
+ * declared in its dirty.h) */
+extern int iConfigVerify;
+
+/* the core reports through this callback: errors go to rsyslog's log.
+ * A warning (a geo file that cannot be used yet) must not fail the
+ * configuration: rsyslogd treats any error logged during start-up as one,
+ * and prints only errors during `-N1`, so a warning is logged as a warning
+ * and, during a config check, also printed on stderr */
 static void
 coreLog(void *cookie, ap_loglevel lvl, const char *msg)
 {
 	(void)cookie;
-	if (lvl <= AP_LOG_ERR)
+	if (lvl <= AP_LOG_ERR) {
 		LogError(0, RS_RET_ERR, "mmauthparse: %s", msg);
-	else
-		LogMsg(0, RS_RET_OK, lvl <= AP_LOG_WARNING ? LOG_WARNING : LOG_INFO,
-		       "mmauthparse: %s", msg);
+	} else if (lvl <= AP_LOG_WARNING) {
+		LogMsg(0, RS_RET_OK_WARN, LOG_WARNING, "mmauthparse: warning: %s", msg);
+		if (iConfigVerify)
+			fprintf(stderr, "rsyslogd: mmauthparse: warning: %s\n", msg);
+	} else {
+		LogMsg(0, RS_RET_OK, LOG_INFO, "mmauthparse: %s", msg);
+	}
 }
 
 BEGINbeginCnfLoad
@@ -172,6 +185,19 @@ CODESTARTtryResume
 ENDtryResume
 
 /* an estr array parameter as a NULL-terminated C string array */
+/* a numeric parameter into 32 bits, refused above its documented maximum
+ * (rsyslog hands over 64 bits: 99999999999999 must not wrap) */
+static rsRetVal
+u32Param(long long v, const char *name, uint32_t max, uint32_t *out)
+{
+	if (v < 0 || (unsigned long long)v > max) {
+		parser_errmsg("mmauthparse: %s: %lld is out of range (at most %u)", name, v, max);
+		return RS_RET_INVALID_PARAMS;
+	}
+	*out = (uint32_t)v;
+	return RS_RET_OK;
+}
+
 static rsRetVal
 arrayParam(struct cnfarray *ar, char ***out, size_t *n)
 {
@@ -261,6 +287,7 @@ setupStats(instanceData *pData)
 	CHKiRet(statsobj.AddCounter(pData->stats, (const uchar *)"detect.keys", ctrType_IntCtr,
 				    CTR_FLAG_NONE, (intctr_t *)&st->detect_keys));
 	CTR("detect.evictions", &st->detect_evictions, ctrType_IntCtr);
+	CTR("ambiguous", &st->ambiguous, ctrType_IntCtr);
 	for (int f = 1; f < AP_FAM__COUNT; f++) {
 		static char fnames[AP_FAM__COUNT][40];
 		snprintf(fnames[f], sizeof(fnames[f]), "family.%s", ap_family_name((ap_family)f));
@@ -276,8 +303,8 @@ finalize_it:
 BEGINnewActInst
 	struct cnfparamvals *pvals;
 	ap_config cfg;
-	char **programs = NULL, **geofiles = NULL;
-	size_t nprograms = 0, ngeofiles = 0;
+	char **programs = NULL, **geofiles = NULL, **proxies = NULL;
+	size_t nprograms = 0, ngeofiles = 0, nproxies = 0;
 	char *lang = NULL, *statefile = NULL;
 	int i;
 CODESTARTnewActInst
@@ -309,6 +336,8 @@ CODESTARTnewActInst
 			}
 			free(pData->container);
 			pData->container = (uchar *)c;
+		} else if (!strcmp(pname, "trustedproxies")) {
+			CHKiRet(arrayParam(pvals[i].val.d.ar, &proxies, &nproxies));
 		} else if (!strcmp(pname, "programs")) {
 			CHKiRet(arrayParam(pvals[i].val.d.ar, &programs, &nprograms));
 		} else if (!strcmp(pname, "redactpasswords")) {
@@ -318,13 +347,15 @@ CODESTARTnewActInst
 		} else if (!strcmp(pname, "geoip.language")) {
 			CHKmalloc(lang = es_str2cstr(pvals[i].val.d.estr, NULL));
 		} else if (!strcmp(pname, "geoip.cachesize")) {
-			cfg.geo_cache_size = (uint32_t)pvals[i].val.d.n;
+			CHKiRet(u32Param(pvals[i].val.d.n, "geoip.cacheSize", AP_MAX_GEO_CACHE,
+					 &cfg.geo_cache_size));
 		} else if (!strcmp(pname, "reloadonhup")) {
 			pData->reloadOnHup = pvals[i].val.d.n != 0;
 		} else if (!strcmp(pname, "detect")) {
 			cfg.detect = pvals[i].val.d.n != 0;
 		} else if (!strcmp(pname, "detect.maxkeys")) {
-			cfg.detect_max_keys = (uint32_t)pvals[i].val.d.n;
+			CHKiRet(u32Param(pvals[i].val.d.n, "detect.maxKeys", AP_MAX_KEYS,
+					 &cfg.detect_max_keys));
 		} else if (!strcmp(pname, "detect.statefile")) {
 			CHKmalloc(statefile = es_str2cstr(pvals[i].val.d.estr, NULL));
 		} else if (!strcmp(pname, "detect.timesource")) {
@@ -344,10 +375,13 @@ CODESTARTnewActInst
 		} else if (!strcmp(pname, "insecure")) {
 			cfg.det[AP_DET_INSECURE].threshold = pvals[i].val.d.n ? 1 : 0;
 		} else if ((d = detectorOf(pname, &field)) >= 0) {
-			if (!strcmp(field, "threshold"))
-				cfg.det[d].threshold = (uint32_t)pvals[i].val.d.n;
-			else
-				cfg.det[d].window = (uint32_t)pvals[i].val.d.n;
+			if (!strcmp(field, "threshold")) {
+				CHKiRet(u32Param(pvals[i].val.d.n, pname, AP_MAX_THRESHOLD,
+						 &cfg.det[d].threshold));
+			} else {
+				CHKiRet(u32Param(pvals[i].val.d.n, pname, AP_MAX_WINDOW,
+						 &cfg.det[d].window));
+			}
 		} else {
 			dbgprintf("mmauthparse: program error, non-handled param '%s'\n", pname);
 		}
@@ -363,16 +397,23 @@ CODESTARTnewActInst
 	cfg.detect_state_file = statefile;
 	cfg.detect_time_reception = pData->timeSource == TIME_RECEPTION;
 
-	pData->ctx = ap_ctx_new(&cfg, coreLog, NULL);
-	if (pData->ctx == NULL) {
-		/* the core said why through coreLog */
-		parser_errmsg("mmauthparse: invalid action configuration (see the previous message)");
-		ABORT_FINALIZE(RS_RET_INVALID_PARAMS);
+	cfg.trusted_proxies = (const char *const *)proxies;
+	cfg.ntrusted_proxies = nproxies;
+
+	/* the core said what exactly through coreLog */
+	ap_status st = ap_ctx_open(&cfg, coreLog, NULL, &pData->ctx);
+	if (st != AP_OK) {
+		parser_errmsg("mmauthparse: cannot set up the action: %s (see the previous message)",
+			      ap_strerror(st));
+		ABORT_FINALIZE(st == AP_E_NOMEM ? RS_RET_OUT_OF_MEMORY
+			       : st == AP_E_IO ? RS_RET_IO_ERROR
+			       : st == AP_E_CONFIG ? RS_RET_INVALID_PARAMS : RS_RET_ERR);
 	}
 	CHKiRet(setupStats(pData));
 CODE_STD_FINALIZERnewActInst
 	freeArray(programs, nprograms);
 	freeArray(geofiles, ngeofiles);
+	freeArray(proxies, nproxies);
 	free(lang);
 	free(statefile);
 	cnfparamvalsDestruct(pvals, &actpblk);

@@ -600,9 +600,10 @@ static int parse_main(int argc, char **argv)
 	struct tm tm;
 	gmtime_r(&r.now, &tm);
 	r.this_year = tm.tm_year + 1900;
-	r.ctx = ap_ctx_new(&o.cfg, log_cb, &o.verbose);
-	if (r.ctx == NULL) {
-		fprintf(stderr, PROG ": configuration error (see above)\n");
+	o.cfg.geo_files_required = true;	/* a database named on the command line must open */
+	ap_status st = ap_ctx_open(&o.cfg, log_cb, &o.verbose, &r.ctx);
+	if (st != AP_OK) {
+		fprintf(stderr, PROG ": %s (see above)\n", ap_strerror(st));
 		free(o.programs);
 		free(o.geo);
 		return 2;

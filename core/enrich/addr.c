@@ -8,6 +8,7 @@
  * SPDX-License-Identifier: Apache-2.0
  */
 #include <arpa/inet.h>
+#include <stdlib.h>
 #include <string.h>
 #include "text.h"
 #include "enrich/addr.h"
@@ -212,4 +213,128 @@ int ap_pick_forwarded(const char *p, size_t n, ap_addr *out)
 	else if (have_valid)
 		*out = valid;
 	return have_valid;
+}
+
+/* ------------------------------------------------------------------ */
+/* networks                                                            */
+
+struct net_entry {
+	ap_addr a;		/* the network's first address */
+	uint8_t bits;		/* prefix length */
+};
+
+struct ap_netlist {
+	size_t n;
+	struct net_entry e[];
+};
+
+static int entry_parse(const char *s, struct net_entry *out)
+{
+	size_t n = strlen(s);
+	const char *slash = memchr(s, '/', n);
+	size_t an = slash ? (size_t)(slash - s) : n;
+	ap_span t = ap_span_trim(ap_span_make(s, an));
+	if (t.n == 0 || !ap_addr_parse(t.p, t.n, &out->a))
+		return 0;
+	unsigned max = out->a.family == 4 ? 32 : 128, bits = max;
+	if (slash != NULL) {
+		ap_span b = ap_span_trim(ap_span_make(slash + 1, n - an - 1));
+		int v;
+		if (b.n == 0 || b.n > 3 || !ap_digits(b.p, b.n, &v) || (unsigned)v > max)
+			return 0;
+		bits = (unsigned)v;
+	}
+	out->bits = (uint8_t)bits;
+	/* keep the network part only */
+	for (unsigned i = 0; i < 16; i++) {
+		unsigned keep = bits > i * 8 ? bits - i * 8 : 0;
+		if (keep < 8)
+			out->a.b[i] &= (uint8_t)(0xff00u >> keep);
+	}
+	return 1;
+}
+
+ap_status ap_netlist_new(const char *const *items, size_t n, const char *pname, ap_log_fn log,
+			 void *cookie, ap_netlist **out)
+{
+	static const char *const loopback[] = { "127.0.0.0/8", "::1" };
+	*out = NULL;
+	if (items == NULL || n == 0) {
+		items = loopback;
+		n = sizeof(loopback) / sizeof(loopback[0]);
+	}
+	ap_netlist *nl = calloc(1, sizeof(*nl) + n * sizeof(nl->e[0]));
+	if (nl == NULL) {
+		ap_logf(log, cookie, AP_LOG_ERR, "%s: out of memory", pname);
+		return AP_E_NOMEM;
+	}
+	for (size_t i = 0; i < n; i++) {
+		if (items[i] == NULL || !entry_parse(items[i], &nl->e[i])) {
+			ap_logf(log, cookie, AP_LOG_ERR, "%s: '%s' is not an address or a CIDR "
+				"(\"192.0.2.10\", \"10.0.0.0/8\", \"2001:db8::/32\")", pname,
+				items[i] ? items[i] : "");
+			free(nl);
+			return AP_E_CONFIG;
+		}
+	}
+	nl->n = n;
+	*out = nl;
+	return AP_OK;
+}
+
+void ap_netlist_free(ap_netlist *nl)
+{
+	free(nl);
+}
+
+static int entry_match(const struct net_entry *e, const ap_addr *a)
+{
+	if (e->a.family != a->family)
+		return 0;
+	unsigned bits = e->bits, i = 0;
+	for (; bits >= 8; i++, bits -= 8)
+		if (a->b[i] != e->a.b[i])
+			return 0;
+	return bits == 0 || (a->b[i] & (uint8_t)(0xff00u >> bits)) == e->a.b[i];
+}
+
+int ap_netlist_match(const ap_netlist *nl, const ap_addr *a)
+{
+	if (nl == NULL) {
+		ap_scope s = ap_addr_scope(a);
+		return s == AP_SCOPE_LOOPBACK;
+	}
+	for (size_t i = 0; i < nl->n; i++)
+		if (entry_match(&nl->e[i], a))
+			return 1;
+	return 0;
+}
+
+int ap_forwarded_client(const ap_netlist *nl, ap_span chain, ap_addr *ip)
+{
+	if (!ap_netlist_match(nl, ip))
+		return 1;	/* not from a trusted proxy: the header is the client's own */
+	const char *p = chain.p, *e = chain.p + chain.n;
+	ap_addr last;
+	int have = 0;
+	/* right to left, one element per comma */
+	while (e > p) {
+		const char *comma = e;
+		while (comma > p && comma[-1] != ',')
+			comma--;
+		ap_span item = ap_span_trim(ap_span_make(comma, (size_t)(e - comma)));
+		ap_addr a;
+		if (item.n == 0 || !ap_set_ip(&a, item.p, item.n))
+			return 0;
+		if (!ap_netlist_match(nl, &a)) {
+			*ip = a;
+			return 1;
+		}
+		last = a;
+		have = 1;
+		e = comma > p ? comma - 1 : p;
+	}
+	if (have)
+		*ip = last;
+	return 1;
 }

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "authparse.h"
+#include "tests/testctx.h"
 
 static const char *const tags[] = {
 	"vpopmail[1]:", "vpopmail[18917:", "dovecot:", "dovecot[2]:", "imap-login:", "pop3-login:",
@@ -56,7 +57,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		ap_config_defaults(&cfg);
 		cfg.detect = true;
 		cfg.detect_max_keys = 4096;
-		ctx = ap_ctx_new(&cfg, NULL, NULL);
+		ctx = open_ctx(&cfg, NULL, NULL);
 		wrk = ap_worker_new(ctx);
 		if (ctx == NULL || wrk == NULL)
 			abort();

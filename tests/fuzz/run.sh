@@ -8,7 +8,7 @@ out=$(mktemp -d "${TMPDIR:-/tmp}/mmap-fuzz.XXXXXX")
 cc=${CLANG:-clang}
 command -v "$cc" >/dev/null || { echo "FAIL fuzz: clang not installed"; exit 1; }
 "$cc" -g -O1 -std=gnu11 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
-  -DPACKAGE_VERSION='"fuzz"' -I"$top/core" $(pkg-config --cflags libfastjson) \
+  -DPACKAGE_VERSION='"fuzz"' -I"$top/core" -I"$top" $(pkg-config --cflags libfastjson) \
   $(find "$top/core" -name "*.c" | sort) "$top/tests/fuzz/fuzz_parse.c" -o "$out/fuzz_parse" \
   $(pkg-config --libs libfastjson) -lmaxminddb -lm -lpthread > "$out/build.log" 2>&1 \
   || { echo "FAIL fuzz: build"; tail -20 "$out/build.log"; exit 1; }

@@ -13,6 +13,10 @@ check() {
   local rc=$?
   if [ "$want" = ok ]; then
     if [ $rc -eq 0 ]; then pass "config: $name accepted"; else fail "config: $name rejected: $(tail -3 "$RS/n1.log")"; fi
+  elif [ "$want" = warn ]; then
+    if [ $rc -eq 0 ] && grep -i -- "$pat" "$RS/n1.log" | grep -qi 'warning\|cannot use'; then
+      pass "config: $name accepted with a warning naming '$pat'"
+    else fail "config: $name: rc=$rc, expected a warning naming '$pat': $(tail -3 "$RS/n1.log")"; fi
   else
     if [ $rc -ne 0 ] && grep -qi -- "$pat" "$RS/n1.log"; then pass "config: $name rejected naming '$pat'"
     else fail "config: $name: rc=$rc, expected a failure naming '$pat': $(tail -3 "$RS/n1.log")"; fi
@@ -23,8 +27,22 @@ check "all parameters" ok "" 'container="!mail" programs=["mymail=dovecot","smtp
 check "misspelt parameter" fail "bruteforce.treshold" 'bruteforce.treshold="5"'
 check "container without !" fail "container" 'container="auth"'
 check "unknown family in programs" fail "nosuchdaemon" 'programs=["foo=nosuchdaemon"]'
-check "missing geo file" fail "/nonexistent/GeoLite2-City.mmdb" 'geoip.files=["/nonexistent/GeoLite2-City.mmdb"]'
-check "not a MaxMind DB" fail "$RS/rsyslog.conf" "geoip.files=[\"$RS/rsyslog.conf\"]"
+# an optional resource never switches the action off: a warning, not a failure
+check "missing geo file" warn "/nonexistent/GeoLite2-City.mmdb" 'geoip.files=["/nonexistent/GeoLite2-City.mmdb"]'
+check "not a MaxMind DB" warn "$RS/rsyslog.conf" "geoip.files=[\"$RS/rsyslog.conf\"]"
 check "bad timeSource" fail "timeSource" 'detect.timeSource="tomorrow"'
 check "negative threshold" fail "bruteforce.threshold" 'bruteforce.threshold="-1"'
+# every numeric parameter has a documented maximum; above it is an error
+# naming the parameter (rsyslog's 64-bit value must not wrap)
+check "window above 30 days" fail "bruteforce.window.*2592000" 'bruteforce.window="99999999999999"'
+check "window wrapping 32 bits" fail "dictionary.window" 'dictionary.window="4294967396"'
+check "threshold above 10000" fail "distributed.threshold.*10000" 'distributed.threshold="10001"'
+check "maxKeys above the maximum" fail "detect.maxKeys" 'detect.maxKeys="100000001"'
+check "cacheSize above the maximum" fail "geoip.cacheSize" 'geoip.cacheSize="2000000"'
+# the state file's directory is checked at start-up, not at shutdown
+check "stateFile in a missing directory" fail "detect.stateFile" 'detect.stateFile="/nonexistent/dir/mmauthparse.state"'
+check "stateFile is a directory" fail "detect.stateFile" "detect.stateFile=\"$RS\""
+check "trustedProxies" ok "" 'trustedProxies=["127.0.0.1","10.0.0.0/8","2001:db8::/32"]'
+check "trustedProxies with a bad entry" fail "trustedProxies" 'trustedProxies=["10.0.0.0/33"]'
+
 [ "$RS_FAIL" -eq 0 ]

@@ -23,6 +23,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "authparse.h"
+#include "tests/testctx.h"
 
 static int npass, nfail;
 
@@ -289,7 +290,7 @@ int main(int argc, char **argv)
 	}
 	ap_config cfg;
 	ap_config_defaults(&cfg);
-	ap_ctx *ctx = ap_ctx_new(&cfg, logcb, NULL);
+	ap_ctx *ctx = open_ctx(&cfg, logcb, NULL);
 	ap_worker *w = ctx ? ap_worker_new(ctx) : NULL;
 	if (w == NULL) {
 		fprintf(stderr, "cannot create context\n");

@@ -22,6 +22,7 @@
 #include "text.h"
 #include "recognisers/recogniser.h"
 #include "detect/detect.h"
+#include "tests/testctx.h"
 
 static int npass, nfail;
 
@@ -175,7 +176,7 @@ static void test_bruteforce(void)
 {
 	ap_config c = cfg_none();
 	c.det[AP_DET_BRUTEFORCE] = (ap_detector_cfg){ 3, 60 };
-	ap_ctx *ctx = ap_ctx_new(&c, logcb, NULL);
+	ap_ctx *ctx = open_ctx(&c, logcb, NULL);
 	ap_worker *w = ap_worker_new(ctx);
 	const char *ip = "81.2.69.160";
 
@@ -282,7 +283,7 @@ static void test_dictionary(void)
 {
 	ap_config c = cfg_none();
 	c.det[AP_DET_DICTIONARY] = (ap_detector_cfg){ 3, 600 };
-	ap_ctx *ctx = ap_ctx_new(&c, logcb, NULL);
+	ap_ctx *ctx = open_ctx(&c, logcb, NULL);
 	ap_worker *w = ap_worker_new(ctx);
 	const char *ip = "203.0.113.5";
 	for (int i = 0; i < 5; i++)
@@ -318,7 +319,7 @@ static void test_distributed(void)
 {
 	ap_config c = cfg_none();
 	c.det[AP_DET_DISTRIBUTED] = (ap_detector_cfg){ 4, 7200 };
-	ap_ctx *ctx = ap_ctx_new(&c, logcb, NULL);
+	ap_ctx *ctx = open_ctx(&c, logcb, NULL);
 	ap_worker *w = ap_worker_new(ctx);
 	const char *u = "victim@d.example";
 	fail_at(ctx, w, "pop3", u, "81.2.69.1", 10000);
@@ -367,7 +368,7 @@ static void test_compromise(void)
 	ap_config c = cfg_none();
 	c.det[AP_DET_COMPROMISE] = (ap_detector_cfg){ 2, 3600 };
 	c.det[AP_DET_DISTRIBUTED] = (ap_detector_cfg){ 3, 3600 };
-	ap_ctx *ctx = ap_ctx_new(&c, logcb, NULL);
+	ap_ctx *ctx = open_ctx(&c, logcb, NULL);
 	ap_worker *w = ap_worker_new(ctx);
 	const char *A = "81.2.69.50";
 	fail_at(ctx, w, "imap", "x@d.example", A, 5000);
@@ -402,7 +403,7 @@ static void test_compromise(void)
 
 	/* compromise off: the distributed alert alone */
 	c.det[AP_DET_COMPROMISE] = (ap_detector_cfg){ 0, 0 };
-	ctx = ap_ctx_new(&c, logcb, NULL);
+	ctx = open_ctx(&c, logcb, NULL);
 	w = ap_worker_new(ctx);
 	fail_at(ctx, w, "pop3", "boss@d.example", "81.2.69.61", 9000);
 	fail_at(ctx, w, "pop3", "boss@d.example", "81.2.69.62", 9001);
@@ -453,7 +454,7 @@ static void test_insecure(void)
 	ap_detect_free(d);
 
 	/* through the pipeline: vchkpw-pop3 does not say (tls absent), pop3s says true */
-	ap_ctx *ctx = ap_ctx_new(&c, logcb, NULL);
+	ap_ctx *ctx = open_ctx(&c, logcb, NULL);
 	ok_at(ctx, NULL, "pop3", "bob@d.example", "81.2.69.90", 200);
 	check("insecure.pipeline_tls_absent", R.alerts.fired == 0, "fired=0x%x", R.alerts.fired);
 	ok_at(ctx, NULL, "pop3s", "bob@d.example", "81.2.69.90", 201);
@@ -629,7 +630,7 @@ static void test_concurrency(void)
 	c.det[AP_DET_BRUTEFORCE] = (ap_detector_cfg){ 5001, 100000 };
 	c.det[AP_DET_DICTIONARY] = (ap_detector_cfg){ 8, 100000 };
 	c.det[AP_DET_DISTRIBUTED] = (ap_detector_cfg){ 16, 100000 };
-	ap_ctx *ctx = ap_ctx_new(&c, logcb, NULL);
+	ap_ctx *ctx = open_ctx(&c, logcb, NULL);
 	pthread_t th[TH];
 	struct thr t[TH];
 	for (int i = 0; i < TH; i++) {
@@ -683,7 +684,7 @@ static void test_clock(void)
 {
 	ap_config c = cfg_none();
 	c.det[AP_DET_BRUTEFORCE] = (ap_detector_cfg){ 3, 60 };
-	ap_ctx *ctx = ap_ctx_new(&c, logcb, NULL);
+	ap_ctx *ctx = open_ctx(&c, logcb, NULL);
 	const char *ip = "81.2.69.140";
 	fail_at(ctx, NULL, "pop3", "c@d.example", ip, 10000);
 	fail_at(ctx, NULL, "pop3", "c@d.example", ip, 10010);
@@ -761,7 +762,7 @@ static void test_state(void)
 	ap_config c = state_cfg(path, 3);
 
 	log_reset();
-	ap_ctx *ctx = ap_ctx_new(&c, logcb, NULL);
+	ap_ctx *ctx = open_ctx(&c, logcb, NULL);
 	check("state.first_start_no_warning", ctx != NULL && nwarn == 0 && nerr == 0, "%s", logbuf);
 	fail_at(ctx, NULL, "pop3", "a@d.example", "81.2.69.200", 1000);
 	fail_at(ctx, NULL, "pop3", "a@d.example", "81.2.69.200", 1010);
@@ -776,7 +777,7 @@ static void test_state(void)
 	check("state.no_temp_left", stat(tmp, &sb) != 0, "%s exists", tmp);
 
 	log_reset();
-	ctx = ap_ctx_new(&c, logcb, NULL);
+	ctx = open_ctx(&c, logcb, NULL);
 	check("state.reload_no_warning", ctx != NULL && nwarn == 0, "%s", logbuf);
 	fail_at(ctx, NULL, "pop3", "a@d.example", "81.2.69.200", 1030);
 	CHECK_ALERT("state.bf_continues", AP_DET_BRUTEFORCE, 3, 3, 600);
@@ -787,12 +788,12 @@ static void test_state(void)
 	/* other thresholds after the restart: the ring is fitted */
 	c = state_cfg(path, 4);
 	log_reset();
-	ctx = ap_ctx_new(&c, logcb, NULL);
+	ctx = open_ctx(&c, logcb, NULL);
 	fail_at(ctx, NULL, "pop3", "a@d.example", "81.2.69.200", 1050);
 	CHECK_ALERT("state.bigger_threshold", AP_DET_BRUTEFORCE, 4, 4, 600);
 	ap_ctx_free(ctx);
 	c = state_cfg(path, 2);
-	ctx = ap_ctx_new(&c, logcb, NULL);
+	ctx = open_ctx(&c, logcb, NULL);
 	fail_at(ctx, NULL, "pop3", "a@d.example", "81.2.69.200", 1060);
 	/* 1000, 1010, 1030, 1050, 1060: five inside (460, 1060] */
 	CHECK_ALERT("state.smaller_threshold", AP_DET_BRUTEFORCE, 5, 2, 600);
@@ -804,7 +805,7 @@ static void test_state(void)
 	dc.detect = true;
 	dc.detect_state_file = path;
 	unlink(path);
-	ap_ctx *c1 = ap_ctx_new(&dc, logcb, NULL);
+	ap_ctx *c1 = open_ctx(&dc, logcb, NULL);
 	fail_at(c1, NULL, "imap", "kept@d.example", "81.2.69.210", 3000);
 	fail_at(c1, NULL, "imap", "kept@d.example", "81.2.69.210", 3001);
 	fail_at(c1, NULL, "pop3", "once@d.example", "81.2.69.210", 3002);
@@ -828,7 +829,7 @@ static void expect_ignored(const char *name, const char *path, const void *data,
 	write_file(path, data, n);
 	ap_config c = state_cfg(path, 3);
 	log_reset();
-	ap_ctx *ctx = ap_ctx_new(&c, logcb, NULL);
+	ap_ctx *ctx = open_ctx(&c, logcb, NULL);
 	char nm[128];
 	snprintf(nm, sizeof(nm), "corrupt.%s_reported", name);
 	check(nm, ctx != NULL && nwarn == 1 && nerr == 0 && strstr(logbuf, path) != NULL
@@ -855,7 +856,7 @@ static void test_corrupt(void)
 	/* a good file with state for 81.2.69.200 (4 failures at 1000..1003) */
 	ap_config c = state_cfg(path, 3);
 	unlink(path);
-	ap_ctx *ctx = ap_ctx_new(&c, logcb, NULL);
+	ap_ctx *ctx = open_ctx(&c, logcb, NULL);
 	for (int i = 0; i < 4; i++)
 		fail_at(ctx, NULL, "pop3", "a@d.example", "81.2.69.200", 1000 + i);
 	fail_at(ctx, NULL, "pop3", "b@d.example", "81.2.69.201", 1004);
@@ -884,23 +885,39 @@ static void test_corrupt(void)
 	expect_ignored("empty", bad, "", 0, "truncated");
 	free(m);
 
-	/* a directory where the file should be: reported, not fatal */
+	/* a directory where the file should be, a directory that does not
+	 * exist, a file where a directory should be: refused at start-up,
+	 * naming the parameter, not found out at shutdown */
 	char dir[512];
 	snprintf(dir, sizeof(dir), "%s/adir", tmpdir);
 	mkdir(dir, 0700);
 	c = state_cfg(dir, 3);
 	log_reset();
-	ctx = ap_ctx_new(&c, logcb, NULL);
-	check("corrupt.directory_reported", ctx != NULL && nwarn == 1, "ctx=%p log: %s", (void *)ctx,
-	      logbuf);
-	log_reset();
+	ctx = open_ctx(&c, logcb, NULL);
+	check("config.statefile_is_directory", ctx == NULL && strstr(logbuf, "detect.stateFile")
+	      && strstr(logbuf, "not a regular file"), "ctx=%p log: %s", (void *)ctx, logbuf);
 	ap_ctx_free(ctx);
-	check("corrupt.directory_save_error", nerr == 1, "log: %s", logbuf);
+	snprintf(dir, sizeof(dir), "%s/no-such-dir/state", tmpdir);
+	c = state_cfg(dir, 3);
+	log_reset();
+	ctx = open_ctx(&c, logcb, NULL);
+	check("config.statefile_dir_missing", ctx == NULL && strstr(logbuf, "detect.stateFile")
+	      && strstr(logbuf, "does not exist"), "ctx=%p log: %s", (void *)ctx, logbuf);
+	ap_ctx_free(ctx);
+	snprintf(dir, sizeof(dir), "%s/plain", tmpdir);
+	write_file(dir, "x", 1);
+	snprintf(dir, sizeof(dir), "%s/plain/state", tmpdir);
+	c = state_cfg(dir, 3);
+	log_reset();
+	ctx = open_ctx(&c, logcb, NULL);
+	check("config.statefile_dir_is_file", ctx == NULL && strstr(logbuf, "detect.stateFile"),
+	      "ctx=%p log: %s", (void *)ctx, logbuf);
+	ap_ctx_free(ctx);
 
 	/* the good file still loads */
 	c = state_cfg(path, 3);
 	log_reset();
-	ctx = ap_ctx_new(&c, logcb, NULL);
+	ctx = open_ctx(&c, logcb, NULL);
 	fail_at(ctx, NULL, "pop3", "a@d.example", "81.2.69.200", 1010);
 	CHECK_ALERT("corrupt.good_file_loads", AP_DET_BRUTEFORCE, 5, 3, 600);
 	ap_ctx_free(ctx);
@@ -915,27 +932,41 @@ static void test_config(void)
 	ap_config c = cfg_none();
 	c.det[AP_DET_BRUTEFORCE] = (ap_detector_cfg){ 3, 0 };
 	log_reset();
-	ap_ctx *ctx = ap_ctx_new(&c, logcb, NULL);
+	ap_ctx *ctx = open_ctx(&c, logcb, NULL);
 	check("config.window_zero", ctx == NULL && nerr >= 1 && strstr(logbuf, "bruteforce.window"),
 	      "log: %s", logbuf);
 	ap_ctx_free(ctx);
 	c = cfg_none();
 	c.det[AP_DET_DICTIONARY] = (ap_detector_cfg){ 100000, 60 };
 	log_reset();
-	ctx = ap_ctx_new(&c, logcb, NULL);
+	ctx = open_ctx(&c, logcb, NULL);
 	check("config.threshold_too_big", ctx == NULL && strstr(logbuf, "dictionary.threshold"),
 	      "log: %s", logbuf);
 	ap_ctx_free(ctx);
 	c = cfg_none();
 	c.detect_max_keys = 10;
 	log_reset();
-	ctx = ap_ctx_new(&c, logcb, NULL);
+	ctx = open_ctx(&c, logcb, NULL);
 	check("config.max_keys_small", ctx == NULL && strstr(logbuf, "detect.maxKeys"), "log: %s", logbuf);
+	ap_ctx_free(ctx);
+	c = cfg_none();
+	c.det[AP_DET_DISTRIBUTED] = (ap_detector_cfg){ 5, AP_MAX_WINDOW + 1 };
+	log_reset();
+	ctx = open_ctx(&c, logcb, NULL);
+	check("config.window_above_maximum", ctx == NULL && strstr(logbuf, "distributed.window")
+	      && strstr(logbuf, "2592000"), "log: %s", logbuf);
+	ap_ctx_free(ctx);
+	c = cfg_none();
+	c.detect_max_keys = AP_MAX_KEYS + 1;
+	log_reset();
+	ctx = open_ctx(&c, logcb, NULL);
+	check("config.max_keys_above_maximum", ctx == NULL && strstr(logbuf, "detect.maxKeys"),
+	      "log: %s", logbuf);
 	ap_ctx_free(ctx);
 	ap_config_defaults(&c);
 	c.detect = true;
 	log_reset();
-	ctx = ap_ctx_new(&c, logcb, NULL);
+	ctx = open_ctx(&c, logcb, NULL);
 	check("config.defaults_valid", ctx != NULL && nerr == 0, "log: %s", logbuf);
 	ap_ctx_free(ctx);
 }
