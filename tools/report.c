@@ -33,9 +33,9 @@
 #include <time.h>
 #include <unistd.h>
 #include "authparse.h"
+#include "common.h"
 #include "report.h"
 
-#define PROG "mmauthparse"
 #define KEYMAX 264		/* an escaped user name (256) and a NUL, rounded */
 #define NDET_MAX 16		/* detector names tracked */
 
