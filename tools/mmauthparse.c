@@ -1,7 +1,7 @@
 /* mmauthparse.c - the command-line tool: runs the mmauthparse core over
  * log files or standard input and prints one JSON event per recognised
  * line (`parse`, the default command), and reads such events back to
- * report on them (`report`, `follow`: report.c).
+ * report on them (`report`, `follow`: report/).
  *
  * Only the public API (authparse.h) is used, as the rsyslog module does.
  *
@@ -19,7 +19,7 @@
 #include <unistd.h>
 #include "authparse.h"
 #include "common.h"
-#include "report.h"
+#include "report/report.h"
 
 static const char usage_text[] =
 "usage: mmauthparse [parse] [options] [FILE...]\n"

@@ -1,5 +1,8 @@
 /* report.h - the report and follow commands (report.c), called by the
- * command-line tool's main (mmauthparse.c). */
+ * command-line tool's main (tools/mmauthparse.c).
+ *
+ * SPDX-License-Identifier: Apache-2.0
+ */
 #ifndef MMAUTHPARSE_REPORT_H
 #define MMAUTHPARSE_REPORT_H
 
