@@ -1,7 +1,7 @@
 /* mmauthparse.c - the command-line tool: runs the mmauthparse core over
  * log files or standard input and prints one JSON event per recognised
  * line (`parse`, the default command), and reads such events back to
- * report on them (`report`, `follow`: report.c).
+ * report on them (`report`, `follow`: report/).
  *
  * Only the public API (authparse.h) is used, as the rsyslog module does.
  *
@@ -18,9 +18,8 @@
 #include <time.h>
 #include <unistd.h>
 #include "authparse.h"
-#include "report.h"
-
-#define PROG "mmauthparse"
+#include "common.h"
+#include "report/report.h"
 
 static const char usage_text[] =
 "usage: mmauthparse [parse] [options] [FILE...]\n"
@@ -89,113 +88,6 @@ static void die_usage(const char *fmt, const char *arg)
 	fprintf(stderr, fmt, arg);
 	fprintf(stderr, "\nTry 'mmauthparse --help'.\n");
 	exit(2);
-}
-
-/* ------------------------------------------------------------------ */
-/* shared helpers (declared in report.h)                               */
-
-int lr_init(line_reader *lr, FILE *fp)
-{
-	memset(lr, 0, sizeof(*lr));
-	lr->fp = fp;
-	lr->buf = malloc(TOOL_MAX_LINE + 1);
-	return lr->buf ? 0 : -1;
-}
-
-void lr_free(line_reader *lr)
-{
-	free(lr->buf);
-	lr->buf = NULL;
-}
-
-int lr_next(line_reader *lr)
-{
-	size_t n = 0;
-	int c, got = 0;
-	lr->truncated = 0;
-	while ((c = getc_unlocked(lr->fp)) != EOF) {
-		got = 1;
-		if (c == '\n')
-			break;
-		if (n < TOOL_MAX_LINE)
-			lr->buf[n++] = (char)c;
-		else
-			lr->truncated = 1;
-	}
-	if (c == EOF && ferror(lr->fp)) {
-		lr->error = errno ? errno : EIO;
-		clearerr(lr->fp);
-		if (!got)
-			return 0;
-	}
-	if (!got)
-		return 0;
-	lr->buf[n] = '\0';
-	lr->len = n;
-	return 1;
-}
-
-static int dig(const char *p, size_t n, int *v)
-{
-	int x = 0;
-	for (size_t i = 0; i < n; i++) {
-		if (p[i] < '0' || p[i] > '9')
-			return 0;
-		x = x * 10 + (p[i] - '0');
-	}
-	*v = x;
-	return 1;
-}
-
-/* days since 1970-01-01 of a civil date (proleptic Gregorian) */
-static long long days_from_civil(long long y, unsigned m, unsigned d)
-{
-	y -= m <= 2;
-	long long era = (y >= 0 ? y : y - 399) / 400;
-	unsigned yoe = (unsigned)(y - era * 400);
-	unsigned doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-	unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-	return era * 146097 + (long long)doe - 719468;
-}
-
-int tool_parse_iso(const char *s, size_t n, long long *t, int *off)
-{
-	int y, mo, d, hh, mm, ss;
-	if (n < 19 || !dig(s, 4, &y) || s[4] != '-' || !dig(s + 5, 2, &mo) || s[7] != '-'
-	    || !dig(s + 8, 2, &d) || (s[10] != 'T' && s[10] != ' ') || !dig(s + 11, 2, &hh)
-	    || s[13] != ':' || !dig(s + 14, 2, &mm) || s[16] != ':' || !dig(s + 17, 2, &ss))
-		return 0;
-	if (mo < 1 || mo > 12 || d < 1 || d > 31 || hh > 23 || mm > 59 || ss > 60)
-		return 0;
-	size_t i = 19;
-	if (i < n && (s[i] == '.' || s[i] == ',')) {
-		i++;
-		while (i < n && s[i] >= '0' && s[i] <= '9')
-			i++;
-	}
-	int o = 0, oh, om;
-	if (i < n && s[i] == 'Z') {
-		i++;
-	} else if (i + 6 <= n && (s[i] == '+' || s[i] == '-') && s[i + 3] == ':'
-		   && dig(s + i + 1, 2, &oh) && dig(s + i + 4, 2, &om)) {
-		o = (oh * 3600 + om * 60) * (s[i] == '-' ? -1 : 1);
-	} else if (i + 5 <= n && (s[i] == '+' || s[i] == '-')
-		   && dig(s + i + 1, 2, &oh) && dig(s + i + 3, 2, &om)) {
-		o = (oh * 3600 + om * 60) * (s[i] == '-' ? -1 : 1);
-	}
-	*t = days_from_civil(y, (unsigned)mo, (unsigned)d) * 86400 + hh * 3600 + mm * 60 + ss - o;
-	*off = o;
-	return 1;
-}
-
-void tool_format_iso(long long t, char *buf, size_t bufsz)
-{
-	time_t tt = (time_t)t;
-	struct tm tm;
-	if (gmtime_r(&tt, &tm) == NULL || strftime(buf, bufsz, "%Y-%m-%dT%H:%M:%SZ", &tm) == 0) {
-		if (bufsz > 0)
-			buf[0] = '\0';
-	}
 }
 
 /* ------------------------------------------------------------------ */

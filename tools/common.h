@@ -1,10 +1,17 @@
-/* report.h - the parts of the command-line tool shared between the parse
- * command (mmauthparse.c) and the report and follow commands (report.c). */
-#ifndef MMAUTHPARSE_REPORT_H
-#define MMAUTHPARSE_REPORT_H
+/* common.h - the parts of the command-line tool that both the parse
+ * command (mmauthparse.c) and the report and follow commands (report/)
+ * use: the program name in messages, the line reader and the ISO 8601
+ * time helpers (common.c).
+ *
+ * SPDX-License-Identifier: Apache-2.0
+ */
+#ifndef MMAUTHPARSE_COMMON_H
+#define MMAUTHPARSE_COMMON_H
 
 #include <stddef.h>
 #include <stdio.h>
+
+#define PROG "mmauthparse"
 
 /* Longest line the tool handles; longer lines are cut to this length (the
  * rest, up to the next newline, is read and dropped), as rsyslog cuts
@@ -25,13 +32,6 @@ int lr_init(line_reader *lr, FILE *fp);	/* 0 ok, -1 out of memory */
 void lr_free(line_reader *lr);
 /* 1: a line is in buf/len; 0: end of file or read error (see error) */
 int lr_next(line_reader *lr);
-
-/* The `report` and `follow` commands: argv[0] is the command name.
- * Return the process exit status. */
-int report_main(int argc, char **argv);
-int follow_main(int argc, char **argv);
-
-
 
 /* ISO 8601 "YYYY-MM-DDTHH:MM:SS[.frac][Z|+hh:mm|+hhmm]" (also with a space
  * instead of T) to seconds since the epoch; *off gets the UTC offset in

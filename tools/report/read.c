@@ -1,0 +1,255 @@
+/* read.c - reading events back: one JSON line into a rec (to_rec), and
+ * a stream of lines into the report's model (read_stream); read.h
+ * describes the accepted lines.
+ *
+ * SPDX-License-Identifier: Apache-2.0
+ */
+#include <json.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "authparse.h"
+#include "common.h"
+#include "model.h"
+#include "read.h"
+
+/* ------------------------------------------------------------------ */
+/* reading one JSON line into a rec                                    */
+
+static struct fjson_object *member(struct fjson_object *o, const char *k)
+{
+	struct fjson_object *v = NULL;
+	if (o == NULL || !json_object_is_type(o, fjson_type_object))
+		return NULL;
+	if (!json_object_object_get_ex(o, k, &v))
+		return NULL;
+	return v;
+}
+
+/* a string member, sanitised into out; 1 if present */
+static int get_str(struct fjson_object *o, const char *k, char *out, size_t outsz)
+{
+	struct fjson_object *v = member(o, k);
+	out[0] = '\0';
+	if (v == NULL || !json_object_is_type(v, fjson_type_string))
+		return 0;
+	const char *s = json_object_get_string(v);
+	int n = json_object_get_string_len(v);
+	if (s == NULL || n <= 0)
+		return 0;
+	ap_escape_text(s, (size_t)n, out, outsz);
+	return 1;
+}
+
+static long long get_int(struct fjson_object *o, const char *k, long long dflt)
+{
+	struct fjson_object *v = member(o, k);
+	if (v == NULL)
+		return dflt;
+	if (json_object_is_type(v, fjson_type_int))
+		return (long long)json_object_get_int64(v);
+	if (json_object_is_type(v, fjson_type_double))
+		return (long long)json_object_get_double(v);
+	return dflt;
+}
+
+static void read_related(rec *r, struct fjson_object *arr)
+{
+	if (arr == NULL || !json_object_is_type(arr, fjson_type_array))
+		return;
+	int n = json_object_array_length(arr);
+	for (int i = 0; i < n && r->nrel < MAX_REL; i++) {
+		struct fjson_object *it = json_object_array_get_idx(arr, i);
+		if (it == NULL)
+			continue;
+		int k = r->nrel;
+		r->rel[k].user[0] = r->rel[k].service[0] = '\0';
+		r->rel[k].count = -1;
+		if (json_object_is_type(it, fjson_type_string)) {
+			const char *s = json_object_get_string(it);
+			int sl = json_object_get_string_len(it);
+			if (s == NULL || sl <= 0)
+				continue;
+			ap_escape_text(s, (size_t)sl, r->rel[k].user, sizeof(r->rel[k].user));
+		} else if (json_object_is_type(it, fjson_type_object)) {
+			get_str(it, "user", r->rel[k].user, sizeof(r->rel[k].user));
+			get_str(it, "service", r->rel[k].service, sizeof(r->rel[k].service));
+			r->rel[k].count = get_int(it, "count", -1);
+			if (r->rel[k].user[0] == '\0' && r->rel[k].service[0] == '\0')
+				continue;
+		} else {
+			continue;
+		}
+		r->nrel++;
+	}
+}
+
+static void set_when(rec *r, const char *raw)
+{
+	long long t;
+	int off;
+	size_t n = strlen(raw);
+	if (tool_parse_iso(raw, n, &t, &off)) {
+		r->has_t = 1;
+		r->t = t;
+		r->off = off;
+		memcpy(r->when, raw, 19);
+		r->when[10] = ' ';
+		r->when[19] = '\0';
+	} else {
+		snprintf(r->when, sizeof(r->when), "%.19s", raw);
+	}
+}
+
+/* 1 if the object is an event */
+int to_rec(struct fjson_object *root, rec *r)
+{
+	memset(r, 0, sizeof(*r));
+	r->tls = -1;
+	r->count = r->window = -1;
+	r->asn = -1;
+	if (root == NULL || !json_object_is_type(root, fjson_type_object))
+		return 0;
+	struct fjson_object *ev = root;
+	struct fjson_object *nested = member(root, "auth");
+	if (member(root, "kind") == NULL && nested != NULL
+	    && json_object_is_type(nested, fjson_type_object))
+		ev = nested;
+	char kind[16];
+	if (!get_str(ev, "kind", kind, sizeof(kind)))
+		return 0;
+	if (strcmp(kind, "auth") == 0)
+		r->kind = 1;
+	else if (strcmp(kind, "block") == 0)
+		r->kind = 2;
+	else
+		return 0;
+
+	char buf[64];
+	/* the time the line itself carries (file formats read by imfile) beats
+	 * the time rsyslog received it */
+	struct fjson_object *tv = member(ev, "event_time");
+	if (tv == NULL)
+		tv = member(root, "time");
+	if (tv == NULL)
+		tv = member(root, "timestamp");
+	if (tv == NULL)
+		tv = member(root, "@timestamp");
+	if (tv == NULL)
+		tv = member(ev, "time");
+	if (tv != NULL && json_object_is_type(tv, fjson_type_string)) {
+		const char *s = json_object_get_string(tv);
+		int sl = json_object_get_string_len(tv);
+		if (s != NULL && sl > 0) {
+			ap_escape_text(s, (size_t)sl, buf, sizeof(buf));
+			set_when(r, buf);
+		}
+	} else if (tv != NULL && json_object_is_type(tv, fjson_type_int)) {
+		tool_format_iso((long long)json_object_get_int64(tv), buf, sizeof(buf));
+		set_when(r, buf);
+	}
+	if (!get_str(root, "host", r->host, sizeof(r->host)))
+		get_str(root, "hostname", r->host, sizeof(r->host));
+
+	char oc[16];
+	if (r->kind == 1 && get_str(ev, "outcome", oc, sizeof(oc))) {
+		if (strcmp(oc, "success") == 0)
+			r->outcome = 1;
+		else if (strcmp(oc, "failure") == 0)
+			r->outcome = 2;
+		else
+			r->outcome = 3;
+	} else if (r->kind == 1) {
+		r->outcome = 3;
+	}
+	get_str(ev, "user", r->user, sizeof(r->user));
+	get_str(ev, "ip", r->ip, sizeof(r->ip));
+	get_str(ev, "daemon", r->daemon, sizeof(r->daemon));
+	get_str(ev, "service", r->service, sizeof(r->service));
+	get_str(ev, "reason", r->reason, sizeof(r->reason));
+	get_str(ev, "mech", r->mech, sizeof(r->mech));
+	struct fjson_object *tls = member(ev, "tls");
+	if (tls != NULL && json_object_is_type(tls, fjson_type_boolean))
+		r->tls = json_object_get_boolean(tls) ? 1 : 0;
+	r->count = get_int(ev, "count", -1);
+	r->window = get_int(ev, "window", -1);
+
+	struct fjson_object *geo = member(ev, "geo");
+	if (geo != NULL) {
+		get_str(geo, "country", r->country, sizeof(r->country));
+		get_str(geo, "country_name", r->country_name, sizeof(r->country_name));
+		get_str(geo, "as_org", r->as_org, sizeof(r->as_org));
+		get_str(geo, "scope", r->scope, sizeof(r->scope));
+		r->asn = get_int(geo, "asn", -1);
+	}
+
+	read_related(r, member(ev, "related"));
+	struct fjson_object *alert = member(ev, "alert");
+	if (alert != NULL && json_object_is_type(alert, fjson_type_object)) {
+		read_related(r, member(alert, "related"));
+		struct fjson_object_iterator it = fjson_object_iter_begin(alert);
+		struct fjson_object_iterator end = fjson_object_iter_end(alert);
+		while (!fjson_object_iter_equal(&it, &end)) {
+			const char *name = fjson_object_iter_peek_name(&it);
+			struct fjson_object *val = fjson_object_iter_peek_value(&it);
+			fjson_object_iter_next(&it);
+			if (name == NULL || strcmp(name, "related") == 0
+			    || val == NULL || !json_object_is_type(val, fjson_type_object))
+				continue;
+			size_t k;
+			for (k = 0; k < NKNOWN_DET; k++)
+				if (strcmp(name, known_detectors[k]) == 0)
+					break;
+			if (k < NKNOWN_DET) {
+				r->det_bits |= 1u << k;
+				if (strcmp(name, "compromise") == 0)
+					r->comp_count = get_int(val, "count", 0);
+				read_related(r, member(val, "related"));
+			} else if (r->nother_det < 4) {
+				ap_escape_text(name, strlen(name), r->other_det[r->nother_det],
+					      sizeof(r->other_det[0]));
+				r->nother_det++;
+			}
+		}
+	}
+	return 1;
+}
+
+/* ------------------------------------------------------------------ */
+/* a stream of lines into the report                                   */
+
+int read_stream(report *rp, struct fjson_tokener *tok, FILE *fp, const char *name)
+{
+	line_reader lr;
+	if (lr_init(&lr, fp) != 0) {
+		fprintf(stderr, PROG ": out of memory\n");
+		exit(1);
+	}
+	rec *r = xcalloc(1, sizeof(*r));
+	while (lr_next(&lr)) {
+		rp->lines++;
+		size_t n = lr.len;
+		while (n > 0 && (lr.buf[n - 1] == '\r' || lr.buf[n - 1] == ' '))
+			n--;
+		if (n == 0 || lr.truncated) {
+			rp->skipped++;
+			continue;
+		}
+		fjson_tokener_reset(tok);
+		struct fjson_object *o = fjson_tokener_parse_ex(tok, lr.buf, (int)n);
+		if (o != NULL && to_rec(o, r))
+			feed(rp, r);
+		else
+			rp->skipped++;
+		if (o != NULL)
+			json_object_put(o);
+	}
+	free(r);
+	int err = lr.error;
+	lr_free(&lr);
+	if (err) {
+		fprintf(stderr, PROG ": %s: %s\n", name, strerror(err));
+		return 1;
+	}
+	return 0;
+}
