@@ -93,9 +93,11 @@ static int state_dir_ok(const char *path, ap_log_fn log, void *cookie)
 		return 0;
 	}
 	if (slash == NULL)
-		memcpy(dir, ".", 1);
+		dir[0] = '.';
+	else if (slash == path)
+		dir[0] = '/';
 	else
-		memcpy(dir, slash == path ? "/" : path, n);
+		memcpy(dir, path, n);
 	dir[n] = '\0';
 	struct stat sb;
 	if (stat(dir, &sb) != 0 || !S_ISDIR(sb.st_mode)) {

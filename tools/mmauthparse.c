@@ -129,6 +129,9 @@ static void set_detector_tw(opts *o, int d, const char *val, const char *optname
 	o->cfg.detect = true;
 }
 
+/* a setting name, compared without case, against a literal */
+#define NAME_IS(p, n, lit) ((n) == sizeof(lit) - 1 && strncasecmp((p), (lit), sizeof(lit) - 1) == 0)
+
 static void set_name_value(opts *o, const char *arg)
 {
 	const char *eq = strchr(arg, '=');
@@ -142,24 +145,24 @@ static void set_name_value(opts *o, const char *arg)
 		int d = detector_by_name(name, (size_t)(dot - name));
 		const char *field = dot + 1;
 		size_t flen = nlen - (size_t)(field - name);
-		if (d >= 0 && flen == 9 && strncasecmp(field, "threshold", 9) == 0) {
-			o->cfg.det[d].threshold = (uint32_t)parse_num(val, arg, UINT32_MAX);
+		if (d >= 0 && NAME_IS(field, flen, "threshold")) {
+			o->cfg.det[d].threshold = (uint32_t)parse_num(val, arg, AP_MAX_THRESHOLD);
 			o->cfg.detect = true;
 			return;
 		}
-		if (d >= 0 && flen == 6 && strncasecmp(field, "window", 6) == 0) {
-			o->cfg.det[d].window = (uint32_t)parse_num(val, arg, UINT32_MAX);
+		if (d >= 0 && NAME_IS(field, flen, "window")) {
+			o->cfg.det[d].window = (uint32_t)parse_num(val, arg, AP_MAX_WINDOW);
 			o->cfg.detect = true;
 			return;
 		}
 	}
-	if (nlen == 14 && strncasecmp(name, "detect.maxKeys", 14) == 0) {
-		o->cfg.detect_max_keys = (uint32_t)parse_num(val, arg, UINT32_MAX);
+	if (NAME_IS(name, nlen, "detect.maxKeys")) {
+		o->cfg.detect_max_keys = (uint32_t)parse_num(val, arg, AP_MAX_KEYS);
 		o->cfg.detect = true;
 		return;
 	}
-	if (nlen == 15 && strncasecmp(name, "geoip.cacheSize", 15) == 0) {
-		o->cfg.geo_cache_size = (uint32_t)parse_num(val, arg, UINT32_MAX);
+	if (NAME_IS(name, nlen, "geoip.cacheSize")) {
+		o->cfg.geo_cache_size = (uint32_t)parse_num(val, arg, AP_MAX_GEO_CACHE);
 		return;
 	}
 	die_usage("--set: unknown setting '%s' (DETECTOR.threshold, DETECTOR.window, "

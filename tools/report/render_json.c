@@ -41,7 +41,11 @@ static struct fjson_object *item_json(const ring_item *it)
 	return o;
 }
 
-static struct fjson_object *table_json(const ss_table *t, uint32_t top, const char *keyname, int kind)
+/* the extra columns of a table */
+enum table_kind { TK_PLAIN, TK_ADDRESS, TK_COUNTRY, TK_SERVICE, TK_PLAINTEXT };
+
+static struct fjson_object *table_json(const ss_table *t, uint32_t top, const char *keyname,
+				       enum table_kind kind)
 {
 	struct fjson_object *arr = json_object_new_array();
 	uint32_t n;
@@ -49,23 +53,23 @@ static struct fjson_object *table_json(const ss_table *t, uint32_t top, const ch
 	for (uint32_t i = 0; i < n; i++) {
 		struct fjson_object *o = json_object_new_object();
 		jstr(o, keyname, v[i]->key);
-		jint(o, kind == 3 ? "events" : "count", (long long)v[i]->count);
+		jint(o, kind == TK_SERVICE ? "events" : "count", (long long)v[i]->count);
 		if (t->evicted)
 			jint(o, "error", (long long)v[i]->err);
-		if (kind == 1) {	/* addresses */
+		if (kind == TK_ADDRESS) {	/* addresses */
 			jstr(o, "country", v[i]->a);
 			jstr(o, "country_name", v[i]->b);
 			if (v[i]->asn > 0)
 				jint(o, "asn", v[i]->asn);
 			jstr(o, "as_org", v[i]->c);
 			jstr(o, "scope", v[i]->d);
-		} else if (kind == 2) {	/* countries */
+		} else if (kind == TK_COUNTRY) {	/* countries */
 			jstr(o, "country_name", v[i]->b);
-		} else if (kind == 3) {	/* services, daemons */
+		} else if (kind == TK_SERVICE) {	/* services, daemons */
 			jint(o, "failures", (long long)v[i]->n_fail);
 			jint(o, "successes", (long long)v[i]->n_succ);
 			jint(o, "other", (long long)v[i]->n_other);
-		} else if (kind == 4) {	/* plaintext */
+		} else if (kind == TK_PLAINTEXT) {	/* plaintext */
 			jstr(o, "service", v[i]->a);
 			jstr(o, "ip", v[i]->b);
 		}
@@ -106,11 +110,11 @@ void print_json(report *rp, FILE *out)
 	json_object_object_add(root, "approximate", json_object_new_boolean(
 		rp->addrs.evicted || rp->countries.evicted || rp->logins.evicted
 		|| rp->services.evicted || rp->daemons.evicted || rp->plaintext.evicted));
-	json_object_object_add(root, "top_addresses", table_json(&rp->addrs, rp->top, "ip", 1));
-	json_object_object_add(root, "top_countries", table_json(&rp->countries, rp->top, "country", 2));
-	json_object_object_add(root, "top_logins", table_json(&rp->logins, rp->top, "user", 0));
-	json_object_object_add(root, "services", table_json(&rp->services, rp->top, "service", 3));
-	json_object_object_add(root, "daemons", table_json(&rp->daemons, rp->top, "daemon", 3));
+	json_object_object_add(root, "top_addresses", table_json(&rp->addrs, rp->top, "ip", TK_ADDRESS));
+	json_object_object_add(root, "top_countries", table_json(&rp->countries, rp->top, "country", TK_COUNTRY));
+	json_object_object_add(root, "top_logins", table_json(&rp->logins, rp->top, "user", TK_PLAIN));
+	json_object_object_add(root, "services", table_json(&rp->services, rp->top, "service", TK_SERVICE));
+	json_object_object_add(root, "daemons", table_json(&rp->daemons, rp->top, "daemon", TK_SERVICE));
 
 	struct fjson_object *saf = json_object_new_object();
 	jint(saf, "total", (long long)rp->saf_total);
@@ -130,7 +134,7 @@ void print_json(report *rp, FILE *out)
 
 	struct fjson_object *pt = json_object_new_object();
 	jint(pt, "total", (long long)rp->plaintext_total);
-	json_object_object_add(pt, "top", table_json(&rp->plaintext, rp->top, "user", 4));
+	json_object_object_add(pt, "top", table_json(&rp->plaintext, rp->top, "user", TK_PLAINTEXT));
 	json_object_object_add(root, "plaintext_logins", pt);
 
 	struct fjson_object *bl = json_object_new_object();
