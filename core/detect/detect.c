@@ -29,6 +29,7 @@
 #include "text.h"
 #include "detect/detect.h"
 #include "detect/store.h"
+#include "detect/attribution.h"
 
 /* ------------------------------------------------------------------ */
 /* small helpers                                                       */
@@ -51,41 +52,6 @@ static void fire(ap_alerts *out, ap_detector k, uint32_t count, const ap_detecto
 	out->a[k].count = count;
 	out->a[k].threshold = c->threshold;
 	out->a[k].window = c->window;
-}
-
-struct relc {
-	uint64_t uh;
-	uint32_t count, last;
-	uint8_t svc;
-};
-
-/* keep the AP_MAX_RELATED entries with the highest counts */
-static void rel_offer(struct relc *top, uint32_t *nt, uint64_t uh, uint32_t count, uint32_t last,
-		      uint8_t svc)
-{
-	uint32_t k = *nt;
-	if (k == AP_MAX_RELATED) {
-		k = 0;
-		for (uint32_t i = 1; i < AP_MAX_RELATED; i++)
-			if (top[i].count < top[k].count
-			    || (top[i].count == top[k].count && top[i].last < top[k].last))
-				k = i;
-		if (count < top[k].count || (count == top[k].count && last <= top[k].last))
-			return;
-	} else {
-		(*nt)++;
-	}
-	top[k] = (struct relc){ uh, count, last, svc };
-}
-
-static int rel_cmp(const void *a, const void *b)
-{
-	const struct relc *x = a, *y = b;
-	if (x->count != y->count)
-		return x->count > y->count ? -1 : 1;
-	if (x->last != y->last)
-		return x->last > y->last ? -1 : 1;
-	return x->uh < y->uh ? -1 : x->uh > y->uh;
 }
 
 void ap_detect_feed(ap_detect *d, const ap_event *ev, int64_t t, ap_alerts *out, ap_stats *st)
@@ -158,17 +124,7 @@ void ap_detect_feed(ap_detect *d, const ap_event *ev, int64_t t, ap_alerts *out,
 				uint32_t w = d->wip;
 				if (ev->window > 0 && ev->window < (int64_t)w)
 					w = (uint32_t)ev->window;
-				struct ipd *p = e->x;
-				if (p == NULL) {
-					if (e->u != 0 && e->t1 != 0 && in_win(e->t1, te, w))
-						rel_offer(top, &ntop, e->u, 1, e->t1, e->svc);
-				} else {
-					struct usr *u = ipd_usr(d, p);
-					for (uint32_t i = 0; i < p->nusr; i++)
-						if (in_win(u[i].last, te, w))
-							rel_offer(top, &ntop, u[i].uh, u[i].count,
-								  u[i].last, u[i].svc);
-				}
+				det_attr_collect(d, e, te, w, top, &ntop);
 			}
 		}
 		pthread_mutex_unlock(&s->mu);
@@ -215,28 +171,8 @@ void ap_detect_feed(ap_detect *d, const ap_event *ev, int64_t t, ap_alerts *out,
 	if (succ && ev->tls == 0 && det_on(d, AP_DET_INSECURE))
 		fire(out, AP_DET_INSECURE, 1, &d->det[AP_DET_INSECURE]);
 
-	if (ntop > 0) {
-		qsort(top, ntop, sizeof(top[0]), rel_cmp);
-		for (uint32_t i = 0; i < ntop; i++) {
-			uint64_t h = det_hash_userkey(d, top[i].uh);
-			struct shard *s = shard_of(d, h);
-			ap_related *r = &out->related[out->nrelated];
-			bool found = false;
-			pthread_mutex_lock(&s->mu);
-			struct dent *e = det_ent_find(s, (uint32_t)h, top[i].uh, 0, KT_USER);
-			if (e != NULL) {
-				struct ud *q = e->x;
-				memcpy(r->user, ud_name(d, q), (size_t)q->namelen + 1);
-				found = true;
-			}
-			pthread_mutex_unlock(&s->mu);
-			if (found) {	/* a user key evicted meanwhile has no name left */
-				r->service = det_svc_name(d, top[i].svc);
-				r->count = top[i].count;
-				out->nrelated++;
-			}
-		}
-	}
+	if (ntop > 0)
+		det_attr_resolve(d, top, ntop, out);
 
 	if (out->fired)
 		for (int k = 0; k < AP_DET__COUNT; k++)
