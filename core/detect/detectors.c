@@ -70,7 +70,8 @@ void ap_detect_feed(ap_detect *d, const ap_event *ev, int64_t t, ap_alerts *out,
 		if (nl > 0)
 			uh = det_hash_bytes(d, name, nl) | 1;	/* never 0: 0 means "no user" */
 	}
-	uint8_t svc = fail ? det_svc_index(d, ev->service, ev->service ? strlen(ev->service) : 0, true) : 0;
+	uint8_t svc = fail ? det_svc_index(d, ev->service,
+					   ev->service ? strlen(ev->service) : 0, true) : 0;
 
 	struct relc top[AP_MAX_RELATED];
 	uint32_t ntop = 0;
@@ -104,12 +105,14 @@ void ap_detect_feed(ap_detect *d, const ap_event *ev, int64_t t, ap_alerts *out,
 					fire(out, AP_DET_BRUTEFORCE, c, &d->det[AP_DET_BRUTEFORCE]);
 			}
 			if (det_on(d, AP_DET_DICTIONARY)) {
-				uint32_t c = det_ip_users(d, e, te, d->det[AP_DET_DICTIONARY].window);
+				uint32_t c = det_ip_users(d, e, te,
+							  d->det[AP_DET_DICTIONARY].window);
 				if (c >= d->det[AP_DET_DICTIONARY].threshold)
 					fire(out, AP_DET_DICTIONARY, c, &d->det[AP_DET_DICTIONARY]);
 			}
 			if (succ && det_on(d, AP_DET_COMPROMISE)) {
-				uint32_t c = det_ip_failures(d, e, te, d->det[AP_DET_COMPROMISE].window);
+				uint32_t c = det_ip_failures(d, e, te,
+							     d->det[AP_DET_COMPROMISE].window);
 				if (c >= d->det[AP_DET_COMPROMISE].threshold)
 					fire(out, AP_DET_COMPROMISE, c, &d->det[AP_DET_COMPROMISE]);
 			}
