@@ -20,7 +20,7 @@ typedef struct ap_detect ap_detect;
 #define NSHARDS 64
 #define SHARD_BITS 6
 #define REL_KEEP 8		/* users kept per address at least (block attribution) */
-#define MAX_THRESHOLD 10000	/* ring and set sizes follow the thresholds */
+#define MAX_THRESHOLD AP_MAX_THRESHOLD	/* ring and set sizes follow the thresholds */
 #define MIN_RETAIN 3600		/* address state kept at least this long (lfd's LF_INTERVAL) */
 #define MAX_SVC 64
 
