@@ -86,9 +86,9 @@ static volatile uint64_t sink;
 
 /* the timed part: everything the core does per line */
 __attribute__((noinline)) uint64_t bench_loop(ap_ctx *ctx, ap_worker *w, const line_t *v, size_t n,
-					       int year, int json);
+					      int year, int json);
 __attribute__((noinline)) uint64_t bench_loop(ap_ctx *ctx, ap_worker *w, const line_t *v, size_t n,
-					       int year, int json)
+					      int year, int json)
 {
 	uint64_t events = 0;
 	ap_input in;
@@ -172,15 +172,19 @@ int main(int argc, char **argv)
 					if (strcmp(t, cname[k]) == 0)
 						break;
 				if (k == C__N) {
-					fprintf(stderr, "corebench: unknown configuration '%s'\n", t);
+					fprintf(stderr, "corebench: unknown configuration '%s'\n",
+						t);
 					return 2;
 				}
 				want[k] = 1;
 			}
 			free(s);
 		} else {
-			fprintf(stderr, "usage: %s [-r RUNS] [-n LINES] [-c parse,geo,detect,geodetect,all] "
-				"[-g FILE.mmdb]... [-y YEAR] CORPUS\n", argv[0]);
+			fprintf(stderr,
+				"usage: %s [-r RUNS] [-n LINES] [-c "
+				"parse,geo,detect,geodetect,all] "
+				"[-g FILE.mmdb]... [-y YEAR] CORPUS\n",
+				argv[0]);
 			return 2;
 		}
 	}
@@ -200,7 +204,9 @@ int main(int argc, char **argv)
 	int needgeo = want[C_GEO] || want[C_GEODETECT] || want[C_ALL];
 	for (size_t i = 0; needgeo && i < ngeo; i++)
 		if (access(geo[i], R_OK) != 0) {
-			fprintf(stderr, "corebench: %s not found (scripts/fetch-dbip.sh); skipping\n", geo[i]);
+			fprintf(stderr,
+				"corebench: %s not found (scripts/fetch-dbip.sh); skipping\n",
+				geo[i]);
 			return 77;
 		}
 
@@ -288,28 +294,34 @@ int main(int argc, char **argv)
 	}
 
 	printf("core, single thread: %zu lines (%.1f MB, %.0f bytes/line) of %s, %d run(s) each, "
-	       "interleaved; median (min-max)\n\n", n, bytes / 1e6, bytes / (double)n, argv[optind], runs);
-	printf("| configuration | lines/s, median | min-max | ns/line | events | alerts | heap added | db pages touched |\n");
+	       "interleaved; median (min-max)\n\n",
+	       n, bytes / 1e6, bytes / (double)n, argv[optind], runs);
+	printf("| configuration | lines/s, median | min-max | ns/line | events | alerts | heap "
+	       "added | db pages touched |\n");
 	printf("|---|---:|---|---:|---:|---:|---:|---:|\n");
 	for (int c = 0; c < C__N; c++) {
 		if (!want[c])
 			continue;
 		double m = median(r[c].lps, r[c].runs);
-		printf("| %s: %s | %.2fM | %.2fM-%.2fM | %.0f | %llu | %llu | %.1f MiB | %.1f MiB |\n", cname[c],
-		       cdesc[c], m / 1e6, vmin(r[c].lps, r[c].runs) / 1e6, vmax(r[c].lps, r[c].runs) / 1e6,
-		       1e9 / m, (unsigned long long)r[c].events, (unsigned long long)r[c].alerts,
-		       (double)r[c].anon / 1048576.0, (double)r[c].file / 1048576.0);
+		printf("| %s: %s | %.2fM | %.2fM-%.2fM | %.0f | %llu | %llu | %.1f MiB | %.1f MiB "
+		       "|\n",
+		       cname[c], cdesc[c], m / 1e6, vmin(r[c].lps, r[c].runs) / 1e6,
+		       vmax(r[c].lps, r[c].runs) / 1e6, 1e9 / m, (unsigned long long)r[c].events,
+		       (unsigned long long)r[c].alerts, (double)r[c].anon / 1048576.0,
+		       (double)r[c].file / 1048576.0);
 	}
 	printf("\n");
 	for (int c = 0; c < C__N; c++) {
 		if (!want[c])
 			continue;
-		printf("RESULT config=%s lines=%zu runs=%d median=%.0f min=%.0f max=%.0f events=%llu alerts=%llu "
-		       "anon=%ld file=%ld geo_hits=%llu geo_misses=%llu keys=%llu\n", cname[c], n, r[c].runs,
-		       median(r[c].lps, r[c].runs), vmin(r[c].lps, r[c].runs), vmax(r[c].lps, r[c].runs),
-		       (unsigned long long)r[c].events, (unsigned long long)r[c].alerts, r[c].anon, r[c].file,
-		       (unsigned long long)r[c].geo_hits, (unsigned long long)r[c].geo_misses,
-		       (unsigned long long)r[c].keys);
+		printf("RESULT config=%s lines=%zu runs=%d median=%.0f min=%.0f max=%.0f "
+		       "events=%llu alerts=%llu "
+		       "anon=%ld file=%ld geo_hits=%llu geo_misses=%llu keys=%llu\n",
+		       cname[c], n, r[c].runs, median(r[c].lps, r[c].runs),
+		       vmin(r[c].lps, r[c].runs), vmax(r[c].lps, r[c].runs),
+		       (unsigned long long)r[c].events, (unsigned long long)r[c].alerts, r[c].anon,
+		       r[c].file, (unsigned long long)r[c].geo_hits,
+		       (unsigned long long)r[c].geo_misses, (unsigned long long)r[c].keys);
 	}
 	free(v);
 	free(buf);

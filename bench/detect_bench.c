@@ -72,15 +72,19 @@ static struct line *make_stream(size_t n)
 		const char *svc = (r & 1) ? "pop3" : "imap";
 		if (r < 10) {
 			uint32_t u = rnd() % 20000, a = rnd() % 50000;
-			snprintf(buf, sizeof(buf), "vchkpw-%s: (PLAIN) login success user%u@d.example:10.%u.%u.%u",
+			snprintf(buf, sizeof(buf),
+				 "vchkpw-%s: (PLAIN) login success user%u@d.example:10.%u.%u.%u",
 				 svc, u, (a >> 16) & 255, (a >> 8) & 255, a & 255);
 		} else if (r < 20) {
 			uint32_t u = rnd() % 50, a = rnd() % 100000;
-			snprintf(buf, sizeof(buf), "vchkpw-%s: password fail boss%u@d.example:172.%u.%u.%u",
-				 svc, u, 16 + ((a >> 16) & 15), (a >> 8) & 255, a & 255);
+			snprintf(buf, sizeof(buf),
+				 "vchkpw-%s: password fail boss%u@d.example:172.%u.%u.%u", svc, u,
+				 16 + ((a >> 16) & 15), (a >> 8) & 255, a & 255);
 		} else {
 			uint32_t a = rnd() % 2000, u = rnd() % 20000;
-			snprintf(buf, sizeof(buf), "vchkpw-%s: password fail (pass: 'x%u') user%u@d.example:81.2.%u.%u",
+			snprintf(buf, sizeof(buf),
+				 "vchkpw-%s: password fail (pass: 'x%u') "
+				 "user%u@d.example:81.2.%u.%u",
 				 svc, rnd() % 1000, u, (a >> 8) & 255, a & 255);
 		}
 		v[i].len = strlen(buf);
@@ -107,7 +111,11 @@ static double run_pipeline(struct line *v, size_t n, bool detect, uint64_t *aler
 	ap_result res;
 	double t0 = now_s();
 	for (size_t i = 0; i < n; i++) {
-		ap_input in = { .tag = "vpopmail[1]:", .taglen = 12, .msg = v[i].msg, .msglen = v[i].len, .time = v[i].t };
+		ap_input in = { .tag = "vpopmail[1]:",
+				.taglen = 12,
+				.msg = v[i].msg,
+				.msglen = v[i].len,
+				.time = v[i].t };
 		ap_process(ctx, w, &in, &res);
 	}
 	double t1 = now_s();
@@ -125,7 +133,11 @@ static double run_feed(struct line *v, size_t n)
 	ap_config c = bench_cfg(true);
 	ap_event *evs = malloc(n * sizeof(*evs));
 	for (size_t i = 0; i < n; i++) {
-		ap_input in = { .tag = "vpopmail[1]:", .taglen = 12, .msg = v[i].msg, .msglen = v[i].len, .time = v[i].t };
+		ap_input in = { .tag = "vpopmail[1]:",
+				.taglen = 12,
+				.msg = v[i].msg,
+				.msglen = v[i].len,
+				.time = v[i].t };
 		ap_parse(NULL, &in, &evs[i]);
 	}
 	int err = 0;
@@ -154,7 +166,11 @@ static void *thr_main(void *arg)
 	ap_worker *w = ap_worker_new(t->ctx);
 	ap_result res;
 	for (size_t i = t->from; i < t->to; i++) {
-		ap_input in = { .tag = "vpopmail[1]:", .taglen = 12, .msg = t->v[i].msg, .msglen = t->v[i].len, .time = t->v[i].t };
+		ap_input in = { .tag = "vpopmail[1]:",
+				.taglen = 12,
+				.msg = t->v[i].msg,
+				.msglen = t->v[i].len,
+				.time = t->v[i].t };
 		ap_process(t->ctx, w, &in, &res);
 	}
 	ap_worker_free(w);
@@ -169,14 +185,15 @@ static double run_threads(struct line *v, size_t n, int nth)
 	struct thr t[16];
 	double t0 = now_s();
 	for (int i = 0; i < nth; i++) {
-		t[i] = (struct thr){ ctx, v, n * (size_t)i / (size_t)nth, n * (size_t)(i + 1) / (size_t)nth };
+		t[i] = (struct thr){ ctx, v, n * (size_t)i / (size_t)nth,
+				     n * (size_t)(i + 1) / (size_t)nth };
 		pthread_create(&th[i], NULL, thr_main, &t[i]);
 	}
 	for (int i = 0; i < nth; i++)
 		pthread_join(th[i], NULL);
 	double t1 = now_s();
 	ap_ctx_free(ctx);
-	return (t1 - t0) * 1e9 / (double)n;	/* wall time per event, all threads */
+	return (t1 - t0) * 1e9 / (double)n; /* wall time per event, all threads */
 }
 
 /* ------------------------------------------------------------------ */
@@ -207,16 +224,20 @@ static void mem_child(int kind, int fd)
 		/* 1M distinct addresses, one failure each, no user */
 		for (uint32_t i = 0; i < 1000000; i++) {
 			uint32_t a4 = 0x0a000000u + i;
-			ev.ip.b[0] = (uint8_t)(a4 >> 24); ev.ip.b[1] = (uint8_t)(a4 >> 16);
-			ev.ip.b[2] = (uint8_t)(a4 >> 8); ev.ip.b[3] = (uint8_t)a4;
+			ev.ip.b[0] = (uint8_t)(a4 >> 24);
+			ev.ip.b[1] = (uint8_t)(a4 >> 16);
+			ev.ip.b[2] = (uint8_t)(a4 >> 8);
+			ev.ip.b[3] = (uint8_t)a4;
 			ap_detect_feed(d, &ev, t + i / 10000, &a, &st);
 		}
 	} else if (kind == MEM_FLOOD_USERS) {
 		/* 500k addresses, one failure each, each with its own user name */
 		for (uint32_t i = 0; i < 500000; i++) {
 			uint32_t a4 = 0x0a000000u + i;
-			ev.ip.b[0] = (uint8_t)(a4 >> 24); ev.ip.b[1] = (uint8_t)(a4 >> 16);
-			ev.ip.b[2] = (uint8_t)(a4 >> 8); ev.ip.b[3] = (uint8_t)a4;
+			ev.ip.b[0] = (uint8_t)(a4 >> 24);
+			ev.ip.b[1] = (uint8_t)(a4 >> 16);
+			ev.ip.b[2] = (uint8_t)(a4 >> 8);
+			ev.ip.b[3] = (uint8_t)a4;
 			int n = snprintf(user, sizeof(user), "user%u@example.com", i);
 			ev.user = ap_span_make(user, (size_t)n);
 			ap_detect_feed(d, &ev, t + i / 10000, &a, &st);
@@ -227,8 +248,10 @@ static void mem_child(int kind, int fd)
 		for (int rep = 0; rep < 3; rep++) {
 			for (uint32_t i = 0; i < 900000; i++) {
 				uint32_t a4 = 0x0a000000u + i;
-				ev.ip.b[0] = (uint8_t)(a4 >> 24); ev.ip.b[1] = (uint8_t)(a4 >> 16);
-				ev.ip.b[2] = (uint8_t)(a4 >> 8); ev.ip.b[3] = (uint8_t)a4;
+				ev.ip.b[0] = (uint8_t)(a4 >> 24);
+				ev.ip.b[1] = (uint8_t)(a4 >> 16);
+				ev.ip.b[2] = (uint8_t)(a4 >> 8);
+				ev.ip.b[3] = (uint8_t)a4;
 				int n = snprintf(user, sizeof(user), "user%u@example.com",
 						 (i * 7 + (uint32_t)rep * 13) % 100000);
 				ev.user = ap_span_make(user, (size_t)n);
@@ -282,19 +305,24 @@ int main(int argc, char **argv)
 		n = 1;
 	struct line *v = make_stream(n);
 	uint64_t al0 = 0, al1 = 0;
-	printf("detection cost, %zu events, attack-shaped vpopmail stream, default thresholds\n\n", n);
+	printf("detection cost, %zu events, attack-shaped vpopmail stream, default thresholds\n\n",
+	       n);
 	printf("| %-44s | %9s | %12s |\n", "what", "ns/event", "alerts");
 	printf("|%s|%s|%s|\n", "----------------------------------------------", "-----------",
 	       "--------------");
 	double p0 = run_pipeline(v, n, false, &al0);
-	printf("| %-44s | %9.0f | %12llu |\n", "ap_process, detection off", p0, (unsigned long long)al0);
+	printf("| %-44s | %9.0f | %12llu |\n", "ap_process, detection off", p0,
+	       (unsigned long long)al0);
 	double p1 = run_pipeline(v, n, true, &al1);
-	printf("| %-44s | %9.0f | %12llu |\n", "ap_process, detection on", p1, (unsigned long long)al1);
-	printf("| %-44s | %9.0f | %12s |\n", "detection alone (ap_detect_feed)", run_feed(v, n), "");
+	printf("| %-44s | %9.0f | %12llu |\n", "ap_process, detection on", p1,
+	       (unsigned long long)al1);
+	printf("| %-44s | %9.0f | %12s |\n", "detection alone (ap_detect_feed)", run_feed(v, n),
+	       "");
 	printf("| %-44s | %9.0f | %12s |\n", "ap_process, detection on, 4 threads (wall)",
 	       run_threads(v, n, 4), "");
 	printf("\nmemory (resident set growth, detect.maxKeys = 1000000)\n\n");
-	printf("| %-52s | %9s | %9s | %8s | %7s |\n", "scenario", "keys", "evicted", "MiB", "B/key");
+	printf("| %-52s | %9s | %9s | %8s | %7s |\n", "scenario", "keys", "evicted", "MiB",
+	       "B/key");
 	printf("|%s|%s|%s|%s|%s|\n", "------------------------------------------------------",
 	       "-----------", "-----------", "----------", "---------");
 	mem_row("flood: 1M addresses, 1 failure each, no user", MEM_FLOOD);

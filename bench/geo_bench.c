@@ -45,8 +45,9 @@ static void random_public(ap_addr *a, int v6)
 			a->family = 6;
 			/* mostly inside the big allocations (2001::/16, 2400::/8,
 			 * 2600::/8, 2a00::/8, 2c00::/8) */
-			static const uint8_t top[][2] = { { 0x20, 0x01 }, { 0x24, 0x00 }, { 0x26, 0x00 },
-							  { 0x2a, 0x00 }, { 0x2c, 0x0f }, { 0x28, 0x00 } };
+			static const uint8_t top[][2] = { { 0x20, 0x01 }, { 0x24, 0x00 },
+							  { 0x26, 0x00 }, { 0x2a, 0x00 },
+							  { 0x2c, 0x0f }, { 0x28, 0x00 } };
 			const uint8_t *t = top[r % 6];
 			a->b[0] = t[0];
 			a->b[1] = t[1] ? t[1] : (uint8_t)(r >> 8);
@@ -66,7 +67,7 @@ typedef struct {
 	uint32_t cache;
 	ap_stats st;
 	uint64_t chits, cmisses;
-	double cpu;		/* this thread's CPU seconds */
+	double cpu; /* this thread's CPU seconds */
 } job;
 
 static double cputime(void)
@@ -116,7 +117,9 @@ int main(int argc, char **argv)
 		else if (opt == 'r')
 			runs = atoi(optarg);
 		else {
-			fprintf(stderr, "usage: %s [-n LOOKUPS] [-t THREADS] [-r RUNS] FILE.mmdb...\n", argv[0]);
+			fprintf(stderr,
+				"usage: %s [-n LOOKUPS] [-t THREADS] [-r RUNS] FILE.mmdb...\n",
+				argv[0]);
 			return 2;
 		}
 	}
@@ -135,8 +138,10 @@ int main(int argc, char **argv)
 	}
 	for (size_t i = 0; i < nfiles; i++)
 		if (access(files[i], R_OK) != 0) {
-			fprintf(stderr, "geo_bench: %s not found (scripts/fetch-dbip.sh fetches the "
-				"DB-IP files); skipping\n", files[i]);
+			fprintf(stderr,
+				"geo_bench: %s not found (scripts/fetch-dbip.sh fetches the "
+				"DB-IP files); skipping\n",
+				files[i]);
 			return 77;
 		}
 
@@ -186,8 +191,10 @@ int main(int argc, char **argv)
 		       out.country_name, out.city);
 	}
 
-	printf("# %zu lookups per thread, %d thread(s), best of %d runs; 90%% from %d hot addresses, "
-	       "10%% from %d others\n", n, threads, runs, HOT, TAIL);
+	printf("# %zu lookups per thread, %d thread(s), best of %d runs; 90%% from %d hot "
+	       "addresses, "
+	       "10%% from %d others\n",
+	       n, threads, runs, HOT, TAIL);
 	printf("%-14s %10s %8s %12s %14s %9s %11s\n", "cache", "lookups", "seconds", "lookups/s",
 	       "per CPU-s", "answered", "cache hits");
 	static const uint32_t sizes[] = { 0, 1024, 4096, 65536 };
@@ -230,9 +237,11 @@ int main(int argc, char **argv)
 		double total = (double)n * threads;
 		char chs[16] = "-";
 		if (sizes[s])
-			snprintf(chs, sizeof(chs), "%.1f%%", 100.0 * (double)ch / (double)(ch + cm));
-		printf("%-14s %10.0f %8.3f %12.0f %14.0f %8.1f%% %11s\n", label, total, dt, total / dt,
-		       total / cpu, 100.0 * (double)hits / (double)(hits + misses), chs);
+			snprintf(chs, sizeof(chs), "%.1f%%",
+				 100.0 * (double)ch / (double)(ch + cm));
+		printf("%-14s %10.0f %8.3f %12.0f %14.0f %8.1f%% %11s\n", label, total, dt,
+		       total / dt, total / cpu, 100.0 * (double)hits / (double)(hits + misses),
+		       chs);
 	}
 	/* a HUP's cost: reopening every file */
 	t0 = now();

@@ -34,14 +34,14 @@ struct fjson_object;
 typedef enum { AP_KIND_NONE = 0, AP_KIND_AUTH, AP_KIND_BLOCK } ap_kind;
 
 typedef enum {
-	AP_OUT_NONE = 0,	/* kind=block */
+	AP_OUT_NONE = 0, /* kind=block */
 	AP_OUT_SUCCESS,
 	AP_OUT_FAILURE,
 	AP_OUT_UNKNOWN
 } ap_outcome;
 
 typedef enum {
-	AP_R_NONE = 0,		/* the line does not say */
+	AP_R_NONE = 0, /* the line does not say */
 	AP_R_BAD_PASSWORD,
 	AP_R_UNKNOWN_USER,
 	AP_R_NO_PASSWORD,
@@ -60,24 +60,24 @@ typedef struct {
 
 /* A parsed address (inet_pton; v4-mapped v6 already turned into v4). */
 typedef struct {
-	uint8_t family;		/* 0 = none, 4 or 6 */
-	uint8_t b[16];		/* network order; v4 uses b[0..3] */
+	uint8_t family; /* 0 = none, 4 or 6 */
+	uint8_t b[16];  /* network order; v4 uses b[0..3] */
 } ap_addr;
 
 #define AP_MAX_REDACT 4
 #define AP_USER_MAX 256
 
 typedef struct ap_event {
-	uint8_t kind;		/* ap_kind */
-	uint8_t outcome;	/* ap_outcome */
-	uint8_t reason;		/* ap_reason */
-	int8_t tls;		/* -1 unknown, 0 false, 1 true */
-	uint8_t family;		/* ap_family of the recogniser that matched */
-	bool password_redacted;	/* nredact > 0 and redaction is on */
-	const char *daemon;	/* static string, never NULL for an event */
-	const char *service;	/* static string or NULL */
-	ap_span mech;		/* rendered upper case */
-	ap_span user;		/* rendered escaped, capped (AP_USER_MAX) */
+	uint8_t kind;           /* ap_kind */
+	uint8_t outcome;        /* ap_outcome */
+	uint8_t reason;         /* ap_reason */
+	int8_t tls;             /* -1 unknown, 0 false, 1 true */
+	uint8_t family;         /* ap_family of the recogniser that matched */
+	bool password_redacted; /* nredact > 0 and redaction is on */
+	const char *daemon;     /* static string, never NULL for an event */
+	const char *service;    /* static string or NULL */
+	ap_span mech;           /* rendered upper case */
+	ap_span user;           /* rendered escaped, capped (AP_USER_MAX) */
 	ap_span rdns;
 	ap_span session;
 	/* a forwarded-for chain the line carries (client-sent header text,
@@ -89,16 +89,18 @@ typedef struct ap_event {
 	bool ambiguous;
 	ap_addr ip;
 	ap_addr server_ip;
-	int32_t port;		/* -1 when absent */
-	int32_t attempts;	/* -1 when absent */
-	int64_t count;		/* kind=block: -1 when absent */
-	int64_t window;		/* kind=block: -1 when absent */
-	int64_t time;		/* timestamp found inside the message (file
+	int32_t port;     /* -1 when absent */
+	int32_t attempts; /* -1 when absent */
+	int64_t count;    /* kind=block: -1 when absent */
+	int64_t window;   /* kind=block: -1 when absent */
+	int64_t time;     /* timestamp found inside the message (file
 				   formats: exim mainlog, cPanel, Xeams), or 0 */
 	/* attempted passwords found in the message: byte ranges of the
 	 * message text to replace with "[REDACTED]" */
 	uint8_t nredact;
-	struct { uint32_t off, len; } redact[AP_MAX_REDACT];
+	struct {
+		uint32_t off, len;
+	} redact[AP_MAX_REDACT];
 	/* text a recogniser had to decode because the line holds it only in
 	 * an encoded form (courieresmtpd's and exim's base64 SASL user
 	 * names): `user` may point here, so an event must not be copied
@@ -145,8 +147,8 @@ typedef enum { AP_LOG_ERR = 3, AP_LOG_WARNING = 4, AP_LOG_INFO = 6 } ap_loglevel
 typedef void (*ap_log_fn)(void *cookie, ap_loglevel lvl, const char *msg);
 
 typedef struct ap_detector_cfg {
-	uint32_t threshold;	/* 0 = off */
-	uint32_t window;	/* seconds */
+	uint32_t threshold; /* 0 = off */
+	uint32_t window;    /* seconds */
 } ap_detector_cfg;
 
 typedef enum {
@@ -163,26 +165,26 @@ const char *ap_detector_name(ap_detector d);
 /* the documented ranges of the numeric parameters; a value outside is a
  * configuration error naming the parameter and the range */
 #define AP_MAX_THRESHOLD 10000u
-#define AP_MAX_WINDOW (30u * 86400u)		/* seconds: 30 days */
+#define AP_MAX_WINDOW (30u * 86400u) /* seconds: 30 days */
 #define AP_MIN_KEYS 64u
 #define AP_MAX_KEYS 100000000u
-#define AP_MAX_GEO_CACHE 1048576u		/* entries per worker */
+#define AP_MAX_GEO_CACHE 1048576u /* entries per worker */
 
 typedef struct ap_config {
-	bool redact_passwords;		/* default true */
+	bool redact_passwords; /* default true */
 	/* extra tag -> family mappings: "tag=family" strings */
 	const char *const *programs;
 	size_t nprograms;
 	/* geo */
-	const char *const *geo_files;	/* .mmdb paths */
+	const char *const *geo_files; /* .mmdb paths */
 	size_t ngeo_files;
-	const char *geo_language;	/* default "en" */
-	uint32_t geo_cache_size;	/* per worker, entries; 0 = no cache */
+	const char *geo_language; /* default "en" */
+	uint32_t geo_cache_size;  /* per worker, entries; 0 = no cache */
 	/* detection */
-	bool detect;			/* master switch (default false) */
+	bool detect; /* master switch (default false) */
 	ap_detector_cfg det[AP_DET__COUNT];
 	uint32_t detect_max_keys;
-	const char *detect_state_file;	/* NULL = none */
+	const char *detect_state_file; /* NULL = none */
 	/* windows run on the time the caller passes (reception) even when the
 	 * line carries its own time stamp (exim mainlog, cPanel, Xeams) */
 	bool detect_time_reception;
@@ -204,10 +206,10 @@ typedef struct ap_worker ap_worker;
 /* status codes of the calls that can fail */
 typedef enum {
 	AP_OK = 0,
-	AP_E_NOMEM,		/* out of memory */
-	AP_E_CONFIG,		/* a parameter is invalid (the log says which) */
-	AP_E_IO,		/* a file the configuration names cannot be used */
-	AP_E_INTERNAL		/* a system call failed (threads, locks) */
+	AP_E_NOMEM,   /* out of memory */
+	AP_E_CONFIG,  /* a parameter is invalid (the log says which) */
+	AP_E_IO,      /* a file the configuration names cannot be used */
+	AP_E_INTERNAL /* a system call failed (threads, locks) */
 } ap_status;
 
 /* a short English text for a status ("out of memory", ...) */
@@ -217,7 +219,7 @@ const char *ap_strerror(ap_status st);
  * otherwise *out is NULL and the status says what kind of failure it was
  * (details went through log). */
 ap_status ap_ctx_open(const ap_config *cfg, ap_log_fn log, void *cookie, ap_ctx **out);
-void ap_ctx_free(ap_ctx *ctx);	/* writes the detection state file if set */
+void ap_ctx_free(ap_ctx *ctx); /* writes the detection state file if set */
 
 /* Reopen geo databases (HUP).  Each file is opened into a new handle and
  * swapped in only if it opened; a failure keeps the old one and is
@@ -232,12 +234,12 @@ void ap_worker_free(ap_worker *w);
 /* processing                                                          */
 
 typedef struct ap_input {
-	const char *tag;	/* syslog tag as received: "postfix/smtpd[12]:",
+	const char *tag; /* syslog tag as received: "postfix/smtpd[12]:",
 				   "vpopmail[18917:", "cpanel" (imfile) ... */
 	size_t taglen;
-	const char *msg;	/* message text (may start with a space) */
+	const char *msg; /* message text (may start with a space) */
 	size_t msglen;
-	int64_t time;		/* the message's time, seconds since the epoch */
+	int64_t time; /* the message's time, seconds since the epoch */
 	/* optional: when time is 0, the core asks this for it, and only for
 	 * an event whose detection needs it (a host's clock conversion then
 	 * costs nothing for the lines that are not events); NULL otherwise */
@@ -257,11 +259,11 @@ typedef enum {
 const char *ap_scope_name(ap_scope s);
 
 typedef struct ap_geo {
-	uint8_t scope;		/* ap_scope */
+	uint8_t scope; /* ap_scope */
 	bool has_location;
 	double lat, lon;
-	uint32_t asn;		/* 0 = none */
-	char country[4];	/* "" = none */
+	uint32_t asn;    /* 0 = none */
+	char country[4]; /* "" = none */
 	char country_name[80];
 	char city[96];
 	char as_org[128];
@@ -274,21 +276,21 @@ typedef struct ap_alert {
 } ap_alert;
 
 typedef struct ap_related {
-	char user[AP_USER_MAX + 1];	/* already escaped */
-	const char *service;		/* static or NULL */
+	char user[AP_USER_MAX + 1]; /* already escaped */
+	const char *service;        /* static or NULL */
 	uint32_t count;
 } ap_related;
 
 typedef struct ap_alerts {
-	uint32_t fired;			/* bit (1u << ap_detector) */
+	uint32_t fired; /* bit (1u << ap_detector) */
 	ap_alert a[AP_DET__COUNT];
-	uint32_t nrelated;		/* kind=block */
+	uint32_t nrelated; /* kind=block */
 	ap_related related[AP_MAX_RELATED];
 } ap_alerts;
 
 typedef struct ap_result {
 	ap_event ev;
-	ap_geo geo;		/* valid when ev.ip.family != 0 */
+	ap_geo geo; /* valid when ev.ip.family != 0 */
 	ap_alerts alerts;
 } ap_result;
 
@@ -308,23 +310,22 @@ struct fjson_object *ap_result_json(const ap_result *res);
 /* Message text with the attempted passwords cut out.  Writes at most
  * dstsz-1 bytes plus a NUL; returns the length the full text needs
  * (excluding the NUL), like snprintf. */
-size_t ap_redact(const ap_event *ev, const char *msg, size_t msglen,
-		 char *dst, size_t dstsz);
+size_t ap_redact(const ap_event *ev, const char *msg, size_t msglen, char *dst, size_t dstsz);
 
 /* ------------------------------------------------------------------ */
 /* statistics (atomic counters, read by the rsyslog module's impstats) */
 
 typedef struct ap_stats {
-	uint64_t parsed;		/* events */
-	uint64_t unparsed;		/* lines that were not events */
-	uint64_t outcome[4];		/* indexed by ap_outcome (0: blocks) */
+	uint64_t parsed;     /* events */
+	uint64_t unparsed;   /* lines that were not events */
+	uint64_t outcome[4]; /* indexed by ap_outcome (0: blocks) */
 	uint64_t family[AP_FAM__COUNT];
 	uint64_t redacted;
 	uint64_t geo_hits, geo_misses, geo_reloads;
 	uint64_t alerts[AP_DET__COUNT];
-	uint64_t detect_keys;		/* gauge */
+	uint64_t detect_keys; /* gauge */
 	uint64_t detect_evictions;
-	uint64_t ambiguous;		/* events whose address was left out */
+	uint64_t ambiguous; /* events whose address was left out */
 } ap_stats;
 
 ap_stats *ap_ctx_stats(ap_ctx *ctx);

@@ -13,9 +13,15 @@
 #define AP_UNUSED __attribute__((unused))
 
 /* counters in ap_stats are shared by every worker: relaxed atomics */
-#define AP_STAT_INC(st, field) \
-	do { if (st) __atomic_fetch_add(&(st)->field, 1, __ATOMIC_RELAXED); } while (0)
-#define AP_STAT_ADD(st, field, v) \
-	do { if (st) __atomic_fetch_add(&(st)->field, (v), __ATOMIC_RELAXED); } while (0)
+#define AP_STAT_INC(st, field)                                                 \
+	do {                                                                   \
+		if (st)                                                        \
+			__atomic_fetch_add(&(st)->field, 1, __ATOMIC_RELAXED); \
+	} while (0)
+#define AP_STAT_ADD(st, field, v)                                                \
+	do {                                                                     \
+		if (st)                                                          \
+			__atomic_fetch_add(&(st)->field, (v), __ATOMIC_RELAXED); \
+	} while (0)
 
 #endif

@@ -16,23 +16,21 @@
 /* Add a member under a key that is a string constant and new in the
  * object: libfastjson then neither copies the key nor searches the object
  * for it (the event is built once per message: this halves its cost). */
-#define AP_JSON_ADD(o, k, v) \
+#define AP_JSON_ADD(o, k, v)                     \
 	json_object_object_add_ex((o), (k), (v), \
 				  JSON_C_OBJECT_ADD_KEY_IS_NEW | JSON_C_OBJECT_KEY_IS_CONSTANT)
 
 const char *ap_detector_name(ap_detector d)
 {
-	static const char *const n[AP_DET__COUNT] = {
-		"bruteforce", "dictionary", "distributed", "compromise", "insecure"
-	};
+	static const char *const n[AP_DET__COUNT] = { "bruteforce", "dictionary", "distributed",
+						      "compromise", "insecure" };
 	return (unsigned)d < AP_DET__COUNT ? n[d] : NULL;
 }
 
 static const char *const outcome_names[] = { NULL, "success", "failure", "unknown" };
-static const char *const reason_names[] = {
-	NULL, "bad_password", "unknown_user", "no_password", "bad_token",
-	"disabled", "aborted", "other"
-};
+static const char *const reason_names[] = { NULL,          "bad_password", "unknown_user",
+					    "no_password", "bad_token",    "disabled",
+					    "aborted",     "other" };
 
 static void add_str(struct fjson_object *o, const char *k, const char *v, size_t n)
 {
@@ -51,7 +49,7 @@ static void add_span_case(struct fjson_object *o, const char *k, ap_span s, int 
 	for (uint32_t i = 0; i < s.n && n < sizeof(buf); i++) {
 		unsigned char c = (unsigned char)s.p[i];
 		if (c < 0x20 || c >= 0x7f)
-			continue;	/* mech, domain: ASCII only */
+			continue; /* mech, domain: ASCII only */
 		if (upper && c >= 'a' && c <= 'z')
 			c = (unsigned char)(c - 32);
 		else if (!upper && c >= 'A' && c <= 'Z')
@@ -103,7 +101,9 @@ static void add_coord(struct fjson_object *o, const char *key, double v)
 		}
 	}
 	buf[n] = '\0';
-	AP_JSON_ADD(o, key, json_object_new_double_s((double)(neg ? -1.0 : 1.0) * (double)u / 10000.0, buf));
+	AP_JSON_ADD(
+		o, key,
+		json_object_new_double_s((double)(neg ? -1.0 : 1.0) * (double)u / 10000.0, buf));
 }
 
 static void geo_to_json(struct fjson_object *geo, const ap_geo *g)
@@ -230,8 +230,9 @@ struct fjson_object *ap_result_json(const ap_result *res)
 		unsigned mp = (5 * doy + 2) / 153, d = doy - (153 * mp + 2) / 5 + 1;
 		unsigned m = mp < 10 ? mp + 3 : mp - 9;
 		y += m <= 2;
-		int n = snprintf(tb, sizeof(tb), "%04lld-%02u-%02uT%02lld:%02lld:%02lldZ", (long long)y, m, d,
-				 (long long)(sec / 3600), (long long)(sec / 60 % 60), (long long)(sec % 60));
+		int n = snprintf(tb, sizeof(tb), "%04lld-%02u-%02uT%02lld:%02lld:%02lldZ",
+				 (long long)y, m, d, (long long)(sec / 3600),
+				 (long long)(sec / 60 % 60), (long long)(sec % 60));
 		if (n > 0 && (size_t)n < sizeof(tb))
 			add_str(o, "event_time", tb, (size_t)n);
 	}
@@ -260,11 +261,18 @@ size_t ap_redact(const ap_event *ev, const char *msg, size_t msglen, char *dst, 
 {
 	size_t need = 0, o = 0, pos = 0;
 	const size_t rl = sizeof(AP_REDACTED) - 1;
-#define EMIT(src, len) do { \
-		size_t l_ = (len); \
-		if (o < dstsz) { size_t c_ = dstsz - 1 - o; if (c_ > l_) c_ = l_; \
-			memcpy(dst + o, (src), c_); o += c_; } \
-		need += l_; } while (0)
+#define EMIT(src, len)                              \
+	do {                                        \
+		size_t l_ = (len);                  \
+		if (o < dstsz) {                    \
+			size_t c_ = dstsz - 1 - o;  \
+			if (c_ > l_)                \
+				c_ = l_;            \
+			memcpy(dst + o, (src), c_); \
+			o += c_;                    \
+		}                                   \
+		need += l_;                         \
+	} while (0)
 	for (unsigned i = 0; i < ev->nredact; i++) {
 		uint32_t off = ev->redact[i].off, len = ev->redact[i].len;
 		if (off < pos || off > msglen || len > msglen - off)

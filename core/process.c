@@ -22,7 +22,7 @@
 
 struct ap_ctx {
 	ap_progmap *map;
-	ap_netlist *proxies;	/* trusted proxies */
+	ap_netlist *proxies; /* trusted proxies */
 	bool redact;
 	ap_geodb *geo;
 	ap_detect *det;
@@ -101,17 +101,22 @@ static int state_dir_ok(const char *path, ap_log_fn log, void *cookie)
 	dir[n] = '\0';
 	struct stat sb;
 	if (stat(dir, &sb) != 0 || !S_ISDIR(sb.st_mode)) {
-		ap_logf(log, cookie, AP_LOG_ERR, "detect.stateFile: the directory '%s' of '%s' does "
-			"not exist", dir, path);
+		ap_logf(log, cookie, AP_LOG_ERR,
+			"detect.stateFile: the directory '%s' of '%s' does "
+			"not exist",
+			dir, path);
 		return 0;
 	}
 	if (access(dir, W_OK | X_OK) != 0) {
-		ap_logf(log, cookie, AP_LOG_ERR, "detect.stateFile: the directory '%s' of '%s' is not "
-			"writable (%s)", dir, path, strerror(errno));
+		ap_logf(log, cookie, AP_LOG_ERR,
+			"detect.stateFile: the directory '%s' of '%s' is not "
+			"writable (%s)",
+			dir, path, strerror(errno));
 		return 0;
 	}
 	if (stat(path, &sb) == 0 && !S_ISREG(sb.st_mode)) {
-		ap_logf(log, cookie, AP_LOG_ERR, "detect.stateFile: '%s' is not a regular file", path);
+		ap_logf(log, cookie, AP_LOG_ERR, "detect.stateFile: '%s' is not a regular file",
+			path);
 		return 0;
 	}
 	return 1;
@@ -127,8 +132,10 @@ static ap_status check_config(const ap_config *cfg, ap_log_fn log, void *cookie)
 			char name[64];
 			if (k == AP_DET_INSECURE)
 				continue;
-			snprintf(name, sizeof(name), "%s.threshold", ap_detector_name((ap_detector)k));
-			ok &= in_range(log, cookie, name, cfg->det[k].threshold, 0, AP_MAX_THRESHOLD);
+			snprintf(name, sizeof(name), "%s.threshold",
+				 ap_detector_name((ap_detector)k));
+			ok &= in_range(log, cookie, name, cfg->det[k].threshold, 0,
+				       AP_MAX_THRESHOLD);
 			snprintf(name, sizeof(name), "%s.window", ap_detector_name((ap_detector)k));
 			ok &= in_range(log, cookie, name, cfg->det[k].window,
 				       cfg->det[k].threshold > 0 ? 1 : 0, AP_MAX_WINDOW);

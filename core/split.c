@@ -40,7 +40,8 @@ static size_t rfc3164_time(const char *p, size_t n, int year, int64_t *t)
 		gmtime_r(&now, &tm);
 		year = tm.tm_year + 1900;
 	}
-	*t = ap_days_from_civil(year, (unsigned)mon, (unsigned)day) * 86400 + hh * 3600 + mm * 60 + ss;
+	*t = ap_days_from_civil(year, (unsigned)mon, (unsigned)day) * 86400 + hh * 3600 + mm * 60
+	     + ss;
 	return i;
 }
 

@@ -142,9 +142,10 @@ int ap_month_from_abbr(const char *p, size_t n)
 size_t ap_parse_ymdhms(const char *p, size_t n, char sep, int64_t *t)
 {
 	int y, mo, d, hh, mm, ss;
-	if (n < 19 || !ap_digits(p, 4, &y) || p[4] != '-' || !ap_digits(p + 5, 2, &mo) || p[7] != '-'
-	    || !ap_digits(p + 8, 2, &d) || p[10] != sep || !ap_digits(p + 11, 2, &hh) || p[13] != ':'
-	    || !ap_digits(p + 14, 2, &mm) || p[16] != ':' || !ap_digits(p + 17, 2, &ss))
+	if (n < 19 || !ap_digits(p, 4, &y) || p[4] != '-' || !ap_digits(p + 5, 2, &mo)
+	    || p[7] != '-' || !ap_digits(p + 8, 2, &d) || p[10] != sep || !ap_digits(p + 11, 2, &hh)
+	    || p[13] != ':' || !ap_digits(p + 14, 2, &mm) || p[16] != ':'
+	    || !ap_digits(p + 17, 2, &ss))
 		return 0;
 	if (mo < 1 || mo > 12 || d < 1 || d > 31 || hh > 23 || mm > 59 || ss > 60)
 		return 0;
@@ -192,10 +193,20 @@ static size_t utf8_len(const unsigned char *p, size_t n)
 	size_t len;
 	uint32_t min;
 	uint32_t cp;
-	if ((c & 0xe0) == 0xc0) { len = 2; min = 0x80; cp = c & 0x1f; }
-	else if ((c & 0xf0) == 0xe0) { len = 3; min = 0x800; cp = c & 0x0f; }
-	else if ((c & 0xf8) == 0xf0) { len = 4; min = 0x10000; cp = c & 0x07; }
-	else return 0;
+	if ((c & 0xe0) == 0xc0) {
+		len = 2;
+		min = 0x80;
+		cp = c & 0x1f;
+	} else if ((c & 0xf0) == 0xe0) {
+		len = 3;
+		min = 0x800;
+		cp = c & 0x0f;
+	} else if ((c & 0xf8) == 0xf0) {
+		len = 4;
+		min = 0x10000;
+		cp = c & 0x07;
+	} else
+		return 0;
 	if (n < len)
 		return 0;
 	for (size_t i = 1; i < len; i++) {
@@ -250,4 +261,3 @@ size_t ap_escape_user(const char *p, size_t n, char *buf)
 {
 	return ap_escape_text(p, n, buf, AP_USER_MAX + 1);
 }
-

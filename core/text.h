@@ -27,7 +27,10 @@ static inline ap_cur ap_cur_make(const char *p, size_t n)
 	return c;
 }
 
-static inline size_t ap_cur_left(const ap_cur *c) { return (size_t)(c->e - c->p); }
+static inline size_t ap_cur_left(const ap_cur *c)
+{
+	return (size_t)(c->e - c->p);
+}
 
 /* does the cursor start with the literal?  (no move) */
 static inline int ap_cur_at(const ap_cur *c, const char *lit, size_t n)
@@ -83,12 +86,15 @@ int ap_cur_uint(ap_cur *c, int64_t *out) AP_HIDDEN;
 #define AP_LEN(lit) (sizeof(lit) - 1)
 /* does [p, p+n) start (end) with the literal?  (the I forms: ASCII case
  * folded) */
-#define AP_HAS_PREFIX(p, n, lit) ((size_t)(n) >= AP_LEN(lit) && memcmp((p), (lit), AP_LEN(lit)) == 0)
-#define AP_HAS_IPREFIX(p, n, lit) \
-	((size_t)(n) >= AP_LEN(lit) && ap_span_ieq(ap_span_make((p), AP_LEN(lit)), (lit), AP_LEN(lit)))
-#define AP_HAS_ISUFFIX(p, n, lit) \
+#define AP_HAS_PREFIX(p, n, lit) \
+	((size_t)(n) >= AP_LEN(lit) && memcmp((p), (lit), AP_LEN(lit)) == 0)
+#define AP_HAS_IPREFIX(p, n, lit)   \
 	((size_t)(n) >= AP_LEN(lit) \
-	 && ap_span_ieq(ap_span_make((p) + (size_t)(n) - AP_LEN(lit), AP_LEN(lit)), (lit), AP_LEN(lit)))
+	 && ap_span_ieq(ap_span_make((p), AP_LEN(lit)), (lit), AP_LEN(lit)))
+#define AP_HAS_ISUFFIX(p, n, lit)                                                        \
+	((size_t)(n) >= AP_LEN(lit)                                                      \
+	 && ap_span_ieq(ap_span_make((p) + (size_t)(n)-AP_LEN(lit), AP_LEN(lit)), (lit), \
+			AP_LEN(lit)))
 
 /* memmem without GNU extensions */
 const char *ap_memmem(const char *h, size_t hn, const char *n, size_t nn) AP_HIDDEN;
@@ -136,7 +142,7 @@ int ap_month_from_abbr(const char *p, size_t n) AP_HIDDEN;
 size_t ap_escape_user(const char *p, size_t n, char *buf) AP_HIDDEN;
 
 /* format a message and hand it to the log callback (no-op without one) */
-void ap_logf(ap_log_fn log, void *cookie, ap_loglevel lvl, const char *fmt, ...)
-	AP_HIDDEN __attribute__((format(printf, 4, 5)));
+void ap_logf(ap_log_fn log, void *cookie, ap_loglevel lvl, const char *fmt, ...) AP_HIDDEN
+	__attribute__((format(printf, 4, 5)));
 
 #endif

@@ -53,7 +53,7 @@ typedef struct _instanceData {
 	timesource_t timeSource;
 	statsobj_t *stats;
 	/* counters that are not plain core counters */
-	intctr_t ctrFailed;	/* JSON could not be attached */
+	intctr_t ctrFailed; /* JSON could not be attached */
 } instanceData;
 
 typedef struct wrkrInstanceData {
@@ -91,11 +91,8 @@ static struct cnfparamdescr actpdescr[] = {
 	{ "insecure", eCmdHdlrBinary, 0 },
 	{ "trustedproxies", eCmdHdlrArray, 0 },
 };
-static struct cnfparamblk actpblk = {
-	CNFPARAMBLK_VERSION,
-	sizeof(actpdescr) / sizeof(struct cnfparamdescr),
-	actpdescr
-};
+static struct cnfparamblk actpblk = { CNFPARAMBLK_VERSION,
+				      sizeof(actpdescr) / sizeof(struct cnfparamdescr), actpdescr };
 
 /* rsyslogd's own flag for `rsyslogd -N<level>` (exported by rsyslogd,
  * declared in its dirty.h) */
@@ -106,8 +103,7 @@ extern int iConfigVerify;
  * configuration: rsyslogd treats any error logged during start-up as one,
  * and prints only errors during `-N1`, so a warning is logged as a warning
  * and, during a config check, also printed on stderr */
-static void
-coreLog(void *cookie, ap_loglevel lvl, const char *msg)
+static void coreLog(void *cookie, ap_loglevel lvl, const char *msg)
 {
 	(void)cookie;
 	if (lvl <= AP_LOG_ERR) {
@@ -122,34 +118,34 @@ coreLog(void *cookie, ap_loglevel lvl, const char *msg)
 }
 
 BEGINbeginCnfLoad
-CODESTARTbeginCnfLoad
+	CODESTARTbeginCnfLoad
 	loadModConf = pModConf;
 	pModConf->pConf = pConf;
 ENDbeginCnfLoad
 
 BEGINendCnfLoad
-CODESTARTendCnfLoad
+	CODESTARTendCnfLoad
 ENDendCnfLoad
 
 BEGINcheckCnf
-CODESTARTcheckCnf
+	CODESTARTcheckCnf
 ENDcheckCnf
 
 BEGINactivateCnf
-CODESTARTactivateCnf
+	CODESTARTactivateCnf
 	runModConf = pModConf;
 ENDactivateCnf
 
 BEGINfreeCnf
-CODESTARTfreeCnf
+	CODESTARTfreeCnf
 ENDfreeCnf
 
 BEGINcreateInstance
-CODESTARTcreateInstance
+	CODESTARTcreateInstance
 ENDcreateInstance
 
 BEGINcreateWrkrInstance
-CODESTARTcreateWrkrInstance
+	CODESTARTcreateWrkrInstance
 	pWrkrData->w = ap_worker_new(pData->ctx);
 	if (pWrkrData->w == NULL) {
 		LogError(0, RS_RET_OUT_OF_MEMORY, "mmauthparse: cannot create worker state");
@@ -159,36 +155,35 @@ finalize_it:
 ENDcreateWrkrInstance
 
 BEGINisCompatibleWithFeature
-CODESTARTisCompatibleWithFeature
+	CODESTARTisCompatibleWithFeature
 ENDisCompatibleWithFeature
 
 BEGINfreeInstance
-CODESTARTfreeInstance
+	CODESTARTfreeInstance
 	if (pData->stats != NULL)
 		statsobj.Destruct(&pData->stats);
-	ap_ctx_free(pData->ctx);	/* writes detect.stateFile */
+	ap_ctx_free(pData->ctx); /* writes detect.stateFile */
 	free(pData->container);
 ENDfreeInstance
 
 BEGINfreeWrkrInstance
-CODESTARTfreeWrkrInstance
+	CODESTARTfreeWrkrInstance
 	ap_worker_free(pWrkrData->w);
 ENDfreeWrkrInstance
 
 BEGINdbgPrintInstInfo
-CODESTARTdbgPrintInstInfo
+	CODESTARTdbgPrintInstInfo
 	dbgprintf("mmauthparse: container %s\n", pData->container);
 ENDdbgPrintInstInfo
 
 BEGINtryResume
-CODESTARTtryResume
+	CODESTARTtryResume
 ENDtryResume
 
 /* an estr array parameter as a NULL-terminated C string array */
 /* a numeric parameter into 32 bits, refused above its documented maximum
  * (rsyslog hands over 64 bits: 99999999999999 must not wrap) */
-static rsRetVal
-u32Param(long long v, const char *name, uint32_t max, uint32_t *out)
+static rsRetVal u32Param(long long v, const char *name, uint32_t max, uint32_t *out)
 {
 	if (v < 0 || (unsigned long long)v > max) {
 		parser_errmsg("mmauthparse: %s: %lld is out of range (at most %u)", name, v, max);
@@ -198,8 +193,7 @@ u32Param(long long v, const char *name, uint32_t max, uint32_t *out)
 	return RS_RET_OK;
 }
 
-static rsRetVal
-arrayParam(struct cnfarray *ar, char ***out, size_t *n)
+static rsRetVal arrayParam(struct cnfarray *ar, char ***out, size_t *n)
 {
 	DEFiRet;
 	char **v = NULL;
@@ -218,8 +212,7 @@ finalize_it:
 	RETiRet;
 }
 
-static void
-freeArray(char **v, size_t n)
+static void freeArray(char **v, size_t n)
 {
 	if (v == NULL)
 		return;
@@ -228,12 +221,10 @@ freeArray(char **v, size_t n)
 	free(v);
 }
 
-static int
-detectorOf(const char *pname, const char **field)
+static int detectorOf(const char *pname, const char **field)
 {
-	static const char *const names[] = {
-		"bruteforce", "dictionary", "distributed", "compromise"
-	};
+	static const char *const names[] = { "bruteforce", "dictionary", "distributed",
+					     "compromise" };
 	for (int d = 0; d < 4; d++) {
 		size_t l = strlen(names[d]);
 		if (!strncmp(pname, names[d], l) && pname[l] == '.') {
@@ -245,8 +236,7 @@ detectorOf(const char *pname, const char **field)
 }
 
 /* impstats counters: one set per action */
-static rsRetVal
-setupStats(instanceData *pData)
+static rsRetVal setupStats(instanceData *pData)
 {
 	DEFiRet;
 	static int nAction = 0;
@@ -263,7 +253,7 @@ setupStats(instanceData *pData)
 	CHKiRet(statsobj.SetOrigin(pData->stats, (uchar *)"mmauthparse"));
 	/* counters honour impstats' resetCounters="on"; the detect.keys gauge
 	 * (a 64-bit value: ctrType_IntCtr, not the int of ctrType_Int) does not */
-#define CTR(label, field, type) \
+#define CTR(label, field, type)                                                   \
 	CHKiRet(statsobj.AddCounter(pData->stats, (const uchar *)(label), (type), \
 				    CTR_FLAG_RESETTABLE, (intctr_t *)(field)))
 	CTR("parsed", &st->parsed, ctrType_IntCtr);
@@ -307,15 +297,15 @@ BEGINnewActInst
 	size_t nprograms = 0, ngeofiles = 0, nproxies = 0;
 	char *lang = NULL, *statefile = NULL;
 	int i;
-CODESTARTnewActInst
+	CODESTARTnewActInst
 	if ((pvals = nvlstGetParams(lst, &actpblk, NULL)) == NULL)
 		ABORT_FINALIZE(RS_RET_MISSING_CNFPARAMS);
 	CODE_STD_STRING_REQUESTnewActInst(1)
-	CHKiRet(OMSRsetEntry(*ppOMSR, 0, NULL, OMSR_TPL_AS_MSG));
+		CHKiRet(OMSRsetEntry(*ppOMSR, 0, NULL, OMSR_TPL_AS_MSG));
 	CHKiRet(createInstance(&pData));
 
 	ap_config_defaults(&cfg);
-	cfg.detect = true;	/* the module detects by default; `detect="off"` */
+	cfg.detect = true; /* the module detects by default; `detect="off"` */
 	pData->reloadOnHup = 1;
 	pData->timeSource = TIME_MESSAGE;
 
@@ -329,8 +319,11 @@ CODESTARTnewActInst
 			char *c = es_str2cstr(pvals[i].val.d.estr, NULL);
 			CHKmalloc(c);
 			if (c[0] != '!' && c[0] != '.' && c[0] != '/') {
-				parser_errmsg("mmauthparse: container '%s' must start with '!', '.' or '/' "
-					      "(a message, local or global variable, e.g. \"!auth\")", c);
+				parser_errmsg(
+					"mmauthparse: container '%s' must start with '!', '.' or "
+					"'/' "
+					"(a message, local or global variable, e.g. \"!auth\")",
+					c);
 				free(c);
 				ABORT_FINALIZE(RS_RET_INVALID_PARAMS);
 			}
@@ -367,7 +360,8 @@ CODESTARTnewActInst
 				pData->timeSource = TIME_RECEPTION;
 			} else {
 				parser_errmsg("mmauthparse: detect.timeSource '%s' is neither "
-					      "\"message\" nor \"reception\"", ts);
+					      "\"message\" nor \"reception\"",
+					      ts);
 				free(ts);
 				ABORT_FINALIZE(RS_RET_INVALID_PARAMS);
 			}
@@ -403,14 +397,16 @@ CODESTARTnewActInst
 	/* the core said what exactly through coreLog */
 	ap_status st = ap_ctx_open(&cfg, coreLog, NULL, &pData->ctx);
 	if (st != AP_OK) {
-		parser_errmsg("mmauthparse: cannot set up the action: %s (see the previous message)",
-			      ap_strerror(st));
-		ABORT_FINALIZE(st == AP_E_NOMEM ? RS_RET_OUT_OF_MEMORY
-			       : st == AP_E_IO ? RS_RET_IO_ERROR
-			       : st == AP_E_CONFIG ? RS_RET_INVALID_PARAMS : RS_RET_ERR);
+		parser_errmsg(
+			"mmauthparse: cannot set up the action: %s (see the previous message)",
+			ap_strerror(st));
+		ABORT_FINALIZE(st == AP_E_NOMEM    ? RS_RET_OUT_OF_MEMORY
+			       : st == AP_E_IO     ? RS_RET_IO_ERROR
+			       : st == AP_E_CONFIG ? RS_RET_INVALID_PARAMS
+						   : RS_RET_ERR);
 	}
 	CHKiRet(setupStats(pData));
-CODE_STD_FINALIZERnewActInst
+	CODE_STD_FINALIZERnewActInst
 	freeArray(programs, nprograms);
 	freeArray(geofiles, ngeofiles);
 	freeArray(proxies, nproxies);
@@ -420,8 +416,7 @@ CODE_STD_FINALIZERnewActInst
 ENDnewActInst
 
 /* the message text with the attempted passwords cut out */
-static void
-redactMessage(smsg_t *pMsg, const ap_event *ev, const uchar *msg, int len)
+static void redactMessage(smsg_t *pMsg, const ap_event *ev, const uchar *msg, int len)
 {
 	char stackbuf[4096];
 	char *buf = stackbuf;
@@ -438,8 +433,7 @@ redactMessage(smsg_t *pMsg, const ap_event *ev, const uchar *msg, int len)
 }
 
 /* the message's own time stamp, seconds since the epoch */
-static int64_t
-messageTime(void *arg)
+static int64_t messageTime(void *arg)
 {
 	smsg_t *pMsg = arg;
 	return (int64_t)datetime.syslogTime2time_t(&pMsg->tTIMESTAMP);
@@ -453,7 +447,7 @@ BEGINdoAction_NoStrings
 	int taglen = 0;
 	ap_input in;
 	ap_result res;
-CODESTARTdoAction
+	CODESTARTdoAction
 	getTAG(pMsg, &tag, &taglen, LOCK_MUTEX);
 	in.tag = (const char *)tag;
 	in.taglen = taglen > 0 ? (size_t)taglen : 0;
@@ -466,7 +460,7 @@ CODESTARTdoAction
 	in.time_fn = messageTime;
 	in.time_arg = pMsg;
 	if (!ap_process(pData->ctx, pWrkrData->w, &in, &res))
-		FINALIZE;	/* not an auth event: untouched */
+		FINALIZE; /* not an auth event: untouched */
 
 	struct json_object *json = ap_result_json(&res);
 	if (json == NULL || msgAddJSON(pMsg, pData->container, json, 0, 0) != RS_RET_OK) {
@@ -482,7 +476,7 @@ ENDdoAction
 /* HUP (logrotate, every night): reopen the geo databases; a bad file keeps
  * the old one.  Detection state is kept. */
 BEGINdoHUP
-CODESTARTdoHUP
+	CODESTARTdoHUP
 	if (pData->reloadOnHup && pData->ctx != NULL) {
 		int bad = ap_ctx_reload(pData->ctx);
 		if (bad == 0)
@@ -493,26 +487,23 @@ ENDdoHUP
 NO_LEGACY_CONF_parseSelectorAct
 
 BEGINmodExit
-CODESTARTmodExit
+	CODESTARTmodExit
 	objRelease(statsobj, CORE_COMPONENT);
 	objRelease(datetime, CORE_COMPONENT);
 ENDmodExit
 
 BEGINqueryEtryPt
-CODESTARTqueryEtryPt
-CODEqueryEtryPt_STD_OMOD_QUERIES
-CODEqueryEtryPt_STD_OMOD8_QUERIES
-CODEqueryEtryPt_STD_CONF2_OMOD_QUERIES
-CODEqueryEtryPt_STD_CONF2_QUERIES
-CODEqueryEtryPt_doHUP
+	CODESTARTqueryEtryPt
+	CODEqueryEtryPt_STD_OMOD_QUERIES
+	CODEqueryEtryPt_STD_OMOD8_QUERIES CODEqueryEtryPt_STD_CONF2_OMOD_QUERIES
+		CODEqueryEtryPt_STD_CONF2_QUERIES CODEqueryEtryPt_doHUP
 ENDqueryEtryPt
 
 /* A module built against the headers of another rsyslog version misreads
  * every message silently.  Build a message with rsyslogd's own functions
  * and read it back through this build's view of smsg_t: if the layout
  * differs, refuse to load. */
-static rsRetVal
-checkMsgLayout(void)
+static rsRetVal checkMsgLayout(void)
 {
 	DEFiRet;
 	smsg_t *m = NULL;
@@ -525,14 +516,15 @@ checkMsgLayout(void)
 	MsgSetTAG(m, (const uchar *)tagv, sizeof(tagv) - 1);
 	if (m->iLenRawMsg != (int)sizeof(raw) - 1 || m->pszRawMsg == NULL
 	    || memcmp(m->pszRawMsg, raw, sizeof(raw) - 1) != 0
-	    || m->iLenTAG != (int)sizeof(tagv) - 1
-	    || m->ttGenTime < now - 86400 || m->ttGenTime > now + 86400
-	    || m->tTIMESTAMP.year != m->tRcvdAt.year
+	    || m->iLenTAG != (int)sizeof(tagv) - 1 || m->ttGenTime < now - 86400
+	    || m->ttGenTime > now + 86400 || m->tTIMESTAMP.year != m->tRcvdAt.year
 	    || m->tRcvdAt.year < 2000 || m->tRcvdAt.year > 2200) {
-		LogError(0, RS_RET_ERR, "mmauthparse: this module was built against rsyslog %s "
+		LogError(0, RS_RET_ERR,
+			 "mmauthparse: this module was built against rsyslog %s "
 			 "headers whose message layout does not match the running rsyslogd; "
 			 "refusing to load (rebuild with --with-rsyslog-src=<source of the "
-			 "installed version>)", VERSION);
+			 "installed version>)",
+			 VERSION);
 		ABORT_FINALIZE(RS_RET_ERR);
 	}
 finalize_it:
@@ -542,9 +534,9 @@ finalize_it:
 }
 
 BEGINmodInit()
-CODESTARTmodInit
+	CODESTARTmodInit
 	*ipIFVersProvided = CURR_MOD_IF_VERSION;
-CODEmodInit_QueryRegCFSLineHdlr
+	CODEmodInit_QueryRegCFSLineHdlr
 	CHKiRet(objUse(datetime, CORE_COMPONENT));
 	CHKiRet(objUse(statsobj, CORE_COMPONENT));
 	CHKiRet(checkMsgLayout());

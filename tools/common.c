@@ -102,8 +102,8 @@ int tool_parse_iso(const char *s, size_t n, long long *t, int *off)
 	} else if (i + 6 <= n && (s[i] == '+' || s[i] == '-') && s[i + 3] == ':'
 		   && dig(s + i + 1, 2, &oh) && dig(s + i + 4, 2, &om)) {
 		o = (oh * 3600 + om * 60) * (s[i] == '-' ? -1 : 1);
-	} else if (i + 5 <= n && (s[i] == '+' || s[i] == '-')
-		   && dig(s + i + 1, 2, &oh) && dig(s + i + 3, 2, &om)) {
+	} else if (i + 5 <= n && (s[i] == '+' || s[i] == '-') && dig(s + i + 1, 2, &oh)
+		   && dig(s + i + 3, 2, &om)) {
 		o = (oh * 3600 + om * 60) * (s[i] == '-' ? -1 : 1);
 	}
 	*t = days_from_civil(y, (unsigned)mo, (unsigned)d) * 86400 + hh * 3600 + mm * 60 + ss - o;

@@ -22,13 +22,13 @@
  * and the last one may lack its newline. */
 typedef struct line_reader {
 	FILE *fp;
-	char *buf;		/* TOOL_MAX_LINE + 1 bytes */
-	size_t len;		/* length of the current line (no '\n') */
-	int truncated;		/* the current line was longer and was cut */
-	int error;		/* errno of a read error, 0 if none */
+	char *buf;     /* TOOL_MAX_LINE + 1 bytes */
+	size_t len;    /* length of the current line (no '\n') */
+	int truncated; /* the current line was longer and was cut */
+	int error;     /* errno of a read error, 0 if none */
 } line_reader;
 
-int lr_init(line_reader *lr, FILE *fp);	/* 0 ok, -1 out of memory */
+int lr_init(line_reader *lr, FILE *fp); /* 0 ok, -1 out of memory */
 void lr_free(line_reader *lr);
 /* 1: a line is in buf/len; 0: end of file or read error (see error) */
 int lr_next(line_reader *lr);

@@ -22,47 +22,47 @@
 #include "report/report.h"
 
 static const char usage_text[] =
-"usage: mmauthparse [parse] [options] [FILE...]\n"
-"       mmauthparse report [options] [FILE...]\n"
-"       mmauthparse follow [options] FILE\n"
-"\n"
-"parse (the default command) reads log lines from the FILEs (standard input\n"
-"when none is given or FILE is \"-\") and prints one JSON object per line that\n"
-"is an authentication event.  Lines are split into time, host, tag and message\n"
-"as syslog files hold them; a line without a syslog frame is tried as a line of\n"
-"the file formats (tags exim, cpanel, xeams, roundcube, horde, in that order)\n"
-"unless --no-auto is given.\n"
-"\n"
-"options:\n"
-"  -a, --aligned           print one line per input line: {} when not an event\n"
-"  -t, --tag TAG           every line is a message under TAG (as imfile hands\n"
-"                          a file to rsyslog): cpanel, xeams, exim, roundcube...\n"
-"      --auto              try the file-format tags on lines without a syslog\n"
-"                          frame (the default)\n"
-"      --no-auto           do not: such lines are not events\n"
-"  -y, --year N            year of year-less syslog stamps (default: the current\n"
-"                          year, or the previous one for a stamp more than two\n"
-"                          days in the future)\n"
-"  -p, --program TAG=FAMILY  map a further tag to a family (repeatable)\n"
-"  -g, --geoip FILE        MaxMind/DB-IP .mmdb database (repeatable)\n"
-"      --geoip-language L  language of geo names (default en)\n"
-"  -d, --detect            run the attack detectors (alert members)\n"
-"      --DETECTOR T/W      threshold T within W seconds for DETECTOR, one of\n"
-"                          bruteforce, dictionary, distributed, compromise,\n"
-"                          insecure (T=0 turns it off); implies --detect\n"
-"      --set NAME=VALUE    DETECTOR.threshold, DETECTOR.window, detect.maxKeys,\n"
-"                          geoip.cacheSize; a detect setting implies --detect\n"
-"      --state-file FILE   detection state kept across runs; implies --detect\n"
-"      --no-redact         keep attempted passwords in the message text\n"
-"  -m, --with-message      add \"time\" (ISO 8601), \"host\" and \"message\" (the\n"
-"                          message text, passwords cut out) to each event\n"
-"  -s, --stats             print the core's counters to standard error at the end\n"
-"  -v, --verbose           also print the core's informational messages\n"
-"  -h, --help              this text\n"
-"  -V, --version           the version\n"
-"\n"
-"Run \"mmauthparse report --help\" and \"mmauthparse follow --help\" for the others.\n"
-"Exit status: 0 ok, 1 an input could not be read, 2 usage or configuration error.\n";
+	"usage: mmauthparse [parse] [options] [FILE...]\n"
+	"       mmauthparse report [options] [FILE...]\n"
+	"       mmauthparse follow [options] FILE\n"
+	"\n"
+	"parse (the default command) reads log lines from the FILEs (standard input\n"
+	"when none is given or FILE is \"-\") and prints one JSON object per line that\n"
+	"is an authentication event.  Lines are split into time, host, tag and message\n"
+	"as syslog files hold them; a line without a syslog frame is tried as a line of\n"
+	"the file formats (tags exim, cpanel, xeams, roundcube, horde, in that order)\n"
+	"unless --no-auto is given.\n"
+	"\n"
+	"options:\n"
+	"  -a, --aligned           print one line per input line: {} when not an event\n"
+	"  -t, --tag TAG           every line is a message under TAG (as imfile hands\n"
+	"                          a file to rsyslog): cpanel, xeams, exim, roundcube...\n"
+	"      --auto              try the file-format tags on lines without a syslog\n"
+	"                          frame (the default)\n"
+	"      --no-auto           do not: such lines are not events\n"
+	"  -y, --year N            year of year-less syslog stamps (default: the current\n"
+	"                          year, or the previous one for a stamp more than two\n"
+	"                          days in the future)\n"
+	"  -p, --program TAG=FAMILY  map a further tag to a family (repeatable)\n"
+	"  -g, --geoip FILE        MaxMind/DB-IP .mmdb database (repeatable)\n"
+	"      --geoip-language L  language of geo names (default en)\n"
+	"  -d, --detect            run the attack detectors (alert members)\n"
+	"      --DETECTOR T/W      threshold T within W seconds for DETECTOR, one of\n"
+	"                          bruteforce, dictionary, distributed, compromise,\n"
+	"                          insecure (T=0 turns it off); implies --detect\n"
+	"      --set NAME=VALUE    DETECTOR.threshold, DETECTOR.window, detect.maxKeys,\n"
+	"                          geoip.cacheSize; a detect setting implies --detect\n"
+	"      --state-file FILE   detection state kept across runs; implies --detect\n"
+	"      --no-redact         keep attempted passwords in the message text\n"
+	"  -m, --with-message      add \"time\" (ISO 8601), \"host\" and \"message\" (the\n"
+	"                          message text, passwords cut out) to each event\n"
+	"  -s, --stats             print the core's counters to standard error at the end\n"
+	"  -v, --verbose           also print the core's informational messages\n"
+	"  -h, --help              this text\n"
+	"  -V, --version           the version\n"
+	"\n"
+	"Run \"mmauthparse report --help\" and \"mmauthparse follow --help\" for the others.\n"
+	"Exit status: 0 ok, 1 an input could not be read, 2 usage or configuration error.\n";
 
 /* file-format tags tried on lines without a syslog frame (--auto) */
 static const char *const auto_tags[] = { "exim", "cpanel", "xeams", "roundcube", "horde" };
@@ -166,7 +166,8 @@ static void set_name_value(opts *o, const char *arg)
 		return;
 	}
 	die_usage("--set: unknown setting '%s' (DETECTOR.threshold, DETECTOR.window, "
-		  "detect.maxKeys, geoip.cacheSize)", arg);
+		  "detect.maxKeys, geoip.cacheSize)",
+		  arg);
 }
 
 static void push(const char ***arr, size_t *n, const char *v)
@@ -181,7 +182,12 @@ static void push(const char ***arr, size_t *n, const char *v)
 }
 
 enum {
-	O_AUTO = 256, O_NOAUTO, O_GEOLANG, O_SET, O_STATE, O_NOREDACT,
+	O_AUTO = 256,
+	O_NOAUTO,
+	O_GEOLANG,
+	O_SET,
+	O_STATE,
+	O_NOREDACT,
 	O_DET0 /* O_DET0 + ap_detector */
 };
 
@@ -224,7 +230,8 @@ static int parse_options(int argc, char **argv, opts *o)
 			break;
 		case O_AUTO: o->auto_tags = 1; break;
 		case O_NOAUTO: o->auto_tags = 0; break;
-		case 'y': o->year = (int)parse_num(optarg, "--year", 9999);
+		case 'y':
+			o->year = (int)parse_num(optarg, "--year", 9999);
 			if (o->year < 1970)
 				die_usage("%s", "--year: not a year after 1970");
 			break;
@@ -233,19 +240,18 @@ static int parse_options(int argc, char **argv, opts *o)
 		case O_GEOLANG: o->cfg.geo_language = optarg; break;
 		case 'd': o->cfg.detect = true; break;
 		case O_SET: set_name_value(o, optarg); break;
-		case O_STATE: o->cfg.detect_state_file = optarg; o->cfg.detect = true; break;
+		case O_STATE:
+			o->cfg.detect_state_file = optarg;
+			o->cfg.detect = true;
+			break;
 		case O_NOREDACT: o->cfg.redact_passwords = false; break;
 		case 'm': o->with_message = 1; break;
 		case 's': o->stats = 1; break;
 		case 'v': o->verbose = 1; break;
 		case 'h': fputs(usage_text, stdout); exit(0);
 		case 'V': printf("mmauthparse %s\n", ap_version()); exit(0);
-		case ':':
-			die_usage("option '%s' needs an argument", argv[optind - 1]);
-			break;
-		case '?':
-			die_usage("unknown option '%s'", argv[optind - 1]);
-			break;
+		case ':': die_usage("option '%s' needs an argument", argv[optind - 1]); break;
+		case '?': die_usage("unknown option '%s'", argv[optind - 1]); break;
 		default:
 			if (c >= O_DET0 && c < O_DET0 + AP_DET__COUNT)
 				set_detector_tw(o, c - O_DET0, optarg, lo[li].name);
@@ -269,9 +275,9 @@ typedef struct runner {
 	ap_worker *w;
 	time_t now;
 	int this_year;
-	char *redbuf;		/* redacted message */
+	char *redbuf; /* redacted message */
 	size_t redsz;
-	char *safebuf;		/* sanitised message */
+	char *safebuf; /* sanitised message */
 	size_t safesz;
 } runner;
 
@@ -281,7 +287,10 @@ static void log_cb(void *cookie, ap_loglevel lvl, const char *msg)
 	if (lvl == AP_LOG_INFO && !*verbose)
 		return;
 	fprintf(stderr, PROG ": %s: %s\n",
-		lvl == AP_LOG_ERR ? "error" : lvl == AP_LOG_WARNING ? "warning" : "info", msg);
+		lvl == AP_LOG_ERR       ? "error"
+		: lvl == AP_LOG_WARNING ? "warning"
+					: "info",
+		msg);
 }
 
 /* the host word of a split syslog line: the word just before the tag,
@@ -360,7 +369,8 @@ static struct fjson_object *with_message(runner *r, struct fjson_object *ev, con
 	json_object_put(ev);
 
 	size_t need = ap_redact(&res->ev, in->msg, in->msglen, NULL, 0) + 1;
-	if (grow(&r->redbuf, &r->redsz, need) == 0 && grow(&r->safebuf, &r->safesz, 4 * need + 1) == 0) {
+	if (grow(&r->redbuf, &r->redsz, need) == 0
+	    && grow(&r->safebuf, &r->safesz, 4 * need + 1) == 0) {
 		size_t n = ap_redact(&res->ev, in->msg, in->msglen, r->redbuf, r->redsz);
 		const char *m = r->redbuf;
 		while (n > 0 && (*m == ' ' || *m == '\t')) {
@@ -401,12 +411,17 @@ static void process_line(runner *r, const char *line, size_t len)
 	} else {
 		int framed = ap_split_line(line, len, o->year, &in);
 		if (o->year == 0 && in.time > (int64_t)r->now + 2 * 86400)
-			framed = ap_split_line(line, len, r->this_year - 1, &in);	/* December's lines read in January */
+			framed = ap_split_line(line, len, r->this_year - 1,
+					       &in); /* December's lines read in January */
 		line_time = in.time;
 		if (!framed && o->auto_tags) {
 			size_t ml = in.msglen;
 			for (size_t i = 0; i < sizeof(auto_tags) / sizeof(auto_tags[0]); i++) {
-				ap_input t = { .tag = auto_tags[i], .taglen = strlen(auto_tags[i]), .msg = line, .msglen = ml, .time = 0 };
+				ap_input t = { .tag = auto_tags[i],
+					       .taglen = strlen(auto_tags[i]),
+					       .msg = line,
+					       .msglen = ml,
+					       .time = 0 };
 				ap_event ev;
 				if (ap_parse(r->ctx, &t, &ev)) {
 					in = t;
@@ -461,11 +476,11 @@ static void print_stats(ap_ctx *ctx)
 	const ap_stats *s = ap_ctx_stats(ctx);
 	fprintf(stderr, "parsed=%llu\nunparsed=%llu\n", (unsigned long long)s->parsed,
 		(unsigned long long)s->unparsed);
-	fprintf(stderr, "outcome.success=%llu\noutcome.failure=%llu\noutcome.unknown=%llu\nblocks=%llu\n",
+	fprintf(stderr,
+		"outcome.success=%llu\noutcome.failure=%llu\noutcome.unknown=%llu\nblocks=%llu\n",
 		(unsigned long long)s->outcome[AP_OUT_SUCCESS],
 		(unsigned long long)s->outcome[AP_OUT_FAILURE],
-		(unsigned long long)s->outcome[AP_OUT_UNKNOWN],
-		(unsigned long long)s->outcome[0]);
+		(unsigned long long)s->outcome[AP_OUT_UNKNOWN], (unsigned long long)s->outcome[0]);
 	for (int f = 1; f < AP_FAM__COUNT; f++)
 		if (s->family[f] != 0)
 			fprintf(stderr, "family.%s=%llu\n", ap_family_name((ap_family)f),
@@ -495,7 +510,7 @@ static int parse_main(int argc, char **argv)
 	struct tm tm;
 	gmtime_r(&r.now, &tm);
 	r.this_year = tm.tm_year + 1900;
-	o.cfg.geo_files_required = true;	/* a database named on the command line must open */
+	o.cfg.geo_files_required = true; /* a database named on the command line must open */
 	ap_status st = ap_ctx_open(&o.cfg, log_cb, &o.verbose, &r.ctx);
 	if (st != AP_OK) {
 		fprintf(stderr, PROG ": %s (see above)\n", ap_strerror(st));

@@ -77,7 +77,7 @@ void det_attr_resolve(ap_detect *d, struct relc *top, uint32_t nt, ap_alerts *ou
 			found = true;
 		}
 		pthread_mutex_unlock(&s->mu);
-		if (found) {	/* a user key evicted meanwhile has no name left */
+		if (found) { /* a user key evicted meanwhile has no name left */
 			r->service = det_svc_name(d, top[i].svc);
 			r->count = top[i].count;
 			out->nrelated++;

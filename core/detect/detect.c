@@ -72,8 +72,10 @@ ap_detect *ap_detect_new(const ap_config *cfg, ap_log_fn log, void *cookie, int 
 			goto fail;
 		}
 		if (d->det[k].threshold > 0 && d->det[k].window == 0) {
-			logf_(d, AP_LOG_ERR, "%s.window must be at least 1 second when %s.threshold "
-			      "is set (threshold 0 turns the detector off)", nm, nm);
+			logf_(d, AP_LOG_ERR,
+			      "%s.window must be at least 1 second when %s.threshold "
+			      "is set (threshold 0 turns the detector off)",
+			      nm, nm);
 			goto fail;
 		}
 		if (d->det[k].window > 0x7fffffffu) {

@@ -68,10 +68,11 @@ void ap_detect_feed(ap_detect *d, const ap_event *ev, int64_t t, ap_alerts *out,
 	if (ev->user.n > 0 && ev->user.p != NULL) {
 		nl = ap_escape_user(ev->user.p, ev->user.n, name);
 		if (nl > 0)
-			uh = det_hash_bytes(d, name, nl) | 1;	/* never 0: 0 means "no user" */
+			uh = det_hash_bytes(d, name, nl) | 1; /* never 0: 0 means "no user" */
 	}
-	uint8_t svc = fail ? det_svc_index(d, ev->service,
-					   ev->service ? strlen(ev->service) : 0, true) : 0;
+	uint8_t svc = fail ? det_svc_index(d, ev->service, ev->service ? strlen(ev->service) : 0,
+					   true)
+			   : 0;
 
 	struct relc top[AP_MAX_RELATED];
 	uint32_t ntop = 0;
@@ -156,10 +157,12 @@ void ap_detect_feed(ap_detect *d, const ap_event *ev, int64_t t, ap_alerts *out,
 			if (det_on(d, AP_DET_DISTRIBUTED)) {
 				uint32_t c = det_user_addrs(d, e, te);
 				if (c >= d->det[AP_DET_DISTRIBUTED].threshold) {
-					fire(out, AP_DET_DISTRIBUTED, c, &d->det[AP_DET_DISTRIBUTED]);
+					fire(out, AP_DET_DISTRIBUTED, c,
+					     &d->det[AP_DET_DISTRIBUTED]);
 					if (succ && det_on(d, AP_DET_COMPROMISE)
 					    && !(out->fired & (1u << AP_DET_COMPROMISE)))
-						fire(out, AP_DET_COMPROMISE, c, &d->det[AP_DET_DISTRIBUTED]);
+						fire(out, AP_DET_COMPROMISE, c,
+						     &d->det[AP_DET_DISTRIBUTED]);
 				}
 			}
 		}

@@ -121,7 +121,8 @@ void det_state_save(ap_detect *d)
 	size_t plen = strlen(d->state_file);
 	char *tmp = malloc(plen + 32);
 	if (tmp == NULL) {
-		logf_(d, AP_LOG_ERR, "detect.stateFile %s: out of memory, state not saved", d->state_file);
+		logf_(d, AP_LOG_ERR, "detect.stateFile %s: out of memory, state not saved",
+		      d->state_file);
 		return;
 	}
 	snprintf(tmp, plen + 32, "%s.tmp.%ld", d->state_file, (long)getpid());
@@ -227,7 +228,7 @@ static struct dent *load_key(ap_detect *d, uint64_t h, uint64_t k0, uint64_t k1,
 		s->now = last;
 	struct dent *e = det_ent_find(s, (uint32_t)h, k0, k1, type);
 	if (e != NULL)
-		return NULL;	/* duplicate: corrupt */
+		return NULL; /* duplicate: corrupt */
 	e = det_ent_insert(d, s, (uint32_t)h, k0, k1, type, NULL);
 	if (e != NULL)
 		e->last = last;
@@ -262,7 +263,7 @@ static const char *load_ip(ap_detect *d, struct rd *r)
 		return "duplicate key or out of memory";
 	struct ipd *p = NULL;
 	if (nring > 1 || nusr > 1) {
-		p = det_ipd_make(d, e);	/* e has no inline failure: an empty detail */
+		p = det_ipd_make(d, e); /* e has no inline failure: an empty detail */
 		if (p == NULL)
 			return "out of memory";
 		/* pushed in order: a smaller ring counts what falls out of
@@ -336,10 +337,12 @@ void det_state_load(ap_detect *d)
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0) {
 		if (errno == ENOENT)
-			logf_(d, AP_LOG_INFO, "detect.stateFile %s: not there yet; starting empty", path);
+			logf_(d, AP_LOG_INFO, "detect.stateFile %s: not there yet; starting empty",
+			      path);
 		else
-			logf_(d, AP_LOG_WARNING, "detect.stateFile %s: cannot open: %s; starting empty",
-			      path, strerror(errno));
+			logf_(d, AP_LOG_WARNING,
+			      "detect.stateFile %s: cannot open: %s; starting empty", path,
+			      strerror(errno));
 		return;
 	}
 	struct stat sb;
@@ -394,7 +397,7 @@ void det_state_load(ap_detect *d)
 		why = "checksum mismatch (truncated or damaged)";
 		goto done;
 	}
-	(void)r_uint(&r, 4);	/* flags */
+	(void)r_uint(&r, 4); /* flags */
 	d->seed0 = r_uint(&r, 8);
 	d->seed1 = r_uint(&r, 8);
 	uint64_t n = r_uint(&r, 8);
@@ -414,8 +417,10 @@ void det_state_load(ap_detect *d)
 done:
 	if (why != NULL) {
 		clear_all(d);
-		logf_(d, AP_LOG_WARNING, "detect.stateFile %s: %s; ignored, starting with empty "
-		      "detection state", path, why);
+		logf_(d, AP_LOG_WARNING,
+		      "detect.stateFile %s: %s; ignored, starting with empty "
+		      "detection state",
+		      path, why);
 	} else {
 		logf_(d, AP_LOG_INFO, "detect.stateFile %s: loaded %llu keys", path,
 		      (unsigned long long)__atomic_load_n(&d->nkeys, __ATOMIC_RELAXED));

@@ -280,7 +280,7 @@ static int shard_grow(struct shard *s)
 	if (s->slots == NULL || want > (uint64_t)s->mask + 1) {
 		uint32_t *ns = calloc((size_t)want, sizeof(*ns));
 		if (ns == NULL)
-			return s->slots == NULL ? -1 : 0;	/* keep the old index: still < 1/2 full */
+			return s->slots == NULL ? -1 : 0; /* keep the old index: still < 1/2 full */
 		free(s->slots);
 		s->slots = ns;
 		s->mask = (uint32_t)(want - 1);
@@ -362,7 +362,7 @@ void det_usr_add(ap_detect *d, struct ipd *p, uint64_t uh, uint32_t te, uint8_t 
 		for (uint32_t i = 1; i < p->nusr; i++)
 			if (u[i].last < u[k].last)
 				k = i;
-		if (u[k].last > te)	/* only when loading: keep the newer */
+		if (u[k].last > te) /* only when loading: keep the newer */
 			return;
 	}
 	u[k].uh = uh;
@@ -407,7 +407,7 @@ void det_ip_add_failure(ap_detect *d, struct dent *e, uint32_t te, uint64_t uh, 
 			return;
 		}
 		p = det_ipd_make(d, e);
-		if (p == NULL) {	/* out of memory: keep the newest failure only */
+		if (p == NULL) { /* out of memory: keep the newest failure only */
 			e->t1 = te;
 			e->u = uh;
 			e->svc = svc;

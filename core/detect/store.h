@@ -19,38 +19,38 @@ typedef struct ap_detect ap_detect;
 
 #define NSHARDS 64
 #define SHARD_BITS 6
-#define REL_KEEP 8		/* users kept per address at least (block attribution) */
-#define MAX_THRESHOLD AP_MAX_THRESHOLD	/* ring and set sizes follow the thresholds */
-#define MIN_RETAIN 3600		/* address state kept at least this long (lfd's LF_INTERVAL) */
+#define REL_KEEP 8                     /* users kept per address at least (block attribution) */
+#define MAX_THRESHOLD AP_MAX_THRESHOLD /* ring and set sizes follow the thresholds */
+#define MIN_RETAIN 3600 /* address state kept at least this long (lfd's LF_INTERVAL) */
 #define MAX_SVC 64
 
 enum { KT_IP = 1, KT_USER = 2 };
 
 /* one key: 48 bytes */
 struct dent {
-	uint64_t k0, k1;	/* KT_IP: the address; KT_USER: user hash, 0 */
-	uint64_t u;		/* KT_IP without detail: user hash of the inline failure (0 none) */
-	void *x;		/* KT_IP: struct ipd or NULL; KT_USER: struct ud */
-	uint32_t h;		/* low 32 bits of the key hash (index slot) */
-	uint32_t last;		/* newest time seen for this key */
-	uint32_t t1;		/* KT_IP without detail: time of the inline failure, 0 none */
+	uint64_t k0, k1; /* KT_IP: the address; KT_USER: user hash, 0 */
+	uint64_t u;      /* KT_IP without detail: user hash of the inline failure (0 none) */
+	void *x;         /* KT_IP: struct ipd or NULL; KT_USER: struct ud */
+	uint32_t h;      /* low 32 bits of the key hash (index slot) */
+	uint32_t last;   /* newest time seen for this key */
+	uint32_t t1;     /* KT_IP without detail: time of the inline failure, 0 none */
 	uint8_t type;
-	uint8_t ref;		/* CLOCK bit */
-	uint8_t svc;		/* KT_IP without detail: service of the inline failure */
+	uint8_t ref; /* CLOCK bit */
+	uint8_t svc; /* KT_IP without detail: service of the inline failure */
 	uint8_t pad;
 };
 
 /* address detail: header, then uint32_t ring[R], then struct usr[U] */
 struct ipd {
-	uint32_t over;		/* failures pushed out of a full in-window ring */
-	uint16_t nring, head;	/* ring[(head + i) % R], i = 0 oldest */
+	uint32_t over;        /* failures pushed out of a full in-window ring */
+	uint16_t nring, head; /* ring[(head + i) % R], i = 0 oldest */
 	uint16_t nusr, pad;
 };
 
 struct usr {
-	uint64_t uh;		/* user hash */
+	uint64_t uh; /* user hash */
 	uint32_t last;
-	uint16_t count;		/* failures since the entry became active */
+	uint16_t count; /* failures since the entry became active */
 	uint8_t svc;
 	uint8_t pad;
 };
@@ -68,26 +68,26 @@ struct shard {
 	pthread_mutex_t mu;
 	struct dent *ents;
 	uint32_t n, alloc, capmax;
-	uint32_t *slots;	/* (tag | entry index + 1), 0 = empty */
-	uint32_t mask;		/* slots - 1; 0 with no slots */
-	uint32_t imask;		/* the index bits of a slot; the rest is a hash tag */
+	uint32_t *slots; /* (tag | entry index + 1), 0 = empty */
+	uint32_t mask;   /* slots - 1; 0 with no slots */
+	uint32_t imask;  /* the index bits of a slot; the rest is a hash tag */
 	uint32_t hand, sweep;
-	uint32_t now;		/* newest time seen by this shard */
+	uint32_t now; /* newest time seen by this shard */
 } __attribute__((aligned(64)));
 
 struct ap_detect {
 	struct shard sh[NSHARDS];
 	ap_detector_cfg det[AP_DET__COUNT];
 	uint32_t R, U, N;
-	uint32_t wip, wu;	/* retention of address and user keys */
+	uint32_t wip, wu; /* retention of address and user keys */
 	size_t ipd_size, usr_off, ud_ipoff;
 	uint64_t seed0, seed1;
-	uint64_t nkeys;		/* atomic */
+	uint64_t nkeys; /* atomic */
 	char *state_file;
 	ap_log_fn log;
 	void *cookie;
 	pthread_mutex_t svc_mu;
-	uint32_t nsvc;		/* atomic; svc[0] is "none" */
+	uint32_t nsvc; /* atomic; svc[0] is "none" */
 	const char *svc[MAX_SVC];
 	char *svc_owned[MAX_SVC];
 };
@@ -133,7 +133,10 @@ const char *det_svc_name(ap_detect *d, uint8_t i) AP_HIDDEN;
 /* ------------------------------------------------------------------ */
 /* the table of one shard                                              */
 
-static inline uint32_t *ipd_ring(struct ipd *p) { return (uint32_t *)(void *)(p + 1); }
+static inline uint32_t *ipd_ring(struct ipd *p)
+{
+	return (uint32_t *)(void *)(p + 1);
+}
 static inline struct usr *ipd_usr(const ap_detect *d, struct ipd *p)
 {
 	return (struct usr *)(void *)((char *)p + d->usr_off);

@@ -98,38 +98,38 @@ struct net {
 
 /* first match wins: more specific prefixes first */
 static const struct net v4nets[] = {
-	{ { 0 }, 8, AP_SCOPE_RESERVED },			/* "this network" */
+	{ { 0 }, 8, AP_SCOPE_RESERVED }, /* "this network" */
 	{ { 10 }, 8, AP_SCOPE_PRIVATE },
 	{ { 100, 64 }, 10, AP_SCOPE_CGNAT },
 	{ { 127 }, 8, AP_SCOPE_LOOPBACK },
 	{ { 169, 254 }, 16, AP_SCOPE_LINK_LOCAL },
 	{ { 172, 16 }, 12, AP_SCOPE_PRIVATE },
-	{ { 192, 0, 0 }, 24, AP_SCOPE_RESERVED },		/* IETF assignments */
-	{ { 192, 0, 2 }, 24, AP_SCOPE_RESERVED },		/* TEST-NET-1 */
-	{ { 192, 31, 196 }, 24, AP_SCOPE_RESERVED },		/* AS112-v4 */
-	{ { 192, 52, 193 }, 24, AP_SCOPE_RESERVED },		/* AMT */
-	{ { 192, 88, 99 }, 24, AP_SCOPE_RESERVED },		/* 6to4 relay */
+	{ { 192, 0, 0 }, 24, AP_SCOPE_RESERVED },    /* IETF assignments */
+	{ { 192, 0, 2 }, 24, AP_SCOPE_RESERVED },    /* TEST-NET-1 */
+	{ { 192, 31, 196 }, 24, AP_SCOPE_RESERVED }, /* AS112-v4 */
+	{ { 192, 52, 193 }, 24, AP_SCOPE_RESERVED }, /* AMT */
+	{ { 192, 88, 99 }, 24, AP_SCOPE_RESERVED },  /* 6to4 relay */
 	{ { 192, 168 }, 16, AP_SCOPE_PRIVATE },
-	{ { 192, 175, 48 }, 24, AP_SCOPE_RESERVED },		/* direct delegation AS112 */
-	{ { 198, 18 }, 15, AP_SCOPE_RESERVED },			/* benchmarking */
-	{ { 198, 51, 100 }, 24, AP_SCOPE_RESERVED },		/* TEST-NET-2 */
-	{ { 203, 0, 113 }, 24, AP_SCOPE_RESERVED },		/* TEST-NET-3 */
-	{ { 224 }, 4, AP_SCOPE_RESERVED },			/* multicast */
-	{ { 240 }, 4, AP_SCOPE_RESERVED },			/* future use, broadcast */
+	{ { 192, 175, 48 }, 24, AP_SCOPE_RESERVED }, /* direct delegation AS112 */
+	{ { 198, 18 }, 15, AP_SCOPE_RESERVED },      /* benchmarking */
+	{ { 198, 51, 100 }, 24, AP_SCOPE_RESERVED }, /* TEST-NET-2 */
+	{ { 203, 0, 113 }, 24, AP_SCOPE_RESERVED },  /* TEST-NET-3 */
+	{ { 224 }, 4, AP_SCOPE_RESERVED },           /* multicast */
+	{ { 240 }, 4, AP_SCOPE_RESERVED },           /* future use, broadcast */
 };
 
 static const struct net v6nets[] = {
-	{ { 0 }, 127, AP_SCOPE_RESERVED },			/* ::, ::1 handled below */
-	{ { 0, 0x64, 0xff, 0x9b, 0, 1 }, 48, AP_SCOPE_PRIVATE },	/* local-use NAT64 */
-	{ { 0x01, 0x00 }, 64, AP_SCOPE_RESERVED },		/* discard-only */
-	{ { 0x20, 0x01, 0x0d, 0xb8 }, 32, AP_SCOPE_RESERVED },	/* documentation */
-	{ { 0x20, 0x01, 0x00, 0x00 }, 23, AP_SCOPE_RESERVED },	/* IETF protocol assignments */
-	{ { 0x3f, 0xff }, 20, AP_SCOPE_RESERVED },		/* documentation (RFC 9637) */
-	{ { 0x5f, 0x00 }, 16, AP_SCOPE_RESERVED },		/* SRv6 SIDs */
-	{ { 0xfc }, 7, AP_SCOPE_PRIVATE },			/* unique local */
+	{ { 0 }, 127, AP_SCOPE_RESERVED },                       /* ::, ::1 handled below */
+	{ { 0, 0x64, 0xff, 0x9b, 0, 1 }, 48, AP_SCOPE_PRIVATE }, /* local-use NAT64 */
+	{ { 0x01, 0x00 }, 64, AP_SCOPE_RESERVED },               /* discard-only */
+	{ { 0x20, 0x01, 0x0d, 0xb8 }, 32, AP_SCOPE_RESERVED },   /* documentation */
+	{ { 0x20, 0x01, 0x00, 0x00 }, 23, AP_SCOPE_RESERVED },   /* IETF protocol assignments */
+	{ { 0x3f, 0xff }, 20, AP_SCOPE_RESERVED },               /* documentation (RFC 9637) */
+	{ { 0x5f, 0x00 }, 16, AP_SCOPE_RESERVED },               /* SRv6 SIDs */
+	{ { 0xfc }, 7, AP_SCOPE_PRIVATE },                       /* unique local */
 	{ { 0xfe, 0x80 }, 10, AP_SCOPE_LINK_LOCAL },
-	{ { 0xfe, 0xc0 }, 10, AP_SCOPE_RESERVED },		/* deprecated site-local */
-	{ { 0xff }, 8, AP_SCOPE_RESERVED },			/* multicast */
+	{ { 0xfe, 0xc0 }, 10, AP_SCOPE_RESERVED }, /* deprecated site-local */
+	{ { 0xff }, 8, AP_SCOPE_RESERVED },        /* multicast */
 };
 
 static int in_net(const uint8_t *a, const struct net *n)
@@ -219,8 +219,8 @@ int ap_pick_forwarded(const char *p, size_t n, ap_addr *out)
 /* networks                                                            */
 
 struct net_entry {
-	ap_addr a;		/* the network's first address */
-	uint8_t bits;		/* prefix length */
+	ap_addr a;    /* the network's first address */
+	uint8_t bits; /* prefix length */
 };
 
 struct ap_netlist {
@@ -270,9 +270,10 @@ ap_status ap_netlist_new(const char *const *items, size_t n, const char *pname, 
 	}
 	for (size_t i = 0; i < n; i++) {
 		if (items[i] == NULL || !entry_parse(items[i], &nl->e[i])) {
-			ap_logf(log, cookie, AP_LOG_ERR, "%s: '%s' is not an address or a CIDR "
-				"(\"192.0.2.10\", \"10.0.0.0/8\", \"2001:db8::/32\")", pname,
-				items[i] ? items[i] : "");
+			ap_logf(log, cookie, AP_LOG_ERR,
+				"%s: '%s' is not an address or a CIDR "
+				"(\"192.0.2.10\", \"10.0.0.0/8\", \"2001:db8::/32\")",
+				pname, items[i] ? items[i] : "");
 			free(nl);
 			return AP_E_CONFIG;
 		}
@@ -313,7 +314,7 @@ int ap_netlist_match(const ap_netlist *nl, const ap_addr *a)
 int ap_forwarded_client(const ap_netlist *nl, ap_span chain, ap_addr *ip)
 {
 	if (!ap_netlist_match(nl, ip))
-		return 1;	/* not from a trusted proxy: the header is the client's own */
+		return 1; /* not from a trusted proxy: the header is the client's own */
 	const char *p = chain.p, *e = chain.p + chain.n;
 	ap_addr last;
 	int have = 0;

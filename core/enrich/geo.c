@@ -48,7 +48,12 @@ enum { ROLE_COUNTRY = 1u, ROLE_CITY = 2u, ROLE_ASN = 4u };
 enum { SCHEMA_MAXMIND = 1u, SCHEMA_FLAT = 2u };
 /* fields of ap_geo, for "still missing" masks */
 enum {
-	F_COUNTRY = 1u, F_CNAME = 2u, F_CITY = 4u, F_LOC = 8u, F_ASN = 16u, F_ORG = 32u,
+	F_COUNTRY = 1u,
+	F_CNAME = 2u,
+	F_CITY = 4u,
+	F_LOC = 8u,
+	F_ASN = 16u,
+	F_ORG = 32u,
 	F_ALL = 63u
 };
 
@@ -61,17 +66,17 @@ typedef struct geofile {
 
 struct ap_geodb {
 	pthread_rwlock_t lock;
-	uint32_t gen;		/* bumped on every swap; read atomically */
+	uint32_t gen; /* bumped on every swap; read atomically */
 	size_t n;
 	char **paths;
-	geofile **files;	/* [n], swapped under the write lock */
+	geofile **files; /* [n], swapped under the write lock */
 	char lang[32];
 	ap_log_fn log;
 	void *cookie;
 };
 
 typedef struct centry {
-	uint32_t gen;		/* 0 = empty */
+	uint32_t gen; /* 0 = empty */
 	uint8_t family;
 	uint8_t b[16];
 	ap_geo geo;
@@ -81,7 +86,7 @@ struct ap_geocache {
 	ap_geodb *g;
 	uint32_t mask;
 	uint32_t shift;
-	uint64_t hits, misses;	/* this worker's cache counters */
+	uint64_t hits, misses; /* this worker's cache counters */
 	centry e[];
 };
 
@@ -89,82 +94,260 @@ struct ap_geocache {
 /* ISO 3166-1 alpha-2 -> English short name (for the flat schema, which
  * carries codes only).  Sorted by code. */
 
-static const struct { char code[3]; const char *name; } countries[] = {
-	{ "AD", "Andorra" }, { "AE", "United Arab Emirates" }, { "AF", "Afghanistan" },
-	{ "AG", "Antigua and Barbuda" }, { "AI", "Anguilla" }, { "AL", "Albania" },
-	{ "AM", "Armenia" }, { "AO", "Angola" }, { "AQ", "Antarctica" }, { "AR", "Argentina" },
-	{ "AS", "American Samoa" }, { "AT", "Austria" }, { "AU", "Australia" }, { "AW", "Aruba" },
-	{ "AX", "Åland Islands" }, { "AZ", "Azerbaijan" }, { "BA", "Bosnia and Herzegovina" },
-	{ "BB", "Barbados" }, { "BD", "Bangladesh" }, { "BE", "Belgium" },
-	{ "BF", "Burkina Faso" }, { "BG", "Bulgaria" }, { "BH", "Bahrain" }, { "BI", "Burundi" },
-	{ "BJ", "Benin" }, { "BL", "Saint Barthélemy" }, { "BM", "Bermuda" }, { "BN", "Brunei" },
-	{ "BO", "Bolivia" }, { "BQ", "Bonaire, Sint Eustatius and Saba" }, { "BR", "Brazil" },
-	{ "BS", "Bahamas" }, { "BT", "Bhutan" }, { "BV", "Bouvet Island" }, { "BW", "Botswana" },
-	{ "BY", "Belarus" }, { "BZ", "Belize" }, { "CA", "Canada" },
-	{ "CC", "Cocos (Keeling) Islands" }, { "CD", "DR Congo" },
-	{ "CF", "Central African Republic" }, { "CG", "Congo Republic" }, { "CH", "Switzerland" },
-	{ "CI", "Ivory Coast" }, { "CK", "Cook Islands" }, { "CL", "Chile" },
-	{ "CM", "Cameroon" }, { "CN", "China" }, { "CO", "Colombia" }, { "CR", "Costa Rica" },
-	{ "CU", "Cuba" }, { "CV", "Cabo Verde" }, { "CW", "Curaçao" },
-	{ "CX", "Christmas Island" }, { "CY", "Cyprus" }, { "CZ", "Czechia" },
-	{ "DE", "Germany" }, { "DJ", "Djibouti" }, { "DK", "Denmark" }, { "DM", "Dominica" },
-	{ "DO", "Dominican Republic" }, { "DZ", "Algeria" }, { "EC", "Ecuador" },
-	{ "EE", "Estonia" }, { "EG", "Egypt" }, { "EH", "Western Sahara" }, { "ER", "Eritrea" },
-	{ "ES", "Spain" }, { "ET", "Ethiopia" }, { "FI", "Finland" }, { "FJ", "Fiji" },
-	{ "FK", "Falkland Islands" }, { "FM", "Micronesia" }, { "FO", "Faroe Islands" },
-	{ "FR", "France" }, { "GA", "Gabon" }, { "GB", "United Kingdom" }, { "GD", "Grenada" },
-	{ "GE", "Georgia" }, { "GF", "French Guiana" }, { "GG", "Guernsey" }, { "GH", "Ghana" },
-	{ "GI", "Gibraltar" }, { "GL", "Greenland" }, { "GM", "Gambia" }, { "GN", "Guinea" },
-	{ "GP", "Guadeloupe" }, { "GQ", "Equatorial Guinea" }, { "GR", "Greece" },
-	{ "GS", "South Georgia and the South Sandwich Islands" }, { "GT", "Guatemala" },
-	{ "GU", "Guam" }, { "GW", "Guinea-Bissau" }, { "GY", "Guyana" }, { "HK", "Hong Kong" },
-	{ "HM", "Heard Island and McDonald Islands" }, { "HN", "Honduras" },
-	{ "HR", "Croatia" }, { "HT", "Haiti" }, { "HU", "Hungary" }, { "ID", "Indonesia" },
-	{ "IE", "Ireland" }, { "IL", "Israel" }, { "IM", "Isle of Man" }, { "IN", "India" },
-	{ "IO", "British Indian Ocean Territory" }, { "IQ", "Iraq" }, { "IR", "Iran" },
-	{ "IS", "Iceland" }, { "IT", "Italy" }, { "JE", "Jersey" }, { "JM", "Jamaica" },
-	{ "JO", "Jordan" }, { "JP", "Japan" }, { "KE", "Kenya" }, { "KG", "Kyrgyzstan" },
-	{ "KH", "Cambodia" }, { "KI", "Kiribati" }, { "KM", "Comoros" },
-	{ "KN", "Saint Kitts and Nevis" }, { "KP", "North Korea" }, { "KR", "South Korea" },
-	{ "KW", "Kuwait" }, { "KY", "Cayman Islands" }, { "KZ", "Kazakhstan" }, { "LA", "Laos" },
-	{ "LB", "Lebanon" }, { "LC", "Saint Lucia" }, { "LI", "Liechtenstein" },
-	{ "LK", "Sri Lanka" }, { "LR", "Liberia" }, { "LS", "Lesotho" }, { "LT", "Lithuania" },
-	{ "LU", "Luxembourg" }, { "LV", "Latvia" }, { "LY", "Libya" }, { "MA", "Morocco" },
-	{ "MC", "Monaco" }, { "MD", "Moldova" }, { "ME", "Montenegro" },
-	{ "MF", "Saint Martin" }, { "MG", "Madagascar" }, { "MH", "Marshall Islands" },
-	{ "MK", "North Macedonia" }, { "ML", "Mali" }, { "MM", "Myanmar" }, { "MN", "Mongolia" },
-	{ "MO", "Macao" }, { "MP", "Northern Mariana Islands" }, { "MQ", "Martinique" },
-	{ "MR", "Mauritania" }, { "MS", "Montserrat" }, { "MT", "Malta" }, { "MU", "Mauritius" },
-	{ "MV", "Maldives" }, { "MW", "Malawi" }, { "MX", "Mexico" }, { "MY", "Malaysia" },
-	{ "MZ", "Mozambique" }, { "NA", "Namibia" }, { "NC", "New Caledonia" },
-	{ "NE", "Niger" }, { "NF", "Norfolk Island" }, { "NG", "Nigeria" },
-	{ "NI", "Nicaragua" }, { "NL", "Netherlands" }, { "NO", "Norway" }, { "NP", "Nepal" },
-	{ "NR", "Nauru" }, { "NU", "Niue" }, { "NZ", "New Zealand" }, { "OM", "Oman" },
-	{ "PA", "Panama" }, { "PE", "Peru" }, { "PF", "French Polynesia" },
-	{ "PG", "Papua New Guinea" }, { "PH", "Philippines" }, { "PK", "Pakistan" },
-	{ "PL", "Poland" }, { "PM", "Saint Pierre and Miquelon" }, { "PN", "Pitcairn Islands" },
-	{ "PR", "Puerto Rico" }, { "PS", "Palestine" }, { "PT", "Portugal" }, { "PW", "Palau" },
-	{ "PY", "Paraguay" }, { "QA", "Qatar" }, { "RE", "Réunion" }, { "RO", "Romania" },
-	{ "RS", "Serbia" }, { "RU", "Russia" }, { "RW", "Rwanda" }, { "SA", "Saudi Arabia" },
-	{ "SB", "Solomon Islands" }, { "SC", "Seychelles" }, { "SD", "Sudan" },
-	{ "SE", "Sweden" }, { "SG", "Singapore" }, { "SH", "Saint Helena" },
-	{ "SI", "Slovenia" }, { "SJ", "Svalbard and Jan Mayen" }, { "SK", "Slovakia" },
-	{ "SL", "Sierra Leone" }, { "SM", "San Marino" }, { "SN", "Senegal" },
-	{ "SO", "Somalia" }, { "SR", "Suriname" }, { "SS", "South Sudan" },
-	{ "ST", "São Tomé and Príncipe" }, { "SV", "El Salvador" }, { "SX", "Sint Maarten" },
-	{ "SY", "Syria" }, { "SZ", "Eswatini" }, { "TC", "Turks and Caicos Islands" },
-	{ "TD", "Chad" }, { "TF", "French Southern Territories" }, { "TG", "Togo" },
-	{ "TH", "Thailand" }, { "TJ", "Tajikistan" }, { "TK", "Tokelau" },
-	{ "TL", "Timor-Leste" }, { "TM", "Turkmenistan" }, { "TN", "Tunisia" },
-	{ "TO", "Tonga" }, { "TR", "Türkiye" }, { "TT", "Trinidad and Tobago" },
-	{ "TV", "Tuvalu" }, { "TW", "Taiwan" }, { "TZ", "Tanzania" }, { "UA", "Ukraine" },
-	{ "UG", "Uganda" }, { "UM", "U.S. Outlying Islands" }, { "US", "United States" },
-	{ "UY", "Uruguay" }, { "UZ", "Uzbekistan" }, { "VA", "Vatican City" },
-	{ "VC", "Saint Vincent and the Grenadines" }, { "VE", "Venezuela" },
-	{ "VG", "British Virgin Islands" }, { "VI", "U.S. Virgin Islands" },
-	{ "VN", "Vietnam" }, { "VU", "Vanuatu" }, { "WF", "Wallis and Futuna" },
-	{ "WS", "Samoa" }, { "XK", "Kosovo" }, { "YE", "Yemen" }, { "YT", "Mayotte" },
-	{ "ZA", "South Africa" }, { "ZM", "Zambia" }, { "ZW", "Zimbabwe" },
+static const struct {
+	char code[3];
+	const char *name;
+} countries[] = {
+	{ "AD", "Andorra" },
+	{ "AE", "United Arab Emirates" },
+	{ "AF", "Afghanistan" },
+	{ "AG", "Antigua and Barbuda" },
+	{ "AI", "Anguilla" },
+	{ "AL", "Albania" },
+	{ "AM", "Armenia" },
+	{ "AO", "Angola" },
+	{ "AQ", "Antarctica" },
+	{ "AR", "Argentina" },
+	{ "AS", "American Samoa" },
+	{ "AT", "Austria" },
+	{ "AU", "Australia" },
+	{ "AW", "Aruba" },
+	{ "AX", "Åland Islands" },
+	{ "AZ", "Azerbaijan" },
+	{ "BA", "Bosnia and Herzegovina" },
+	{ "BB", "Barbados" },
+	{ "BD", "Bangladesh" },
+	{ "BE", "Belgium" },
+	{ "BF", "Burkina Faso" },
+	{ "BG", "Bulgaria" },
+	{ "BH", "Bahrain" },
+	{ "BI", "Burundi" },
+	{ "BJ", "Benin" },
+	{ "BL", "Saint Barthélemy" },
+	{ "BM", "Bermuda" },
+	{ "BN", "Brunei" },
+	{ "BO", "Bolivia" },
+	{ "BQ", "Bonaire, Sint Eustatius and Saba" },
+	{ "BR", "Brazil" },
+	{ "BS", "Bahamas" },
+	{ "BT", "Bhutan" },
+	{ "BV", "Bouvet Island" },
+	{ "BW", "Botswana" },
+	{ "BY", "Belarus" },
+	{ "BZ", "Belize" },
+	{ "CA", "Canada" },
+	{ "CC", "Cocos (Keeling) Islands" },
+	{ "CD", "DR Congo" },
+	{ "CF", "Central African Republic" },
+	{ "CG", "Congo Republic" },
+	{ "CH", "Switzerland" },
+	{ "CI", "Ivory Coast" },
+	{ "CK", "Cook Islands" },
+	{ "CL", "Chile" },
+	{ "CM", "Cameroon" },
+	{ "CN", "China" },
+	{ "CO", "Colombia" },
+	{ "CR", "Costa Rica" },
+	{ "CU", "Cuba" },
+	{ "CV", "Cabo Verde" },
+	{ "CW", "Curaçao" },
+	{ "CX", "Christmas Island" },
+	{ "CY", "Cyprus" },
+	{ "CZ", "Czechia" },
+	{ "DE", "Germany" },
+	{ "DJ", "Djibouti" },
+	{ "DK", "Denmark" },
+	{ "DM", "Dominica" },
+	{ "DO", "Dominican Republic" },
+	{ "DZ", "Algeria" },
+	{ "EC", "Ecuador" },
+	{ "EE", "Estonia" },
+	{ "EG", "Egypt" },
+	{ "EH", "Western Sahara" },
+	{ "ER", "Eritrea" },
+	{ "ES", "Spain" },
+	{ "ET", "Ethiopia" },
+	{ "FI", "Finland" },
+	{ "FJ", "Fiji" },
+	{ "FK", "Falkland Islands" },
+	{ "FM", "Micronesia" },
+	{ "FO", "Faroe Islands" },
+	{ "FR", "France" },
+	{ "GA", "Gabon" },
+	{ "GB", "United Kingdom" },
+	{ "GD", "Grenada" },
+	{ "GE", "Georgia" },
+	{ "GF", "French Guiana" },
+	{ "GG", "Guernsey" },
+	{ "GH", "Ghana" },
+	{ "GI", "Gibraltar" },
+	{ "GL", "Greenland" },
+	{ "GM", "Gambia" },
+	{ "GN", "Guinea" },
+	{ "GP", "Guadeloupe" },
+	{ "GQ", "Equatorial Guinea" },
+	{ "GR", "Greece" },
+	{ "GS", "South Georgia and the South Sandwich Islands" },
+	{ "GT", "Guatemala" },
+	{ "GU", "Guam" },
+	{ "GW", "Guinea-Bissau" },
+	{ "GY", "Guyana" },
+	{ "HK", "Hong Kong" },
+	{ "HM", "Heard Island and McDonald Islands" },
+	{ "HN", "Honduras" },
+	{ "HR", "Croatia" },
+	{ "HT", "Haiti" },
+	{ "HU", "Hungary" },
+	{ "ID", "Indonesia" },
+	{ "IE", "Ireland" },
+	{ "IL", "Israel" },
+	{ "IM", "Isle of Man" },
+	{ "IN", "India" },
+	{ "IO", "British Indian Ocean Territory" },
+	{ "IQ", "Iraq" },
+	{ "IR", "Iran" },
+	{ "IS", "Iceland" },
+	{ "IT", "Italy" },
+	{ "JE", "Jersey" },
+	{ "JM", "Jamaica" },
+	{ "JO", "Jordan" },
+	{ "JP", "Japan" },
+	{ "KE", "Kenya" },
+	{ "KG", "Kyrgyzstan" },
+	{ "KH", "Cambodia" },
+	{ "KI", "Kiribati" },
+	{ "KM", "Comoros" },
+	{ "KN", "Saint Kitts and Nevis" },
+	{ "KP", "North Korea" },
+	{ "KR", "South Korea" },
+	{ "KW", "Kuwait" },
+	{ "KY", "Cayman Islands" },
+	{ "KZ", "Kazakhstan" },
+	{ "LA", "Laos" },
+	{ "LB", "Lebanon" },
+	{ "LC", "Saint Lucia" },
+	{ "LI", "Liechtenstein" },
+	{ "LK", "Sri Lanka" },
+	{ "LR", "Liberia" },
+	{ "LS", "Lesotho" },
+	{ "LT", "Lithuania" },
+	{ "LU", "Luxembourg" },
+	{ "LV", "Latvia" },
+	{ "LY", "Libya" },
+	{ "MA", "Morocco" },
+	{ "MC", "Monaco" },
+	{ "MD", "Moldova" },
+	{ "ME", "Montenegro" },
+	{ "MF", "Saint Martin" },
+	{ "MG", "Madagascar" },
+	{ "MH", "Marshall Islands" },
+	{ "MK", "North Macedonia" },
+	{ "ML", "Mali" },
+	{ "MM", "Myanmar" },
+	{ "MN", "Mongolia" },
+	{ "MO", "Macao" },
+	{ "MP", "Northern Mariana Islands" },
+	{ "MQ", "Martinique" },
+	{ "MR", "Mauritania" },
+	{ "MS", "Montserrat" },
+	{ "MT", "Malta" },
+	{ "MU", "Mauritius" },
+	{ "MV", "Maldives" },
+	{ "MW", "Malawi" },
+	{ "MX", "Mexico" },
+	{ "MY", "Malaysia" },
+	{ "MZ", "Mozambique" },
+	{ "NA", "Namibia" },
+	{ "NC", "New Caledonia" },
+	{ "NE", "Niger" },
+	{ "NF", "Norfolk Island" },
+	{ "NG", "Nigeria" },
+	{ "NI", "Nicaragua" },
+	{ "NL", "Netherlands" },
+	{ "NO", "Norway" },
+	{ "NP", "Nepal" },
+	{ "NR", "Nauru" },
+	{ "NU", "Niue" },
+	{ "NZ", "New Zealand" },
+	{ "OM", "Oman" },
+	{ "PA", "Panama" },
+	{ "PE", "Peru" },
+	{ "PF", "French Polynesia" },
+	{ "PG", "Papua New Guinea" },
+	{ "PH", "Philippines" },
+	{ "PK", "Pakistan" },
+	{ "PL", "Poland" },
+	{ "PM", "Saint Pierre and Miquelon" },
+	{ "PN", "Pitcairn Islands" },
+	{ "PR", "Puerto Rico" },
+	{ "PS", "Palestine" },
+	{ "PT", "Portugal" },
+	{ "PW", "Palau" },
+	{ "PY", "Paraguay" },
+	{ "QA", "Qatar" },
+	{ "RE", "Réunion" },
+	{ "RO", "Romania" },
+	{ "RS", "Serbia" },
+	{ "RU", "Russia" },
+	{ "RW", "Rwanda" },
+	{ "SA", "Saudi Arabia" },
+	{ "SB", "Solomon Islands" },
+	{ "SC", "Seychelles" },
+	{ "SD", "Sudan" },
+	{ "SE", "Sweden" },
+	{ "SG", "Singapore" },
+	{ "SH", "Saint Helena" },
+	{ "SI", "Slovenia" },
+	{ "SJ", "Svalbard and Jan Mayen" },
+	{ "SK", "Slovakia" },
+	{ "SL", "Sierra Leone" },
+	{ "SM", "San Marino" },
+	{ "SN", "Senegal" },
+	{ "SO", "Somalia" },
+	{ "SR", "Suriname" },
+	{ "SS", "South Sudan" },
+	{ "ST", "São Tomé and Príncipe" },
+	{ "SV", "El Salvador" },
+	{ "SX", "Sint Maarten" },
+	{ "SY", "Syria" },
+	{ "SZ", "Eswatini" },
+	{ "TC", "Turks and Caicos Islands" },
+	{ "TD", "Chad" },
+	{ "TF", "French Southern Territories" },
+	{ "TG", "Togo" },
+	{ "TH", "Thailand" },
+	{ "TJ", "Tajikistan" },
+	{ "TK", "Tokelau" },
+	{ "TL", "Timor-Leste" },
+	{ "TM", "Turkmenistan" },
+	{ "TN", "Tunisia" },
+	{ "TO", "Tonga" },
+	{ "TR", "Türkiye" },
+	{ "TT", "Trinidad and Tobago" },
+	{ "TV", "Tuvalu" },
+	{ "TW", "Taiwan" },
+	{ "TZ", "Tanzania" },
+	{ "UA", "Ukraine" },
+	{ "UG", "Uganda" },
+	{ "UM", "U.S. Outlying Islands" },
+	{ "US", "United States" },
+	{ "UY", "Uruguay" },
+	{ "UZ", "Uzbekistan" },
+	{ "VA", "Vatican City" },
+	{ "VC", "Saint Vincent and the Grenadines" },
+	{ "VE", "Venezuela" },
+	{ "VG", "British Virgin Islands" },
+	{ "VI", "U.S. Virgin Islands" },
+	{ "VN", "Vietnam" },
+	{ "VU", "Vanuatu" },
+	{ "WF", "Wallis and Futuna" },
+	{ "WS", "Samoa" },
+	{ "XK", "Kosovo" },
+	{ "YE", "Yemen" },
+	{ "YT", "Mayotte" },
+	{ "ZA", "South Africa" },
+	{ "ZM", "Zambia" },
+	{ "ZW", "Zimbabwe" },
 };
 
 static const char *country_name(const char *code)
@@ -289,7 +472,8 @@ static void probe_record(MMDB_entry_s *e, unsigned *roles, unsigned *schema)
 		*schema |= SCHEMA_FLAT;
 		*roles |= ROLE_COUNTRY;
 	}
-	if (has_key(e, MMDB_DATA_TYPE_UTF8_STRING, "city", NULL) || has_key(e, -1, "latitude", NULL)) {
+	if (has_key(e, MMDB_DATA_TYPE_UTF8_STRING, "city", NULL)
+	    || has_key(e, -1, "latitude", NULL)) {
 		*schema |= SCHEMA_FLAT;
 		*roles |= ROLE_CITY;
 	}
@@ -322,7 +506,8 @@ static void probe_tree(MMDB_s *db, unsigned *roles, unsigned *schema)
 			if (typ[i] == MMDB_RECORD_TYPE_DATA) {
 				probe_record(ent[i], roles, schema);
 				seen++;
-			} else if (typ[i] == MMDB_RECORD_TYPE_SEARCH_NODE && sp < sizeof(stack) / sizeof(stack[0])) {
+			} else if (typ[i] == MMDB_RECORD_TYPE_SEARCH_NODE
+				   && sp < sizeof(stack) / sizeof(stack[0])) {
 				stack[sp++] = (uint32_t)rec[i];
 			}
 		}
@@ -354,7 +539,8 @@ static int geofile_open(const char *path, geofile *f, char *why, size_t whysz)
 	if (rc != MMDB_SUCCESS) {
 		if ((rc == MMDB_IO_ERROR || rc == MMDB_FILE_OPEN_ERROR) && errno != 0)
 			snprintf(why, whysz, "%s (%s)", MMDB_strerror(rc), strerror(errno));
-		else if (rc == MMDB_INVALID_METADATA_ERROR || rc == MMDB_UNKNOWN_DATABASE_FORMAT_ERROR)
+		else if (rc == MMDB_INVALID_METADATA_ERROR
+			 || rc == MMDB_UNKNOWN_DATABASE_FORMAT_ERROR)
 			snprintf(why, whysz, "not a MaxMind DB file (%s)", MMDB_strerror(rc));
 		else
 			snprintf(why, whysz, "%s", MMDB_strerror(rc));
@@ -368,7 +554,8 @@ static int geofile_open(const char *path, geofile *f, char *why, size_t whysz)
 		roles |= ROLE_COUNTRY;
 	if (ci_contains(type, "asn") || ci_contains(type, "isp"))
 		roles |= ROLE_ASN;
-	if (ci_contains(type, "geoip2") || ci_contains(type, "geolite2") || ci_contains(type, "dbip-"))
+	if (ci_contains(type, "geoip2") || ci_contains(type, "geolite2")
+	    || ci_contains(type, "dbip-"))
 		schema |= SCHEMA_MAXMIND;
 	probe_tree(&f->mmdb, &roles, &schema);
 	if (schema == 0)
@@ -378,8 +565,10 @@ static int geofile_open(const char *path, geofile *f, char *why, size_t whysz)
 	f->v6 = f->mmdb.metadata.ip_version == 6;
 	f->v4 = f->mmdb.metadata.ip_version == 4 || (f->v6 && v6_has_v4(&f->mmdb));
 	if (roles == 0 || !(f->v4 || f->v6)) {
-		snprintf(why, whysz, "database type '%s' holds no country, city or ASN data "
-			 "(neither the GeoIP2/GeoLite2 nor the DB-IP/ip-location-db layout)", type);
+		snprintf(why, whysz,
+			 "database type '%s' holds no country, city or ASN data "
+			 "(neither the GeoIP2/GeoLite2 nor the DB-IP/ip-location-db layout)",
+			 type);
 		MMDB_close(&f->mmdb);
 		return -1;
 	}
@@ -438,8 +627,10 @@ ap_geodb *ap_geodb_open(const ap_config *cfg, ap_log_fn log, void *cookie, int *
 			 * at every HUP */
 			free(g->files[i]);
 			g->files[i] = NULL;
-			ap_logf(log, cookie, AP_LOG_WARNING, "geoip.files: cannot use '%s': %s; "
-				"running without it, tried again at every HUP", p, why);
+			ap_logf(log, cookie, AP_LOG_WARNING,
+				"geoip.files: cannot use '%s': %s; "
+				"running without it, tried again at every HUP",
+				p, why);
 		}
 	}
 	return g;
@@ -493,8 +684,9 @@ int ap_geodb_reload(ap_geodb *g)
 		return 0;
 	geofile **fresh = calloc(g->n, sizeof(*fresh));
 	if (fresh == NULL) {
-		ap_logf(g->log, g->cookie, AP_LOG_ERR, "geoip: reload: out of memory; "
-		      "still using the databases loaded before");
+		ap_logf(g->log, g->cookie, AP_LOG_ERR,
+			"geoip: reload: out of memory; "
+			"still using the databases loaded before");
 		return (int)g->n;
 	}
 	int failed = 0, opened = 0;
@@ -514,11 +706,15 @@ int ap_geodb_reload(ap_geodb *g)
 		/* files[i] is read without the lock here: only reload, which
 		 * HUP runs one at a time, writes it */
 		if (g->files[i] != NULL)
-			ap_logf(g->log, g->cookie, AP_LOG_ERR, "geoip: reload of '%s' failed: %s; "
-				"still using the database loaded before", g->paths[i], why);
+			ap_logf(g->log, g->cookie, AP_LOG_ERR,
+				"geoip: reload of '%s' failed: %s; "
+				"still using the database loaded before",
+				g->paths[i], why);
 		else
-			ap_logf(g->log, g->cookie, AP_LOG_ERR, "geoip: '%s' still cannot be used: %s; "
-				"running without it", g->paths[i], why);
+			ap_logf(g->log, g->cookie, AP_LOG_ERR,
+				"geoip: '%s' still cannot be used: %s; "
+				"running without it",
+				g->paths[i], why);
 	}
 	if (opened > 0) {
 		pthread_rwlock_wrlock(&g->lock);
@@ -526,17 +722,17 @@ int ap_geodb_reload(ap_geodb *g)
 			if (fresh[i] != NULL) {
 				geofile *old = g->files[i];
 				g->files[i] = fresh[i];
-				fresh[i] = old;		/* closed below, outside the lock */
+				fresh[i] = old; /* closed below, outside the lock */
 			}
 		}
 		__atomic_add_fetch(&g->gen, 1, __ATOMIC_RELEASE);
-		if (g->gen == 0)	/* 0 marks empty cache entries */
+		if (g->gen == 0) /* 0 marks empty cache entries */
 			__atomic_add_fetch(&g->gen, 1, __ATOMIC_RELEASE);
 		pthread_rwlock_unlock(&g->lock);
 		for (size_t i = 0; i < g->n; i++)
 			geofile_free(fresh[i]);
 		ap_logf(g->log, g->cookie, AP_LOG_INFO, "geoip: reloaded %d of %zu database(s)",
-		      opened, g->n);
+			opened, g->n);
 	}
 	free(fresh);
 	return failed;
@@ -645,8 +841,7 @@ static uint32_t get_asn(MMDB_entry_s *e, const char *const *path)
 		}
 		return (uint32_t)v;
 	}
-	default:
-		return 0;
+	default: return 0;
 	}
 }
 
@@ -661,7 +856,7 @@ static void set_country(ap_geo *out, const char *s, size_t n)
 		c1 = (char)(c1 - 'a' + 'A');
 	if (c0 < 'A' || c0 > 'Z' || c1 < 'A' || c1 > 'Z')
 		return;
-	if (c0 == 'Z' && c1 == 'Z')	/* "unknown" in several databases */
+	if (c0 == 'Z' && c1 == 'Z') /* "unknown" in several databases */
 		return;
 	out->country[0] = c0;
 	out->country[1] = c1;

@@ -9,8 +9,8 @@
 
 #include "base.h"
 
-typedef struct ap_geodb ap_geodb;		/* the databases of one ctx */
-typedef struct ap_geocache ap_geocache;		/* one worker's cache */
+typedef struct ap_geodb ap_geodb;       /* the databases of one ctx */
+typedef struct ap_geocache ap_geocache; /* one worker's cache */
 
 ap_geodb *ap_geodb_open(const ap_config *cfg, ap_log_fn log, void *cookie, int *err) AP_HIDDEN;
 void ap_geodb_close(ap_geodb *g) AP_HIDDEN;

@@ -83,7 +83,7 @@ static int login_line(const ap_line *ln, ap_event *ev)
 		fields_end = c.p;
 		ipval = c.p + 4;
 	} else {
-		fields_end = NULL;	/* no address: the user's end is unknown */
+		fields_end = NULL; /* no address: the user's end is unknown */
 	}
 	if (AP_EAT(&c, "method=")) {
 		ap_cur f = ap_cur_make(c.p, (size_t)((fields_end ? fields_end : c.e) - c.p));
@@ -133,7 +133,7 @@ static int esmtpd_line(const ap_line *ln, ap_event *ev)
 	if (AP_AT(&r, "535 "))
 		ev->outcome = AP_OUT_FAILURE;
 	else if (AP_AT(&r, "454 "))
-		ev->outcome = AP_OUT_UNKNOWN;	/* temporary authentication failure */
+		ev->outcome = AP_OUT_UNKNOWN; /* temporary authentication failure */
 	else
 		return 0;
 	ev->daemon = "courier";
@@ -147,7 +147,8 @@ static int esmtpd_line(const ap_line *ln, ap_event *ev)
 			kv = ap_span_make(f.p, ap_cur_left(&f));
 		f.p = kv.p + kv.n;
 		ap_cur_eatc(&f, ',');
-		if (kv.n > AP_LEN("relay=") && AP_HAS_PREFIX(kv.p, kv.n, "relay=") && ev->ip.family == 0) {
+		if (kv.n > AP_LEN("relay=") && AP_HAS_PREFIX(kv.p, kv.n, "relay=")
+		    && ev->ip.family == 0) {
 			ap_set_ip(&ev->ip, kv.p + AP_LEN("relay="), kv.n - AP_LEN("relay="));
 		} else if (kv.n > AP_LEN("port=") && AP_HAS_PREFIX(kv.p, kv.n, "port=")) {
 			ap_cur pc = ap_cur_make(kv.p + AP_LEN("port="), kv.n - AP_LEN("port="));
@@ -187,11 +188,11 @@ static int rec_courier(const ap_line *ln, ap_event *ev)
 
 /* the family: its name in events, its recogniser and the tags it reads */
 const ap_family_def ap_family_courier = {
-	AP_FAM_COURIER, "courier", rec_courier,
-	(const char *const[]){
-		"imapd", "imapd-ssl", "pop3d", "pop3d-ssl", "courierpop3login", "courierpop3d",
-		"courierimaplogin", "imaplogin", "courieresmtpd", "courier-imap",
-		"courier-imapd", "courier-imapd-ssl", "courier-pop3d", "courier-pop3d-ssl",
-		"courier-pop3", NULL
-	},
+	AP_FAM_COURIER,
+	"courier",
+	rec_courier,
+	(const char *const[]){ "imapd", "imapd-ssl", "pop3d", "pop3d-ssl", "courierpop3login",
+			       "courierpop3d", "courierimaplogin", "imaplogin", "courieresmtpd",
+			       "courier-imap", "courier-imapd", "courier-imapd-ssl",
+			       "courier-pop3d", "courier-pop3d-ssl", "courier-pop3", NULL },
 };

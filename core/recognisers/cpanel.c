@@ -55,8 +55,8 @@ static int stamp(ap_cur *c, int64_t *t)
 	int64_t off = 0;
 	if (n < 27 || p[0] != '[' || p[26] != ']')
 		return 0;
-	if (ap_digits(p + 1, 4, &y) && p[5] == '-' && ap_digits(p + 6, 2, &mo) && p[8] == '-' && ap_digits(p + 9, 2, &d)
-	    && p[11] == ' ') {
+	if (ap_digits(p + 1, 4, &y) && p[5] == '-' && ap_digits(p + 6, 2, &mo) && p[8] == '-'
+	    && ap_digits(p + 9, 2, &d) && p[11] == ' ') {
 		/* new layout */
 	} else if (ap_digits(p + 1, 2, &mo) && p[3] == '/' && ap_digits(p + 4, 2, &d) && p[6] == '/'
 		   && ap_digits(p + 7, 4, &y) && p[11] == ':') {
@@ -130,8 +130,8 @@ static uint8_t reason_of(const char *p, size_t n)
 		return AP_R_BAD_TOKEN;
 	if (AP_MEMMEM(p, n, "brute force attempt"))
 		return AP_R_OTHER;
-	if (AP_MEMMEM(p, n, "root login is not permitted")
-	    || AP_MEMMEM(p, n, "non-reseller") || AP_MEMMEM(p, n, "suspended"))
+	if (AP_MEMMEM(p, n, "root login is not permitted") || AP_MEMMEM(p, n, "non-reseller")
+	    || AP_MEMMEM(p, n, "suspended"))
 		return AP_R_DISABLED;
 	return AP_R_NONE;
 }
@@ -190,7 +190,7 @@ static int rec_cpanel(const ap_line *ln, ap_event *ev)
 		if (!stamp(&c, &ev->time))
 			return 0;
 		ap_cur_skip_blanks(&c);
-		ap_cur_word(&c);	/* level: info, warn */
+		ap_cur_word(&c); /* level: info, warn */
 		ap_cur_skip_blanks(&c);
 		ap_span proc;
 		if (!ap_cur_eatc(&c, '[') || !ap_cur_until(&c, ']', &proc) || proc.n > 32)
@@ -248,7 +248,7 @@ static int rec_cpanel(const ap_line *ln, ap_event *ev)
 			return 0;
 		c.p = close + ql;
 	} else {
-		c.p--;	/* back onto the blank before the dash */
+		c.p--; /* back onto the blank before the dash */
 		if (!eat_dash(&c))
 			return 0;
 	}
@@ -261,6 +261,8 @@ static int rec_cpanel(const ap_line *ln, ap_event *ev)
 
 /* the family: its name in events, its recogniser and the tags it reads */
 const ap_family_def ap_family_cpanel = {
-	AP_FAM_CPANEL, "cpanel", rec_cpanel,
+	AP_FAM_CPANEL,
+	"cpanel",
+	rec_cpanel,
 	(const char *const[]){ "cpanel", "cpanel-login", NULL },
 };

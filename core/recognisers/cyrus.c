@@ -170,8 +170,9 @@ static int rec_cyrus(const ap_line *ln, ap_event *ev)
 
 /* the family: its name in events, its recogniser and the tags it reads */
 const ap_family_def ap_family_cyrus = {
-	AP_FAM_CYRUS, "cyrus", rec_cyrus,
-	(const char *const[]){
-		"imapd", "pop3d", "imap", "imaps", "pop3", "pop3s", "timsieved", "sieve", NULL
-	},
+	AP_FAM_CYRUS,
+	"cyrus",
+	rec_cyrus,
+	(const char *const[]){ "imapd", "pop3d", "imap", "imaps", "pop3", "pop3s", "timsieved",
+			       "sieve", NULL },
 };

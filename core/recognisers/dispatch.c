@@ -65,12 +65,13 @@ ap_family ap_family_from_name(const char *name, size_t len)
 {
 	for (int f = 1; f < AP_FAM__COUNT; f++)
 		if (families[f] != NULL
-		    && ap_span_ieq(ap_span_make(name, len), families[f]->name, strlen(families[f]->name)))
+		    && ap_span_ieq(ap_span_make(name, len), families[f]->name,
+				   strlen(families[f]->name)))
 			return (ap_family)f;
 	return AP_FAM_NONE;
 }
 
-#define MAP_SLOTS 512	/* power of two, well above the entries */
+#define MAP_SLOTS 512 /* power of two, well above the entries */
 
 struct ap_progmap {
 	struct slot {
@@ -106,7 +107,7 @@ static int map_put(ap_progmap *m, const char *name, size_t n, uint32_t fams)
 			for (size_t k = 0; k < n; k++)
 				s->name[k] = (char)lc((unsigned char)name[k]);
 			s->len = (uint8_t)n;
-			s->fams = fams;	/* a user mapping replaces the built-in one */
+			s->fams = fams; /* a user mapping replaces the built-in one */
 			return 1;
 		}
 	}
@@ -171,9 +172,11 @@ ap_progmap *ap_progmap_new(const char *const *extra, size_t nextra, ap_log_fn lo
 						break;
 					k += (size_t)w;
 				}
-				ap_logf(log, cookie, AP_LOG_ERR, "programs: '%s' is not of the form "
+				ap_logf(log, cookie, AP_LOG_ERR,
+					"programs: '%s' is not of the form "
 					"tag=family with a known family (%s) and a tag of at most "
-					"47 bytes", e, known);
+					"47 bytes",
+					e, known);
 			}
 			free(m);
 			return NULL;
@@ -189,7 +192,10 @@ void ap_progmap_free(ap_progmap *m)
 
 static ap_progmap builtin_map;
 static pthread_once_t builtin_once = PTHREAD_ONCE_INIT;
-static void builtin_init(void) { fill_builtin(&builtin_map); }
+static void builtin_init(void)
+{
+	fill_builtin(&builtin_map);
+}
 
 const ap_progmap *ap_progmap_builtin(void)
 {

@@ -10,8 +10,8 @@
 #include "recognisers/recogniser.h"
 
 typedef struct ap_progmap ap_progmap;
-ap_progmap *ap_progmap_new(const char *const *extra, size_t nextra,
-			   ap_log_fn log, void *cookie) AP_HIDDEN;
+ap_progmap *ap_progmap_new(const char *const *extra, size_t nextra, ap_log_fn log,
+			   void *cookie) AP_HIDDEN;
 void ap_progmap_free(ap_progmap *m) AP_HIDDEN;
 /* families for a program name (bitmask of 1u << ap_family); 0 = none */
 uint32_t ap_progmap_lookup(const ap_progmap *m, const char *prog, size_t n) AP_HIDDEN;

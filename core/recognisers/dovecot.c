@@ -46,18 +46,21 @@ enum { P_NONE = 0, P_LOGIN, P_AUTH, P_WORKER };
 
 typedef struct {
 	int kind;
-	const char *service;	/* login processes */
-	ap_span args;		/* "(...)" of the process prefix */
-	ap_span sess;		/* its session "<...>" */
-	int worker_req;		/* 2.4 worker request prefix: a duplicate */
+	const char *service; /* login processes */
+	ap_span args;        /* "(...)" of the process prefix */
+	ap_span sess;        /* its session "<...>" */
+	int worker_req;      /* 2.4 worker request prefix: a duplicate */
 } proc_info;
 
-static int is_digit(char ch) { return ch >= '0' && ch <= '9'; }
+static int is_digit(char ch)
+{
+	return ch >= '0' && ch <= '9';
+}
 
 static int is_name_ch(char ch)
 {
-	return (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || is_digit(ch)
-	       || ch == '-' || ch == '_' || ch == '.';
+	return (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || is_digit(ch) || ch == '-'
+	       || ch == '_' || ch == '.';
 }
 
 static int all_digits(const char *p, size_t n)
@@ -110,8 +113,8 @@ static int skip_time(ap_cur *c)
 			i++;
 		if (i == ds)
 			return 0;
-	} else if (n >= 20 && all_digits(p, 4) && p[4] == '-' && all_digits(p + 5, 2)
-		   && p[7] == '-' && all_digits(p + 8, 2) && (p[10] == ' ' || p[10] == 'T')) {
+	} else if (n >= 20 && all_digits(p, 4) && p[4] == '-' && all_digits(p + 5, 2) && p[7] == '-'
+		   && all_digits(p + 8, 2) && (p[10] == ' ' || p[10] == 'T')) {
 		i = 10;
 	} else {
 		return 0;
@@ -179,8 +182,8 @@ static int parse_proc(ap_cur *c, proc_info *pi)
 {
 	ap_cur t = *c;
 	const char *s = t.p;
-	while (t.p < t.e && t.p - s <= 24 && ((*t.p >= 'a' && *t.p <= 'z') || is_digit(*t.p)
-					       || *t.p == '-'))
+	while (t.p < t.e && t.p - s <= 24
+	       && ((*t.p >= 'a' && *t.p <= 'z') || is_digit(*t.p) || *t.p == '-'))
 		t.p++;
 	if (!proc_by_name(s, (size_t)(t.p - s), pi))
 		return 0;
@@ -262,9 +265,8 @@ static void redact_given(const ap_line *ln, ap_event *ev, ap_cur c)
 	const char *e = c.e;
 	while (e > c.p && (e[-1] == ' ' || e[-1] == '\t' || e[-1] == '\r' || e[-1] == '\n'))
 		e--;
-	static const char *const tails[] = {
-		") - trying the next passdb", ") - trying the next userdb", ")"
-	};
+	static const char *const tails[] = { ") - trying the next passdb",
+					     ") - trying the next userdb", ")" };
 	size_t n = (size_t)(e - c.p);
 	for (size_t i = 0; i < 3; i++) {
 		size_t tl = strlen(tails[i]);
@@ -366,7 +368,7 @@ static const struct {
 	const char *phrase;
 	uint8_t verdict;
 	uint8_t reason;
-	int8_t tls;		/* 0: the attempt was in plaintext */
+	int8_t tls; /* 0: the attempt was in plaintext */
 } login_reasons[] = {
 	{ "auth failed", R_FAIL, AP_R_NONE, -1 },
 	{ "tried to use disabled plaintext auth", R_FAIL, AP_R_DISABLED, 0 },
@@ -516,7 +518,7 @@ static void login_fields(ap_event *ev, ap_cur c)
 		ap_span v;
 		if (AP_EAT(&c, "user=<")) {
 			if (!angle_value(&c, &v))
-				break;	/* cut short: no user rather than half of one */
+				break; /* cut short: no user rather than half of one */
 			ev->user = ap_span_make(NULL, 0);
 			ap_set_user(ev, v.p, v.n);
 		} else if (AP_EAT(&c, "session=<")) {
@@ -545,8 +547,9 @@ static void login_fields(ap_event *ev, ap_cur c)
 			int64_t port;
 			if (ap_cur_uint(&d, &port) && d.p == d.e && port <= 65535)
 				ev->port = (int32_t)port;
-		} else if (AP_AT(&c, "TLS") && (ap_cur_left(&c) == 3 || c.p[3] == ',' || c.p[3] == ':'
-						|| c.p[3] == ' ' || c.p[3] == 'v')) {
+		} else if (AP_AT(&c, "TLS")
+			   && (ap_cur_left(&c) == 3 || c.p[3] == ',' || c.p[3] == ':'
+			       || c.p[3] == ' ' || c.p[3] == 'v')) {
 			/* "TLS", "TLS: Disconnected", "TLSv1.3 with cipher ...",
 			 * "TLS handshaking: ..." */
 			saw_tls = 1;
@@ -591,7 +594,7 @@ static int parse_login(ap_event *ev, ap_cur c, const proc_info *pi)
 		if (!login_reason(ev, body, list ? list : c.e))
 			return 0;
 		if (list == NULL)
-			return 0;	/* no fields: nobody to attribute it to */
+			return 0; /* no fields: nobody to attribute it to */
 		c.p = list + 2;
 	}
 	login_fields(ev, c);
@@ -626,9 +629,9 @@ static int rec_dovecot(const ap_line *ln, ap_event *ev)
 
 /* the family: its name in events, its recogniser and the tags it reads */
 const ap_family_def ap_family_dovecot = {
-	AP_FAM_DOVECOT, "dovecot", rec_dovecot,
-	(const char *const[]){
-		"dovecot", "imap-login", "pop3-login", "submission-login", "managesieve-login",
-		"auth", "auth-worker", "dovecot-auth", NULL
-	},
+	AP_FAM_DOVECOT,
+	"dovecot",
+	rec_dovecot,
+	(const char *const[]){ "dovecot", "imap-login", "pop3-login", "submission-login",
+			       "managesieve-login", "auth", "auth-worker", "dovecot-auth", NULL },
 };

@@ -49,7 +49,8 @@ static size_t exim_time(const char *p, size_t n, int64_t *t)
 	int64_t off = 0;
 	if (i + 6 <= n && p[i] == ' ' && (p[i + 1] == '+' || p[i + 1] == '-')) {
 		int oh, om;
-		if (ap_digits(p + i + 2, 2, &oh) && ap_digits(p + i + 4, 2, &om) && (i + 6 == n || p[i + 6] == ' ')) {
+		if (ap_digits(p + i + 2, 2, &oh) && ap_digits(p + i + 4, 2, &om)
+		    && (i + 6 == n || p[i + 6] == ' ')) {
 			off = (oh * 3600 + om * 60) * (p[i + 1] == '-' ? -1 : 1);
 			i += 6;
 		}
@@ -83,10 +84,13 @@ static int is_msgid(ap_span w)
 
 static void mech_of(ap_event *ev, ap_span name)
 {
-	static const struct { const char *part; const char *mech; } map[] = {
-		{ "plain", "PLAIN" }, { "login", "LOGIN" }, { "cram", "CRAM-MD5" },
-		{ "md5", "CRAM-MD5" }, { "digest", "DIGEST-MD5" }, { "spa", "NTLM" },
-		{ "ntlm", "NTLM" }, { "xoauth2", "XOAUTH2" }, { "external", "EXTERNAL" },
+	static const struct {
+		const char *part;
+		const char *mech;
+	} map[] = {
+		{ "plain", "PLAIN" },   { "login", "LOGIN" },       { "cram", "CRAM-MD5" },
+		{ "md5", "CRAM-MD5" },  { "digest", "DIGEST-MD5" }, { "spa", "NTLM" },
+		{ "ntlm", "NTLM" },     { "xoauth2", "XOAUTH2" },   { "external", "EXTERNAL" },
 		{ "gssapi", "GSSAPI" },
 	};
 	size_t i = 0;
@@ -137,7 +141,8 @@ static int32_t host_part(ap_cur *c, ap_event *ev)
 			break;
 		if (depth == 0 && w.p[0] == '[') {
 			const char *close = memchr(w.p, ']', w.n);
-			if (close != NULL && ap_set_ip(&ev->ip, w.p + 1, (size_t)(close - w.p - 1))) {
+			if (close != NULL
+			    && ap_set_ip(&ev->ip, w.p + 1, (size_t)(close - w.p - 1))) {
 				ap_cur t = ap_cur_make(close + 1, (size_t)(c->e - (close + 1)));
 				int64_t v;
 				ap_cur pt = t;
@@ -213,9 +218,10 @@ static int auth_failed(ap_cur *c, ap_event *ev)
 	if (name.n == 0 || name.n > 64 || !AP_EAT(c, " authenticator failed for "))
 		return 0;
 	for (uint32_t i = 0; i < name.n; i++)
-		if (!is_alnum(name.p[i]) && name.p[i] != '_' && name.p[i] != '-' && name.p[i] != '.')
+		if (!is_alnum(name.p[i]) && name.p[i] != '_' && name.p[i] != '-'
+		    && name.p[i] != '.')
 			return 0;
-	AP_EAT(c, "H=");	/* exim 4.98 and later */
+	AP_EAT(c, "H="); /* exim 4.98 and later */
 	int32_t lport = host_part(c, ev);
 	/* [ U=<ident>][ Ci=<id>]: <code> <text> */
 	if (AP_EAT(c, " U="))
@@ -271,7 +277,7 @@ static int arrival(ap_cur *c, ap_event *ev, ap_span msgid)
 {
 	if (!AP_EAT(c, "<= "))
 		return 0;
-	ap_cur_word(c);	/* sender */
+	ap_cur_word(c); /* sender */
 	int32_t lport = -1;
 	int found = 0;
 	int8_t tls = -1;
@@ -291,7 +297,7 @@ static int arrival(ap_cur *c, ap_event *ev, ap_span msgid)
 			continue;
 		}
 		if (AP_AT(c, "T=\"") || AP_AT(c, "for "))
-			break;	/* subject and recipients: the client's text */
+			break; /* subject and recipients: the client's text */
 		ap_span w = ap_cur_word(c);
 		if (w.n == 0)
 			break;
@@ -387,6 +393,8 @@ static int rec_exim(const ap_line *ln, ap_event *ev)
 
 /* the family: its name in events, its recogniser and the tags it reads */
 const ap_family_def ap_family_exim = {
-	AP_FAM_EXIM, "exim", rec_exim,
+	AP_FAM_EXIM,
+	"exim",
+	rec_exim,
 	(const char *const[]){ "exim", "exim4", NULL },
 };

@@ -19,7 +19,10 @@
  * other lines are not events. */
 #include "recognisers/recogniser.h"
 
-static int is_digit(char c) { return c >= '0' && c <= '9'; }
+static int is_digit(char c)
+{
+	return c >= '0' && c <= '9';
+}
 
 /* a word the logger writes before the message */
 static int logger_word(ap_span w, int idx)
@@ -41,9 +44,9 @@ static int logger_word(ap_span w, int idx)
 			upper_colon = 0;
 	}
 	if (idx < 3 && all_digits_colons)
-		return 1;	/* "11", "18:57:57" */
+		return 1; /* "11", "18:57:57" */
 	if (upper_colon)
-		return 1;	/* "ERR:", "NOTICE:" */
+		return 1; /* "ERR:", "NOTICE:" */
 	/* ISO 8601 time stamp */
 	if (idx == 0 && w.n >= 19 && is_digit(w.p[0]) && w.p[4] == '-' && w.p[10] == 'T')
 		return 1;
@@ -113,7 +116,8 @@ static int rec_horde(const ap_line *ln, ap_event *ev)
 			const char *r = after;
 			while (r < e && (*r == ' ' || *r == '\t'))
 				r++;
-			ok = r == e || AP_HAS_PREFIX(after, (size_t)(e - after), " (forwarded for [");
+			ok = r == e
+			     || AP_HAS_PREFIX(after, (size_t)(e - after), " (forwarded for [");
 		}
 		if (ok) {
 			best = p;
@@ -147,7 +151,8 @@ static int rec_horde(const ap_line *ln, ap_event *ev)
 
 	ev->ip = direct;
 	const char *after = bclose + 1;
-	if (AP_HAS_PREFIX(after, (size_t)(e - after), " (forwarded for [") && ap_addr_is_local_hop(&direct)) {
+	if (AP_HAS_PREFIX(after, (size_t)(e - after), " (forwarded for [")
+	    && ap_addr_is_local_hop(&direct)) {
 		const char *fs = after + AP_LEN(" (forwarded for [");
 		const char *fe = to != NULL ? to - 2 : memchr(fs, ']', (size_t)(e - fs));
 		ap_addr f;
@@ -159,6 +164,8 @@ static int rec_horde(const ap_line *ln, ap_event *ev)
 
 /* the family: its name in events, its recogniser and the tags it reads */
 const ap_family_def ap_family_horde = {
-	AP_FAM_HORDE, "horde", rec_horde,
+	AP_FAM_HORDE,
+	"horde",
+	rec_horde,
 	(const char *const[]){ "horde", NULL },
 };

@@ -28,12 +28,15 @@
 
 static const char *service_of(ap_span app)
 {
-	static const struct { const char *app; const char *svc; } map[] = {
-		{ "pop3d", "pop3" }, { "imapd", "imap" }, { "smtpauth", "smtp" },
-		{ "eximsyntax", "smtp" }, { "cpanel", "cpanel" }, { "sshd", "ssh" },
-		{ "ftpd", "ftp" }, { "pure-ftpd", "ftp" }, { "proftpd", "ftp" },
-		{ "htpasswd", "http" }, { "mod_security", "http" }, { "mod_qos", "http" },
-		{ "webmin", "http" }, { "FTP", "ftp" }, { "SMTP", "smtp" },
+	static const struct {
+		const char *app;
+		const char *svc;
+	} map[] = {
+		{ "pop3d", "pop3" },      { "imapd", "imap" },        { "smtpauth", "smtp" },
+		{ "eximsyntax", "smtp" }, { "cpanel", "cpanel" },     { "sshd", "ssh" },
+		{ "ftpd", "ftp" },        { "pure-ftpd", "ftp" },     { "proftpd", "ftp" },
+		{ "htpasswd", "http" },   { "mod_security", "http" }, { "mod_qos", "http" },
+		{ "webmin", "http" },     { "FTP", "ftp" },           { "SMTP", "smtp" },
 	};
 	for (size_t i = 0; i < sizeof(map) / sizeof(map[0]); i++)
 		if (ap_span_ieq(app, map[i].app, strlen(map[i].app)))
@@ -51,8 +54,9 @@ static int tip(ap_cur *c, ap_event *ev)
 	/* an address ending in ':' (IPv6) is cut at the first ':' above:
 	 * take the longest run of address characters instead */
 	if (c->p < c->e && *c->p == ':') {
-		while (c->p < c->e && (*c->p == ':' || *c->p == '.' || (*c->p >= '0' && *c->p <= '9')
-				       || (*c->p >= 'a' && *c->p <= 'f') || (*c->p >= 'A' && *c->p <= 'F')))
+		while (c->p < c->e
+		       && (*c->p == ':' || *c->p == '.' || (*c->p >= '0' && *c->p <= '9')
+			   || (*c->p >= 'a' && *c->p <= 'f') || (*c->p >= 'A' && *c->p <= 'F')))
 			c->p++;
 		/* "1.2.3.4: 5 in the last" : the ':' belongs to the text */
 		if (c->p > s && c->p[-1] == ':')
@@ -148,8 +152,8 @@ static int tip_block(ap_cur *c, ap_event *ev)
 		return 0;
 	if (AP_EAT(c, "more than ")) {
 		int64_t v;
-		if (!ap_cur_uint(c, &v) || !AP_EAT(c, " Apache ") || !AP_SKIP_PAST(c, " hits in the last ")
-		    || !ap_cur_uint(c, &v))
+		if (!ap_cur_uint(c, &v) || !AP_EAT(c, " Apache ")
+		    || !AP_SKIP_PAST(c, " hits in the last ") || !ap_cur_uint(c, &v))
 			return 0;
 		ev->window = v;
 		ev->service = "http";
@@ -198,6 +202,8 @@ static int rec_lfd(const ap_line *ln, ap_event *ev)
 
 /* the family: its name in events, its recogniser and the tags it reads */
 const ap_family_def ap_family_lfd = {
-	AP_FAM_LFD, "lfd", rec_lfd,
+	AP_FAM_LFD,
+	"lfd",
+	rec_lfd,
 	(const char *const[]){ "lfd", NULL },
 };

@@ -76,7 +76,8 @@ static int tail_ok(const char *p, const char *e, ap_span *user, int *has_user)
 		return 1;
 	}
 	if (AP_HAS_PREFIX(p, (size_t)(e - p), "user=")) {
-		*user = ap_span_trim(ap_span_make(p + AP_LEN("user="), (size_t)(e - p) - AP_LEN("user=")));
+		*user = ap_span_trim(
+			ap_span_make(p + AP_LEN("user="), (size_t)(e - p) - AP_LEN("user=")));
 		*has_user = 1;
 		return 1;
 	}
@@ -103,7 +104,8 @@ int ap_rec_pam(const ap_line *ln, ap_event *ev)
 			c.p++;
 			const char *colon = memchr(inner.p, ':', inner.n);
 			if (colon != NULL) {
-				ap_span type = ap_span_make(colon + 1, inner.n - (size_t)(colon + 1 - inner.p));
+				ap_span type = ap_span_make(
+					colon + 1, inner.n - (size_t)(colon + 1 - inner.p));
 				if (!AP_SPAN_IS(type, "auth"))
 					return 0;
 				svc = ap_span_make(inner.p, (size_t)(colon - inner.p));
@@ -125,7 +127,7 @@ int ap_rec_pam(const ap_line *ln, ap_event *ev)
 	/* logname=, uid=, euid= and tty= are set by the system; the first
 	 * " ruser=" is the real one */
 	if (!AP_SKIP_PAST(&c, " ruser="))
-		return 1;	/* cut short: a failure, nothing more known */
+		return 1; /* cut short: a failure, nothing more known */
 	const char *rv = c.p;
 
 	int chosen = 0, chosen_has_user = 0;
@@ -168,6 +170,8 @@ int ap_rec_pam(const ap_line *ln, ap_event *ev)
 
 /* the family: its name in events, its recogniser and the tags it reads */
 const ap_family_def ap_family_pam = {
-	AP_FAM_PAM, "pam", ap_rec_pam,
+	AP_FAM_PAM,
+	"pam",
+	ap_rec_pam,
 	(const char *const[]){ "auth", "auth-worker", "dovecot-auth", NULL },
 };

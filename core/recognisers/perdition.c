@@ -80,7 +80,8 @@ static int rec_perdition(const ap_line *ln, ap_event *ev)
 	if (AP_SPAN_IS(status, "ok")) {
 		ev->outcome = AP_OUT_SUCCESS;
 	} else if (AP_HAS_PREFIX(status.p, status.n, "failed: ")) {
-		ap_span why = ap_span_make(status.p + AP_LEN("failed: "), status.n - AP_LEN("failed: "));
+		ap_span why = ap_span_make(status.p + AP_LEN("failed: "),
+					   status.n - AP_LEN("failed: "));
 		if (AP_SPAN_IS(why, "Re-Authentication Failure")
 		    || AP_SPAN_IS(why, "local authentication failure")) {
 			ev->outcome = AP_OUT_FAILURE;
@@ -99,7 +100,9 @@ static int rec_perdition(const ap_line *ln, ap_event *ev)
 	const char *arrow = AP_MEMMEM(ft.p, ft.n, "->");
 	if (arrow != NULL) {
 		host_port(ap_span_make(ft.p, (size_t)(arrow - ft.p)), &ev->ip, &ev->port);
-		host_port(ap_span_make(arrow + AP_LEN("->"), ft.n - (size_t)(arrow + AP_LEN("->") - ft.p)), &ev->server_ip, NULL);
+		host_port(ap_span_make(arrow + AP_LEN("->"),
+				       ft.n - (size_t)(arrow + AP_LEN("->") - ft.p)),
+			  &ev->server_ip, NULL);
 	}
 	ap_cur_skip_blanks(&c);
 	if (AP_EAT(&c, "client-secure=")) {
@@ -140,6 +143,8 @@ static int rec_perdition(const ap_line *ln, ap_event *ev)
 
 /* the family: its name in events, its recogniser and the tags it reads */
 const ap_family_def ap_family_perdition = {
-	AP_FAM_PERDITION, "perdition", rec_perdition,
+	AP_FAM_PERDITION,
+	"perdition",
+	rec_perdition,
 	(const char *const[]){ "perdition", NULL },
 };

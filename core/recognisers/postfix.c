@@ -30,7 +30,10 @@
  */
 #include "recognisers/recogniser.h"
 
-static int is_digit(char ch) { return ch >= '0' && ch <= '9'; }
+static int is_digit(char ch)
+{
+	return ch >= '0' && ch <= '9';
+}
 
 static int is_alnum(char ch)
 {
@@ -51,7 +54,7 @@ static int tag_service(const ap_line *ln, ap_event *ev)
 		return 1;
 	const char *prev = AP_MEMRMEM(p, (size_t)(last - p), "/");
 	if (prev == NULL)
-		return 1;	/* "postfix/smtpd", "postfix-out/smtpd" */
+		return 1; /* "postfix/smtpd", "postfix-out/smtpd" */
 	const char *mp = prev + 1;
 	size_t mn = (size_t)(last - mp);
 	const char *svc = ap_service_from_word(mp, mn, &ev->tls);
@@ -64,7 +67,7 @@ static int tag_service(const ap_line *ln, ap_event *ev)
 	if (svc != NULL && (strcmp(svc, "smtp") == 0 || strcmp(svc, "submission") == 0))
 		ev->service = svc;
 	else if (svc != NULL)
-		ev->tls = -1;	/* a name of another protocol: no inference */
+		ev->tls = -1; /* a name of another protocol: no inference */
 	return 1;
 }
 
@@ -111,7 +114,7 @@ static int sasl_failure(ap_cur c, ap_event *ev)
 		return 0;
 	ev->mech = mech;
 	if (!AP_EAT(&c, " authentication failed"))
-		return 0;	/* "authentication aborted": the client gave up */
+		return 0; /* "authentication aborted": the client gave up */
 	ev->outcome = AP_OUT_FAILURE;
 	if (!AP_EAT(&c, ": "))
 		return 1;
@@ -186,6 +189,8 @@ static int rec_postfix(const ap_line *ln, ap_event *ev)
 
 /* the family: its name in events, its recogniser and the tags it reads */
 const ap_family_def ap_family_postfix = {
-	AP_FAM_POSTFIX, "postfix", rec_postfix,
+	AP_FAM_POSTFIX,
+	"postfix",
+	rec_postfix,
 	(const char *const[]){ "smtpd", NULL },
 };

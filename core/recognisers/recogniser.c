@@ -54,19 +54,39 @@ void ap_add_redact(ap_event *ev, const ap_line *ln, const char *p, size_t n)
 
 const char *ap_service_from_word(const char *p, size_t n, int8_t *tls)
 {
-	static const struct { const char *w; const char *svc; int8_t tls; } map[] = {
-		{ "pop3", "pop3", -1 }, { "pop3s", "pop3", 1 }, { "pop", "pop3", -1 },
-		{ "pop3d", "pop3", -1 }, { "pop3d-ssl", "pop3", 1 },
-		{ "imap", "imap", -1 }, { "imaps", "imap", 1 }, { "imap4", "imap", -1 },
-		{ "imap4s", "imap", 1 }, { "imapd", "imap", -1 }, { "imapd-ssl", "imap", 1 },
-		{ "smtp", "smtp", -1 }, { "smtps", "smtp", 1 }, { "smtpauth", "smtp", -1 },
+	static const struct {
+		const char *w;
+		const char *svc;
+		int8_t tls;
+	} map[] = {
+		{ "pop3", "pop3", -1 },
+		{ "pop3s", "pop3", 1 },
+		{ "pop", "pop3", -1 },
+		{ "pop3d", "pop3", -1 },
+		{ "pop3d-ssl", "pop3", 1 },
+		{ "imap", "imap", -1 },
+		{ "imaps", "imap", 1 },
+		{ "imap4", "imap", -1 },
+		{ "imap4s", "imap", 1 },
+		{ "imapd", "imap", -1 },
+		{ "imapd-ssl", "imap", 1 },
+		{ "smtp", "smtp", -1 },
+		{ "smtps", "smtp", 1 },
+		{ "smtpauth", "smtp", -1 },
 		{ "esmtp", "smtp", -1 },
-		{ "submission", "submission", -1 }, { "submissions", "submission", 1 },
-		{ "webmail", "webmail", -1 }, { "http", "http", -1 }, { "https", "http", 1 },
-		{ "sieve", "sieve", -1 }, { "managesieve", "sieve", -1 },
-		{ "ssh", "ssh", -1 }, { "sshd", "ssh", -1 },
-		{ "cpanel", "cpanel", -1 }, { "whm", "whm", -1 },
-		{ "ftp", "ftp", -1 }, { "ftps", "ftp", 1 },
+		{ "submission", "submission", -1 },
+		{ "submissions", "submission", 1 },
+		{ "webmail", "webmail", -1 },
+		{ "http", "http", -1 },
+		{ "https", "http", 1 },
+		{ "sieve", "sieve", -1 },
+		{ "managesieve", "sieve", -1 },
+		{ "ssh", "ssh", -1 },
+		{ "sshd", "ssh", -1 },
+		{ "cpanel", "cpanel", -1 },
+		{ "whm", "whm", -1 },
+		{ "ftp", "ftp", -1 },
+		{ "ftps", "ftp", 1 },
 	};
 	for (size_t i = 0; i < sizeof(map) / sizeof(map[0]); i++) {
 		if (ap_span_ieq(ap_span_make(p, n), map[i].w, strlen(map[i].w))) {

@@ -19,14 +19,14 @@
 #include "enrich/addr.h"
 
 typedef struct ap_line {
-	const char *tag;	/* the whole tag as received (dovecot 2.4 file logs
+	const char *tag; /* the whole tag as received (dovecot 2.4 file logs
 				   carry "auth(user,ip,sasl:login)<sess>" there) */
 	size_t taglen;
-	const char *prog;	/* tag without "[pid]", "(n)" and ":": "postfix/smtpd" */
+	const char *prog; /* tag without "[pid]", "(n)" and ":": "postfix/smtpd" */
 	size_t proglen;
-	const char *msg;	/* message, leading blanks skipped */
+	const char *msg; /* message, leading blanks skipped */
 	size_t len;
-	const char *msg0;	/* message as given (redaction offsets count from it) */
+	const char *msg0; /* message as given (redaction offsets count from it) */
 } ap_line;
 
 typedef int (*ap_recognise_fn)(const ap_line *ln, ap_event *ev);
@@ -39,7 +39,7 @@ typedef struct ap_family_def {
 	ap_family id;
 	const char *name;
 	ap_recognise_fn recognise;
-	const char *const *programs;	/* NULL-terminated */
+	const char *const *programs; /* NULL-terminated */
 } ap_family_def;
 
 /* pam_unix/pam_sss style "authentication failure; ... rhost=" lines; other

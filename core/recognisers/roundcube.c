@@ -23,7 +23,6 @@
  * the last address, which is right in both readings. */
 #include "recognisers/recogniser.h"
 
-
 /* "[DD-Mon-YYYY HH:MM:SS +ZZZZ]: " (the zone may be missing or a name:
  * then no time is taken) */
 static void file_prefix(ap_cur *c, ap_event *ev)
@@ -43,9 +42,10 @@ static void file_prefix(ap_cur *c, ap_event *ev)
 	*c = k;
 	int d, y, hh, mm, ss;
 	int mon = stamp.n >= 6 ? ap_month_from_abbr(p + 3, 3) : 0;
-	if (!ap_digits(p, 2, &d) || p[2] != '-' || mon == 0 || p[6] != '-' || !ap_digits(p + 7, 4, &y)
-	    || p[11] != ' ' || !ap_digits(p + 12, 2, &hh) || p[14] != ':' || !ap_digits(p + 15, 2, &mm)
-	    || p[17] != ':' || !ap_digits(p + 18, 2, &ss))
+	if (!ap_digits(p, 2, &d) || p[2] != '-' || mon == 0 || p[6] != '-'
+	    || !ap_digits(p + 7, 4, &y) || p[11] != ' ' || !ap_digits(p + 12, 2, &hh)
+	    || p[14] != ':' || !ap_digits(p + 15, 2, &mm) || p[17] != ':'
+	    || !ap_digits(p + 18, 2, &ss))
 		return;
 	if (d < 1 || d > 31 || hh > 23 || mm > 59 || ss > 60)
 		return;
@@ -105,7 +105,9 @@ static void apply_headers(ap_addr *a, ap_span h)
 		}
 	}
 	const char *f = AP_MEMMEM(h.p, h.n, "X-Forwarded-For: ");
-	if (f != NULL && ap_pick_forwarded(f + AP_LEN("X-Forwarded-For: "), (size_t)(h.p + h.n - f) - AP_LEN("X-Forwarded-For: "), &r))
+	if (f != NULL
+	    && ap_pick_forwarded(f + AP_LEN("X-Forwarded-For: "),
+				 (size_t)(h.p + h.n - f) - AP_LEN("X-Forwarded-For: "), &r))
 		*a = r;
 }
 
@@ -237,6 +239,8 @@ static int rec_roundcube(const ap_line *ln, ap_event *ev)
 
 /* the family: its name in events, its recogniser and the tags it reads */
 const ap_family_def ap_family_roundcube = {
-	AP_FAM_ROUNDCUBE, "roundcube", rec_roundcube,
+	AP_FAM_ROUNDCUBE,
+	"roundcube",
+	rec_roundcube,
 	(const char *const[]){ "roundcube", NULL },
 };

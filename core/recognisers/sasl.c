@@ -36,7 +36,7 @@ static int plain_user(ap_event *ev, const char *p, size_t n)
 	for (size_t i = 0; i < n; i++) {
 		int v = b64_val((unsigned char)p[i]);
 		if (v < 0)
-			return 0;	/* '=' before the second NUL, or junk */
+			return 0; /* '=' before the second NUL, or junk */
 		acc = (acc << 6) | (uint32_t)v;
 		bits += 6;
 		if (bits < 8)
@@ -46,12 +46,12 @@ static int plain_user(ap_event *ev, const char *p, size_t n)
 		acc &= (1u << bits) - 1;
 		if (byte == 0) {
 			if (++nuls == 2)
-				break;	/* the password follows: stop */
+				break; /* the password follows: stop */
 			continue;
 		}
 		if (nuls == 1) {
 			if (un >= sizeof(ev->scratch))
-				return 0;	/* longer than any user we keep */
+				return 0; /* longer than any user we keep */
 			ev->scratch[un++] = (char)byte;
 		}
 	}
@@ -89,7 +89,7 @@ static int login_user(ap_event *ev, const char *p, size_t n)
 		}
 	}
 	if (acc != 0 || un == 0)
-		return 0;	/* non-canonical padding bits: not base64 text */
+		return 0; /* non-canonical padding bits: not base64 text */
 	ev->user = ap_span_make(ev->scratch, un);
 	return 1;
 }
@@ -103,8 +103,8 @@ int ap_sasl_auth_cmd(const ap_line *ln, ap_event *ev, const char *p, size_t n)
 		return 0;
 	for (uint32_t i = 0; i < mech.n; i++) {
 		char ch = mech.p[i];
-		if (!((ch >= 'A' && ch <= 'Z') || (ch >= 'a' && ch <= 'z') || (ch >= '0' && ch <= '9')
-		      || ch == '-' || ch == '_'))
+		if (!((ch >= 'A' && ch <= 'Z') || (ch >= 'a' && ch <= 'z')
+		      || (ch >= '0' && ch <= '9') || ch == '-' || ch == '_'))
 			return 0;
 	}
 	ev->mech = mech;

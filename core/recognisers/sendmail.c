@@ -64,8 +64,9 @@ static int auth_failure(ap_cur *c, ap_event *ev)
 		ev->reason = AP_R_OTHER;
 	const char *rel = AP_MEMRMEM(c->p, ap_cur_left(c), ", relay=");
 	if (rel == NULL)
-		return 1;	/* cut short before the relay */
-	set_relay(ev, ap_span_make(rel + AP_LEN(", relay="), (size_t)(c->e - rel) - AP_LEN(", relay=")));
+		return 1; /* cut short before the relay */
+	set_relay(ev, ap_span_make(rel + AP_LEN(", relay="),
+				   (size_t)(c->e - rel) - AP_LEN(", relay=")));
 	const char *us = AP_MEMRMEM(c->p, (size_t)(rel - c->p), ", user=");
 	if (us != NULL)
 		ap_set_user(ev, us + AP_LEN(", user="), (size_t)(rel - us) - AP_LEN(", user="));
@@ -149,6 +150,8 @@ static int rec_sendmail(const ap_line *ln, ap_event *ev)
 
 /* the family: its name in events, its recogniser and the tags it reads */
 const ap_family_def ap_family_sendmail = {
-	AP_FAM_SENDMAIL, "sendmail", rec_sendmail,
+	AP_FAM_SENDMAIL,
+	"sendmail",
+	rec_sendmail,
 	(const char *const[]){ "sendmail", "sm-mta", "sm-acceptingconnections", NULL },
 };

@@ -19,7 +19,8 @@ static int user_ip(ap_event *ev, ap_cur *c)
 	if (sep == NULL)
 		return 0;
 	ap_set_user(ev, c->p, (size_t)(sep - c->p));
-	ap_span ip = ap_span_trim(ap_span_make(sep + AP_LEN(" - "), (size_t)(c->e - sep) - AP_LEN(" - ")));
+	ap_span ip = ap_span_trim(
+		ap_span_make(sep + AP_LEN(" - "), (size_t)(c->e - sep) - AP_LEN(" - ")));
 	if (ip.n > 0)
 		ap_set_ip(&ev->ip, ip.p, ip.n);
 	return 1;
@@ -57,7 +58,7 @@ static int rec_solidpop3d(const ap_line *ln, ap_event *ev)
 	if (AP_AT(&c, "root login not allowed - ")) {
 		ev->reason = AP_R_DISABLED;
 		ev->user = ap_span_make(c.p, 4);
-		c.p += 22;	/* at " - IP" */
+		c.p += 22; /* at " - IP" */
 		user_ip(ev, &c);
 		return 1;
 	}
@@ -66,6 +67,8 @@ static int rec_solidpop3d(const ap_line *ln, ap_event *ev)
 
 /* the family: its name in events, its recogniser and the tags it reads */
 const ap_family_def ap_family_solidpop3d = {
-	AP_FAM_SOLIDPOP3D, "solid-pop3d", rec_solidpop3d,
+	AP_FAM_SOLIDPOP3D,
+	"solid-pop3d",
+	rec_solidpop3d,
 	(const char *const[]){ "solid-pop3d", NULL },
 };

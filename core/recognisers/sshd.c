@@ -41,7 +41,6 @@
  * too. */
 #include "recognisers/recogniser.h"
 
-
 /* the tail after " from ": HOST[ port N][ ssh2][: key| [preauth]] */
 static int tail_ok(const char *p, const char *e, int allow_key, ap_span *host, int32_t *port)
 {
@@ -172,7 +171,8 @@ static int rec_sshd(const ap_line *ln, ap_event *ev)
 		int unknown = 0;
 		if (AP_EAT(&c, "Authentication failure for ")) {
 			ev->reason = AP_R_BAD_PASSWORD;
-		} else if (AP_EAT(&c, "User not known to the underlying authentication module for ")) {
+		} else if (AP_EAT(&c,
+				  "User not known to the underlying authentication module for ")) {
 			ev->reason = AP_R_UNKNOWN_USER;
 			unknown = 1;
 		} else {
@@ -190,6 +190,8 @@ static int rec_sshd(const ap_line *ln, ap_event *ev)
 
 /* the family: its name in events, its recogniser and the tags it reads */
 const ap_family_def ap_family_sshd = {
-	AP_FAM_SSHD, "sshd", rec_sshd,
+	AP_FAM_SSHD,
+	"sshd",
+	rec_sshd,
 	(const char *const[]){ "sshd", "sshd-session", "sshd-auth", NULL },
 };

@@ -130,6 +130,8 @@ static int rec_uwimap(const ap_line *ln, ap_event *ev)
 
 /* the family: its name in events, its recogniser and the tags it reads */
 const ap_family_def ap_family_uwimap = {
-	AP_FAM_UWIMAP, "uw-imap", rec_uwimap,
+	AP_FAM_UWIMAP,
+	"uw-imap",
+	rec_uwimap,
 	(const char *const[]){ "imapd", "ipop3d", "ipop2d", NULL },
 };

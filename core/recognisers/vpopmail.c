@@ -115,6 +115,8 @@ static int rec_vpopmail(const ap_line *ln, ap_event *ev)
 
 /* the family: its name in events, its recogniser and the tags it reads */
 const ap_family_def ap_family_vpopmail = {
-	AP_FAM_VPOPMAIL, "vpopmail", rec_vpopmail,
+	AP_FAM_VPOPMAIL,
+	"vpopmail",
+	rec_vpopmail,
 	(const char *const[]){ "vpopmail", "vchkpw", NULL },
 };

@@ -15,10 +15,10 @@ static int stamp(ap_cur *c, int64_t *t)
 {
 	const char *p = c->p;
 	int y, mo, d, hh, mm, ss, ms;
-	if (ap_cur_left(c) < 23 || !ap_digits(p, 4, &y) || p[4] != '-' || !ap_digits(p + 5, 2, &mo) || p[7] != '-'
-	    || !ap_digits(p + 8, 2, &d) || p[10] != ' ' || !ap_digits(p + 11, 2, &hh) || p[13] != ':'
-	    || !ap_digits(p + 14, 2, &mm) || p[16] != ':' || !ap_digits(p + 17, 2, &ss) || p[19] != ','
-	    || !ap_digits(p + 20, 3, &ms))
+	if (ap_cur_left(c) < 23 || !ap_digits(p, 4, &y) || p[4] != '-' || !ap_digits(p + 5, 2, &mo)
+	    || p[7] != '-' || !ap_digits(p + 8, 2, &d) || p[10] != ' ' || !ap_digits(p + 11, 2, &hh)
+	    || p[13] != ':' || !ap_digits(p + 14, 2, &mm) || p[16] != ':'
+	    || !ap_digits(p + 17, 2, &ss) || p[19] != ',' || !ap_digits(p + 20, 3, &ms))
 		return 0;
 	if (mo < 1 || mo > 12 || d < 1 || d > 31 || hh > 23 || mm > 59 || ss > 60)
 		return 0;
@@ -61,6 +61,8 @@ static int rec_xeams(const ap_line *ln, ap_event *ev)
 
 /* the family: its name in events, its recogniser and the tags it reads */
 const ap_family_def ap_family_xeams = {
-	AP_FAM_XEAMS, "xeams", rec_xeams,
+	AP_FAM_XEAMS,
+	"xeams",
+	rec_xeams,
 	(const char *const[]){ "xeams", NULL },
 };

@@ -13,14 +13,46 @@
 #include "tests/testctx.h"
 
 static const char *const tags[] = {
-	"vpopmail[1]:", "vpopmail[18917:", "dovecot:", "dovecot[2]:", "imap-login:", "pop3-login:",
-	"submission-login:", "managesieve-login:", "auth:", "auth-worker(5):", "dovecot-auth:",
-	"postfix/smtpd[3]:", "postfix/submission/smtpd[3]:", "postfix-in/smtps/smtpd[4]:",
-	"imapd:", "imapd-ssl:", "pop3d:", "pop3d-ssl:", "courieresmtpd:", "courierpop3login:",
-	"exim[5]:", "exim4", "cpanel", "cpanel-login", "xeams", "lfd[6]:", "sshd[7]:",
-	"sshd-session[8]:", "cyrus/imap[9]:", "imap[9]:", "sieve[1]:", "sendmail[2]:",
-	"sm-mta[3]:", "ipop3d[4]:", "roundcube:", "horde", "solid-pop3d[5]:", "perdition.imaps[6]:",
-	"kernel:", "",
+	"vpopmail[1]:",
+	"vpopmail[18917:",
+	"dovecot:",
+	"dovecot[2]:",
+	"imap-login:",
+	"pop3-login:",
+	"submission-login:",
+	"managesieve-login:",
+	"auth:",
+	"auth-worker(5):",
+	"dovecot-auth:",
+	"postfix/smtpd[3]:",
+	"postfix/submission/smtpd[3]:",
+	"postfix-in/smtps/smtpd[4]:",
+	"imapd:",
+	"imapd-ssl:",
+	"pop3d:",
+	"pop3d-ssl:",
+	"courieresmtpd:",
+	"courierpop3login:",
+	"exim[5]:",
+	"exim4",
+	"cpanel",
+	"cpanel-login",
+	"xeams",
+	"lfd[6]:",
+	"sshd[7]:",
+	"sshd-session[8]:",
+	"cyrus/imap[9]:",
+	"imap[9]:",
+	"sieve[1]:",
+	"sendmail[2]:",
+	"sm-mta[3]:",
+	"ipop3d[4]:",
+	"roundcube:",
+	"horde",
+	"solid-pop3d[5]:",
+	"perdition.imaps[6]:",
+	"kernel:",
+	"",
 };
 #define NTAGS (sizeof(tags) / sizeof(tags[0]))
 
@@ -40,13 +72,15 @@ static void run(const ap_input *in)
 	char small[16], *big = malloc(in->msglen + 64 * AP_MAX_REDACT + 1);
 	size_t need = ap_redact(&res.ev, in->msg, in->msglen, small, sizeof(small));
 	if (big != NULL) {
-		size_t n2 = ap_redact(&res.ev, in->msg, in->msglen, big, in->msglen + 64 * AP_MAX_REDACT + 1);
+		size_t n2 = ap_redact(&res.ev, in->msg, in->msglen, big,
+				      in->msglen + 64 * AP_MAX_REDACT + 1);
 		if (n2 != need)
 			abort();
 		free(big);
 	}
 	for (unsigned i = 0; i < res.ev.nredact; i++)
-		if (res.ev.redact[i].off > in->msglen || res.ev.redact[i].len > in->msglen - res.ev.redact[i].off)
+		if (res.ev.redact[i].off > in->msglen
+		    || res.ev.redact[i].len > in->msglen - res.ev.redact[i].off)
 			abort();
 }
 
@@ -70,7 +104,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		return 0;
 	memcpy(msg, data + 1, size - 1);
 	const char *tag = tags[data[0] % NTAGS];
-	ap_input in = { .tag = tag, .taglen = strlen(tag), .msg = msg, .msglen = size - 1, .time = 1700000000 };
+	ap_input in = { .tag = tag,
+			.taglen = strlen(tag),
+			.msg = msg,
+			.msglen = size - 1,
+			.time = 1700000000 };
 	run(&in);
 	ap_input whole;
 	ap_split_line(msg, size - 1, 2024, &whole);

@@ -38,7 +38,8 @@ static int json_equal(struct fjson_object *a, struct fjson_object *b, char *why,
 		if (ta == fjson_type_int && tb == fjson_type_int) {
 			if (json_object_get_int64(a) == json_object_get_int64(b))
 				return 1;
-		} else if (ta == tb && fabs(json_object_get_double(a) - json_object_get_double(b)) < 1e-6) {
+		} else if (ta == tb
+			   && fabs(json_object_get_double(a) - json_object_get_double(b)) < 1e-6) {
 			return 1;
 		}
 		snprintf(why, whysz, "%s: %s != %s", path, json_object_to_json_string(a),
@@ -53,8 +54,7 @@ static int json_equal(struct fjson_object *a, struct fjson_object *b, char *why,
 	}
 	char sub[512];
 	switch (ta) {
-	case fjson_type_null:
-		return 1;
+	case fjson_type_null: return 1;
 	case fjson_type_boolean:
 		if (json_object_get_boolean(a) == json_object_get_boolean(b))
 			return 1;
@@ -69,8 +69,8 @@ static int json_equal(struct fjson_object *a, struct fjson_object *b, char *why,
 			break;
 		for (int i = 0; i < n; i++) {
 			snprintf(sub, sizeof(sub), "%s[%d]", path, i);
-			if (!json_equal(json_object_array_get_idx(a, i), json_object_array_get_idx(b, i),
-					why, whysz, sub))
+			if (!json_equal(json_object_array_get_idx(a, i),
+					json_object_array_get_idx(b, i), why, whysz, sub))
 				return 0;
 		}
 		return 1;
@@ -84,7 +84,8 @@ static int json_equal(struct fjson_object *a, struct fjson_object *b, char *why,
 			snprintf(sub, sizeof(sub), "%s.%s", path, k);
 			if (!json_object_object_get_ex(a, k, &va)) {
 				snprintf(why, whysz, "%s: missing (want %s)", sub,
-					 json_object_to_json_string(fjson_object_iter_peek_value(&it)));
+					 json_object_to_json_string(
+						 fjson_object_iter_peek_value(&it)));
 				return 0;
 			}
 			if (!json_equal(va, fjson_object_iter_peek_value(&it), why, whysz, sub))
@@ -96,18 +97,18 @@ static int json_equal(struct fjson_object *a, struct fjson_object *b, char *why,
 		while (!fjson_object_iter_equal(&it, &end)) {
 			const char *k = fjson_object_iter_peek_name(&it);
 			struct fjson_object *vb;
-			if (!json_object_object_get_ex(b, k, &vb) && !(strcmp(path, "$") == 0
-								     && strcmp(k, "event_time") == 0)) {
+			if (!json_object_object_get_ex(b, k, &vb)
+			    && !(strcmp(path, "$") == 0 && strcmp(k, "event_time") == 0)) {
 				snprintf(why, whysz, "%s.%s: unexpected (got %s)", path, k,
-					 json_object_to_json_string(fjson_object_iter_peek_value(&it)));
+					 json_object_to_json_string(
+						 fjson_object_iter_peek_value(&it)));
 				return 0;
 			}
 			fjson_object_iter_next(&it);
 		}
 		return 1;
 	}
-	default:
-		break;
+	default: break;
 	}
 	snprintf(why, whysz, "%s: got %s, want %s", path, json_object_to_json_string(a),
 		 json_object_to_json_string(b));
@@ -143,12 +144,13 @@ static void run_case(ap_ctx *ctx, ap_worker *w, const char *file, struct tcase *
 		ap_split_line(tc->line, strlen(tc->line), 2024, &in);
 	}
 	ap_result res;
-	memset(&res, 0xa5, sizeof(res));	/* the core must not rely on zeroed memory */
+	memset(&res, 0xa5, sizeof(res)); /* the core must not rely on zeroed memory */
 	int got = ap_process(ctx, w, &in, &res);
 	if (strcmp(tc->expect, "none") == 0) {
 		if (got) {
 			struct fjson_object *j = ap_result_json(&res);
-			snprintf(why, sizeof(why), "expected no event, got %s", json_object_to_json_string(j));
+			snprintf(why, sizeof(why), "expected no event, got %s",
+				 json_object_to_json_string(j));
 			json_object_put(j);
 			ok = 0;
 		}
@@ -177,7 +179,8 @@ static void run_case(ap_ctx *ctx, ap_worker *w, const char *file, struct tcase *
 		while (*r == ' ')
 			r++;
 		if (strcmp(r, tc->message) != 0) {
-			snprintf(why, sizeof(why), "message: got '%.900s', want '%.900s'", r, tc->message);
+			snprintf(why, sizeof(why), "message: got '%.900s', want '%.900s'", r,
+				 tc->message);
 			ok = 0;
 		}
 	}

@@ -86,12 +86,14 @@ static ap_config cfg_none(void)
 	return c;
 }
 
-static ap_result R;	/* the last result */
+static ap_result R; /* the last result */
 
 static int feed_msg(ap_ctx *ctx, ap_worker *w, const char *msg, int64_t t)
 {
-	ap_input in = { .tag = "vpopmail[1]:", .taglen = 12, .msg = msg, .msglen = strlen(msg), .time = t };
-	memset(&R.alerts, 0xff, sizeof(R.alerts));	/* must be overwritten */
+	ap_input in = {
+		.tag = "vpopmail[1]:", .taglen = 12, .msg = msg, .msglen = strlen(msg), .time = t
+	};
+	memset(&R.alerts, 0xff, sizeof(R.alerts)); /* must be overwritten */
 	return ap_process(ctx, w, &in, &R);
 }
 
@@ -128,12 +130,14 @@ static int alert_is(const ap_alerts *a, ap_detector k, uint32_t count, uint32_t 
 	return 1;
 }
 
-#define CHECK_ALERT(name, k, c, th, w) do { \
-		char why_[256]; \
-		check((name), alert_is(&R.alerts, (k), (c), (th), (w), why_, sizeof(why_)), "%s", why_); \
+#define CHECK_ALERT(name, k, c, th, w)                                                            \
+	do {                                                                                      \
+		char why_[256];                                                                   \
+		check((name), alert_is(&R.alerts, (k), (c), (th), (w), why_, sizeof(why_)), "%s", \
+		      why_);                                                                      \
 	} while (0)
 
-#define CHECK_QUIET(name, k) \
+#define CHECK_QUIET(name, k)                                                     \
 	check((name), !(R.alerts.fired & (1u << (k))), "%s fired with count %u", \
 	      ap_detector_name(k), R.alerts.a[k].count)
 
@@ -184,18 +188,21 @@ static void test_bruteforce(void)
 	check("bf.first_failure_no_alert", R.alerts.fired == 0 && R.alerts.nrelated == 0,
 	      "fired=0x%x nrelated=%u", R.alerts.fired, R.alerts.nrelated);
 	struct fjson_object *j = result_json();
-	check("bf.json_no_alert_member", !json_object_object_get_ex(j, "alert", NULL)
-	      && !json_object_object_get_ex(j, "related", NULL), "%s", json_object_to_json_string(j));
+	check("bf.json_no_alert_member",
+	      !json_object_object_get_ex(j, "alert", NULL)
+		      && !json_object_object_get_ex(j, "related", NULL),
+	      "%s", json_object_to_json_string(j));
 	json_object_put(j);
 	fail_at(ctx, w, "pop3", "u1@d.example", ip, 1010);
 	CHECK_QUIET("bf.below_threshold", AP_DET_BRUTEFORCE);
 	fail_at(ctx, w, "imap", "u2@d.example", ip, 1020);
 	CHECK_ALERT("bf.at_threshold", AP_DET_BRUTEFORCE, 3, 3, 60);
 	j = result_json();
-	check("bf.json_alert", jint(j, "alert", "bruteforce", "count") == 3
-	      && jint(j, "alert", "bruteforce", "threshold") == 3
-	      && jint(j, "alert", "bruteforce", "window") == 60
-	      && !json_object_object_get_ex(j, "related", NULL),
+	check("bf.json_alert",
+	      jint(j, "alert", "bruteforce", "count") == 3
+		      && jint(j, "alert", "bruteforce", "threshold") == 3
+		      && jint(j, "alert", "bruteforce", "window") == 60
+		      && !json_object_object_get_ex(j, "related", NULL),
 	      "%s", json_object_to_json_string(j));
 	json_object_put(j);
 	fail_at(ctx, w, "pop3", "u1@d.example", ip, 1030);
@@ -221,7 +228,8 @@ static void test_bruteforce(void)
 	ap_stats *st = ap_ctx_stats(ctx);
 	check("bf.stats_alerts", st->alerts[AP_DET_BRUTEFORCE] == 5,
 	      "alerts.bruteforce=%llu, want 5", (unsigned long long)st->alerts[AP_DET_BRUTEFORCE]);
-	check("bf.stats_keys", st->detect_keys == 4, "detect_keys=%llu, want 4 (2 addresses, 2 users)",
+	check("bf.stats_keys", st->detect_keys == 4,
+	      "detect_keys=%llu, want 4 (2 addresses, 2 users)",
 	      (unsigned long long)st->detect_keys);
 
 	/* HUP keeps the state */
@@ -256,8 +264,8 @@ static void test_not_failures(void)
 	ap_event ev = mkevent(AP_KIND_AUTH, AP_OUT_UNKNOWN, "bob", "81.2.69.180");
 	for (int i = 0; i < 10; i++)
 		ap_detect_feed(d, &ev, 100 + i, &a, &st);
-	check("unknown.never_counts", a.fired == 0 && st.detect_keys == 0,
-	      "fired=0x%x keys=%llu", a.fired, (unsigned long long)st.detect_keys);
+	check("unknown.never_counts", a.fired == 0 && st.detect_keys == 0, "fired=0x%x keys=%llu",
+	      a.fired, (unsigned long long)st.detect_keys);
 	ap_event blk = mkevent(AP_KIND_BLOCK, AP_OUT_NONE, NULL, "81.2.69.180");
 	blk.count = 10;
 	blk.window = 3600;
@@ -433,7 +441,8 @@ static void test_insecure(void)
 	ap_detect_feed(d, &ev, 100, &a, &st);
 	char why[256];
 	check("insecure.plaintext_success",
-	      alert_is(&a, AP_DET_INSECURE, 1, 1, 0, why, sizeof(why)) && a.fired == (1u << AP_DET_INSECURE),
+	      alert_is(&a, AP_DET_INSECURE, 1, 1, 0, why, sizeof(why))
+		      && a.fired == (1u << AP_DET_INSECURE),
 	      "%s", why);
 	ev.tls = -1;
 	ap_detect_feed(d, &ev, 101, &a, &st);
@@ -448,7 +457,8 @@ static void test_insecure(void)
 	ev = mkevent(AP_KIND_AUTH, AP_OUT_SUCCESS, NULL, NULL);
 	ev.tls = 0;
 	ap_detect_feed(d, &ev, 104, &a, &st);
-	check("insecure.without_user_or_ip", a.fired == (1u << AP_DET_INSECURE), "fired=0x%x", a.fired);
+	check("insecure.without_user_or_ip", a.fired == (1u << AP_DET_INSECURE), "fired=0x%x",
+	      a.fired);
 	check("insecure.stats", st.alerts[AP_DET_INSECURE] == 2, "alerts.insecure=%llu",
 	      (unsigned long long)st.alerts[AP_DET_INSECURE]);
 	ap_detect_free(d);
@@ -458,8 +468,8 @@ static void test_insecure(void)
 	ok_at(ctx, NULL, "pop3", "bob@d.example", "81.2.69.90", 200);
 	check("insecure.pipeline_tls_absent", R.alerts.fired == 0, "fired=0x%x", R.alerts.fired);
 	ok_at(ctx, NULL, "pop3s", "bob@d.example", "81.2.69.90", 201);
-	check("insecure.pipeline_tls_true", R.ev.tls == 1 && R.alerts.fired == 0, "tls=%d fired=0x%x",
-	      R.ev.tls, R.alerts.fired);
+	check("insecure.pipeline_tls_true", R.ev.tls == 1 && R.alerts.fired == 0,
+	      "tls=%d fired=0x%x", R.ev.tls, R.alerts.fired);
 	ap_ctx_free(ctx);
 }
 
@@ -474,10 +484,12 @@ static int related_is(const ap_alerts *a, uint32_t i, const char *user, const ch
 		return 0;
 	}
 	const ap_related *r = &a->related[i];
-	int svc_ok = svc == NULL ? r->service == NULL : (r->service && strcmp(r->service, svc) == 0);
+	int svc_ok = svc == NULL ? r->service == NULL
+				 : (r->service && strcmp(r->service, svc) == 0);
 	if (strcmp(r->user, user) != 0 || !svc_ok || r->count != count) {
 		snprintf(why, whysz, "related[%u] = {%s, %s, %u}, want {%s, %s, %u}", i, r->user,
-			 r->service ? r->service : "(none)", r->count, user, svc ? svc : "(none)", count);
+			 r->service ? r->service : "(none)", r->count, user, svc ? svc : "(none)",
+			 count);
 		return 0;
 	}
 	return 1;
@@ -494,13 +506,16 @@ static void test_block(void)
 	ap_event blk = mkevent(AP_KIND_BLOCK, AP_OUT_NONE, NULL, ip);
 	blk.daemon = "lfd";
 	blk.count = 4;
-	blk.window = 600;	/* "4 in the last 600 secs": (4500, 5100] */
+	blk.window = 600; /* "4 in the last 600 secs": (4500, 5100] */
 	int err = 0;
 	ap_detect *det = ap_detect_new(&c, logcb, NULL, &err);
 	ap_stats st;
 	memset(&st, 0, sizeof(st));
 	ap_alerts a;
-	struct { const char *svc, *user, *ip; int64_t t; } fl[] = {
+	struct {
+		const char *svc, *user, *ip;
+		int64_t t;
+	} fl[] = {
 		{ "smtp", "admin@shop.example", ip, 4000 },
 		{ "pop3", "sales@shop.example", ip, 5000 },
 		{ "pop3", "sales@shop.example", ip, 5010 },
@@ -516,29 +531,32 @@ static void test_block(void)
 	ap_detect_feed(det, &blk, 5100, &a, &st);
 	char why[256];
 	check("block.related_count", a.nrelated == 2, "nrelated=%u, want 2", a.nrelated);
-	check("block.related_0", related_is(&a, 0, "sales@shop.example", "pop3", 3, why, sizeof(why)),
-	      "%s", why);
-	check("block.related_1", related_is(&a, 1, "info@shop.example", "imap", 1, why, sizeof(why)),
-	      "%s", why);
+	check("block.related_0",
+	      related_is(&a, 0, "sales@shop.example", "pop3", 3, why, sizeof(why)), "%s", why);
+	check("block.related_1",
+	      related_is(&a, 1, "info@shop.example", "imap", 1, why, sizeof(why)), "%s", why);
 	/* no window on the block: the retention window (3600 s by default): (1500, 5100] */
 	blk.window = -1;
 	ap_detect_feed(det, &blk, 5100, &a, &st);
-	check("block.related_retention_window", a.nrelated == 3
-	      && related_is(&a, 2, "admin@shop.example", "smtp", 1, why, sizeof(why)),
+	check("block.related_retention_window",
+	      a.nrelated == 3
+		      && related_is(&a, 2, "admin@shop.example", "smtp", 1, why, sizeof(why)),
 	      "nrelated=%u %s", a.nrelated, a.nrelated == 3 ? why : "");
 	/* the JSON */
 	R.alerts = a;
 	struct fjson_object *j = result_json();
 	struct fjson_object *rel;
 	int jok = json_object_object_get_ex(j, "related", &rel)
-		&& json_object_get_type(rel) == fjson_type_array && json_object_array_length(rel) == 3;
+		  && json_object_get_type(rel) == fjson_type_array
+		  && json_object_array_length(rel) == 3;
 	if (jok) {
 		struct fjson_object *e0 = json_object_array_get_idx(rel, 0), *x;
 		jok = json_object_object_get_ex(e0, "user", &x)
-			&& strcmp(json_object_get_string(x), "sales@shop.example") == 0
-			&& json_object_object_get_ex(e0, "service", &x)
-			&& strcmp(json_object_get_string(x), "pop3") == 0
-			&& json_object_object_get_ex(e0, "count", &x) && json_object_get_int64(x) == 3;
+		      && strcmp(json_object_get_string(x), "sales@shop.example") == 0
+		      && json_object_object_get_ex(e0, "service", &x)
+		      && strcmp(json_object_get_string(x), "pop3") == 0
+		      && json_object_object_get_ex(e0, "count", &x)
+		      && json_object_get_int64(x) == 3;
 	}
 	check("block.json_related", jok, "%s", json_object_to_json_string(j));
 	json_object_put(j);
@@ -561,8 +579,9 @@ static void test_block(void)
 	ap_detect_feed(det, &ev, 6001, &a, &st);
 	blk2 = mkevent(AP_KIND_BLOCK, AP_OUT_NONE, NULL, "198.51.100.80");
 	ap_detect_feed(det, &blk2, 6002, &a, &st);
-	check("block.escaped_user", a.nrelated == 1
-	      && related_is(&a, 0, "ev\\x01l@d.example", "imap", 1, why, sizeof(why)),
+	check("block.escaped_user",
+	      a.nrelated == 1
+		      && related_is(&a, 0, "ev\\x01l@d.example", "imap", 1, why, sizeof(why)),
 	      "nrelated=%u %s", a.nrelated, a.nrelated ? why : "");
 
 	/* twenty users: the 8 most recent are kept per address */
@@ -578,8 +597,8 @@ static void test_block(void)
 	ap_detect_feed(det, &blk2, 7100, &a, &st);
 	/* users 12..19 with counts (i%3)+1: 3 for 14, 17; 2 for 13, 16, 19; 1 for 12, 15, 18;
 	 * ties by newest first */
-	const char *want[8] = { "user17", "user14", "user19", "user16", "user13", "user18",
-				"user15", "user12" };
+	const char *want[8] = { "user17", "user14", "user19", "user16",
+				"user13", "user18", "user15", "user12" };
 	const uint32_t wantc[8] = { 3, 3, 2, 2, 2, 1, 1, 1 };
 	int ok = a.nrelated == 8;
 	for (int i = 0; ok && i < 8; i++) {
@@ -587,7 +606,8 @@ static void test_block(void)
 		snprintf(u, sizeof(u), "%s@d.example", want[i]);
 		ok = related_is(&a, (uint32_t)i, u, "pop3", wantc[i], why, sizeof(why));
 	}
-	check("block.newest_users_by_count", ok, "nrelated=%u %s", a.nrelated, a.nrelated == 8 ? why : "");
+	check("block.newest_users_by_count", ok, "nrelated=%u %s", a.nrelated,
+	      a.nrelated == 8 ? why : "");
 	ap_detect_free(det);
 }
 
@@ -612,9 +632,13 @@ static void *thr_main(void *arg)
 	for (int j = 0; j < PER_THREAD; j++) {
 		char msg[256];
 		int ipi = (t->id + j) % NIPS, ui = (j / NIPS) % NUSERS;
-		snprintf(msg, sizeof(msg), "vchkpw-pop3: password fail u%d@d.example:81.2.70.%d", ui,
-			 10 + ipi);
-		ap_input in = { .tag = "vpopmail[1]:", .taglen = 12, .msg = msg, .msglen = strlen(msg), .time = 100000 + j / 100 };
+		snprintf(msg, sizeof(msg), "vchkpw-pop3: password fail u%d@d.example:81.2.70.%d",
+			 ui, 10 + ipi);
+		ap_input in = { .tag = "vpopmail[1]:",
+				.taglen = 12,
+				.msg = msg,
+				.msglen = strlen(msg),
+				.time = 100000 + j / 100 };
 		ap_result res;
 		if (ap_process(t->ctx, w, &in, &res) != 1)
 			t->bad++;
@@ -660,7 +684,8 @@ static void test_concurrency(void)
 		else
 			break;
 	}
-	check("conc.totals_exact_per_address", exact == NIPS, "%d of %d exact; %s", exact, NIPS, why);
+	check("conc.totals_exact_per_address", exact == NIPS, "%d of %d exact; %s", exact, NIPS,
+	      why);
 	exact = 0;
 	for (int i = 0; i < NUSERS; i++) {
 		char u[32];
@@ -771,7 +796,8 @@ static void test_state(void)
 	CHECK_QUIET("state.bf_before", AP_DET_BRUTEFORCE);
 	ap_ctx_free(ctx);
 	struct stat sb;
-	check("state.file_written", stat(path, &sb) == 0 && sb.st_size > 0 && nerr == 0, "%s", logbuf);
+	check("state.file_written", stat(path, &sb) == 0 && sb.st_size > 0 && nerr == 0, "%s",
+	      logbuf);
 	char tmp[600];
 	snprintf(tmp, sizeof(tmp), "%s.tmp.%ld", path, (long)getpid());
 	check("state.no_temp_left", stat(tmp, &sb) != 0, "%s exists", tmp);
@@ -816,9 +842,9 @@ static void test_state(void)
 	ap_alerts a;
 	ap_detect_feed(det, &blk, 3100, &a, NULL);
 	char why[256];
-	check("state.related_after_restart", a.nrelated == 2
-	      && related_is(&a, 0, "kept@d.example", "imap", 2, why, sizeof(why))
-	      && related_is(&a, 1, "once@d.example", "pop3", 1, why, sizeof(why)),
+	check("state.related_after_restart",
+	      a.nrelated == 2 && related_is(&a, 0, "kept@d.example", "imap", 2, why, sizeof(why))
+		      && related_is(&a, 1, "once@d.example", "pop3", 1, why, sizeof(why)),
 	      "nrelated=%u %s", a.nrelated, a.nrelated == 2 ? why : "");
 	ap_detect_free(det);
 }
@@ -832,8 +858,9 @@ static void expect_ignored(const char *name, const char *path, const void *data,
 	ap_ctx *ctx = open_ctx(&c, logcb, NULL);
 	char nm[128];
 	snprintf(nm, sizeof(nm), "corrupt.%s_reported", name);
-	check(nm, ctx != NULL && nwarn == 1 && nerr == 0 && strstr(logbuf, path) != NULL
-	      && strstr(logbuf, why_word) != NULL,
+	check(nm,
+	      ctx != NULL && nwarn == 1 && nerr == 0 && strstr(logbuf, path) != NULL
+		      && strstr(logbuf, why_word) != NULL,
 	      "ctx=%p warnings=%d errors=%d log: %s", (void *)ctx, nwarn, nerr, logbuf);
 	if (ctx == NULL)
 		return;
@@ -845,7 +872,8 @@ static void expect_ignored(const char *name, const char *path, const void *data,
 	      R.alerts.a[AP_DET_BRUTEFORCE].count);
 	ap_stats *st = ap_ctx_stats(ctx);
 	snprintf(nm, sizeof(nm), "corrupt.%s_empty", name);
-	check(nm, st->detect_keys == 2, "detect_keys=%llu, want 2", (unsigned long long)st->detect_keys);
+	check(nm, st->detect_keys == 2, "detect_keys=%llu, want 2",
+	      (unsigned long long)st->detect_keys);
 	ap_ctx_free(ctx);
 }
 
@@ -880,7 +908,7 @@ static void test_corrupt(void)
 	m[n / 2] ^= 0x40;
 	expect_ignored("flipped_byte", bad, m, n, "checksum");
 	memcpy(m, good, n);
-	m[8] = 99;	/* version */
+	m[8] = 99; /* version */
 	expect_ignored("wrong_version", bad, m, n, "version");
 	expect_ignored("empty", bad, "", 0, "truncated");
 	free(m);
@@ -894,15 +922,18 @@ static void test_corrupt(void)
 	c = state_cfg(dir, 3);
 	log_reset();
 	ctx = open_ctx(&c, logcb, NULL);
-	check("config.statefile_is_directory", ctx == NULL && strstr(logbuf, "detect.stateFile")
-	      && strstr(logbuf, "not a regular file"), "ctx=%p log: %s", (void *)ctx, logbuf);
+	check("config.statefile_is_directory",
+	      ctx == NULL && strstr(logbuf, "detect.stateFile")
+		      && strstr(logbuf, "not a regular file"),
+	      "ctx=%p log: %s", (void *)ctx, logbuf);
 	ap_ctx_free(ctx);
 	snprintf(dir, sizeof(dir), "%s/no-such-dir/state", tmpdir);
 	c = state_cfg(dir, 3);
 	log_reset();
 	ctx = open_ctx(&c, logcb, NULL);
-	check("config.statefile_dir_missing", ctx == NULL && strstr(logbuf, "detect.stateFile")
-	      && strstr(logbuf, "does not exist"), "ctx=%p log: %s", (void *)ctx, logbuf);
+	check("config.statefile_dir_missing",
+	      ctx == NULL && strstr(logbuf, "detect.stateFile") && strstr(logbuf, "does not exist"),
+	      "ctx=%p log: %s", (void *)ctx, logbuf);
 	ap_ctx_free(ctx);
 	snprintf(dir, sizeof(dir), "%s/plain", tmpdir);
 	write_file(dir, "x", 1);
@@ -947,14 +978,16 @@ static void test_config(void)
 	c.detect_max_keys = 10;
 	log_reset();
 	ctx = open_ctx(&c, logcb, NULL);
-	check("config.max_keys_small", ctx == NULL && strstr(logbuf, "detect.maxKeys"), "log: %s", logbuf);
+	check("config.max_keys_small", ctx == NULL && strstr(logbuf, "detect.maxKeys"), "log: %s",
+	      logbuf);
 	ap_ctx_free(ctx);
 	c = cfg_none();
 	c.det[AP_DET_DISTRIBUTED] = (ap_detector_cfg){ 5, AP_MAX_WINDOW + 1 };
 	log_reset();
 	ctx = open_ctx(&c, logcb, NULL);
-	check("config.window_above_maximum", ctx == NULL && strstr(logbuf, "distributed.window")
-	      && strstr(logbuf, "2592000"), "log: %s", logbuf);
+	check("config.window_above_maximum",
+	      ctx == NULL && strstr(logbuf, "distributed.window") && strstr(logbuf, "2592000"),
+	      "log: %s", logbuf);
 	ap_ctx_free(ctx);
 	c = cfg_none();
 	c.detect_max_keys = AP_MAX_KEYS + 1;
@@ -995,7 +1028,10 @@ static void test_flood(void)
 		/* 1,000,000 distinct addresses in 2001:db8::/32, one failure each */
 		ev.ip.family = 6;
 		memset(ev.ip.b, 0, 16);
-		ev.ip.b[0] = 0x20; ev.ip.b[1] = 0x01; ev.ip.b[2] = 0x0d; ev.ip.b[3] = 0xb8;
+		ev.ip.b[0] = 0x20;
+		ev.ip.b[1] = 0x01;
+		ev.ip.b[2] = 0x0d;
+		ev.ip.b[3] = 0xb8;
 		ev.ip.b[12] = (uint8_t)(i >> 24);
 		ev.ip.b[13] = (uint8_t)(i >> 16);
 		ev.ip.b[14] = (uint8_t)(i >> 8);
@@ -1011,11 +1047,12 @@ static void test_flood(void)
 		}
 	}
 	check("flood.keys_under_cap", maxkeys <= 100000 && st.detect_keys <= 100000,
-	      "max seen %llu, now %llu", (unsigned long long)maxkeys, (unsigned long long)st.detect_keys);
+	      "max seen %llu, now %llu", (unsigned long long)maxkeys,
+	      (unsigned long long)st.detect_keys);
 	check("flood.cap_used", st.detect_keys >= 90000, "only %llu keys tracked",
 	      (unsigned long long)st.detect_keys);
 	/* every key inserted and no longer there was evicted (all inside the window) */
-	uint64_t inserted = (uint64_t)N + 2;	/* + the attacker's address and user */
+	uint64_t inserted = (uint64_t)N + 2; /* + the attacker's address and user */
 	check("flood.evictions_counted", st.detect_evictions == inserted - st.detect_keys,
 	      "evictions=%llu, want %llu", (unsigned long long)st.detect_evictions,
 	      (unsigned long long)(inserted - st.detect_keys));

@@ -61,7 +61,7 @@ static void logcb(void *cookie, ap_loglevel lvl, const char *msg)
 		snprintf(lastwarn, sizeof(lastwarn), "%s", msg);
 	}
 	if (lvl != AP_LOG_ERR)
-		return;	/* informational lines (successful reloads) are not errors */
+		return; /* informational lines (successful reloads) are not errors */
 	nerr++;
 	snprintf(lastlog, sizeof(lastlog), "%s", msg);
 }
@@ -93,7 +93,7 @@ static const char *tmpf(const char *name)
 /* ---- expected answers ---- */
 typedef struct {
 	const char *ip;
-	const char *country, *country_name, *city;	/* NULL = must be absent */
+	const char *country, *country_name, *city; /* NULL = must be absent */
 	int has_loc;
 	double lat, lon;
 	uint32_t asn;
@@ -113,7 +113,8 @@ static int geo_matches(const ap_geo *g, const want *w, char *why, size_t whysz)
 		return 0;
 	}
 	if (!streq_opt(g->country, w->country)) {
-		snprintf(why, whysz, "country '%s', want '%s'", g->country, w->country ? w->country : "");
+		snprintf(why, whysz, "country '%s', want '%s'", g->country,
+			 w->country ? w->country : "");
 		return 0;
 	}
 	if (!streq_opt(g->country_name, w->country_name)) {
@@ -136,7 +137,8 @@ static int geo_matches(const ap_geo *g, const want *w, char *why, size_t whysz)
 		return 0;
 	}
 	if (!streq_opt(g->as_org, w->as_org)) {
-		snprintf(why, whysz, "as_org '%s', want '%s'", g->as_org, w->as_org ? w->as_org : "");
+		snprintf(why, whysz, "as_org '%s', want '%s'", g->as_org,
+			 w->as_org ? w->as_org : "");
 		return 0;
 	}
 	return 1;
@@ -178,7 +180,7 @@ static void run_wants(const char *set, ap_geodb *g, const want *ws, size_t n)
 			check(0, name, "address does not parse");
 			continue;
 		}
-		for (int pass = 0; pass < 3; pass++) {	/* no cache, cache fill, cache hit */
+		for (int pass = 0; pass < 3; pass++) { /* no cache, cache fill, cache hit */
 			ap_geo out;
 			ap_stats st;
 			memset(&st, 0, sizeof(st));
@@ -186,7 +188,9 @@ static void run_wants(const char *set, ap_geodb *g, const want *ws, size_t n)
 			ap_geo_lookup(g, pass ? c : NULL, &a, &out, &st);
 			int any = ws[i].country || ws[i].city || ws[i].asn || ws[i].has_loc;
 			snprintf(name, sizeof(name), "%s %s%s", set, ws[i].ip,
-				 pass == 0 ? "" : pass == 1 ? " (cache fill)" : " (cached)");
+				 pass == 0   ? ""
+				 : pass == 1 ? " (cache fill)"
+					     : " (cached)");
 			if (!geo_matches(&out, &ws[i], why, sizeof(why)))
 				check(0, name, "%s", why);
 			else if (st.geo_hits != (uint64_t)any || st.geo_misses != (uint64_t)!any)
@@ -209,11 +213,15 @@ static void test_maxmind(void)
 	if (g == NULL)
 		return;
 	static const want ws[] = {
-		{ "89.160.20.5", "SE", "Sweden", "Linköping", 1, 58.4167, 15.6167, 64601, "Fixture Bredband AB" },
-		{ "::ffff:89.160.20.5", "SE", "Sweden", "Linköping", 1, 58.4167, 15.6167, 64601, "Fixture Bredband AB" },
+		{ "89.160.20.5", "SE", "Sweden", "Linköping", 1, 58.4167, 15.6167, 64601,
+		  "Fixture Bredband AB" },
+		{ "::ffff:89.160.20.5", "SE", "Sweden", "Linköping", 1, 58.4167, 15.6167, 64601,
+		  "Fixture Bredband AB" },
 		{ "89.160.100.1", NULL, NULL, NULL, 0, 0, 0, 64601, "Fixture Bredband AB" },
-		{ "177.67.81.200", "BR", "Brazil", "São Paulo", 1, -23.5475, -46.6361, 64602, "Fixture Telecomunicações Ltda" },
-		{ "2a02:d40:1::25", "CH", "Switzerland", "Zurich", 1, 47.3769, 8.5417, 64603, "Fixture Netz AG" },
+		{ "177.67.81.200", "BR", "Brazil", "São Paulo", 1, -23.5475, -46.6361, 64602,
+		  "Fixture Telecomunicações Ltda" },
+		{ "2a02:d40:1::25", "CH", "Switzerland", "Zurich", 1, 47.3769, 8.5417, 64603,
+		  "Fixture Netz AG" },
 		{ "1.130.0.1", "AU", "Australia", NULL, 0, 0, 0, 0, NULL },
 		{ "5.1.2.3", "NL", "Netherlands", NULL, 0, 0, 0, 64604, "Fixture Netwerk B.V." },
 		{ "8.8.4.4", NULL, NULL, NULL, 0, 0, 0, 0, NULL },
@@ -229,8 +237,10 @@ static void test_maxmind(void)
 	g = open_db(files, 2, "de");
 	if (g != NULL) {
 		static const want de[] = {
-			{ "2a02:d40::1", "CH", "Schweiz", "Zürich", 1, 47.3769, 8.5417, 64603, "Fixture Netz AG" },
-			{ "89.160.20.5", "SE", "Schweden", "Linköping", 1, 58.4167, 15.6167, 64601, "Fixture Bredband AB" },
+			{ "2a02:d40::1", "CH", "Schweiz", "Zürich", 1, 47.3769, 8.5417, 64603,
+			  "Fixture Netz AG" },
+			{ "89.160.20.5", "SE", "Schweden", "Linköping", 1, 58.4167, 15.6167, 64601,
+			  "Fixture Bredband AB" },
 			{ "1.130.0.1", "AU", "Australia", NULL, 0, 0, 0, 0, NULL },
 		};
 		run_wants("maxmind lang=de", g, de, sizeof(de) / sizeof(de[0]));
@@ -239,8 +249,10 @@ static void test_maxmind(void)
 	g = open_db(files, 2, "pt-BR");
 	if (g != NULL) {
 		static const want pt[] = {
-			{ "177.67.80.1", "BR", "Brasil", "São Paulo", 1, -23.5475, -46.6361, 64602, "Fixture Telecomunicações Ltda" },
-			{ "2a02:d40::1", "CH", "Switzerland", "Zurich", 1, 47.3769, 8.5417, 64603, "Fixture Netz AG" },
+			{ "177.67.80.1", "BR", "Brasil", "São Paulo", 1, -23.5475, -46.6361, 64602,
+			  "Fixture Telecomunicações Ltda" },
+			{ "2a02:d40::1", "CH", "Switzerland", "Zurich", 1, 47.3769, 8.5417, 64603,
+			  "Fixture Netz AG" },
 		};
 		run_wants("maxmind lang=pt-BR", g, pt, sizeof(pt) / sizeof(pt[0]));
 		ap_geodb_close(g);
@@ -251,8 +263,10 @@ static void test_maxmind(void)
 	g = open_db(cfiles, 2, NULL);
 	if (g != NULL) {
 		static const want cw[] = {
-			{ "89.160.20.5", "SE", "Sweden", NULL, 0, 0, 0, 64601, "Fixture Bredband AB" },
-			{ "2a02:d40::7", "CH", "Switzerland", NULL, 0, 0, 0, 64603, "Fixture Netz AG" },
+			{ "89.160.20.5", "SE", "Sweden", NULL, 0, 0, 0, 64601,
+			  "Fixture Bredband AB" },
+			{ "2a02:d40::7", "CH", "Switzerland", NULL, 0, 0, 0, 64603,
+			  "Fixture Netz AG" },
 		};
 		run_wants("country", g, cw, sizeof(cw) / sizeof(cw[0]));
 		ap_geodb_close(g);
@@ -261,16 +275,21 @@ static void test_maxmind(void)
 
 static void test_flat(void)
 {
-	const char *files[] = { fx("dbip-city-ipv4.mmdb"), fx("dbip-city-ipv6.mmdb"), fx("flat-asn.mmdb") };
+	const char *files[] = { fx("dbip-city-ipv4.mmdb"), fx("dbip-city-ipv6.mmdb"),
+				fx("flat-asn.mmdb") };
 	ap_geodb *g = open_db(files, 3, NULL);
 	if (g == NULL)
 		return;
 	static const want ws[] = {
-		{ "62.4.7.7", "FR", "France", "Paris", 1, 48.8566, 2.3522, 64611, "Fixture Free SAS" },
-		{ "194.230.5.5", "CH", "Switzerland", "Zürich", 1, 47.3769, 8.5417, 64612, "Fixture Swiss AG" },
-		{ "::ffff:194.230.5.5", "CH", "Switzerland", "Zürich", 1, 47.3769, 8.5417, 64612, "Fixture Swiss AG" },
+		{ "62.4.7.7", "FR", "France", "Paris", 1, 48.8566, 2.3522, 64611,
+		  "Fixture Free SAS" },
+		{ "194.230.5.5", "CH", "Switzerland", "Zürich", 1, 47.3769, 8.5417, 64612,
+		  "Fixture Swiss AG" },
+		{ "::ffff:194.230.5.5", "CH", "Switzerland", "Zürich", 1, 47.3769, 8.5417, 64612,
+		  "Fixture Swiss AG" },
 		{ "197.0.1.1", "TN", "Tunisia", NULL, 1, 36.8065, 10.1815, 0, NULL },
-		{ "2800:3f0:4001:80e::200e", "AR", "Argentina", "Buenos Aires", 1, -34.6037, -58.3816, 64613, "Fixture Argentina S.A." },
+		{ "2800:3f0:4001:80e::200e", "AR", "Argentina", "Buenos Aires", 1, -34.6037,
+		  -58.3816, 64613, "Fixture Argentina S.A." },
 		{ "2a01:e00::1", "FR", "France", "Paris", 1, 48.8566, 2.3522, 0, NULL },
 		{ "89.160.20.5", NULL, NULL, NULL, 0, 0, 0, 0, NULL },
 	};
@@ -290,12 +309,15 @@ static void test_flat(void)
 	}
 
 	/* both layouts together: each address answered by the file that has it */
-	const char *mixed[] = { fx("dbip-city-ipv4.mmdb"), fx("geoip2-city.mmdb"), fx("flat-asn.mmdb") };
+	const char *mixed[] = { fx("dbip-city-ipv4.mmdb"), fx("geoip2-city.mmdb"),
+				fx("flat-asn.mmdb") };
 	g = open_db(mixed, 3, NULL);
 	if (g != NULL) {
 		static const want wm[] = {
-			{ "62.4.7.7", "FR", "France", "Paris", 1, 48.8566, 2.3522, 64611, "Fixture Free SAS" },
-			{ "89.160.20.5", "SE", "Sweden", "Linköping", 1, 58.4167, 15.6167, 0, NULL },
+			{ "62.4.7.7", "FR", "France", "Paris", 1, 48.8566, 2.3522, 64611,
+			  "Fixture Free SAS" },
+			{ "89.160.20.5", "SE", "Sweden", "Linköping", 1, 58.4167, 15.6167, 0,
+			  NULL },
 		};
 		run_wants("mixed", g, wm, sizeof(wm) / sizeof(wm[0]));
 		ap_geodb_close(g);
@@ -305,31 +327,50 @@ static void test_flat(void)
 static void test_scopes(void)
 {
 	const char *files[] = { fx("geoip2-city.mmdb"), fx("geolite2-asn.mmdb"),
-				fx("dbip-city-ipv4.mmdb"), fx("dbip-city-ipv6.mmdb"), fx("flat-asn.mmdb") };
+				fx("dbip-city-ipv4.mmdb"), fx("dbip-city-ipv6.mmdb"),
+				fx("flat-asn.mmdb") };
 	ap_geodb *g = open_db(files, 5, NULL);
 	if (g == NULL)
 		return;
 	ap_geocache *c = ap_geocache_new(g, 16);
-	static const struct { const char *ip; ap_scope scope; } cases[] = {
-		{ "10.1.2.3", AP_SCOPE_PRIVATE }, { "172.16.5.4", AP_SCOPE_PRIVATE },
-		{ "172.31.255.255", AP_SCOPE_PRIVATE }, { "192.168.1.10", AP_SCOPE_PRIVATE },
-		{ "127.0.0.1", AP_SCOPE_LOOPBACK }, { "127.255.0.9", AP_SCOPE_LOOPBACK },
+	static const struct {
+		const char *ip;
+		ap_scope scope;
+	} cases[] = {
+		{ "10.1.2.3", AP_SCOPE_PRIVATE },
+		{ "172.16.5.4", AP_SCOPE_PRIVATE },
+		{ "172.31.255.255", AP_SCOPE_PRIVATE },
+		{ "192.168.1.10", AP_SCOPE_PRIVATE },
+		{ "127.0.0.1", AP_SCOPE_LOOPBACK },
+		{ "127.255.0.9", AP_SCOPE_LOOPBACK },
 		{ "169.254.10.20", AP_SCOPE_LINK_LOCAL },
-		{ "100.64.0.1", AP_SCOPE_CGNAT }, { "100.127.255.254", AP_SCOPE_CGNAT },
-		{ "192.0.2.1", AP_SCOPE_RESERVED }, { "198.51.100.77", AP_SCOPE_RESERVED },
-		{ "203.0.113.9", AP_SCOPE_RESERVED }, { "198.18.0.1", AP_SCOPE_RESERVED },
+		{ "100.64.0.1", AP_SCOPE_CGNAT },
+		{ "100.127.255.254", AP_SCOPE_CGNAT },
+		{ "192.0.2.1", AP_SCOPE_RESERVED },
+		{ "198.51.100.77", AP_SCOPE_RESERVED },
+		{ "203.0.113.9", AP_SCOPE_RESERVED },
+		{ "198.18.0.1", AP_SCOPE_RESERVED },
 		{ "198.19.255.1", AP_SCOPE_RESERVED },
-		{ "224.0.0.251", AP_SCOPE_RESERVED }, { "239.255.255.250", AP_SCOPE_RESERVED },
-		{ "0.1.2.3", AP_SCOPE_RESERVED }, { "240.0.0.1", AP_SCOPE_RESERVED },
+		{ "224.0.0.251", AP_SCOPE_RESERVED },
+		{ "239.255.255.250", AP_SCOPE_RESERVED },
+		{ "0.1.2.3", AP_SCOPE_RESERVED },
+		{ "240.0.0.1", AP_SCOPE_RESERVED },
 		{ "255.255.255.255", AP_SCOPE_RESERVED },
-		{ "::1", AP_SCOPE_LOOPBACK }, { "::", AP_SCOPE_RESERVED },
-		{ "fc00::1", AP_SCOPE_PRIVATE }, { "fd12:3456:789a::1", AP_SCOPE_PRIVATE },
-		{ "fe80::1", AP_SCOPE_LINK_LOCAL }, { "fe80::1%eth0", AP_SCOPE_LINK_LOCAL },
+		{ "::1", AP_SCOPE_LOOPBACK },
+		{ "::", AP_SCOPE_RESERVED },
+		{ "fc00::1", AP_SCOPE_PRIVATE },
+		{ "fd12:3456:789a::1", AP_SCOPE_PRIVATE },
+		{ "fe80::1", AP_SCOPE_LINK_LOCAL },
+		{ "fe80::1%eth0", AP_SCOPE_LINK_LOCAL },
 		{ "febf::1", AP_SCOPE_LINK_LOCAL },
-		{ "2001:db8::1", AP_SCOPE_RESERVED }, { "2001:db8:ffff::1", AP_SCOPE_RESERVED },
-		{ "3fff::1", AP_SCOPE_RESERVED }, { "ff02::1", AP_SCOPE_RESERVED },
-		{ "::ffff:192.168.1.10", AP_SCOPE_PRIVATE }, { "::ffff:127.0.0.1", AP_SCOPE_LOOPBACK },
-		{ "::ffff:100.64.1.1", AP_SCOPE_CGNAT }, { "::ffff:198.51.100.1", AP_SCOPE_RESERVED },
+		{ "2001:db8::1", AP_SCOPE_RESERVED },
+		{ "2001:db8:ffff::1", AP_SCOPE_RESERVED },
+		{ "3fff::1", AP_SCOPE_RESERVED },
+		{ "ff02::1", AP_SCOPE_RESERVED },
+		{ "::ffff:192.168.1.10", AP_SCOPE_PRIVATE },
+		{ "::ffff:127.0.0.1", AP_SCOPE_LOOPBACK },
+		{ "::ffff:100.64.1.1", AP_SCOPE_CGNAT },
+		{ "::ffff:198.51.100.1", AP_SCOPE_RESERVED },
 		{ "::ffff:169.254.1.1", AP_SCOPE_LINK_LOCAL },
 	};
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
@@ -347,15 +388,17 @@ static void test_scopes(void)
 			memset(&out, 0x5a, sizeof(out));
 			ap_geo_lookup(g, pass ? c : NULL, &a, &out, &st);
 			if (out.scope != cases[i].scope)
-				check(0, name, "scope %s, want %s", ap_scope_name((ap_scope)out.scope),
+				check(0, name, "scope %s, want %s",
+				      ap_scope_name((ap_scope)out.scope),
 				      ap_scope_name(cases[i].scope));
-			else if (out.country[0] || out.country_name[0] || out.city[0] || out.as_org[0]
-				 || out.asn || out.has_location)
-				check(0, name, "was looked up: country '%s' city '%s' asn %u", out.country,
-				      out.city, out.asn);
+			else if (out.country[0] || out.country_name[0] || out.city[0]
+				 || out.as_org[0] || out.asn || out.has_location)
+				check(0, name, "was looked up: country '%s' city '%s' asn %u",
+				      out.country, out.city, out.asn);
 			else if (st.geo_hits || st.geo_misses)
 				check(0, name, "counted as a lookup (hits %llu misses %llu)",
-				      (unsigned long long)st.geo_hits, (unsigned long long)st.geo_misses);
+				      (unsigned long long)st.geo_hits,
+				      (unsigned long long)st.geo_misses);
 			else if (pass == 1)
 				check(1, name, " ");
 		}
@@ -381,7 +424,7 @@ static void test_cache(void)
 	ap_geodb *g = open_db(files, 2, NULL);
 	if (g == NULL)
 		return;
-	ap_geocache *c = ap_geocache_new(g, 100);	/* rounded up to 128 */
+	ap_geocache *c = ap_geocache_new(g, 100); /* rounded up to 128 */
 	ap_stats st;
 	memset(&st, 0, sizeof(st));
 	ap_addr a, b, miss;
@@ -393,15 +436,17 @@ static void test_cache(void)
 	ap_geo_lookup(g, c, &a, &g2, &st);
 	uint64_t h, m;
 	ap_geocache_counts(c, &h, &m);
-	check(h == 1 && m == 1, "cache: second lookup answered from the cache", "hits %llu misses %llu",
-	      (unsigned long long)h, (unsigned long long)m);
+	check(h == 1 && m == 1, "cache: second lookup answered from the cache",
+	      "hits %llu misses %llu", (unsigned long long)h, (unsigned long long)m);
 	check(strcmp(g1.country, g2.country) == 0 && strcmp(g1.city, g2.city) == 0
-	      && g1.asn == g2.asn && g1.lat == g2.lat && g1.lon == g2.lon
-	      && strcmp(g1.as_org, g2.as_org) == 0 && strcmp(g1.country_name, g2.country_name) == 0
-	      && g1.scope == g2.scope && g1.has_location == g2.has_location,
+		      && g1.asn == g2.asn && g1.lat == g2.lat && g1.lon == g2.lon
+		      && strcmp(g1.as_org, g2.as_org) == 0
+		      && strcmp(g1.country_name, g2.country_name) == 0 && g1.scope == g2.scope
+		      && g1.has_location == g2.has_location,
 	      "cache: same answer", "'%s/%s' vs '%s/%s'", g1.country, g1.city, g2.country, g2.city);
 	check(st.geo_hits == 2 && st.geo_misses == 0, "cache: cached answers count as hits",
-	      "hits %llu misses %llu", (unsigned long long)st.geo_hits, (unsigned long long)st.geo_misses);
+	      "hits %llu misses %llu", (unsigned long long)st.geo_hits,
+	      (unsigned long long)st.geo_misses);
 	ap_geo_lookup(g, c, &miss, &g1, &st);
 	ap_geo_lookup(g, c, &miss, &g1, &st);
 	check(st.geo_misses == 2 && g1.country[0] == '\0', "cache: cached misses count as misses",
@@ -418,8 +463,8 @@ static void test_cache(void)
 		ok = strcmp(o.country, (i & 1) ? "BR" : "SE") == 0;
 	}
 	ap_geocache_counts(c, &h, &m);
-	check(ok && h == 0 && m == 6, "cache: one slot, two addresses, no mix-up", "ok %d hits %llu misses %llu",
-	      ok, (unsigned long long)h, (unsigned long long)m);
+	check(ok && h == 0 && m == 6, "cache: one slot, two addresses, no mix-up",
+	      "ok %d hits %llu misses %llu", ok, (unsigned long long)h, (unsigned long long)m);
 	/* same bytes, other family: 42.2.13.64 is the first four bytes of
 	 * 2a02:d40:: (Switzerland in the fixture) and is not in it */
 	ap_addr v6, v4;
@@ -478,7 +523,6 @@ static int replace_copy(const char *path, const char *from)
 	return rename(tmp, path);
 }
 
-
 /* ---- through the public API, with reloads ---- */
 
 /* the event's spans point into the line: it lives in a static buffer (one
@@ -487,7 +531,9 @@ static int run_line(ap_ctx *ctx, ap_worker *w, const char *ip, ap_result *res)
 {
 	static __thread char line[256];
 	snprintf(line, sizeof(line),
-		 "Mar  3 04:11:09 mx2 vpopmail[22811]: vchkpw-imaps: password fail sales@shop.example:%s", ip);
+		 "Mar  3 04:11:09 mx2 vpopmail[22811]: vchkpw-imaps: password fail "
+		 "sales@shop.example:%s",
+		 ip);
 	ap_input in;
 	ap_split_line(line, strlen(line), 2024, &in);
 	return ap_process(ctx, w, &in, res);
@@ -501,9 +547,10 @@ static void expect_country(ap_ctx *ctx, ap_worker *w, const char *ip, const char
 		check(0, name, "line not recognised");
 		return;
 	}
-	check(strcmp(res.geo.country, cc) == 0 && strcmp(res.geo.city, city) == 0 && res.geo.asn == asn,
-	      name, "got %s/%s/AS%u, want %s/%s/AS%u", res.geo.country, res.geo.city, res.geo.asn, cc,
-	      city, asn);
+	check(strcmp(res.geo.country, cc) == 0 && strcmp(res.geo.city, city) == 0
+		      && res.geo.asn == asn,
+	      name, "got %s/%s/AS%u, want %s/%s/AS%u", res.geo.country, res.geo.city, res.geo.asn,
+	      cc, city, asn);
 }
 
 /* A file that cannot be used at start-up is a warning naming it, not a
@@ -521,7 +568,8 @@ static void startup_without(const char *name, const char *path, const char *othe
 	log_reset();
 	ap_ctx *ctx = open_ctx(&cfg, logcb, NULL);
 	check(ctx != NULL && nerr == 0 && nwarn == 1 && strstr(lastwarn, path) != NULL, name,
-	      "ctx %p, %d errors, %d warnings, last warning '%s'", (void *)ctx, nerr, nwarn, lastwarn);
+	      "ctx %p, %d errors, %d warnings, last warning '%s'", (void *)ctx, nerr, nwarn,
+	      lastwarn);
 	if (ctx != NULL) {
 		ap_worker *w = ap_worker_new(ctx);
 		ap_result res;
@@ -570,12 +618,14 @@ static void test_startup(void)
 		check(0, "start-up: missing file, then a reload", "no ctx: %s", lastlog);
 	} else {
 		ap_worker *w = ap_worker_new(lctx);
-		expect_country(lctx, w, "89.160.20.5", "", "", 0, "start-up: missing file, no data yet");
+		expect_country(lctx, w, "89.160.20.5", "", "", 0,
+			       "start-up: missing file, no data yet");
 		log_reset();
 		int bad = ap_ctx_reload(lctx);
-		check(bad == 1 && nerr == 1 && strstr(lastlog, late) && strstr(lastlog, "still cannot"),
-		      "start-up: a reload while still missing says so", "bad %d, %d errors, '%s'", bad,
-		      nerr, lastlog);
+		check(bad == 1 && nerr == 1 && strstr(lastlog, late)
+			      && strstr(lastlog, "still cannot"),
+		      "start-up: a reload while still missing says so", "bad %d, %d errors, '%s'",
+		      bad, nerr, lastlog);
 		copy_file(fx("geoip2-city.mmdb"), late);
 		log_reset();
 		bad = ap_ctx_reload(lctx);
@@ -602,10 +652,12 @@ static void test_json(ap_ctx *ctx, ap_worker *w)
 	struct {
 		const char *ip, *geo;
 	} cases[] = {
-		{ "177.67.81.200", "{\"scope\":\"public\",\"country\":\"BR\",\"country_name\":\"Brazil\","
+		{ "177.67.81.200",
+		  "{\"scope\":\"public\",\"country\":\"BR\",\"country_name\":\"Brazil\","
 		  "\"city\":\"São Paulo\",\"lat\":-23.5475,\"lon\":-46.6361,\"asn\":64602,"
 		  "\"as_org\":\"Fixture Telecomunicações Ltda\"}" },
-		{ "1.130.0.1", "{\"scope\":\"public\",\"country\":\"AU\",\"country_name\":\"Australia\"}" },
+		{ "1.130.0.1",
+		  "{\"scope\":\"public\",\"country\":\"AU\",\"country_name\":\"Australia\"}" },
 		{ "8.8.4.4", "{\"scope\":\"public\"}" },
 		{ "192.168.1.10", "{\"scope\":\"private\"}" },
 		{ "2001:db8::5", "{\"scope\":\"reserved\"}" },
@@ -632,7 +684,8 @@ static void test_json(ap_ctx *ctx, ap_worker *w)
 static void test_reload(void)
 {
 	const char *city = tmpf("city.mmdb"), *asn = tmpf("asn.mmdb");
-	if (copy_file(fx("geoip2-city.mmdb"), city) != 0 || copy_file(fx("geolite2-asn.mmdb"), asn) != 0) {
+	if (copy_file(fx("geoip2-city.mmdb"), city) != 0
+	    || copy_file(fx("geolite2-asn.mmdb"), asn) != 0) {
 		check(0, "reload: set-up", "cannot copy fixtures to %s", tmpdir);
 		return;
 	}
@@ -658,8 +711,8 @@ static void test_reload(void)
 	log_reset();
 	int bad = ap_ctx_reload(ctx);
 	check(bad == 1 && nerr == 1 && strstr(lastlog, city) != NULL,
-	      "reload: garbage file fails, one error naming it", "returned %d, %d errors, last '%s'",
-	      bad, nerr, lastlog);
+	      "reload: garbage file fails, one error naming it",
+	      "returned %d, %d errors, last '%s'", bad, nerr, lastlog);
 	check(st->geo_reloads == 1, "reload: counted", "geo_reloads %llu",
 	      (unsigned long long)st->geo_reloads);
 	expect_country(ctx, w, "89.160.20.5", "SE", "Linköping", 64601,
@@ -678,20 +731,22 @@ static void test_reload(void)
 	log_reset();
 	bad = ap_ctx_reload(ctx);
 	check(bad == 1 && nerr == 1 && strstr(lastlog, asn) != NULL,
-	      "reload: new valid file accepted beside a broken one", "returned %d, %d errors, last '%s'",
-	      bad, nerr, lastlog);
+	      "reload: new valid file accepted beside a broken one",
+	      "returned %d, %d errors, last '%s'", bad, nerr, lastlog);
 	expect_country(ctx, w, "89.160.20.5", "NO", "Oslo", 64601,
 		       "reload: new file serves new data even for a cached address");
-	expect_country(ctx, w, "177.67.80.1", "BR", "São Paulo", 64602, "reload: rest of the new file");
+	expect_country(ctx, w, "177.67.80.1", "BR", "São Paulo", 64602,
+		       "reload: rest of the new file");
 
 	replace_copy(asn, fx("geolite2-asn.mmdb"));
 	unlink(city);
 	log_reset();
 	bad = ap_ctx_reload(ctx);
 	check(bad == 1 && nerr == 1 && strstr(lastlog, city) != NULL,
-	      "reload: missing file fails, one error naming it", "returned %d, %d errors, last '%s'",
-	      bad, nerr, lastlog);
-	expect_country(ctx, w, "89.160.20.5", "NO", "Oslo", 64601, "reload: missing file keeps the data");
+	      "reload: missing file fails, one error naming it",
+	      "returned %d, %d errors, last '%s'", bad, nerr, lastlog);
+	expect_country(ctx, w, "89.160.20.5", "NO", "Oslo", 64601,
+		       "reload: missing file keeps the data");
 	check(st->geo_reloads == 3, "reload: every HUP counted", "geo_reloads %llu",
 	      (unsigned long long)st->geo_reloads);
 
@@ -776,7 +831,8 @@ static void test_concurrent_reload(void)
 		bad += ra[i].bad;
 		n += ra[i].n;
 	}
-	check(fails == 0 && bad == 0 && n >= 4000, "concurrent reload: readers always see a whole database",
+	check(fails == 0 && bad == 0 && n >= 4000,
+	      "concurrent reload: readers always see a whole database",
 	      "%d reload failures, %ld bad answers of %ld", fails, bad, n);
 	ap_ctx_free(ctx);
 }
@@ -788,7 +844,8 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	fixdir = argv[1];
-	snprintf(tmpdir, sizeof(tmpdir), "%s/geo_test.XXXXXX", getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp");
+	snprintf(tmpdir, sizeof(tmpdir), "%s/geo_test.XXXXXX",
+		 getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp");
 	if (mkdtemp(tmpdir) == NULL) {
 		perror("mkdtemp");
 		return 2;
@@ -801,8 +858,8 @@ int main(int argc, char **argv)
 	test_reload();
 	test_concurrent_reload();
 
-	const char *names[] = { "city.mmdb", "city2.mmdb", "asn.mmdb", "garbage.mmdb", "empty.mmdb",
-				"city.mmdb.new", "city2.mmdb.new", "asn.mmdb.new" };
+	const char *names[] = { "city.mmdb",  "city2.mmdb",    "asn.mmdb",       "garbage.mmdb",
+				"empty.mmdb", "city.mmdb.new", "city2.mmdb.new", "asn.mmdb.new" };
 	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
 		unlink(tmpf(names[i]));
 	rmdir(tmpdir);

@@ -37,8 +37,10 @@ static void format_event(const rec *r, char *buf, size_t sz)
 		snprintf(svc, sizeof(svc), "%s/%s", r->daemon, r->service);
 	else
 		scopy(svc, sizeof(svc), r->daemon[0] ? r->daemon : r->service);
-	const char *oc = r->kind == 2 ? "block" : r->outcome == 1 ? "success"
-		: r->outcome == 2 ? "failure" : "unknown";
+	const char *oc = r->kind == 2      ? "block"
+			 : r->outcome == 1 ? "success"
+			 : r->outcome == 2 ? "failure"
+					   : "unknown";
 	pad_to(m, r->when[0] ? r->when : "-", 19);
 	fputs("  ", m);
 	pad_to(m, oc, 7);

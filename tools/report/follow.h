@@ -18,7 +18,7 @@ typedef struct follower {
 	int failures_only;
 	char *buf;
 	size_t have;
-	int skipping;		/* dropping the rest of an overlong line */
+	int skipping; /* dropping the rest of an overlong line */
 	/* ring of formatted lines (--last) */
 	char **ring;
 	uint32_t rcap, rn, rhead;

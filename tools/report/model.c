@@ -11,9 +11,8 @@
 #include "common.h"
 #include "model.h"
 
-const char *const known_detectors[] = {
-	"bruteforce", "dictionary", "distributed", "compromise", "insecure"
-};
+const char *const known_detectors[] = { "bruteforce", "dictionary", "distributed", "compromise",
+					"insecure" };
 
 /* copy a string, cut on a UTF-8 character boundary */
 void scopy(char *dst, size_t dstsz, const char *src)
@@ -349,9 +348,11 @@ void country_label(const rec *r, char *out, size_t outsz)
 {
 	if (r->country[0])
 		scopy(out, outsz, r->country);
-	else if (r->scope[0] && strcmp(r->scope, "public") != 0)
-		{ char sc[16]; scopy(sc, sizeof(sc) - 2, r->scope); snprintf(out, outsz, "(%.12s)", sc); }
-	else
+	else if (r->scope[0] && strcmp(r->scope, "public") != 0) {
+		char sc[16];
+		scopy(sc, sizeof(sc) - 2, r->scope);
+		snprintf(out, outsz, "(%.12s)", sc);
+	} else
 		scopy(out, outsz, r->ip[0] ? "??" : "");
 }
 
@@ -434,8 +435,9 @@ void feed(report *rp, const rec *r)
 		for (int i = 0; i < r->nrel && o + 1 < sizeof(it->related); i++) {
 			int w;
 			if (r->rel[i].service[0] && r->rel[i].count >= 0)
-				w = snprintf(it->related + o, sizeof(it->related) - o, "%s%s (%s) x%lld",
-					     i ? ", " : "", r->rel[i].user, r->rel[i].service, r->rel[i].count);
+				w = snprintf(it->related + o, sizeof(it->related) - o,
+					     "%s%s (%s) x%lld", i ? ", " : "", r->rel[i].user,
+					     r->rel[i].service, r->rel[i].count);
 			else if (r->rel[i].service[0])
 				w = snprintf(it->related + o, sizeof(it->related) - o, "%s%s (%s)",
 					     i ? ", " : "", r->rel[i].user, r->rel[i].service);
@@ -492,8 +494,9 @@ void feed(report *rp, const rec *r)
 		if (r->user[0])
 			ss_add(&rp->logins, r->user);
 		if (r->has_t)
-			tl_add(&rp->tl, (r->t + rp->tz_off) >= 0 ? (r->t + rp->tz_off) / 3600
-			       : ((r->t + rp->tz_off) - 3599) / 3600);
+			tl_add(&rp->tl, (r->t + rp->tz_off) >= 0
+						? (r->t + rp->tz_off) / 3600
+						: ((r->t + rp->tz_off) - 3599) / 3600);
 		ring_item *it = ring_push(&rp->attacks);
 		if (it != NULL)
 			fill_item(it, r);
@@ -507,7 +510,7 @@ void feed(report *rp, const rec *r)
 		scopy(e->a, sizeof(e->a), r->service);
 		scopy(e->b, sizeof(e->b), r->ip);
 	}
-	int flagged = (r->det_bits & (1u << 3)) ? 1 : 0;	/* compromise */
+	int flagged = (r->det_bits & (1u << 3)) ? 1 : 0; /* compromise */
 	long long fails = 0;
 	fm_entry *f = r->ip[0] ? fm_find(&rp->fm, r->ip, 0) : NULL;
 	if (f != NULL && f->fails >= rp->min_fail) {

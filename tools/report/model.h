@@ -20,8 +20,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define KEYMAX 264		/* an escaped user name (256) and a NUL, rounded */
-#define NDET_MAX 16		/* detector names tracked */
+#define KEYMAX 264  /* an escaped user name (256) and a NUL, rounded */
+#define NDET_MAX 16 /* detector names tracked */
 
 /* the detectors the core knows; bit i of rec.det_bits is known_detectors[i] */
 extern const char *const known_detectors[5];
@@ -38,13 +38,13 @@ void *xcalloc(size_t n, size_t sz);
 #define MAX_REL 16
 
 typedef struct rec {
-	int kind;		/* 1 auth, 2 block */
-	int outcome;		/* 0 none, 1 success, 2 failure, 3 unknown */
-	int tls;		/* -1 unknown */
+	int kind;    /* 1 auth, 2 block */
+	int outcome; /* 0 none, 1 success, 2 failure, 3 unknown */
+	int tls;     /* -1 unknown */
 	int has_t;
-	long long t;		/* epoch seconds */
-	int off;		/* UTC offset of the stamp */
-	char when[32];		/* "YYYY-MM-DD HH:MM:SS" or the raw text, cut */
+	long long t;   /* epoch seconds */
+	int off;       /* UTC offset of the stamp */
+	char when[32]; /* "YYYY-MM-DD HH:MM:SS" or the raw text, cut */
 	char host[128];
 	char user[KEYMAX];
 	char ip[64];
@@ -57,13 +57,17 @@ typedef struct rec {
 	char as_org[128];
 	char scope[16];
 	long long asn;
-	long long count, window;	/* block */
-	uint32_t det_bits;		/* bit i: known_detectors[i] fired */
-	long long comp_count;		/* alert.compromise.count */
+	long long count, window; /* block */
+	uint32_t det_bits;       /* bit i: known_detectors[i] fired */
+	long long comp_count;    /* alert.compromise.count */
 	int nother_det;
 	char other_det[4][32];
 	int nrel;
-	struct { char user[96]; char service[24]; long long count; } rel[MAX_REL];
+	struct {
+		char user[96];
+		char service[24];
+		long long count;
+	} rel[MAX_REL];
 } rec;
 
 /* country column: "NL", "(private)", "" */
@@ -76,23 +80,23 @@ typedef struct ss_entry {
 	char key[KEYMAX];
 	uint64_t hash;
 	uint64_t count, err;
-	uint64_t n_fail, n_succ, n_other;	/* services, daemons */
-	char a[48];		/* addresses: country; plaintext: service */
-	char b[80];		/* addresses: country name; countries: name; plaintext: ip */
-	char c[128];		/* addresses: AS organisation */
-	char d[16];		/* addresses: scope */
+	uint64_t n_fail, n_succ, n_other; /* services, daemons */
+	char a[48];                       /* addresses: country; plaintext: service */
+	char b[80];  /* addresses: country name; countries: name; plaintext: ip */
+	char c[128]; /* addresses: AS organisation */
+	char d[16];  /* addresses: scope */
 	long long asn;
-	uint32_t heap;		/* position in the heap */
+	uint32_t heap; /* position in the heap */
 } ss_entry;
 
 typedef struct ss_table {
 	ss_entry *e;
 	uint32_t n, cap;
-	uint32_t *heap;		/* min-heap of entry indices by count */
-	uint32_t *slot;		/* open addressing: entry index + 1, 0 empty */
+	uint32_t *heap; /* min-heap of entry indices by count */
+	uint32_t *slot; /* open addressing: entry index + 1, 0 empty */
 	uint32_t mask;
-	int evicted;		/* approximate from now on */
-	uint64_t total;		/* sum of all increments */
+	int evicted;    /* approximate from now on */
+	uint64_t total; /* sum of all increments */
 } ss_table;
 
 void ss_init(ss_table *t, uint32_t cap);
@@ -115,7 +119,7 @@ typedef struct fm_entry {
 } fm_entry;
 
 typedef struct fail_mem {
-	fm_entry *e;	/* FM_SETS * FM_WAYS */
+	fm_entry *e; /* FM_SETS * FM_WAYS */
 	uint64_t seq;
 	uint64_t forgotten;
 } fail_mem;
@@ -131,16 +135,16 @@ typedef struct ring_item {
 	char daemon[40];
 	char service[40];
 	char reason[40];
-	long long fails;	/* successes after failures: failures before */
-	int flagged;		/* 1 alert.compromise, 2 computed, 3 both */
-	long long count, window;	/* blocks */
-	char related[512];	/* blocks: from the event */
-	char computed[256];	/* blocks: users seen failing from the address */
+	long long fails;         /* successes after failures: failures before */
+	int flagged;             /* 1 alert.compromise, 2 computed, 3 both */
+	long long count, window; /* blocks */
+	char related[512];       /* blocks: from the event */
+	char computed[256];      /* blocks: users seen failing from the address */
 } ring_item;
 
 typedef struct ring {
 	ring_item *v;
-	uint32_t cap, n, head;	/* head: next write */
+	uint32_t cap, n, head; /* head: next write */
 } ring;
 
 void ring_init(ring *r, uint32_t cap);
@@ -150,18 +154,21 @@ ring_item *ring_at(ring *r, uint32_t i);
 /* ------------------------------------------------------------------ */
 /* timeline: failures per hour                                         */
 
-#define TL_SLOTS 131072	/* power of two; at most TL_MAX hours kept */
+#define TL_SLOTS 131072 /* power of two; at most TL_MAX hours kept */
 #define TL_MAX 65536
 
 typedef struct timeline {
-	long long *hour;	/* hour index + 1 (0 empty) */
+	long long *hour; /* hour index + 1 (0 empty) */
 	uint64_t *count;
 	uint32_t n;
 	uint64_t dropped;
 } timeline;
 
 /* timeline buckets, sorted; bucket width in hours */
-typedef struct tl_bucket { long long start; uint64_t n; } tl_bucket;
+typedef struct tl_bucket {
+	long long start;
+	uint64_t n;
+} tl_bucket;
 
 /* ------------------------------------------------------------------ */
 /* the whole report state                                              */
@@ -178,7 +185,10 @@ typedef struct report {
 	fail_mem fm;
 	ring attacks, saf, blockr;
 	uint64_t saf_alert, saf_computed, saf_total;
-	struct { char name[32]; uint64_t n; } det[NDET_MAX];
+	struct {
+		char name[32];
+		uint64_t n;
+	} det[NDET_MAX];
 	int ndet;
 	timeline tl;
 } report;

@@ -193,8 +193,8 @@ int to_rec(struct fjson_object *root, rec *r)
 			const char *name = fjson_object_iter_peek_name(&it);
 			struct fjson_object *val = fjson_object_iter_peek_value(&it);
 			fjson_object_iter_next(&it);
-			if (name == NULL || strcmp(name, "related") == 0
-			    || val == NULL || !json_object_is_type(val, fjson_type_object))
+			if (name == NULL || strcmp(name, "related") == 0 || val == NULL
+			    || !json_object_is_type(val, fjson_type_object))
 				continue;
 			size_t k;
 			for (k = 0; k < NKNOWN_DET; k++)
@@ -207,7 +207,7 @@ int to_rec(struct fjson_object *root, rec *r)
 				read_related(r, member(val, "related"));
 			} else if (r->nother_det < 4) {
 				ap_escape_text(name, strlen(name), r->other_det[r->nother_det],
-					      sizeof(r->other_det[0]));
+					       sizeof(r->other_det[0]));
 				r->nother_det++;
 			}
 		}

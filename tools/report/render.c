@@ -72,7 +72,7 @@ void svc_label(const ring_item *it, char *buf, size_t sz)
 void bucket_label(const report *rp, long long hour, long long w, char *buf, size_t sz)
 {
 	char iso[32];
-	tool_format_iso(hour * 3600, iso, sizeof(iso));	/* already shifted to local */
+	tool_format_iso(hour * 3600, iso, sizeof(iso)); /* already shifted to local */
 	(void)rp;
 	if (w == 1)
 		snprintf(buf, sz, "%.10s %.5s", iso, iso + 11);
@@ -86,5 +86,6 @@ void tz_label(const report *rp, char *buf, size_t sz)
 	if (o == 0)
 		snprintf(buf, sz, "UTC");
 	else
-		snprintf(buf, sz, "UTC%c%02d:%02d", o < 0 ? '-' : '+', abs(o) / 3600, (abs(o) % 3600) / 60);
+		snprintf(buf, sz, "UTC%c%02d:%02d", o < 0 ? '-' : '+', abs(o) / 3600,
+			 (abs(o) % 3600) / 60);
 }

@@ -66,7 +66,9 @@ static void svg_bars(FILE *out, ss_entry **v, uint32_t n, const char *title, int
 			max = v[i]->count;
 	const int rowh = 22, labw = 260, barw = 380;
 	int h = (int)n * rowh + 8;
-	fprintf(out, "<svg class=\"chart\" width=\"%d\" height=\"%d\" viewBox=\"0 0 %d %d\" role=\"img\" aria-label=\"",
+	fprintf(out,
+		"<svg class=\"chart\" width=\"%d\" height=\"%d\" viewBox=\"0 0 %d %d\" "
+		"role=\"img\" aria-label=\"",
 		labw + barw + 80, h, labw + barw + 80, h);
 	hesc(out, title);
 	fputs("\">\n", out);
@@ -85,12 +87,14 @@ static void svg_bars(FILE *out, ss_entry **v, uint32_t n, const char *title, int
 			w = 1;
 		fprintf(out, "<g><title>");
 		hesc(out, full);
-		fprintf(out, ": %llu</title><text x=\"%d\" y=\"%d\" text-anchor=\"end\">", (unsigned long long)v[i]->count,
-			labw - 8, y + 15);
+		fprintf(out, ": %llu</title><text x=\"%d\" y=\"%d\" text-anchor=\"end\">",
+			(unsigned long long)v[i]->count, labw - 8, y + 15);
 		hesc(out, lab);
-		fprintf(out, "</text><rect x=\"%d\" y=\"%d\" width=\"%d\" height=\"%d\" rx=\"3\"/>"
+		fprintf(out,
+			"</text><rect x=\"%d\" y=\"%d\" width=\"%d\" height=\"%d\" rx=\"3\"/>"
 			"<text class=\"n\" x=\"%d\" y=\"%d\">%llu</text></g>\n",
-			labw, y + 2, w, rowh - 6, labw + w + 6, y + 15, (unsigned long long)v[i]->count);
+			labw, y + 2, w, rowh - 6, labw + w + 6, y + 15,
+			(unsigned long long)v[i]->count);
 	}
 	fputs("</svg>\n", out);
 }
@@ -124,17 +128,25 @@ void print_html(report *rp, FILE *out)
 	fputs("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
 	      "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
 	      "<title>mmauthparse report</title>\n<style>\n"
-	      "body{font:14px/1.4 system-ui,-apple-system,\"Segoe UI\",sans-serif;margin:2em auto;max-width:1000px;color:#222;background:#fafafa;padding:0 1em}\n"
-	      "h1{font-size:1.6em;margin-bottom:.2em}h2{font-size:1.2em;margin-top:2em;border-bottom:1px solid #ddd;padding-bottom:.2em}\n"
+	      "body{font:14px/1.4 system-ui,-apple-system,\"Segoe UI\",sans-serif;margin:2em "
+	      "auto;max-width:1000px;color:#222;background:#fafafa;padding:0 1em}\n"
+	      "h1{font-size:1.6em;margin-bottom:.2em}h2{font-size:1.2em;margin-top:2em;border-"
+	      "bottom:1px solid #ddd;padding-bottom:.2em}\n"
 	      ".span{color:#555}.cards{display:flex;flex-wrap:wrap;gap:.8em;margin:1em 0}\n"
-	      ".card{background:#fff;border:1px solid #ddd;border-radius:6px;padding:.6em 1em;min-width:7em}\n"
-	      ".card b{display:block;font-size:1.6em}.card.fail b{color:#c0392b}.card.ok b{color:#27ae60}.card.block b{color:#8e44ad}\n"
-	      "table{border-collapse:collapse;background:#fff;margin:.5em 0}th,td{border:1px solid #ddd;padding:.25em .6em;text-align:left;vertical-align:top}\n"
+	      ".card{background:#fff;border:1px solid #ddd;border-radius:6px;padding:.6em "
+	      "1em;min-width:7em}\n"
+	      ".card b{display:block;font-size:1.6em}.card.fail b{color:#c0392b}.card.ok "
+	      "b{color:#27ae60}.card.block b{color:#8e44ad}\n"
+	      "table{border-collapse:collapse;background:#fff;margin:.5em 0}th,td{border:1px solid "
+	      "#ddd;padding:.25em .6em;text-align:left;vertical-align:top}\n"
 	      "th{background:#f0f0f0}.r{text-align:right;font-variant-numeric:tabular-nums}\n"
-	      "svg.chart text{font-size:12px;fill:#333}svg.chart rect{fill:#c0392b}svg.chart text.n{fill:#555}\n"
-	      "svg.tl rect{fill:#c0392b}svg.tl text{font-size:11px;fill:#555}svg.tl line{stroke:#999}\n"
+	      "svg.chart text{font-size:12px;fill:#333}svg.chart rect{fill:#c0392b}svg.chart "
+	      "text.n{fill:#555}\n"
+	      "svg.tl rect{fill:#c0392b}svg.tl text{font-size:11px;fill:#555}svg.tl "
+	      "line{stroke:#999}\n"
 	      ".none{color:#888;font-style:italic}.note{color:#888;font-size:.9em}\n"
-	      "</style>\n</head>\n<body>\n<h1>Authentication attack report</h1>\n", out);
+	      "</style>\n</head>\n<body>\n<h1>Authentication attack report</h1>\n",
+	      out);
 	if (rp->have_span) {
 		duration(rp->last_t - rp->first_t, a, sizeof(a));
 		fputs("<p class=\"span\">From <b>", out);
@@ -144,10 +156,12 @@ void print_html(report *rp, FILE *out)
 		fprintf(out, "</b> (%s); %llu lines read, %llu skipped.</p>\n", a,
 			(unsigned long long)rp->lines, (unsigned long long)rp->skipped);
 	} else {
-		fprintf(out, "<p class=\"span\">No time stamps; %llu lines read, %llu skipped.</p>\n",
+		fprintf(out,
+			"<p class=\"span\">No time stamps; %llu lines read, %llu skipped.</p>\n",
 			(unsigned long long)rp->lines, (unsigned long long)rp->skipped);
 	}
-	fprintf(out, "<div class=\"cards\">"
+	fprintf(out,
+		"<div class=\"cards\">"
 		"<div class=\"card\"><b>%llu</b>events</div>"
 		"<div class=\"card fail\"><b>%llu</b>failures</div>"
 		"<div class=\"card ok\"><b>%llu</b>successes</div>"
@@ -165,7 +179,11 @@ void print_html(report *rp, FILE *out)
 	long long w;
 	size_t nb = tl_buckets(rp, &bk, &w);
 	tz_label(rp, c, sizeof(c));
-	fprintf(out, "<h2>Failures per %s (%s)</h2>\n", w == 1 ? "hour" : w == 24 ? "day" : "week", c);
+	fprintf(out, "<h2>Failures per %s (%s)</h2>\n",
+		w == 1    ? "hour"
+		: w == 24 ? "day"
+			  : "week",
+		c);
 	if (nb == 0) {
 		fputs("<p class=\"none\">none</p>\n", out);
 	} else {
@@ -181,9 +199,12 @@ void print_html(report *rp, FILE *out)
 		int width = bw * (int)nb + 60, plot = 160;
 		if (width < 320)
 			width = 320;
-		fprintf(out, "<svg class=\"tl\" width=\"%d\" height=\"%d\" viewBox=\"0 0 %d %d\" role=\"img\" aria-label=\"failures over time\">\n",
+		fprintf(out,
+			"<svg class=\"tl\" width=\"%d\" height=\"%d\" viewBox=\"0 0 %d %d\" "
+			"role=\"img\" aria-label=\"failures over time\">\n",
 			width, plot + 40, width, plot + 40);
-		fprintf(out, "<line x1=\"50\" y1=\"%d\" x2=\"%d\" y2=\"%d\"/>"
+		fprintf(out,
+			"<line x1=\"50\" y1=\"%d\" x2=\"%d\" y2=\"%d\"/>"
 			"<text x=\"45\" y=\"14\" text-anchor=\"end\">%llu</text>"
 			"<text x=\"45\" y=\"%d\" text-anchor=\"end\">0</text>\n",
 			plot + 5, width, plot + 5, (unsigned long long)max, plot + 5);
@@ -192,7 +213,9 @@ void print_html(report *rp, FILE *out)
 			if (bk[i].n > 0 && h < 1)
 				h = 1;
 			bucket_label(rp, bk[i].start, w, d, sizeof(d));
-			fprintf(out, "<rect x=\"%d\" y=\"%d\" width=\"%d\" height=\"%d\"><title>%s: %llu</title></rect>\n",
+			fprintf(out,
+				"<rect x=\"%d\" y=\"%d\" width=\"%d\" height=\"%d\"><title>%s: "
+				"%llu</title></rect>\n",
 				52 + (int)i * bw, plot + 5 - h, bw > 3 ? bw - 1 : bw, h, d,
 				(unsigned long long)bk[i].n);
 		}
@@ -233,7 +256,8 @@ void print_html(report *rp, FILE *out)
 
 	static const char *const sd_cols[2][5] = {
 		{ "service", "events", "failures", "successes", "other" },
-		{ "daemon", "events", "failures", "successes", "other" } };
+		{ "daemon", "events", "failures", "successes", "other" }
+	};
 	const ss_table *sd[2] = { &rp->services, &rp->daemons };
 	for (int k = 0; k < 2; k++) {
 		fprintf(out, "<h2>%s</h2>\n", k == 0 ? "Services" : "Daemons");
@@ -244,8 +268,10 @@ void print_html(report *rp, FILE *out)
 			html_table_start(out, sd_cols[k], 5, "lrrrr");
 			for (uint32_t i = 0; i < n; i++) {
 				char x[32], y[32], z[32];
-				html_cells(out, "lrrrr", 5, v[i]->key, ull(a, sizeof(a), v[i]->count),
-					   ull(x, sizeof(x), v[i]->n_fail), ull(y, sizeof(y), v[i]->n_succ),
+				html_cells(out, "lrrrr", 5, v[i]->key,
+					   ull(a, sizeof(a), v[i]->count),
+					   ull(x, sizeof(x), v[i]->n_fail),
+					   ull(y, sizeof(y), v[i]->n_succ),
 					   ull(z, sizeof(z), v[i]->n_other));
 			}
 			fputs("</tbody></table>\n", out);
@@ -253,19 +279,23 @@ void print_html(report *rp, FILE *out)
 		free(v);
 	}
 
-	fprintf(out, "<h2>Successes after failures</h2>\n<p>%llu in all: %llu flagged by the compromise "
+	fprintf(out,
+		"<h2>Successes after failures</h2>\n<p>%llu in all: %llu flagged by the compromise "
 		"detector, %llu from an address that failed earlier in this input.</p>\n",
 		(unsigned long long)rp->saf_total, (unsigned long long)rp->saf_alert,
 		(unsigned long long)rp->saf_computed);
 	if (rp->saf.n > 0) {
-		static const char *const cols[] = { "time", "user", "address", "country", "service", "failures before", "alert" };
+		static const char *const cols[] = { "time",    "user",    "address",
+						    "country", "service", "failures before",
+						    "alert" };
 		html_table_start(out, cols, 7, "lllllrl");
 		for (uint32_t i = 0; i < rp->saf.n; i++) {
 			ring_item *it = ring_at(&rp->saf, i);
 			svc_label(it, d, sizeof(d));
 			snprintf(b, sizeof(b), "%lld", it->fails);
 			html_cells(out, "lllllrl", 7, it->when, it->user, it->ip, it->country, d,
-				   (it->flagged & 2) ? b : "", (it->flagged & 1) ? "compromise" : "");
+				   (it->flagged & 2) ? b : "",
+				   (it->flagged & 1) ? "compromise" : "");
 		}
 		fputs("</tbody></table>\n", out);
 	}
@@ -277,7 +307,8 @@ void print_html(report *rp, FILE *out)
 		static const char *const cols[] = { "user", "logins", "service", "last address" };
 		html_table_start(out, cols, 4, "lrll");
 		for (uint32_t i = 0; i < n; i++)
-			html_cells(out, "lrll", 4, v[i]->key, ull(a, sizeof(a), v[i]->count), v[i]->a, v[i]->b);
+			html_cells(out, "lrll", 4, v[i]->key, ull(a, sizeof(a), v[i]->count),
+				   v[i]->a, v[i]->b);
 		fputs("</tbody></table>\n", out);
 	}
 	free(v);
@@ -285,7 +316,10 @@ void print_html(report *rp, FILE *out)
 	fprintf(out, "<h2>Blocks</h2>\n<p>%llu block%s.</p>\n", (unsigned long long)rp->blocks,
 		rp->blocks == 1 ? "" : "s");
 	if (rp->blockr.n > 0) {
-		static const char *const cols[] = { "time", "address", "country", "by", "count", "window", "related accounts", "failed earlier from this address" };
+		static const char *const cols[] = {
+			"time",  "address", "country",          "by",
+			"count", "window",  "related accounts", "failed earlier from this address"
+		};
 		html_table_start(out, cols, 8, "llllrrll");
 		for (uint32_t i = 0; i < rp->blockr.n; i++) {
 			ring_item *it = ring_at(&rp->blockr, i);
@@ -305,12 +339,14 @@ void print_html(report *rp, FILE *out)
 	if (rp->attacks.n == 0)
 		fputs("<p class=\"none\">none</p>\n", out);
 	else {
-		static const char *const cols[] = { "time", "user", "address", "country", "service", "reason" };
+		static const char *const cols[] = { "time",    "user",    "address",
+						    "country", "service", "reason" };
 		html_table_start(out, cols, 6, "llllll");
 		for (uint32_t i = 0; i < rp->attacks.n; i++) {
 			ring_item *it = ring_at(&rp->attacks, i);
 			svc_label(it, d, sizeof(d));
-			html_cells(out, "llllll", 6, it->when, it->user, it->ip, it->country, d, it->reason);
+			html_cells(out, "llllll", 6, it->when, it->user, it->ip, it->country, d,
+				   it->reason);
 		}
 		fputs("</tbody></table>\n", out);
 	}
@@ -326,7 +362,9 @@ void print_html(report *rp, FILE *out)
 		fputs("</tbody></table>\n", out);
 	}
 	if (rp->addrs.evicted || rp->logins.evicted || rp->countries.evicted)
-		fputs("<p class=\"note\">Some top tables are approximate: the input held more distinct "
-		      "keys than the report keeps counters for (--max-keys).</p>\n", out);
+		fputs("<p class=\"note\">Some top tables are approximate: the input held more "
+		      "distinct "
+		      "keys than the report keeps counters for (--max-keys).</p>\n",
+		      out);
 	fputs("<p class=\"note\">Generated by mmauthparse report.</p>\n</body>\n</html>\n", out);
 }

@@ -56,20 +56,20 @@ static struct fjson_object *table_json(const ss_table *t, uint32_t top, const ch
 		jint(o, kind == TK_SERVICE ? "events" : "count", (long long)v[i]->count);
 		if (t->evicted)
 			jint(o, "error", (long long)v[i]->err);
-		if (kind == TK_ADDRESS) {	/* addresses */
+		if (kind == TK_ADDRESS) { /* addresses */
 			jstr(o, "country", v[i]->a);
 			jstr(o, "country_name", v[i]->b);
 			if (v[i]->asn > 0)
 				jint(o, "asn", v[i]->asn);
 			jstr(o, "as_org", v[i]->c);
 			jstr(o, "scope", v[i]->d);
-		} else if (kind == TK_COUNTRY) {	/* countries */
+		} else if (kind == TK_COUNTRY) { /* countries */
 			jstr(o, "country_name", v[i]->b);
-		} else if (kind == TK_SERVICE) {	/* services, daemons */
+		} else if (kind == TK_SERVICE) { /* services, daemons */
 			jint(o, "failures", (long long)v[i]->n_fail);
 			jint(o, "successes", (long long)v[i]->n_succ);
 			jint(o, "other", (long long)v[i]->n_other);
-		} else if (kind == TK_PLAINTEXT) {	/* plaintext */
+		} else if (kind == TK_PLAINTEXT) { /* plaintext */
 			jstr(o, "service", v[i]->a);
 			jstr(o, "ip", v[i]->b);
 		}
@@ -107,14 +107,21 @@ void print_json(report *rp, FILE *out)
 	jint(tot, "unknown", (long long)rp->unknown);
 	jint(tot, "blocks", (long long)rp->blocks);
 	json_object_object_add(root, "totals", tot);
-	json_object_object_add(root, "approximate", json_object_new_boolean(
-		rp->addrs.evicted || rp->countries.evicted || rp->logins.evicted
-		|| rp->services.evicted || rp->daemons.evicted || rp->plaintext.evicted));
-	json_object_object_add(root, "top_addresses", table_json(&rp->addrs, rp->top, "ip", TK_ADDRESS));
-	json_object_object_add(root, "top_countries", table_json(&rp->countries, rp->top, "country", TK_COUNTRY));
-	json_object_object_add(root, "top_logins", table_json(&rp->logins, rp->top, "user", TK_PLAIN));
-	json_object_object_add(root, "services", table_json(&rp->services, rp->top, "service", TK_SERVICE));
-	json_object_object_add(root, "daemons", table_json(&rp->daemons, rp->top, "daemon", TK_SERVICE));
+	json_object_object_add(root, "approximate",
+			       json_object_new_boolean(rp->addrs.evicted || rp->countries.evicted
+						       || rp->logins.evicted || rp->services.evicted
+						       || rp->daemons.evicted
+						       || rp->plaintext.evicted));
+	json_object_object_add(root, "top_addresses",
+			       table_json(&rp->addrs, rp->top, "ip", TK_ADDRESS));
+	json_object_object_add(root, "top_countries",
+			       table_json(&rp->countries, rp->top, "country", TK_COUNTRY));
+	json_object_object_add(root, "top_logins",
+			       table_json(&rp->logins, rp->top, "user", TK_PLAIN));
+	json_object_object_add(root, "services",
+			       table_json(&rp->services, rp->top, "service", TK_SERVICE));
+	json_object_object_add(root, "daemons",
+			       table_json(&rp->daemons, rp->top, "daemon", TK_SERVICE));
 
 	struct fjson_object *saf = json_object_new_object();
 	jint(saf, "total", (long long)rp->saf_total);
@@ -126,7 +133,8 @@ void print_json(report *rp, FILE *out)
 		struct fjson_object *o = item_json(it);
 		if (it->flagged & 2)
 			jint(o, "failures_before", it->fails);
-		json_object_object_add(o, "compromise_alert", json_object_new_boolean(it->flagged & 1));
+		json_object_object_add(o, "compromise_alert",
+				       json_object_new_boolean(it->flagged & 1));
 		json_object_array_add(arr, o);
 	}
 	json_object_object_add(saf, "last", arr);
@@ -134,7 +142,8 @@ void print_json(report *rp, FILE *out)
 
 	struct fjson_object *pt = json_object_new_object();
 	jint(pt, "total", (long long)rp->plaintext_total);
-	json_object_object_add(pt, "top", table_json(&rp->plaintext, rp->top, "user", TK_PLAINTEXT));
+	json_object_object_add(pt, "top",
+			       table_json(&rp->plaintext, rp->top, "user", TK_PLAINTEXT));
 	json_object_object_add(root, "plaintext_logins", pt);
 
 	struct fjson_object *bl = json_object_new_object();
@@ -177,7 +186,7 @@ void print_json(report *rp, FILE *out)
 		struct fjson_object *o = json_object_new_object();
 		char iso[32];
 		tool_format_iso(bk[i].start * 3600, iso, sizeof(iso));
-		iso[19] = '\0';	/* local to the zone above: no "Z" */
+		iso[19] = '\0'; /* local to the zone above: no "Z" */
 		jstr(o, "start", iso);
 		jint(o, "failures", (long long)bk[i].n);
 		json_object_array_add(arr, o);

@@ -19,7 +19,7 @@
 #define TBL_MAXCOL 8
 typedef struct tbl {
 	int ncol;
-	const char *align;	/* 'l' or 'r' per column */
+	const char *align; /* 'l' or 'r' per column */
 	char **cells;
 	size_t nrow, caprow;
 } tbl;
@@ -119,7 +119,8 @@ void print_text(report *rp, FILE *out)
 	fprintf(out, "mmauthparse report\n==================\n");
 	if (rp->have_span) {
 		duration(rp->last_t - rp->first_t, a, sizeof(a));
-		fprintf(out, "From    : %s\nTo      : %s  (%s)\n", rp->first_when, rp->last_when, a);
+		fprintf(out, "From    : %s\nTo      : %s  (%s)\n", rp->first_when, rp->last_when,
+			a);
 	} else {
 		fprintf(out, "From    : -\nTo      : -\n");
 	}
@@ -174,11 +175,13 @@ void print_text(report *rp, FILE *out)
 		v = ss_sorted(sd[k], rp->top, &n);
 		tbl_init(&t, 5, "lrrrr");
 		if (n > 0)
-			tbl_row(&t, k == 0 ? "service" : "daemon", "events", "failures", "successes", "other");
+			tbl_row(&t, k == 0 ? "service" : "daemon", "events", "failures",
+				"successes", "other");
 		for (uint32_t i = 0; i < n; i++) {
 			char x[32], y[32], z[32];
-			tbl_row(&t, v[i]->key, ull(a, sizeof(a), v[i]->count), ull(x, sizeof(x), v[i]->n_fail),
-				ull(y, sizeof(y), v[i]->n_succ), ull(z, sizeof(z), v[i]->n_other));
+			tbl_row(&t, v[i]->key, ull(a, sizeof(a), v[i]->count),
+				ull(x, sizeof(x), v[i]->n_fail), ull(y, sizeof(y), v[i]->n_succ),
+				ull(z, sizeof(z), v[i]->n_other));
 		}
 		if (n == 0)
 			fprintf(out, "(none)\n");
@@ -187,7 +190,8 @@ void print_text(report *rp, FILE *out)
 	}
 
 	heading(out, "Successes after failures");
-	fprintf(out, "%llu in all: %llu flagged by the compromise detector, "
+	fprintf(out,
+		"%llu in all: %llu flagged by the compromise detector, "
 		"%llu from an address that failed earlier in this input\n",
 		(unsigned long long)rp->saf_total, (unsigned long long)rp->saf_alert,
 		(unsigned long long)rp->saf_computed);
@@ -202,7 +206,8 @@ void print_text(report *rp, FILE *out)
 	tbl_print(&t, out);
 
 	heading(out, "Plaintext logins (tls=false)%s", approx_note(&rp->plaintext));
-	fprintf(out, "%llu successful logins without TLS\n", (unsigned long long)rp->plaintext_total);
+	fprintf(out, "%llu successful logins without TLS\n",
+		(unsigned long long)rp->plaintext_total);
 	v = ss_sorted(&rp->plaintext, rp->top, &n);
 	tbl_init(&t, 4, "rlll");
 	for (uint32_t i = 0; i < n; i++)

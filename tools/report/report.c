@@ -35,22 +35,23 @@
 /* report command                                                      */
 
 static const char report_usage[] =
-"usage: mmauthparse report [options] [FILE...]\n"
-"\n"
-"Summarise enriched events: JSON lines as the rsyslog module's template writes\n"
-"them ({\"time\":...,\"host\":...,\"kind\":\"auth\",...} or {\"time\":...,\"auth\":{...}})\n"
-"or as \"mmauthparse parse --with-message\" prints them.  Reads standard input\n"
-"when no FILE is given or FILE is \"-\".\n"
-"\n"
-"  -f, --format FMT     text (default), json or html (one self-contained page)\n"
-"  -n, --top N          rows of the top tables (default 10)\n"
-"  -l, --last N         rows of the \"last\" lists (default 10)\n"
-"      --min-failures N a success counts as \"after failures\" when its address\n"
-"                       failed at least N times earlier in the input (default 1)\n"
-"      --max-keys N     counters per top table (default 4096): exact up to N\n"
-"                       distinct keys, approximate beyond\n"
-"  -F, --follow FILE    same as \"mmauthparse follow FILE\"\n"
-"  -h, --help           this text\n";
+	"usage: mmauthparse report [options] [FILE...]\n"
+	"\n"
+	"Summarise enriched events: JSON lines as the rsyslog module's template writes\n"
+	"them ({\"time\":...,\"host\":...,\"kind\":\"auth\",...} or "
+	"{\"time\":...,\"auth\":{...}})\n"
+	"or as \"mmauthparse parse --with-message\" prints them.  Reads standard input\n"
+	"when no FILE is given or FILE is \"-\".\n"
+	"\n"
+	"  -f, --format FMT     text (default), json or html (one self-contained page)\n"
+	"  -n, --top N          rows of the top tables (default 10)\n"
+	"  -l, --last N         rows of the \"last\" lists (default 10)\n"
+	"      --min-failures N a success counts as \"after failures\" when its address\n"
+	"                       failed at least N times earlier in the input (default 1)\n"
+	"      --max-keys N     counters per top table (default 4096): exact up to N\n"
+	"                       distinct keys, approximate beyond\n"
+	"  -F, --follow FILE    same as \"mmauthparse follow FILE\"\n"
+	"  -h, --help           this text\n";
 
 static uint32_t num_arg(const char *s, const char *what, uint32_t min, uint32_t max)
 {
@@ -62,7 +63,8 @@ static uint32_t num_arg(const char *s, const char *what, uint32_t min, uint32_t 
 	}
 	unsigned long v = strtoul(s, &end, 10);
 	if (errno || *end || v < min || v > max) {
-		fprintf(stderr, PROG ": %s: '%s' is not a number from %u to %u\n", what, s, min, max);
+		fprintf(stderr, PROG ": %s: '%s' is not a number from %u to %u\n", what, s, min,
+			max);
 		exit(2);
 	}
 	return (uint32_t)v;
@@ -70,16 +72,14 @@ static uint32_t num_arg(const char *s, const char *what, uint32_t min, uint32_t 
 
 int report_main(int argc, char **argv)
 {
-	static const struct option lo[] = {
-		{ "format", required_argument, NULL, 'f' },
-		{ "top", required_argument, NULL, 'n' },
-		{ "last", required_argument, NULL, 'l' },
-		{ "min-failures", required_argument, NULL, 'M' },
-		{ "max-keys", required_argument, NULL, 'K' },
-		{ "follow", no_argument, NULL, 'F' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 }
-	};
+	static const struct option lo[] = { { "format", required_argument, NULL, 'f' },
+					    { "top", required_argument, NULL, 'n' },
+					    { "last", required_argument, NULL, 'l' },
+					    { "min-failures", required_argument, NULL, 'M' },
+					    { "max-keys", required_argument, NULL, 'K' },
+					    { "follow", no_argument, NULL, 'F' },
+					    { "help", no_argument, NULL, 'h' },
+					    { NULL, 0, NULL, 0 } };
 	/* --follow hands everything over to the follow command */
 	for (int i = 1; i < argc; i++) {
 		if (strcmp(argv[i], "--") == 0)
@@ -104,10 +104,13 @@ int report_main(int argc, char **argv)
 		case 'K': max_keys = num_arg(optarg, "--max-keys", 16, 1u << 22); break;
 		case 'h': fputs(report_usage, stdout); return 0;
 		case ':':
-			fprintf(stderr, PROG ": report: option '%s' needs an argument\n", argv[optind - 1]);
+			fprintf(stderr, PROG ": report: option '%s' needs an argument\n",
+				argv[optind - 1]);
 			return 2;
 		default:
-			fprintf(stderr, PROG ": report: unknown option '%s'\nTry 'mmauthparse report --help'.\n",
+			fprintf(stderr,
+				PROG
+				": report: unknown option '%s'\nTry 'mmauthparse report --help'.\n",
 				argv[optind - 1]);
 			return 2;
 		}
@@ -120,7 +123,8 @@ int report_main(int argc, char **argv)
 	else if (strcmp(format, "html") == 0)
 		fmt = 2;
 	else {
-		fprintf(stderr, PROG ": report: unknown format '%s' (text, json or html)\n", format);
+		fprintf(stderr, PROG ": report: unknown format '%s' (text, json or html)\n",
+			format);
 		return 2;
 	}
 	if (top > max_keys)
@@ -200,20 +204,20 @@ int report_main(int argc, char **argv)
 /* follow command                                                      */
 
 static const char follow_usage[] =
-"usage: mmauthparse follow [options] FILE\n"
-"       mmauthparse report --follow [options] FILE\n"
-"\n"
-"Print events live as they are appended to FILE (JSON lines, as for report),\n"
-"one line each: time  outcome  user  address  country  daemon/service  [alerts].\n"
-"Survives truncation (starts again at the top) and rotation (the file\n"
-"replaced by a new one: reads the old one to its end, then the new one from\n"
-"its start).  FILE \"-\" reads standard input to its end.  Stops on SIGINT or\n"
-"SIGTERM.\n"
-"\n"
-"  -l, --last N       first print the last N events already in FILE (default 0)\n"
-"  -x, --failures     only failures and blocks (as mailcop shows attacks)\n"
-"  -i, --interval MS  how often to look for new data (default 250 ms)\n"
-"  -h, --help         this text\n";
+	"usage: mmauthparse follow [options] FILE\n"
+	"       mmauthparse report --follow [options] FILE\n"
+	"\n"
+	"Print events live as they are appended to FILE (JSON lines, as for report),\n"
+	"one line each: time  outcome  user  address  country  daemon/service  [alerts].\n"
+	"Survives truncation (starts again at the top) and rotation (the file\n"
+	"replaced by a new one: reads the old one to its end, then the new one from\n"
+	"its start).  FILE \"-\" reads standard input to its end.  Stops on SIGINT or\n"
+	"SIGTERM.\n"
+	"\n"
+	"  -l, --last N       first print the last N events already in FILE (default 0)\n"
+	"  -x, --failures     only failures and blocks (as mailcop shows attacks)\n"
+	"  -i, --interval MS  how often to look for new data (default 250 ms)\n"
+	"  -h, --help         this text\n";
 
 static volatile sig_atomic_t follow_stop;
 
@@ -225,13 +229,11 @@ static void on_signal(int sig)
 
 int follow_main(int argc, char **argv)
 {
-	static const struct option lo[] = {
-		{ "last", required_argument, NULL, 'l' },
-		{ "failures", no_argument, NULL, 'x' },
-		{ "interval", required_argument, NULL, 'i' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 }
-	};
+	static const struct option lo[] = { { "last", required_argument, NULL, 'l' },
+					    { "failures", no_argument, NULL, 'x' },
+					    { "interval", required_argument, NULL, 'i' },
+					    { "help", no_argument, NULL, 'h' },
+					    { NULL, 0, NULL, 0 } };
 	uint32_t last = 0, interval = 250;
 	int failures_only = 0, c;
 	opterr = 0;
@@ -243,16 +245,20 @@ int follow_main(int argc, char **argv)
 		case 'i': interval = num_arg(optarg, "--interval", 10, 60000); break;
 		case 'h': fputs(follow_usage, stdout); return 0;
 		case ':':
-			fprintf(stderr, PROG ": follow: option '%s' needs an argument\n", argv[optind - 1]);
+			fprintf(stderr, PROG ": follow: option '%s' needs an argument\n",
+				argv[optind - 1]);
 			return 2;
 		default:
-			fprintf(stderr, PROG ": follow: unknown option '%s'\nTry 'mmauthparse follow --help'.\n",
+			fprintf(stderr,
+				PROG
+				": follow: unknown option '%s'\nTry 'mmauthparse follow --help'.\n",
 				argv[optind - 1]);
 			return 2;
 		}
 	}
 	if (optind + 1 != argc) {
-		fprintf(stderr, PROG ": follow: give exactly one FILE\nTry 'mmauthparse follow --help'.\n");
+		fprintf(stderr,
+			PROG ": follow: give exactly one FILE\nTry 'mmauthparse follow --help'.\n");
 		return 2;
 	}
 	const char *path = argv[optind];
@@ -261,7 +267,7 @@ int follow_main(int argc, char **argv)
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = on_signal;
 	sigemptyset(&sa.sa_mask);
-	sa.sa_flags = 0;	/* no SA_RESTART: read() and nanosleep() return */
+	sa.sa_flags = 0; /* no SA_RESTART: read() and nanosleep() return */
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
 	setvbuf(stdout, NULL, _IOLBF, 0);
@@ -317,7 +323,7 @@ int follow_main(int argc, char **argv)
 		off_t from = st.st_size > back ? st.st_size - back : 0;
 		if (lseek(fd, from, SEEK_SET) == from) {
 			f.to_ring = 1;
-			f.skipping = from > 0;	/* the first line is partial */
+			f.skipping = from > 0; /* the first line is partial */
 			off_t done = from;
 			while (done < st.st_size) {
 				int n = follow_fd(&f, fd);
@@ -348,18 +354,21 @@ int follow_main(int argc, char **argv)
 		/* at the end: truncated? rotated? */
 		struct stat now, cur;
 		if (fstat(fd, &cur) == 0 && cur.st_size < pos) {
-			fprintf(stderr, PROG ": %s: file truncated, reading from the start\n", path);
+			fprintf(stderr, PROG ": %s: file truncated, reading from the start\n",
+				path);
 			lseek(fd, 0, SEEK_SET);
 			pos = 0;
 			f.have = 0;
 			f.skipping = 0;
 			continue;
 		}
-		if (stat(path, &now) == 0 && (now.st_ino != cur.st_ino || now.st_dev != cur.st_dev)) {
+		if (stat(path, &now) == 0
+		    && (now.st_ino != cur.st_ino || now.st_dev != cur.st_dev)) {
 			int nfd = open(path, O_RDONLY);
 			if (nfd >= 0) {
 				/* the old file was read to its end just above */
-				fprintf(stderr, PROG ": %s: file replaced, following the new one\n", path);
+				fprintf(stderr, PROG ": %s: file replaced, following the new one\n",
+					path);
 				close(fd);
 				fd = nfd;
 				pos = 0;
@@ -368,7 +377,8 @@ int follow_main(int argc, char **argv)
 				continue;
 			}
 		}
-		struct timespec ts = { (time_t)(interval / 1000), (long)(interval % 1000) * 1000000L };
+		struct timespec ts = { (time_t)(interval / 1000),
+				       (long)(interval % 1000) * 1000000L };
 		nanosleep(&ts, NULL);
 	}
 	close(fd);
