@@ -262,7 +262,7 @@ static int parse_with(const ap_progmap *map, const ap_netlist *proxies, bool red
 {
 	ap_line ln;
 	make_line(in, &ln);
-	uint32_t fams = ap_progmap_lookup(map, ln.prog, ln.proglen);
+	ap_famset fams = ap_progmap_lookup(map, ln.prog, ln.proglen);
 	if (fams == 0 || in->msg == NULL)
 		return 0;
 	if (!ap_recognise(fams, &ln, ev))

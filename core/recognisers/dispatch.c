@@ -54,7 +54,7 @@ static const ap_family_def *const families[AP_FAM__COUNT] = {
 	[AP_FAM_PAM] = &ap_family_pam,
 };
 
-#define F(x) (1u << (x))
+#define F(x) AP_FAMSET(x)
 
 const char *ap_family_name(ap_family f)
 {
@@ -77,7 +77,7 @@ struct ap_progmap {
 	struct slot {
 		char name[48];
 		uint8_t len;
-		uint32_t fams;
+		ap_famset fams;
 	} slot[MAP_SLOTS];
 };
 
@@ -96,7 +96,7 @@ static uint32_t hash_name(const char *p, size_t n)
 	return h;
 }
 
-static int map_put(ap_progmap *m, const char *name, size_t n, uint32_t fams)
+static int map_put(ap_progmap *m, const char *name, size_t n, ap_famset fams)
 {
 	if (n == 0 || n >= sizeof(m->slot[0].name))
 		return 0;
@@ -114,7 +114,7 @@ static int map_put(ap_progmap *m, const char *name, size_t n, uint32_t fams)
 	return 0;
 }
 
-static uint32_t map_get(const ap_progmap *m, const char *name, size_t n)
+static ap_famset map_get(const ap_progmap *m, const char *name, size_t n)
 {
 	if (n == 0 || n >= sizeof(m->slot[0].name))
 		return 0;
@@ -209,9 +209,9 @@ static int has_prefix_ci(const char *p, size_t n, const char *pre)
 	return n >= pn && ap_span_ieq(ap_span_make(p, pn), pre, pn);
 }
 
-uint32_t ap_progmap_lookup(const ap_progmap *m, const char *prog, size_t n)
+ap_famset ap_progmap_lookup(const ap_progmap *m, const char *prog, size_t n)
 {
-	uint32_t f = map_get(m, prog, n);
+	ap_famset f = map_get(m, prog, n);
 	if (f != 0 || n == 0)
 		return f;
 	const char *slash = memchr(prog, '/', n);
@@ -247,7 +247,7 @@ void ap_tag_program(const char *tag, size_t taglen, const char **prog, size_t *p
 	*proglen = len;
 }
 
-int ap_recognise(uint32_t fams, const ap_line *ln, ap_event *ev)
+int ap_recognise(ap_famset fams, const ap_line *ln, ap_event *ev)
 {
 	for (int f = 1; f < AP_FAM__COUNT; f++) {
 		if (!(fams & F(f)) || families[f] == NULL)

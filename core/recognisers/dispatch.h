@@ -9,12 +9,17 @@
 
 #include "recognisers/recogniser.h"
 
+/* a set of families: bit (1 << ap_family); room for 64 */
+typedef uint64_t ap_famset;
+#define AP_FAMSET(f) ((ap_famset)1 << (f))
+_Static_assert(AP_FAM__COUNT <= 64, "ap_famset holds 64 families");
+
 typedef struct ap_progmap ap_progmap;
 ap_progmap *ap_progmap_new(const char *const *extra, size_t nextra, ap_log_fn log,
 			   void *cookie) AP_HIDDEN;
 void ap_progmap_free(ap_progmap *m) AP_HIDDEN;
-/* families for a program name (bitmask of 1u << ap_family); 0 = none */
-uint32_t ap_progmap_lookup(const ap_progmap *m, const char *prog, size_t n) AP_HIDDEN;
+/* families for a program name; 0 = none */
+ap_famset ap_progmap_lookup(const ap_progmap *m, const char *prog, size_t n) AP_HIDDEN;
 /* the built-in map (no extra programs) */
 const ap_progmap *ap_progmap_builtin(void) AP_HIDDEN;
 
@@ -23,6 +28,6 @@ const ap_progmap *ap_progmap_builtin(void) AP_HIDDEN;
 void ap_tag_program(const char *tag, size_t taglen, const char **prog, size_t *proglen) AP_HIDDEN;
 
 /* recognise with a given family set; 1 event */
-int ap_recognise(uint32_t families, const ap_line *ln, ap_event *ev) AP_HIDDEN;
+int ap_recognise(ap_famset families, const ap_line *ln, ap_event *ev) AP_HIDDEN;
 
 #endif
