@@ -329,6 +329,8 @@ void det_ring_push(ap_detect *d, struct ipd *p, uint32_t ts)
 		p->nring++;
 		return;
 	}
+	if (d->R == 0)
+		return; /* no ring (ap_detect_new makes R at least 1) */
 	uint32_t old = r[p->head];
 	if (det_on(d, AP_DET_BRUTEFORCE) && in_win(old, ts, d->det[AP_DET_BRUTEFORCE].window)) {
 		if (p->over < UINT32_MAX)
