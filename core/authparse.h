@@ -347,6 +347,12 @@ int ap_split_line(const char *line, size_t len, int year, ap_input *in);
  * outsz = AP_USER_MAX + 1.) */
 size_t ap_escape_text(const char *p, size_t n, char *out, size_t outsz);
 
+/* Days since 1970-01-01 of a proleptic Gregorian date (month 1..12, day
+ * 1..31), and the date of such a day number: the one civil-date
+ * arithmetic of the core, the tool and the report. */
+int64_t ap_days_from_civil(int64_t y, unsigned m, unsigned d);
+void ap_civil_from_days(int64_t days, int64_t *y, unsigned *m, unsigned *d);
+
 /* canonical text of an address (inet_ntop), "" for none */
 void ap_addr_format(const ap_addr *a, char *buf, size_t bufsz);
 /* parse an address (v4, v6, v4-mapped v6 -> v4); 1 ok, 0 invalid */

@@ -220,16 +220,10 @@ struct fjson_object *ap_result_json(const ap_result *res)
 	if (ev->time > 0) {
 		/* the line's own time stamp (file formats), UTC */
 		char tb[32];
-		int64_t t = ev->time, days = t / 86400, sec = t % 86400;
-		/* civil date from days since 1970-01-01 (H. Hinnant's algorithm) */
-		int64_t z = days + 719468, era = (z >= 0 ? z : z - 146096) / 146097;
-		unsigned doe = (unsigned)(z - era * 146097);
-		unsigned yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-		int64_t y = (int64_t)yoe + era * 400;
-		unsigned doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-		unsigned mp = (5 * doy + 2) / 153, d = doy - (153 * mp + 2) / 5 + 1;
-		unsigned m = mp < 10 ? mp + 3 : mp - 9;
-		y += m <= 2;
+		int64_t t = ev->time, y;
+		unsigned m, d;
+		ap_civil_from_days(t / 86400, &y, &m, &d);
+		const int64_t sec = t % 86400;
 		int n = snprintf(tb, sizeof(tb), "%04lld-%02u-%02uT%02lld:%02lld:%02lldZ",
 				 (long long)y, m, d, (long long)(sec / 3600),
 				 (long long)(sec / 60 % 60), (long long)(sec % 60));

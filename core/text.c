@@ -173,6 +173,20 @@ int64_t ap_days_from_civil(int64_t y, unsigned m, unsigned d)
 	return era * 146097 + (int64_t)doe - 719468;
 }
 
+/* the inverse: the civil date of a day number (the same algorithm) */
+void ap_civil_from_days(int64_t days, int64_t *y, unsigned *m, unsigned *d)
+{
+	const int64_t z = days + 719468;
+	const int64_t era = (z >= 0 ? z : z - 146096) / 146097;
+	const unsigned doe = (unsigned)(z - era * 146097); /* 0..146096 */
+	const unsigned yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+	const unsigned doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+	const unsigned mp = (5 * doy + 2) / 153;
+	*d = doy - (153 * mp + 2) / 5 + 1;
+	*m = mp < 10 ? mp + 3 : mp - 9;
+	*y = (int64_t)yoe + era * 400 + (*m <= 2);
+}
+
 void ap_logf(ap_log_fn log, void *cookie, ap_loglevel lvl, const char *fmt, ...)
 {
 	if (log == NULL)

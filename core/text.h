@@ -125,7 +125,8 @@ ap_span ap_span_trim(ap_span s) AP_HIDDEN;
 /* ------------------------------------------------------------------ */
 /* dates of the file formats: seconds since the epoch (UTC)             */
 
-int64_t ap_days_from_civil(int64_t y, unsigned m, unsigned d) AP_HIDDEN;
+/* (the civil-date arithmetic, ap_days_from_civil and ap_civil_from_days,
+ * is public: authparse.h) */
 /* "YYYY-MM-DD<sep>HH:MM:SS[.fraction]" as seconds since the epoch, read as
  * UTC (the caller applies a zone); returns the bytes used, 0 if not such
  * a stamp.  An empty fraction ("12:00:00.") is not one. */

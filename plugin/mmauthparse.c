@@ -221,13 +221,13 @@ static void freeArray(char **v, size_t n)
 	free(v);
 }
 
+/* "<detector>.<field>": the detector (names from the core), -1 if none */
 static int detectorOf(const char *pname, const char **field)
 {
-	static const char *const names[] = { "bruteforce", "dictionary", "distributed",
-					     "compromise" };
-	for (int d = 0; d < 4; d++) {
-		size_t l = strlen(names[d]);
-		if (!strncmp(pname, names[d], l) && pname[l] == '.') {
+	for (int d = 0; d < AP_DET__COUNT; d++) {
+		const char *name = ap_detector_name((ap_detector)d);
+		size_t l = strlen(name);
+		if (!strncmp(pname, name, l) && pname[l] == '.') {
 			*field = pname + l + 1;
 			return d;
 		}
@@ -267,11 +267,13 @@ static rsRetVal setupStats(instanceData *pData)
 	CTR("geo.misses", &st->geo_misses, ctrType_IntCtr);
 	CTR("geo.reloads", &st->geo_reloads, ctrType_IntCtr);
 	for (int d = 0; d < AP_DET__COUNT; d++) {
-		/* counter names must outlive the statsobj: static table */
-		static const char *const an[AP_DET__COUNT] = {
-			"alerts.bruteforce", "alerts.dictionary", "alerts.distributed",
-			"alerts.compromise", "alerts.insecure"
-		};
+		/* counter names must outlive the statsobj: built once, from the
+		 * core's names, into a static table (actions are created one at
+		 * a time, during the configuration load) */
+		static char an[AP_DET__COUNT][32];
+		if (an[d][0] == '\0')
+			snprintf(an[d], sizeof(an[d]), "alerts.%s",
+				 ap_detector_name((ap_detector)d));
 		CTR(an[d], &st->alerts[d], ctrType_IntCtr);
 	}
 	CHKiRet(statsobj.AddCounter(pData->stats, (const uchar *)"detect.keys", ctrType_IntCtr,

@@ -14,7 +14,7 @@ log() { printf 'setup: %s\n' "$*" >&2; }
 PKGS=(build-essential autoconf automake libtool pkg-config
       rsyslog libestr-dev libfastjson-dev libmaxminddb-dev mmdb-bin
       libmaxmind-db-writer-perl libnet-works-perl valgrind
-      clang libclang-rt-14-dev llvm
+      clang clang-tools libclang-rt-14-dev llvm
       dpkg-dev python3 fail2ban gzip ca-certificates rsyslog-elasticsearch logrotate)
 
 export DEBIAN_FRONTEND=noninteractive

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include "authparse.h"
 #include "common.h"
 
 /* ------------------------------------------------------------------ */
@@ -70,17 +71,6 @@ static int dig(const char *p, size_t n, int *v)
 	return 1;
 }
 
-/* days since 1970-01-01 of a civil date (proleptic Gregorian) */
-static long long days_from_civil(long long y, unsigned m, unsigned d)
-{
-	y -= m <= 2;
-	long long era = (y >= 0 ? y : y - 399) / 400;
-	unsigned yoe = (unsigned)(y - era * 400);
-	unsigned doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-	unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-	return era * 146097 + (long long)doe - 719468;
-}
-
 int tool_parse_iso(const char *s, size_t n, long long *t, int *off)
 {
 	int y, mo, d, hh, mm, ss;
@@ -106,7 +96,8 @@ int tool_parse_iso(const char *s, size_t n, long long *t, int *off)
 		   && dig(s + i + 3, 2, &om)) {
 		o = (oh * 3600 + om * 60) * (s[i] == '-' ? -1 : 1);
 	}
-	*t = days_from_civil(y, (unsigned)mo, (unsigned)d) * 86400 + hh * 3600 + mm * 60 + ss - o;
+	*t = ap_days_from_civil(y, (unsigned)mo, (unsigned)d) * 86400 + hh * 3600 + mm * 60 + ss
+	     - o;
 	*off = o;
 	return 1;
 }

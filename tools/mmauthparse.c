@@ -193,7 +193,7 @@ enum {
 
 static int parse_options(int argc, char **argv, opts *o)
 {
-	static const struct option lo[] = {
+	static const struct option fixed[] = {
 		{ "aligned", no_argument, NULL, 'a' },
 		{ "tag", required_argument, NULL, 't' },
 		{ "auto", no_argument, NULL, O_AUTO },
@@ -211,13 +211,15 @@ static int parse_options(int argc, char **argv, opts *o)
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
-		{ "bruteforce", required_argument, NULL, O_DET0 + AP_DET_BRUTEFORCE },
-		{ "dictionary", required_argument, NULL, O_DET0 + AP_DET_DICTIONARY },
-		{ "distributed", required_argument, NULL, O_DET0 + AP_DET_DISTRIBUTED },
-		{ "compromise", required_argument, NULL, O_DET0 + AP_DET_COMPROMISE },
-		{ "insecure", required_argument, NULL, O_DET0 + AP_DET_INSECURE },
-		{ NULL, 0, NULL, 0 }
 	};
+	/* then --DETECTOR T/W for each detector the core names, and the end */
+	enum { NFIXED = sizeof(fixed) / sizeof(fixed[0]) };
+	struct option lo[NFIXED + AP_DET__COUNT + 1];
+	memcpy(lo, fixed, sizeof(fixed));
+	for (int d = 0; d < AP_DET__COUNT; d++)
+		lo[NFIXED + d] = (struct option){ ap_detector_name((ap_detector)d),
+						  required_argument, NULL, O_DET0 + d };
+	lo[NFIXED + AP_DET__COUNT] = (struct option){ NULL, 0, NULL, 0 };
 	int c, li;
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, ":at:y:p:g:dmsvhV", lo, &li)) != -1) {

@@ -264,23 +264,33 @@ static void evict_one(ap_detect *d, struct shard *s, ap_stats *st)
 	}
 }
 
+/* room for one more key: a larger entry array when it is full, a larger
+ * index when one more key would load it past one half.  0 ok, -1 out of
+ * memory (or at the cap, which det_ent_insert's eviction rules out:
+ * capmax >= 1 as detect.maxKeys >= NSHARDS). */
 static int shard_grow(struct shard *s)
 {
-	uint32_t na = s->alloc ? s->alloc * 2 : 64;
-	if (na > s->capmax || na < s->alloc)
-		na = s->capmax;
-	struct dent *ne = realloc(s->ents, (size_t)na * sizeof(*ne));
-	if (ne == NULL)
-		return -1;
-	s->ents = ne;
-	s->alloc = na;
+	if (s->n >= s->alloc) {
+		uint32_t na = s->alloc ? s->alloc * 2 : 64;
+		if (na > s->capmax || na < s->alloc)
+			na = s->capmax;
+		if (na <= s->alloc)
+			return -1;
+		struct dent *ne = realloc(s->ents, (size_t)na * sizeof(*ne));
+		if (ne == NULL)
+			return -1;
+		s->ents = ne;
+		s->alloc = na;
+	}
 	uint64_t want = 4;
-	while (want < 2 * (uint64_t)na)
+	while (want < 2 * (uint64_t)s->alloc)
 		want <<= 1;
 	if (s->slots == NULL || want > (uint64_t)s->mask + 1) {
 		uint32_t *ns = calloc((size_t)want, sizeof(*ns));
-		if (ns == NULL)
-			return s->slots == NULL ? -1 : 0; /* keep the old index: still < 1/2 full */
+		if (ns == NULL) /* the old index will do while one more keeps it half empty */
+			return s->slots != NULL && (uint64_t)2 * (s->n + 1) <= (uint64_t)s->mask + 1
+				       ? 0
+				       : -1;
 		free(s->slots);
 		s->slots = ns;
 		s->mask = (uint32_t)(want - 1);
@@ -329,6 +339,8 @@ void det_ring_push(ap_detect *d, struct ipd *p, uint32_t ts)
 		p->nring++;
 		return;
 	}
+	if (d->R == 0)
+		return; /* no ring (ap_detect_new makes R at least 1) */
 	uint32_t old = r[p->head];
 	if (det_on(d, AP_DET_BRUTEFORCE) && in_win(old, ts, d->det[AP_DET_BRUTEFORCE].window)) {
 		if (p->over < UINT32_MAX)

@@ -837,6 +837,197 @@ static void test_concurrent_reload(void)
 	ap_ctx_free(ctx);
 }
 
+/* ---- detection, geo and reload on one ctx, from several threads ---- */
+
+/* Several workers feed failures from four addresses into one ctx with
+ * detection on, each with its own geo cache, while another thread reloads
+ * the city database over and over (as rsyslog's HUP does beside its action
+ * workers).  Under ThreadSanitizer this is the test that lets it see the
+ * detection locks, the geo rwlock and the counters together.  The figures
+ * are exact whatever the interleaving: per address every failure is
+ * counted, so the k-th failure of an address (k = 1..MT_PER_IP) is reported
+ * with count k, and bruteforce fires (count >= MT_BF) for k = MT_BF..MT_PER_IP. */
+#define MT_WORKERS 4
+#define MT_LINES 5000                         /* per worker */
+#define MT_PER_IP (MT_WORKERS * MT_LINES / 4) /* failures per address */
+#define MT_BF 1000                            /* bruteforce threshold */
+#define MT_FIRES (MT_PER_IP - MT_BF + 1)      /* alerts per address */
+
+static const char *const mt_ips[4] = { "89.160.20.5", "89.160.20.6", "177.67.80.1", "2a02:d40::9" };
+
+typedef struct {
+	ap_ctx *ctx;
+	int id;
+	long bad_parse, bad_geo, bad_count;
+	uint64_t fires[4], count_sum[4]; /* bruteforce alerts per address */
+	uint32_t count_max[4];
+} mt_worker_arg;
+
+typedef struct {
+	ap_ctx *ctx;
+	const char *path, *v1, *v2;
+	int *stop;
+	int reloads, fails;
+} mt_reload_arg;
+
+static pthread_mutex_t mt_logmu = PTHREAD_MUTEX_INITIALIZER;
+
+/* the ctx logs from the reloading thread and the workers: one at a time */
+static void mt_logcb(void *cookie, ap_loglevel lvl, const char *msg)
+{
+	pthread_mutex_lock(&mt_logmu);
+	logcb(cookie, lvl, msg);
+	pthread_mutex_unlock(&mt_logmu);
+}
+
+static void *mt_worker(void *p)
+{
+	mt_worker_arg *a = p;
+	ap_worker *w = ap_worker_new(a->ctx);
+	if (w == NULL) {
+		a->bad_parse = MT_LINES;
+		return NULL;
+	}
+	for (int j = 0; j < MT_LINES; j++) {
+		int k = (a->id + j) % 4;
+		const char *ip = mt_ips[k];
+		ap_result res;
+		if (!run_line(a->ctx, w, ip, &res)) {
+			a->bad_parse++;
+			continue;
+		}
+		const ap_geo *g = &res.geo;
+		int ok;
+		if (k < 2) /* the two versions of the city file differ here */
+			ok = (strcmp(g->country, "SE") == 0 && strcmp(g->city, "Linköping") == 0)
+			     || (strcmp(g->country, "NO") == 0 && strcmp(g->city, "Oslo") == 0);
+		else if (k == 2)
+			ok = strcmp(g->country, "BR") == 0;
+		else
+			ok = strcmp(g->country, "CH") == 0;
+		if (!ok)
+			a->bad_geo++;
+		if (res.alerts.fired & (1u << AP_DET_BRUTEFORCE)) {
+			uint32_t c = res.alerts.a[AP_DET_BRUTEFORCE].count;
+			if (c < MT_BF || c > MT_PER_IP)
+				a->bad_count++;
+			a->fires[k]++;
+			a->count_sum[k] += c;
+			if (c > a->count_max[k])
+				a->count_max[k] = c;
+		}
+	}
+	ap_worker_free(w);
+	return NULL;
+}
+
+static void *mt_reloader(void *p)
+{
+	mt_reload_arg *a = p;
+	/* at least 20 reloads, and on until the workers are done */
+	for (int i = 0; i < 20 || !__atomic_load_n(a->stop, __ATOMIC_ACQUIRE); i++) {
+		if (replace_copy(a->path, (i & 1) ? a->v1 : a->v2) != 0)
+			a->fails++;
+		a->fails += ap_ctx_reload(a->ctx);
+		a->reloads++;
+		usleep(200);
+	}
+	return NULL;
+}
+
+static void test_concurrent_detect(void)
+{
+	const char *city = tmpf("city3.mmdb");
+	char path[512], v1[512], v2[512];
+	snprintf(path, sizeof(path), "%s", city);
+	snprintf(v1, sizeof(v1), "%s", fx("geoip2-city.mmdb"));
+	snprintf(v2, sizeof(v2), "%s", fx("geoip2-city-v2.mmdb"));
+	if (copy_file(v1, path) != 0) {
+		check(0, "detect+geo+reload: set-up", "cannot copy");
+		return;
+	}
+	ap_config cfg;
+	ap_config_defaults(&cfg);
+	const char *files[] = { path };
+	cfg.geo_files = files;
+	cfg.ngeo_files = 1;
+	cfg.geo_cache_size = 8;
+	cfg.detect = true;
+	for (int k = 0; k < AP_DET__COUNT; k++)
+		cfg.det[k].threshold = 0;
+	cfg.det[AP_DET_BRUTEFORCE] = (ap_detector_cfg){ MT_BF, 100000 };
+	log_reset();
+	ap_ctx *ctx = open_ctx(&cfg, mt_logcb, NULL);
+	if (ctx == NULL) {
+		check(0, "detect+geo+reload: ctx", "%s", lastlog);
+		return;
+	}
+	int stop = 0;
+	mt_reload_arg ra = { ctx, path, v1, v2, &stop, 0, 0 };
+	mt_worker_arg wa[MT_WORKERS];
+	pthread_t th[MT_WORKERS], rth;
+	pthread_create(&rth, NULL, mt_reloader, &ra);
+	for (int i = 0; i < MT_WORKERS; i++) {
+		memset(&wa[i], 0, sizeof(wa[i]));
+		wa[i].ctx = ctx;
+		wa[i].id = i;
+		pthread_create(&th[i], NULL, mt_worker, &wa[i]);
+	}
+	long bad_parse = 0, bad_geo = 0, bad_count = 0;
+	uint64_t fires[4] = { 0 }, sum[4] = { 0 };
+	uint32_t max[4] = { 0 };
+	for (int i = 0; i < MT_WORKERS; i++) {
+		pthread_join(th[i], NULL);
+		bad_parse += wa[i].bad_parse;
+		bad_geo += wa[i].bad_geo;
+		bad_count += wa[i].bad_count;
+		for (int k = 0; k < 4; k++) {
+			fires[k] += wa[i].fires[k];
+			sum[k] += wa[i].count_sum[k];
+			if (wa[i].count_max[k] > max[k])
+				max[k] = wa[i].count_max[k];
+		}
+	}
+	__atomic_store_n(&stop, 1, __ATOMIC_RELEASE);
+	pthread_join(rth, NULL);
+
+	check(bad_parse == 0, "detect+geo+reload: every line is an event", "%ld not", bad_parse);
+	check(bad_geo == 0, "detect+geo+reload: every answer is from a whole database",
+	      "%ld bad answers", bad_geo);
+	check(ra.fails == 0 && ra.reloads >= 20, "detect+geo+reload: every reload succeeds",
+	      "%d failures in %d reloads", ra.fails, ra.reloads);
+	/* sum of k for k = MT_BF..MT_PER_IP */
+	const uint64_t want_sum = (uint64_t)(MT_BF + MT_PER_IP) * MT_FIRES / 2;
+	int exact = 1;
+	char why[256] = "";
+	for (int k = 0; k < 4 && exact; k++) {
+		if (fires[k] != MT_FIRES || max[k] != MT_PER_IP || sum[k] != want_sum) {
+			exact = 0;
+			snprintf(why, sizeof(why),
+				 "%s: %llu alerts (want %d), top count %u (want %d), "
+				 "count sum %llu (want %llu)",
+				 mt_ips[k], (unsigned long long)fires[k], MT_FIRES, max[k],
+				 MT_PER_IP, (unsigned long long)sum[k],
+				 (unsigned long long)want_sum);
+		}
+	}
+	check(exact && bad_count == 0, "detect+geo+reload: each failure counted once per address",
+	      "%s%s", why, bad_count ? " (a count outside the threshold..total range)" : "");
+	ap_stats *st = ap_ctx_stats(ctx);
+	const uint64_t total = (uint64_t)MT_WORKERS * MT_LINES;
+	check(st->parsed == total && st->outcome[AP_OUT_FAILURE] == total,
+	      "detect+geo+reload: parsed and outcome.failure add up",
+	      "parsed %llu, outcome.failure %llu, want %llu", (unsigned long long)st->parsed,
+	      (unsigned long long)st->outcome[AP_OUT_FAILURE], (unsigned long long)total);
+	check(st->alerts[AP_DET_BRUTEFORCE] == 4u * MT_FIRES,
+	      "detect+geo+reload: alerts.bruteforce adds up", "%llu, want %d",
+	      (unsigned long long)st->alerts[AP_DET_BRUTEFORCE], 4 * MT_FIRES);
+	check(st->detect_keys == 4 + 1,
+	      "detect+geo+reload: keys are the four addresses and the one user", "detect.keys %llu",
+	      (unsigned long long)st->detect_keys);
+	ap_ctx_free(ctx);
+}
+
 int main(int argc, char **argv)
 {
 	if (argc != 2) {
@@ -857,9 +1048,11 @@ int main(int argc, char **argv)
 	test_startup();
 	test_reload();
 	test_concurrent_reload();
+	test_concurrent_detect();
 
 	const char *names[] = { "city.mmdb",  "city2.mmdb",    "asn.mmdb",       "garbage.mmdb",
-				"empty.mmdb", "city.mmdb.new", "city2.mmdb.new", "asn.mmdb.new" };
+				"empty.mmdb", "city.mmdb.new", "city2.mmdb.new", "asn.mmdb.new",
+				"city3.mmdb", "city3.mmdb.new" };
 	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
 		unlink(tmpf(names[i]));
 	rmdir(tmpdir);

@@ -37,10 +37,10 @@ static void format_event(const rec *r, char *buf, size_t sz)
 		snprintf(svc, sizeof(svc), "%s/%s", r->daemon, r->service);
 	else
 		scopy(svc, sizeof(svc), r->daemon[0] ? r->daemon : r->service);
-	const char *oc = r->kind == 2      ? "block"
-			 : r->outcome == 1 ? "success"
-			 : r->outcome == 2 ? "failure"
-					   : "unknown";
+	const char *oc = r->kind == AP_KIND_BLOCK       ? "block"
+			 : r->outcome == AP_OUT_SUCCESS ? "success"
+			 : r->outcome == AP_OUT_FAILURE ? "failure"
+							: "unknown";
 	pad_to(m, r->when[0] ? r->when : "-", 19);
 	fputs("  ", m);
 	pad_to(m, oc, 7);
@@ -52,7 +52,7 @@ static void format_event(const rec *r, char *buf, size_t sz)
 	pad_to(m, cl[0] ? cl : "-", 9);
 	fputs("  ", m);
 	fputs(svc[0] ? svc : "-", m);
-	if (r->kind == 2 && r->count >= 0) {
+	if (r->kind == AP_KIND_BLOCK && r->count >= 0) {
 		if (r->window >= 0)
 			fprintf(m, "  %lld in %llds", r->count, r->window);
 		else
@@ -61,9 +61,10 @@ static void format_event(const rec *r, char *buf, size_t sz)
 	if (r->det_bits || r->nother_det) {
 		fputs("  [", m);
 		int first = 1;
-		for (size_t k = 0; k < NKNOWN_DET; k++)
+		for (int k = 0; k < AP_DET__COUNT; k++)
 			if (r->det_bits & (1u << k)) {
-				fprintf(m, "%s%s", first ? "" : ",", known_detectors[k]);
+				fprintf(m, "%s%s", first ? "" : ",",
+					ap_detector_name((ap_detector)k));
 				first = 0;
 			}
 		for (int k = 0; k < r->nother_det; k++) {
@@ -85,7 +86,9 @@ static void follow_line(follower *f, const char *line, size_t n)
 	struct fjson_object *o = fjson_tokener_parse_ex(f->tok, line, (int)n);
 	if (o == NULL)
 		return;
-	if (to_rec(o, f->r) && (!f->failures_only || f->r->kind == 2 || f->r->outcome == 2)) {
+	if (to_rec(o, f->r)
+	    && (!f->failures_only || f->r->kind == AP_KIND_BLOCK
+		|| f->r->outcome == AP_OUT_FAILURE)) {
 		char out[1024];
 		format_event(f->r, out, sizeof(out));
 		if (f->to_ring) {

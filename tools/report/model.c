@@ -11,9 +11,6 @@
 #include "common.h"
 #include "model.h"
 
-const char *const known_detectors[] = { "bruteforce", "dictionary", "distributed", "compromise",
-					"insecure" };
-
 /* copy a string, cut on a UTF-8 character boundary */
 void scopy(char *dst, size_t dstsz, const char *src)
 {
@@ -385,11 +382,11 @@ static void fill_item(ring_item *it, const rec *r)
 static void count_service(ss_table *t, const char *key, const rec *r)
 {
 	ss_entry *e = ss_add(t, key[0] ? key : "(none)");
-	if (r->kind == 2)
+	if (r->kind == AP_KIND_BLOCK)
 		e->n_other++;
-	else if (r->outcome == 1)
+	else if (r->outcome == AP_OUT_SUCCESS)
 		e->n_succ++;
-	else if (r->outcome == 2)
+	else if (r->outcome == AP_OUT_FAILURE)
 		e->n_fail++;
 	else
 		e->n_other++;
@@ -415,15 +412,15 @@ void feed(report *rp, const rec *r)
 	} else {
 		rp->untimed++;
 	}
-	for (size_t k = 0; k < NKNOWN_DET; k++)
+	for (int k = 0; k < AP_DET__COUNT; k++)
 		if (r->det_bits & (1u << k))
-			count_detector(rp, known_detectors[k]);
+			count_detector(rp, ap_detector_name((ap_detector)k));
 	for (int k = 0; k < r->nother_det; k++)
 		count_detector(rp, r->other_det[k]);
 	count_service(&rp->services, r->service, r);
 	count_service(&rp->daemons, r->daemon, r);
 
-	if (r->kind == 2) {
+	if (r->kind == AP_KIND_BLOCK) {
 		rp->blocks++;
 		ring_item *it = ring_push(&rp->blockr);
 		if (it == NULL)
@@ -467,11 +464,11 @@ void feed(report *rp, const rec *r)
 		return;
 	}
 
-	if (r->outcome == 3) {
+	if (r->outcome == AP_OUT_UNKNOWN) {
 		rp->unknown++;
 		return;
 	}
-	if (r->outcome == 2) {
+	if (r->outcome == AP_OUT_FAILURE) {
 		rp->failures++;
 		if (r->ip[0]) {
 			ss_entry *e = ss_add(&rp->addrs, r->ip);
@@ -510,7 +507,7 @@ void feed(report *rp, const rec *r)
 		scopy(e->a, sizeof(e->a), r->service);
 		scopy(e->b, sizeof(e->b), r->ip);
 	}
-	int flagged = (r->det_bits & (1u << 3)) ? 1 : 0; /* compromise */
+	int flagged = (r->det_bits & (1u << AP_DET_COMPROMISE)) ? 1 : 0;
 	long long fails = 0;
 	fm_entry *f = r->ip[0] ? fm_find(&rp->fm, r->ip, 0) : NULL;
 	if (f != NULL && f->fails >= rp->min_fail) {

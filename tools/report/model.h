@@ -19,13 +19,10 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include "authparse.h"
 
 #define KEYMAX 264  /* an escaped user name (256) and a NUL, rounded */
 #define NDET_MAX 16 /* detector names tracked */
-
-/* the detectors the core knows; bit i of rec.det_bits is known_detectors[i] */
-extern const char *const known_detectors[5];
-#define NKNOWN_DET (sizeof(known_detectors) / sizeof(known_detectors[0]))
 
 /* copy a string, cut on a UTF-8 character boundary */
 void scopy(char *dst, size_t dstsz, const char *src);
@@ -38,9 +35,9 @@ void *xcalloc(size_t n, size_t sz);
 #define MAX_REL 16
 
 typedef struct rec {
-	int kind;    /* 1 auth, 2 block */
-	int outcome; /* 0 none, 1 success, 2 failure, 3 unknown */
-	int tls;     /* -1 unknown */
+	ap_kind kind;
+	ap_outcome outcome; /* AP_OUT_NONE for a block */
+	int tls;            /* -1 unknown */
 	int has_t;
 	long long t;   /* epoch seconds */
 	int off;       /* UTC offset of the stamp */
@@ -58,7 +55,7 @@ typedef struct rec {
 	char scope[16];
 	long long asn;
 	long long count, window; /* block */
-	uint32_t det_bits;       /* bit i: known_detectors[i] fired */
+	uint32_t det_bits;       /* bit (1u << ap_detector): that detector fired */
 	long long comp_count;    /* alert.compromise.count */
 	int nother_det;
 	char other_det[4][32];

@@ -119,9 +119,9 @@ int to_rec(struct fjson_object *root, rec *r)
 	if (!get_str(ev, "kind", kind, sizeof(kind)))
 		return 0;
 	if (strcmp(kind, "auth") == 0)
-		r->kind = 1;
+		r->kind = AP_KIND_AUTH;
 	else if (strcmp(kind, "block") == 0)
-		r->kind = 2;
+		r->kind = AP_KIND_BLOCK;
 	else
 		return 0;
 
@@ -152,15 +152,15 @@ int to_rec(struct fjson_object *root, rec *r)
 		get_str(root, "hostname", r->host, sizeof(r->host));
 
 	char oc[16];
-	if (r->kind == 1 && get_str(ev, "outcome", oc, sizeof(oc))) {
+	if (r->kind == AP_KIND_AUTH && get_str(ev, "outcome", oc, sizeof(oc))) {
 		if (strcmp(oc, "success") == 0)
-			r->outcome = 1;
+			r->outcome = AP_OUT_SUCCESS;
 		else if (strcmp(oc, "failure") == 0)
-			r->outcome = 2;
+			r->outcome = AP_OUT_FAILURE;
 		else
-			r->outcome = 3;
-	} else if (r->kind == 1) {
-		r->outcome = 3;
+			r->outcome = AP_OUT_UNKNOWN;
+	} else if (r->kind == AP_KIND_AUTH) {
+		r->outcome = AP_OUT_UNKNOWN;
 	}
 	get_str(ev, "user", r->user, sizeof(r->user));
 	get_str(ev, "ip", r->ip, sizeof(r->ip));
@@ -196,13 +196,13 @@ int to_rec(struct fjson_object *root, rec *r)
 			if (name == NULL || strcmp(name, "related") == 0 || val == NULL
 			    || !json_object_is_type(val, fjson_type_object))
 				continue;
-			size_t k;
-			for (k = 0; k < NKNOWN_DET; k++)
-				if (strcmp(name, known_detectors[k]) == 0)
+			int k;
+			for (k = 0; k < AP_DET__COUNT; k++)
+				if (strcmp(name, ap_detector_name((ap_detector)k)) == 0)
 					break;
-			if (k < NKNOWN_DET) {
+			if (k < AP_DET__COUNT) {
 				r->det_bits |= 1u << k;
-				if (strcmp(name, "compromise") == 0)
+				if (k == AP_DET_COMPROMISE)
 					r->comp_count = get_int(val, "count", 0);
 				read_related(r, member(val, "related"));
 			} else if (r->nother_det < 4) {

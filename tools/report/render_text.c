@@ -92,6 +92,8 @@ static void tbl_print(tbl *t, FILE *out)
 	t->nrow = t->caprow = 0;
 }
 
+static void heading(FILE *out, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
 static void heading(FILE *out, const char *fmt, ...)
 {
 	char buf[128];

@@ -272,6 +272,8 @@ int follow_main(int argc, char **argv)
 	sigaction(SIGTERM, &sa, NULL);
 	setvbuf(stdout, NULL, _IOLBF, 0);
 
+	/* one way out: every resource is released at `out` */
+	int status = 0, fd = -1;
 	follower f;
 	memset(&f, 0, sizeof(f));
 	f.tok = fjson_tokener_new();
@@ -282,9 +284,9 @@ int follow_main(int argc, char **argv)
 	f.ring = last ? xcalloc(last, sizeof(char *)) : NULL;
 	if (f.tok == NULL || f.buf == NULL) {
 		fprintf(stderr, PROG ": out of memory\n");
-		return 1;
+		status = 1;
+		goto out;
 	}
-	int status = 0;
 
 	if (strcmp(path, "-") == 0) {
 		f.to_ring = last > 0;
@@ -303,7 +305,7 @@ int follow_main(int argc, char **argv)
 		goto out;
 	}
 
-	int fd = open(path, O_RDONLY);
+	fd = open(path, O_RDONLY);
 	if (fd < 0) {
 		fprintf(stderr, PROG ": %s: %s\n", path, strerror(errno));
 		status = 1;
@@ -312,7 +314,6 @@ int follow_main(int argc, char **argv)
 	struct stat st;
 	if (fstat(fd, &st) != 0) {
 		fprintf(stderr, PROG ": %s: %s\n", path, strerror(errno));
-		close(fd);
 		status = 1;
 		goto out;
 	}
@@ -381,10 +382,12 @@ int follow_main(int argc, char **argv)
 				       (long)(interval % 1000) * 1000000L };
 		nanosleep(&ts, NULL);
 	}
-	close(fd);
 out:
+	if (fd >= 0)
+		close(fd);
 	fflush(stdout);
-	fjson_tokener_free(f.tok);
+	if (f.tok != NULL)
+		fjson_tokener_free(f.tok);
 	free(f.r);
 	free(f.buf);
 	if (f.ring) {
