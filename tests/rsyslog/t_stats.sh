@@ -68,7 +68,7 @@ cat > "$RS/expect" <<'EXP'
  "redacted": 2, "geo.hits": 7, "geo.misses": 2, "geo.reloads": 0,
  "alerts.bruteforce": 2, "alerts.dictionary": 0, "alerts.distributed": 0,
  "alerts.compromise": 0, "alerts.insecure": 1,
- "detect.keys": 8, "detect.evictions": 0,
+ "detect.keys": 8, "detect.evictions": 0, "ambiguous": 0,
  "family.vpopmail": 2, "family.dovecot": 4, "family.postfix": 2, "family.courier": 1,
  "family.exim": 0, "family.cpanel": 0, "family.xeams": 0, "family.lfd": 1, "family.sshd": 1,
  "family.cyrus": 0, "family.sendmail": 0, "family.uw-imap": 0, "family.roundcube": 0,
