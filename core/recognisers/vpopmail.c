@@ -6,7 +6,11 @@
  * The login is "user@domain" (domain possibly empty: "user@") or a bare
  * name; the address may be IPv6 or empty, so the split is at the first ':'
  * after the last '@'.  With logging levels 3 and 4 a failed line carries
- * the attempted password as "(pass: '...')": it is cut out. */
+ * the attempted password as "(pass: '...')": it is cut out with its
+ * quotes, and the redacted form "(pass: [REDACTED]) " reads the same.
+ *
+ * SPDX-License-Identifier: Apache-2.0
+ */
 #include "recognisers/recogniser.h"
 
 static const char *service_of(ap_span name, ap_event *ev)
@@ -37,6 +41,28 @@ static void set_login_ip(ap_event *ev, ap_span tail)
 	}
 }
 
+/* "(pass: '<pw>') " or, redacted, "(pass: [REDACTED]) "; the cursor is
+ * after "(pass: ".  Returns 0 when the line was cut inside the password. */
+static int password(const ap_line *ln, ap_cur *c, ap_event *ev)
+{
+	if (AP_EAT(c, AP_REDACTED ") "))
+		return 1;
+	if (!AP_AT(c, "'")) {
+		ap_add_redact(ev, ln, c->p, ap_cur_left(c));
+		return 0;
+	}
+	/* the password ends at the last "') " (it may hold spaces, quotes,
+	 * "') " and '@'); a line cut short inside it loses the rest */
+	const char *end = AP_MEMRMEM(c->p, ap_cur_left(c), "') ");
+	if (end == NULL) {
+		ap_add_redact(ev, ln, c->p, ap_cur_left(c));
+		return 0;
+	}
+	ap_add_redact(ev, ln, c->p, (size_t)(end + 1 - c->p));
+	c->p = end + AP_LEN("') ");
+	return 1;
+}
+
 static int rec_vpopmail(const ap_line *ln, ap_event *ev)
 {
 	ap_cur c = ap_cur_make(ln->msg, ln->len);
@@ -55,18 +81,8 @@ static int rec_vpopmail(const ap_line *ln, ap_event *ev)
 		ev->outcome = AP_OUT_FAILURE;
 		ev->reason = AP_R_BAD_PASSWORD;
 		ap_cur_skip_blanks(&c);
-		if (AP_EAT(&c, "(pass: ")) {
-			/* the password ends at the last "') " (it may hold
-			 * spaces, quotes and '@'); a line cut short inside it
-			 * loses everything after "(pass: " */
-			const char *end = AP_MEMRMEM(c.p, ap_cur_left(&c), "') ");
-			if (end == NULL) {
-				ap_add_redact(ev, ln, c.p, ap_cur_left(&c));
-				return 1;
-			}
-			ap_add_redact(ev, ln, c.p, (size_t)(end + 1 - c.p));
-			c.p = end + AP_LEN("') ");
-		}
+		if (AP_EAT(&c, "(pass: ") && !password(ln, &c, ev))
+			return 1;
 	} else if (AP_EAT(&c, "vpopmail user not found") || AP_EAT(&c, "system user not found")
 		   || AP_EAT(&c, "system user shadow entry not found")) {
 		ev->outcome = AP_OUT_FAILURE;
