@@ -15,7 +15,8 @@
  *   null password given <name>:<ip>                         failure, no_password
  *   invalid user/domain characters <name>:<ip>              failure, unknown_user
  *   user has no password <user>@<domain>:<ip>               failure, no_password
- *   (<svc>) access denied <user>@<domain>:<ip>              failure, disabled
+ *   pop|smtp|imap|webmail access denied <user>@<domain>:<ip> failure, disabled
+ *   (<svc>) access denied <user>@<domain>:<ip>              failure, disabled (older)
  *   (<MECH>) login success <user>@<domain>:<ip>             success (MECH is
  *                                                           PLAIN, CRAM-MD5, APOP)
  *   system password login success <user>:<ip>               success
@@ -176,6 +177,12 @@ static int rec_vpopmail(const ap_line *ln, ap_event *ev)
 		ev->reason = AP_R_NO_PASSWORD;
 	} else if (AP_EAT(&c, "system password login success")) {
 		ev->outcome = AP_OUT_SUCCESS;
+	} else if (AP_EAT(&c, "pop access denied") || AP_EAT(&c, "smtp access denied")
+		   || AP_EAT(&c, "imap access denied") || AP_EAT(&c, "webmail access denied")) {
+		/* the password was right; the account may not use this
+		 * service */
+		ev->outcome = AP_OUT_FAILURE;
+		ev->reason = AP_R_DISABLED;
 	} else if (AP_AT(&c, "(")) {
 		/* "(PLAIN) login success" or "(pop) access denied" */
 		ap_span inner;
