@@ -38,13 +38,10 @@ static void host_port(ap_span s, ap_addr *a, int32_t *port)
 		host = ap_span_make(p + 1, (size_t)(rb - p - 1));
 		colon = (rb + 1 < e && rb[1] == ':') ? rb + 1 : NULL;
 	} else {
+		/* getnameinfo()'s "<addr>:<port>": an IPv6 address has no
+		 * brackets, and the port is after its last ':' */
 		colon = AP_MEMRMEM(p, s.n, ":");
 		host = ap_span_make(p, colon ? (size_t)(colon - p) : s.n);
-		/* "2001:db8::1" without a port: the whole is the address */
-		if (colon != NULL && memchr(p, ':', (size_t)(colon - p)) != NULL
-		    && ap_addr_parse(s.p, s.n, a)) {
-			return;
-		}
 	}
 	ap_set_ip(a, host.p, host.n);
 	if (port != NULL && colon != NULL && a->family != 0) {
