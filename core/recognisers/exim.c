@@ -309,10 +309,13 @@ static int auth_failed(ap_cur *c, ap_event *ev)
 		    && name.p[i] != '.')
 			return 0;
 	AP_EAT(c, "H="); /* exim 4.98 and later */
-	const char *h = host_part(c->p, c->e, ev, HOST_FAILED);
-	if (h == NULL)
-		return 0;
-	c->p = h;
+	if (!AP_AT(c, "U=")) {
+		/* (a local -bs session has no host, only "U=<login>") */
+		const char *h = host_part(c->p, c->e, ev, HOST_FAILED);
+		if (h == NULL)
+			return 0;
+		c->p = h;
+	}
 	int32_t lport = -1;
 	/* (after no valid address, nothing of the host part is believed) */
 	if (ev->ip.family != 0 && AP_EAT(c, " I="))
