@@ -90,7 +90,7 @@ static int login_line(const ap_line *ln, ap_event *ev)
 		ipval = ipk + AP_LEN(", ip=[");
 	} else if (AP_AT(&c, "ip=[")) {
 		fields_end = c.p;
-		ipval = c.p + 4;
+		ipval = c.p + AP_LEN("ip=[");
 	} else {
 		fields_end = NULL; /* no address: the user's end is unknown */
 	}
