@@ -5,22 +5,43 @@
  * courier-imapd-ssl, ...; the tag names the service, "-ssl" means the
  * implicit-TLS listener):
  *   LOGIN FAILED, user=<user>, ip=[<ip>][, port=[<port>]]
- *   LOGIN FAILED, method=<MECH>, ip=[<ip>]
- *   LOGIN, user=<user>, ip=[<ip>], port=[<port>][, protocol=<PROTO>]
- * The address is always bracketed and usually v4-mapped.  The user name is
- * the client's text and may hold anything, so it runs up to the LAST
- * ", ip=[" (what follows is the server's).  A line cut before the ']'
- * still gives the address if what is there parses.  LOGOUT, TIMEOUT,
- * DISCONNECTED and "Connection," lines are session records, not
- * verdicts.  The `imapd` tag is shared with UW-IMAP ("Login failed
- * user=..."): only the shapes above are claimed.
+ *   LOGIN FAILED, method=<MECH>, ip=[<ip>][, port=[<port>]]
+ *   LOGIN, user=<user>, ip=[<ip>], port=[<port>][, protocol=<PROTO>][, starttls=1]
+ * (courier-libs imap/imaplogin.C, imap/pop3login.C, imapd.C,
+ * pop3dserver.C; "INFO: " in front, which courierlogger strips).  The
+ * address is always bracketed and usually v4-mapped.  LOGOUT, TIMEOUT,
+ * DISCONNECTED and "Connection," lines are session records, not verdicts.
+ * The `imapd` tag is shared with UW-IMAP ("Login failed user=..."): only
+ * the shapes above are claimed.
  *
- * courieresmtpd:
- *   error,relay=<ip>[,port=<n>][,ident=..],msg="535 Authentication failed.",cmd: <cmd>
- * where <cmd> is the client's last command: "AUTH PLAIN <b64>" (user
- * decoded, blob redacted), "AUTH LOGIN <b64-or-user>", or a bare base64
+ * Threat model (login lines).  The wording before "user=" is courier's and
+ * comes first, so the client cannot choose the outcome.  <user> (and the
+ * AUTHENTICATE method, at most 31 bytes) is the client's text and may hold
+ * anything printable; everything after ", ip=[" is courier's (the
+ * address, TCPREMOTEPORT, PROTOCOL).  The user runs to the LAST ", ip=["
+ * and the address is taken only when what follows it is courier's tail:
+ * "<address>]" then ", key=value" fields to the end of the line.  The
+ * line can be cut: authlib formats it into 1024 bytes and courierlogger
+ * reads 511 bytes a line (liblog/logger.c, fgets into buf[512]) and drops
+ * the rest, so a user of some 480 bytes ending in ", ip=[6.6.6.6],
+ * port=[1]" pushes courier's own address out of the line.  A message of
+ * 505 bytes or more (511 less the stripped "INFO: ") may have been cut:
+ * its address is left out (ambiguous), and so is the address of a line cut
+ * inside it (no ']': "…123.12" may have been "…123.123").
+ *
+ * courieresmtpd (module.esmtp/courieresmtpd.C, iov_logerror()):
+ *   error,relay=<ip>[,port=<n>][,ident="<info>"],msg="535 Authentication failed.",cmd: <cmd>
+ * relay, port and ident are the server's (couriertcpd sets TCPREMOTEINFO
+ * only for haproxy: "proxy via <ip>, port <n>"); <cmd> is the client's
+ * last command and ends the line.  The fields are read left to right in
+ * that order, so msg=" is courier's and a command cannot plant a verdict
+ * or a relay.  <cmd> is "AUTH PLAIN <b64>" (user decoded, the password's
+ * base64 redacted, sasl.c), "AUTH LOGIN <b64-or-user>", or a bare base64
  * SASL response, which may be the password and is redacted with no user
- * taken from it. */
+ * taken from it.
+ *
+ * SPDX-License-Identifier: Apache-2.0
+ */
 #include "recognisers/sasl.h"
 
 /* service (and tls) from the program name */
@@ -41,21 +62,9 @@ static const char *service_of(const ap_line *ln, ap_event *ev)
 	return ap_service_from_word(p, n, &ev->tls);
 }
 
-/* "[<ip>]" possibly cut short: the address runs to ']' or, on a cut line,
- * to the next ',' or the end */
-static const char *bracket_ip(ap_event *ev, const char *p, const char *e)
-{
-	const char *close = memchr(p, ']', (size_t)(e - p));
-	const char *end = close;
-	if (end == NULL) {
-		end = memchr(p, ',', (size_t)(e - p));
-		if (end == NULL)
-			end = e;
-	}
-	ap_span s = ap_span_trim(ap_span_make(p, (size_t)(end - p)));
-	ap_set_ip(&ev->ip, s.p, s.n);
-	return close ? close + 1 : end;
-}
+/* courierlogger reads lines of 511 bytes and strips "INFO: ": a message
+ * this long may have lost its end */
+#define LOGGER_CUT 505
 
 static int login_line(const ap_line *ln, ap_event *ev)
 {
@@ -81,7 +90,7 @@ static int login_line(const ap_line *ln, ap_event *ev)
 		ipval = ipk + AP_LEN(", ip=[");
 	} else if (AP_AT(&c, "ip=[")) {
 		fields_end = c.p;
-		ipval = c.p + 4;
+		ipval = c.p + AP_LEN("ip=[");
 	} else {
 		fields_end = NULL; /* no address: the user's end is unknown */
 	}
@@ -100,23 +109,54 @@ static int login_line(const ap_line *ln, ap_event *ev)
 	if (ipval == NULL)
 		return 1;
 
-	ap_cur t = ap_cur_make(ipval, (size_t)(c.e - ipval));
-	t.p = bracket_ip(ev, t.p, t.e);
-	/* trailing fields: ", port=[n]", ", protocol=IMAP", ... */
-	while (AP_EAT(&t, ", ")) {
+	/* courier's tail: "<address>]" then ", key=value" fields to the end */
+	const char *e = c.e;
+	while (e > ipval && (e[-1] == ' ' || e[-1] == '\r' || e[-1] == '\n'))
+		e--;
+	const char *close = memchr(ipval, ']', (size_t)(e - ipval));
+	ap_cur t = ap_cur_make(close ? close + 1 : e, (size_t)(e - (close ? close + 1 : e)));
+	int32_t port = -1;
+	const char *svc = NULL;
+	int8_t tls = -1;
+	int tail_ok = close != NULL;
+	while (tail_ok && AP_EAT(&t, ", ")) {
 		if (AP_EAT(&t, "port=[")) {
 			int64_t v;
-			if (ap_cur_uint(&t, &v) && AP_AT(&t, "]") && v <= 65535)
-				ev->port = (int32_t)v;
-		} else if (AP_EAT(&t, "protocol=")) {
-			ap_span w;
-			if (!ap_cur_until(&t, ',', &w))
-				w = ap_span_make(t.p, ap_cur_left(&t));
-			if (ev->service == NULL)
-				ev->service = ap_service_from_word(w.p, w.n, &ev->tls);
+			if (ap_cur_uint(&t, &v) && ap_cur_eatc(&t, ']') && v <= 65535)
+				port = (int32_t)v;
+			else
+				tail_ok = 0;
+			continue;
 		}
-		if (!AP_FIND(&t, ", "))
-			break;
+		int proto = AP_EAT(&t, "protocol=");
+		if (!proto) {
+			/* another "key=" of courier's */
+			const char *k = t.p;
+			while (t.p < t.e && *t.p >= 'a' && *t.p <= 'z')
+				t.p++;
+			if (t.p == k || !ap_cur_eatc(&t, '=')) {
+				tail_ok = 0;
+				continue;
+			}
+		}
+		const char *v = t.p;
+		while (t.p < t.e && *t.p != ',' && *t.p != ' ')
+			t.p++;
+		if (proto)
+			svc = ap_service_from_word(v, (size_t)(t.p - v), &tls);
+	}
+	if (!tail_ok || t.p != t.e || ln->len >= LOGGER_CUT) {
+		/* the line was cut (or is not courier's): the last ", ip=["
+		 * may be the user's */
+		ev->ambiguous = true;
+		return 1;
+	}
+	ap_set_ip(&ev->ip, ipval, (size_t)(close - ipval));
+	ev->port = port;
+	if (ev->service == NULL && svc != NULL) {
+		ev->service = svc;
+		if (tls == 1)
+			ev->tls = 1;
 	}
 	return 1;
 }
@@ -124,12 +164,27 @@ static int login_line(const ap_line *ln, ap_event *ev)
 static int esmtpd_line(const ap_line *ln, ap_event *ev)
 {
 	ap_cur c = ap_cur_make(ln->msg, ln->len);
-	if (!AP_EAT(&c, "error,"))
+	if (!AP_EAT(&c, "error,relay="))
 		return 0;
-	const char *m = AP_MEMMEM(c.p, ap_cur_left(&c), "msg=\"");
-	if (m == NULL)
+	/* relay=<ip>[,port=<n>][,ident="<info>"],msg=" in this order */
+	ap_span relay;
+	if (!ap_cur_until(&c, ',', &relay))
 		return 0;
-	ap_cur r = ap_cur_make(m + 5, (size_t)(c.e - (m + 5)));
+	int32_t port = -1;
+	if (AP_EAT(&c, ",port=")) {
+		int64_t v;
+		if (ap_cur_uint(&c, &v) && v <= 65535)
+			port = (int32_t)v;
+	}
+	if (AP_EAT(&c, ",ident=\"")) {
+		ap_span id;
+		if (!ap_cur_until(&c, '"', &id))
+			return 0;
+		c.p++;
+	}
+	if (!AP_EAT(&c, ",msg=\""))
+		return 0;
+	ap_cur r = c;
 	if (AP_AT(&r, "535 "))
 		ev->outcome = AP_OUT_FAILURE;
 	else if (AP_AT(&r, "454 "))
@@ -138,25 +193,8 @@ static int esmtpd_line(const ap_line *ln, ap_event *ev)
 		return 0;
 	ev->daemon = "courier";
 	ev->service = "smtp";
-
-	/* relay=<ip>,port=<n>,... before msg= */
-	ap_cur f = ap_cur_make(c.p, (size_t)(m - c.p));
-	while (ap_cur_left(&f) > 0) {
-		ap_span kv;
-		if (!ap_cur_until(&f, ',', &kv))
-			kv = ap_span_make(f.p, ap_cur_left(&f));
-		f.p = kv.p + kv.n;
-		ap_cur_eatc(&f, ',');
-		if (kv.n > AP_LEN("relay=") && AP_HAS_PREFIX(kv.p, kv.n, "relay=")
-		    && ev->ip.family == 0) {
-			ap_set_ip(&ev->ip, kv.p + AP_LEN("relay="), kv.n - AP_LEN("relay="));
-		} else if (kv.n > AP_LEN("port=") && AP_HAS_PREFIX(kv.p, kv.n, "port=")) {
-			ap_cur pc = ap_cur_make(kv.p + AP_LEN("port="), kv.n - AP_LEN("port="));
-			int64_t v;
-			if (ap_cur_uint(&pc, &v) && ap_cur_left(&pc) == 0 && v <= 65535)
-				ev->port = (int32_t)v;
-		}
-	}
+	ap_set_ip(&ev->ip, relay.p, relay.n);
+	ev->port = port;
 
 	/* the client's command after the server's quoted reply */
 	if (!AP_SKIP_PAST(&r, "\",cmd:"))

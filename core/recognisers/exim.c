@@ -7,26 +7,59 @@
  * stamp without one is read as UTC), then "[pid]" (log_selector +pid),
  * then a message id on message lines.  Then:
  *
- *   <auth> authenticator failed for [H=]<host> [<ip>][:<port>][ I=[<lip>]:<lport>][ U=<ident>][ Ci=<id>]:
+ *   <auth> authenticator failed for [H=]<host>[ I=[<lip>]:<lport>][ U=<ident>][ Ci=<id>]:
  *       535 Incorrect authentication data[ (set_id=<user>)][: N Time(s)]
  *     -> failure (Ci= gives the session).  "501 Authentication cancelled"
  *        -> failure, reason aborted.  435 ("Unable to authenticate at
  *        present", "Internal error": the backend could not be asked), 501
  *        "Invalid base64 data" and 553 -> outcome unknown: no credential
  *        was checked.  ("H=" is written since exim 4.98.)
- *   <msgid> <= <sender> H=<host> [<ip>]:<port> I=[<lip>]:<lport> P=esmtpsa X=<tls> ... A=<auth>:<user> S=...
+ *   <msgid> <= <sender>[ R=<ref>][ DS] H=<host>[ I=[<lip>]:<lport>][ TFO][ U=<ident>][ Ci=<id>]
+ *       P=<proto>[ L..][ X=<tls>][ CV=..][ DN="<dn>"][ SNI=..] A=<auth>[:<user>[:<sender>]] ... S=...
  *     -> success (only arrivals that carry A=), session = message id; tls
  *        true for P=esmtpsa/essmtpa or an X= field, false for P=esmtpa.
  *        With log_selector +smtp_mailauth A= adds ":<sender>": the user
  *        ends at the first ':' after the authenticator's name.
  *   SMTP protocol error in "AUTH <MECH>[ <resp>]" H=<host> ... AUTH command used when not advertised
  *     -> outcome unknown: an attempt the server refused before any
- *        credential check.  A PLAIN response is redacted; a LOGIN one is
+ *        credential check.  A PLAIN response is redacted from the first
+ *        base64 character holding a password bit (sasl.c); a LOGIN one is
  *        the base64 user name and is decoded, not redacted.
  *
- * <host> is "[<rdns> ][(<helo>) ][<ip>]": the HELO is the client's text
- * and may hold spaces, brackets ("([192.168.2.33])") or "(User)"; the
- * address is the first bracketed token outside parentheses.
+ * <host> is "[<rdns> ][(<helo>) ]<ip>[:<port>]" with <ip> in brackets
+ * (host.c, host_build_sender_fullhost(); host_and_ident() adds I=, U=,
+ * Ci=; receive.c's add_host_info_for_log() and the "<=" line build in
+ * receive_msg() give the arrival's field order above).
+ *
+ * Threat model.  exim writes the authenticator's name, "authenticator
+ * failed for", <rdns> (a verified name), the addresses, ports and I=, Ci=,
+ * P=, X=, CV=, S= and the reply codes.  The client writes: the HELO
+ * (with helo_accept_junk_hosts any printable text: spaces, brackets,
+ * parentheses, "I=", ": 535 ..."), the ident after U= (RFC 1413, up to
+ * 127 printable characters), the set_id after "(set_id=" (its login,
+ * printable), the AUTH command of a protocol error (quoted; a '"' inside
+ * it is escaped only since 4.99), the sender address (a quoted local part
+ * may hold spaces: "x A=dovecot_login:admin"@evil.example), the
+ * certificate DN after DN=" and everything after S= (message id, subject,
+ * recipients).
+ *
+ * Anchors.  With no HELO, <ip> is the first bracket of <host>.  After a
+ * HELO, <ip> is the bracket after a ") [" whose address is valid and which
+ * exim's next field follows (" I=[", " U=", " Ci=", ": NNN" on failures;
+ * " I=[", " TFO", " U=", " Ci=", " P=" on arrivals; a blank on protocol
+ * errors); when more than one ") [" of the line qualifies, the HELO (or
+ * the set_id, the ident) planted one, nothing tells which, and the event
+ * keeps its outcome without an address (ambiguous).  A success needs
+ * exim's own P= with an authenticated protocol (esmtpa, esmtpsa, essmtpa:
+ * exim adds the "a" only when AUTH succeeded) and exim's A= after it: the
+ * sender is skipped as an address (a quoted local part as a whole), P=
+ * must follow the host part directly (with an ident, P= must occur once
+ * in the rest of the line), and A= must follow the fields exim writes
+ * between (a DN, which may hold '"', must end at the one `" A=` or
+ * `" SNI=` of the line, else the success is kept without user and mech).
+ * An arrival whose host part reads two ways is no event.  A protocol
+ * error's command ends at `" H=`; when the line holds more than one, the
+ * address is left out.
  *
  * mech from the authenticator's name, which is the administrator's label:
  * the conventional names carry the mechanism as one '_'/'-' separated
@@ -37,7 +70,10 @@
  * gssapi -> GSSAPI; any other name gives no mech.
  *
  * service from the local port (I=): 465 -> smtp with tls=true, 587 ->
- * submission, anything else (or none) -> smtp. */
+ * submission, anything else (or none) -> smtp.
+ *
+ * SPDX-License-Identifier: Apache-2.0
+ */
 #include "recognisers/sasl.h"
 
 /* "YYYY-MM-DD HH:MM:SS[.fff][ +hhmm]"; bytes used or 0 */
@@ -126,63 +162,114 @@ static int32_t local_iface(ap_cur *c, ap_event *ev)
 	return -1;
 }
 
-/* "[<rdns> ][(<helo>) ][<ip>][:<port>][ I=[<lip>]:<lport>]": ip, port,
- * rdns, server_ip; the cursor ends after what was understood.  Returns
- * the local port or -1. */
-static int32_t host_part(ap_cur *c, ap_event *ev)
+/* what follows a host part: exim's next field */
+enum { HOST_FAILED, HOST_ARRIVAL, HOST_PROTOCOL };
+
+/* the longest "[<address>]" exim writes, with a zone */
+#define BRACKET_MAX 64
+
+/* "[<addr>][:<port>]" at p: the position after it (NULL when there is no
+ * ']' close by); *a has family 0 when the bracket holds no address */
+static const char *addr_port(const char *p, const char *e, ap_addr *a, int32_t *port)
 {
-	int depth = 0;
-	int first = 1;
-	while (ap_cur_left(c) > 0) {
-		ap_cur_skip_blanks(c);
-		const char *tok = c->p;
-		ap_span w = ap_cur_word(c);
-		if (w.n == 0)
-			break;
-		if (depth == 0 && w.p[0] == '[') {
-			const char *close = memchr(w.p, ']', w.n);
-			if (close != NULL
-			    && ap_set_ip(&ev->ip, w.p + 1, (size_t)(close - w.p - 1))) {
-				ap_cur t = ap_cur_make(close + 1, (size_t)(c->e - (close + 1)));
-				int64_t v;
-				ap_cur pt = t;
-				if (ap_cur_eatc(&pt, ':') && ap_cur_uint(&pt, &v) && v <= 65535) {
-					ev->port = (int32_t)v;
-					t = pt;
-				}
-				*c = t;
-				if (AP_EAT(c, " I="))
-					return local_iface(c, ev);
-				return -1;
-			}
-		}
-		if (depth == 0) {
-			/* the next field ("I=", "P=", ...): no address was found */
-			uint32_t k = 0;
-			while (k < w.n && is_alnum(w.p[k]))
-				k++;
-			if (k > 0 && k < w.n && w.p[k] == '=') {
-				c->p = tok;
-				break;
-			}
-		}
-		if (first && depth == 0 && w.p[0] != '(' && w.p[0] != '[')
-			ev->rdns = w;
-		first = 0;
-		for (uint32_t i = 0; i < w.n; i++) {
-			if (w.p[i] == '(')
-				depth++;
-			else if (w.p[i] == ')' && depth > 0)
-				depth--;
-		}
-		/* the host part ends at the reply (": 535 ...") */
-		if (depth == 0 && w.p[w.n - 1] == ':') {
-			c->p = w.p + w.n - 1;
-			break;
+	a->family = 0;
+	*port = -1;
+	if (p >= e || *p != '[')
+		return NULL;
+	size_t lim = (size_t)(e - p) < BRACKET_MAX ? (size_t)(e - p) : BRACKET_MAX;
+	const char *rb = memchr(p, ']', lim);
+	if (rb == NULL)
+		return NULL;
+	ap_set_ip(a, p, (size_t)(rb + 1 - p));
+	const char *q = rb + 1;
+	if (q + 1 < e && *q == ':' && q[1] >= '0' && q[1] <= '9') {
+		int32_t v = 0;
+		const char *d = q + 1;
+		while (d < e && *d >= '0' && *d <= '9' && d - q <= 5)
+			v = v * 10 + (*d++ - '0');
+		if (d - q <= 6 && v <= 65535) {
+			*port = v;
+			q = d;
 		}
 	}
-	ev->rdns = ap_span_make(NULL, 0);
-	return -1;
+	return q;
+}
+
+/* does exim's next field start at p? */
+static int host_next(const char *p, const char *e, int what)
+{
+	size_t n = (size_t)(e - p);
+	if (what == HOST_PROTOCOL)
+		return n == 0 || *p == ' ';
+	if (AP_HAS_PREFIX(p, n, " I=[") || AP_HAS_PREFIX(p, n, " U=")
+	    || AP_HAS_PREFIX(p, n, " Ci="))
+		return 1;
+	if (what == HOST_ARRIVAL)
+		return AP_HAS_PREFIX(p, n, " TFO") || AP_HAS_PREFIX(p, n, " P=");
+	return n >= 3 && p[0] == ':' && p[1] == ' ' && p[2] >= '0' && p[2] <= '9';
+}
+
+/* "[<rdns> ][(<helo>) ]<ip>[:<port>]" from p: sets ip, port and rdns (or
+ * ambiguous) and returns where the host part ends, NULL when it cannot be
+ * read.  Each ") [" is looked at once, over a bounded stretch. */
+static const char *host_part(const char *p, const char *e, ap_event *ev, int what)
+{
+	ap_span rdns = { NULL, 0 };
+	ap_addr a;
+	int32_t port;
+	if (p < e && *p != '(' && *p != '[') {
+		const char *s = p;
+		while (p < e && *p != ' ' && *p != '(' && *p != '[')
+			p++;
+		if (p >= e || *p != ' ')
+			return NULL;
+		rdns = ap_span_make(s, (size_t)(p - s));
+		p++;
+	}
+	if (p < e && *p == '[') {
+		/* no HELO: the first bracket is exim's */
+		const char *t = addr_port(p, e, &a, &port);
+		if (t == NULL)
+			return NULL;
+		if (a.family != 0)
+			ev->ip = a;
+		ev->port = a.family != 0 ? port : -1;
+		ev->rdns = rdns;
+		return t;
+	}
+	if (p >= e || *p != '(')
+		return NULL;
+	/* the HELO is the client's: every ") [<address>]" that exim's next
+	 * field follows could end it */
+	int n = 0;
+	const char *first = NULL, *fallback = NULL;
+	ap_addr fa = { 0 };
+	int32_t fport = -1;
+	const char *s = p + 1;
+	const char *m;
+	while ((m = AP_MEMMEM(s, (size_t)(e - s), ") [")) != NULL) {
+		const char *t = addr_port(m + 2, e, &a, &port);
+		if (t != NULL && fallback == NULL)
+			fallback = t;
+		if (t != NULL && a.family != 0 && host_next(t, e, what)) {
+			if (++n == 1) {
+				first = t;
+				fa = a;
+				fport = port;
+			}
+		}
+		s = m + 1;
+	}
+	ev->rdns = rdns;
+	if (n == 0)
+		return fallback; /* no valid address (or the line was cut) */
+	if (n > 1) {
+		ev->ambiguous = true;
+		return first;
+	}
+	ev->ip = fa;
+	ev->port = fport;
+	return first;
 }
 
 static void service_of(ap_event *ev, int32_t lport)
@@ -222,7 +309,17 @@ static int auth_failed(ap_cur *c, ap_event *ev)
 		    && name.p[i] != '.')
 			return 0;
 	AP_EAT(c, "H="); /* exim 4.98 and later */
-	int32_t lport = host_part(c, ev);
+	if (!AP_AT(c, "U=")) {
+		/* (a local -bs session has no host, only "U=<login>") */
+		const char *h = host_part(c->p, c->e, ev, HOST_FAILED);
+		if (h == NULL)
+			return 0;
+		c->p = h;
+	}
+	int32_t lport = -1;
+	/* (after no valid address, nothing of the host part is believed) */
+	if (ev->ip.family != 0 && AP_EAT(c, " I="))
+		lport = local_iface(c, ev);
 	/* [ U=<ident>][ Ci=<id>]: <code> <text> */
 	if (AP_EAT(c, " U="))
 		while (c->p < c->e && *c->p != ' ' && *c->p != ':')
@@ -273,56 +370,140 @@ static int auth_failed(ap_cur *c, ap_event *ev)
 	return 1;
 }
 
+/* the sender address, a quoted local part as a whole ("a b"@x); the
+ * cursor ends on the blank after it */
+static int skip_address(ap_cur *c)
+{
+	const char *p = c->p;
+	while (p < c->e && *p != ' ') {
+		if (*p == '"') {
+			for (p++; p < c->e && *p != '"'; p++)
+				if (*p == '\\' && p + 1 < c->e)
+					p++;
+			if (p >= c->e)
+				return 0;
+		}
+		p++;
+	}
+	if (p == c->p)
+		return 0;
+	c->p = p;
+	return 1;
+}
+
+/* a received-protocol word ("esmtpsa", "utf8esmtpa") ending at a blank */
+static int proto_at(const char *p, const char *e)
+{
+	const char *s = p;
+	while (p < e && p - s < 24 && (is_alnum(*p) || *p == '-'))
+		p++;
+	return p > s && (p == e || *p == ' ');
+}
+
+/* a field value that holds no blank: "X=...", "CV=...", "SNI=..." */
+static void skip_word(ap_cur *c)
+{
+	while (c->p < c->e && *c->p != ' ')
+		c->p++;
+}
+
 static int arrival(ap_cur *c, ap_event *ev, ap_span msgid)
 {
-	if (!AP_EAT(c, "<= "))
+	if (!AP_EAT(c, "<= ") || !skip_address(c))
 		return 0;
-	ap_cur_word(c); /* sender */
+	if (AP_EAT(c, " R="))
+		skip_word(c);
+	AP_EAT(c, " DS");
+	if (!AP_EAT(c, " H="))
+		return 0; /* no host: a local submission */
+	const char *h = host_part(c->p, c->e, ev, HOST_ARRIVAL);
+	if (h == NULL || ev->ambiguous)
+		return 0; /* the HELO could hold what follows */
+	c->p = h;
 	int32_t lport = -1;
-	int found = 0;
-	int8_t tls = -1;
-	ap_span auth = { NULL, 0 };
-	while (ap_cur_left(c) > 0) {
-		ap_cur_skip_blanks(c);
-		if (AP_EAT(c, "H=")) {
-			int32_t lp = host_part(c, ev);
-			if (lp >= 0)
-				lport = lp;
-			continue;
+	if (AP_EAT(c, " I="))
+		lport = local_iface(c, ev);
+	if (AP_EAT(c, " TFO"))
+		ap_cur_eatc(c, '*');
+	if (AP_AT(c, " U=")) {
+		/* the ident is the client's text: exim's P= is the one P= of
+		 * the rest of the line, or it cannot be told */
+		const char *pp = NULL, *s = c->p, *m;
+		int np = 0;
+		while ((m = AP_MEMMEM(s, (size_t)(c->e - s), " P=")) != NULL) {
+			if (proto_at(m + AP_LEN(" P="), c->e)) {
+				np++;
+				pp = m;
+			}
+			s = m + 1;
 		}
-		if (AP_EAT(c, "I=")) {
-			int32_t lp = local_iface(c, ev);
-			if (lp >= 0)
-				lport = lp;
-			continue;
-		}
-		if (AP_AT(c, "T=\"") || AP_AT(c, "for "))
-			break; /* subject and recipients: the client's text */
-		ap_span w = ap_cur_word(c);
-		if (w.n == 0)
-			break;
-		if (w.n > AP_LEN("P=") && AP_HAS_PREFIX(w.p, w.n, "P=")) {
-			ap_span p = ap_span_make(w.p + AP_LEN("P="), w.n - AP_LEN("P="));
-			/* esmtpsa: STARTTLS then AUTH; essmtpa: TLS on connect */
-			if (AP_SPAN_IS(p, "esmtpsa") || AP_SPAN_IS(p, "essmtpa"))
-				tls = 1;
-			else if (AP_SPAN_IS(p, "esmtpa") && tls < 0)
-				tls = 0;
-		} else if (w.n > AP_LEN("X=") && AP_HAS_PREFIX(w.p, w.n, "X=")) {
-			tls = 1;
-		} else if (w.n > AP_LEN("A=") && AP_HAS_PREFIX(w.p, w.n, "A=") && !found) {
-			const char *e = field_end(w.p + AP_LEN("A="), c->e);
-			auth = ap_span_make(w.p + AP_LEN("A="), (size_t)(e - (w.p + AP_LEN("A="))));
-			c->p = e;
-			found = 1;
-		}
+		if (np != 1)
+			return 0;
+		c->p = pp;
+	} else if (AP_EAT(c, " Ci=")) {
+		skip_word(c);
 	}
-	if (!found || auth.n == 0)
+	if (!AP_EAT(c, " P="))
 		return 0;
+	ap_span proto = ap_cur_word(c);
+	/* exim adds the "a" to the protocol only when AUTH succeeded */
+	if (proto.n == 0 || proto.p[proto.n - 1] != 'a')
+		return 0;
+	int8_t tls = -1;
+	if (proto.n >= AP_LEN("esmtpsa")
+	    && (AP_HAS_ISUFFIX(proto.p, proto.n, "esmtpsa")
+		|| AP_HAS_ISUFFIX(proto.p, proto.n, "essmtpa")))
+		tls = 1; /* esmtpsa: STARTTLS then AUTH; essmtpa: TLS on connect */
+	else
+		tls = 0;
+	/* [ L..][ X=..][ CV=..][ DN="..."][ SNI=..] A=... */
+	if (AP_AT(c, " L")
+	    && (ap_cur_left(c) == 2 || c->p[2] == ' ' || c->p[2] == '-' || c->p[2] == '*'
+		|| c->p[2] == '.')) {
+		c->p++;
+		skip_word(c);
+	}
+	if (AP_EAT(c, " X=")) {
+		tls = 1;
+		skip_word(c);
+	}
+	if (AP_EAT(c, " CV="))
+		skip_word(c);
+	int found = 1;
+	if (AP_EAT(c, " DN=\"")) {
+		/* the certificate's DN is the client's and may hold '"': it
+		 * ends at the one `" SNI=` or `" A=` of the rest of the line */
+		const char *end = NULL, *s = c->p, *m;
+		int nd = 0;
+		while ((m = AP_MEMMEM(s, (size_t)(c->e - s), "\" ")) != NULL) {
+			size_t k = (size_t)(c->e - m) - AP_LEN("\" ");
+			if (AP_HAS_PREFIX(m + AP_LEN("\" "), k, "A=")
+			    || AP_HAS_PREFIX(m + AP_LEN("\" "), k, "SNI=")) {
+				nd++;
+				end = m + 1;
+			}
+			s = m + 1;
+		}
+		if (nd == 1)
+			c->p = end;
+		else
+			found = 0; /* authenticated (P=), by whom is not known */
+	}
+	if (found && AP_EAT(c, " SNI="))
+		skip_word(c);
+	ap_span auth = { NULL, 0 };
+	if (found) {
+		if (!AP_EAT(c, " A="))
+			return 0;
+		const char *e = field_end(c->p, c->e);
+		auth = ap_span_make(c->p, (size_t)(e - c->p));
+		if (auth.n == 0)
+			return 0;
+	}
 	ev->outcome = AP_OUT_SUCCESS;
 	ev->daemon = "exim";
 	ev->session = msgid;
-	const char *colon = memchr(auth.p, ':', auth.n);
+	const char *colon = auth.n ? memchr(auth.p, ':', auth.n) : NULL;
 	ap_span name = colon ? ap_span_make(auth.p, (size_t)(colon - auth.p)) : auth;
 	mech_of(ev, name);
 	if (colon != NULL) {
@@ -335,7 +516,7 @@ static int arrival(ap_cur *c, ap_event *ev, ap_span msgid)
 		ap_set_user(ev, u, un);
 	}
 	service_of(ev, lport);
-	if (tls >= 0 && ev->tls < 0)
+	if (ev->tls < 0)
 		ev->tls = tls;
 	return 1;
 }
@@ -344,8 +525,13 @@ static int protocol_error(const ap_line *ln, ap_cur *c, ap_event *ev)
 {
 	if (!AP_EAT(c, "SMTP protocol error in \"AUTH "))
 		return 0;
+	/* the command is the client's: it ends at `" H=`, and when the line
+	 * holds more than one, which is exim's cannot be told */
 	const char *cmd = c->p;
 	const char *q = AP_MEMMEM(c->p, ap_cur_left(c), "\" H=");
+	int nq = 0;
+	for (const char *m = q; m != NULL; m = AP_MEMMEM(m + 1, (size_t)(c->e - m - 1), "\" H="))
+		nq++;
 	if (q == NULL) {
 		q = memchr(c->p, '"', ap_cur_left(c));
 		if (q == NULL)
@@ -356,8 +542,16 @@ static int protocol_error(const ap_line *ln, ap_cur *c, ap_event *ev)
 	ap_sasl_auth_cmd(ln, ev, cmd, (size_t)(q - cmd));
 	c->p = q + 1;
 	int32_t lport = -1;
-	if (AP_EAT(c, " H="))
-		lport = host_part(c, ev);
+	if (nq > 1) {
+		ev->ambiguous = true;
+	} else if (AP_EAT(c, " H=")) {
+		const char *h = host_part(c->p, c->e, ev, HOST_PROTOCOL);
+		if (h != NULL) {
+			c->p = h;
+			if (AP_EAT(c, " I="))
+				lport = local_iface(c, ev);
+		}
+	}
 	service_of(ev, lport);
 	return 1;
 }

@@ -1,5 +1,6 @@
 /* perdition.c - perdition IMAP/POP3/ManageSieve proxy (tags perdition,
- * perdition.imaps, perdition.pop3s, ...).  One line per login:
+ * perdition.imaps, perdition.pop3s, ...).  One line per login
+ * (perdition.c, perdition_log_auth()):
  *
  *   Auth: 192.168.8.100:2274->193.48.191.9:993 client-secure=ssl
  *     authorisation_id=NONE authentication_id="carles"[ passwd="..."]
@@ -17,13 +18,33 @@
  * not present, SASL mechanism unavailable) are the proxy's own trouble:
  * outcome unknown.
  *
- * With debug and log_passwd perdition writes the password as
- * passwd="..."; it is cut out.  The quoted values are the client's and are
- * not escaped, so the status is read at the last ` status="` and the user
- * and password end at the last `" server="`. */
+ * Threat model.  perdition writes "Auth:", the addresses (getnameinfo()
+ * with NI_NUMERICHOST: "<addr>:<port>", an IPv6 address without brackets,
+ * so the port is after the last ':'), the secure states, the protocol and
+ * the status (fixed texts).  The client writes the authorisation id (a
+ * SASL authzid, quoted, or NONE), the authentication id and, with debug
+ * and log_passwd, the password; none of them is escaped.  The address is
+ * read before any client text; the status at the last ` status="`, the
+ * user and password up to the last `" server="` before it (nothing the
+ * client writes follows them); the user is left out when
+ * ` authentication_id="` occurs more than once.  The password runs from
+ * the first `" passwd="` after the first ` authentication_id="`: a user
+ * holding the marker makes more text redacted, never less.  The line is
+ * formatted into MAX_LINE_LENGTH (4096) bytes: a message of 4095 bytes may
+ * have been cut, and a long user or password could then have planted the
+ * whole tail (`status="ok"` included), so such a line gives an unknown
+ * outcome with its password redacted to the end, like a line without a
+ * status.
+ *
+ * SPDX-License-Identifier: Apache-2.0
+ */
 #include "recognisers/recogniser.h"
 
-/* "ip:port" or "[v6]:port"; 1 when an address was parsed */
+/* the longest message perdition_log_auth() writes (MAX_LINE_LENGTH - 1) */
+#define PERDITION_CUT 4095
+
+/* "<addr>:<port>" as getnameinfo() writes it (an IPv6 address holds ':'
+ * and has no brackets: the port is after the last ':'), or "[v6]:port" */
 static void host_port(ap_span s, ap_addr *a, int32_t *port)
 {
 	if (s.n == 0)
@@ -40,11 +61,6 @@ static void host_port(ap_span s, ap_addr *a, int32_t *port)
 	} else {
 		colon = AP_MEMRMEM(p, s.n, ":");
 		host = ap_span_make(p, colon ? (size_t)(colon - p) : s.n);
-		/* "2001:db8::1" without a port: the whole is the address */
-		if (colon != NULL && memchr(p, ':', (size_t)(colon - p)) != NULL
-		    && ap_addr_parse(s.p, s.n, a)) {
-			return;
-		}
 	}
 	ap_set_ip(a, host.p, host.n);
 	if (port != NULL && colon != NULL && a->family != 0) {
@@ -53,6 +69,19 @@ static void host_port(ap_span s, ap_addr *a, int32_t *port)
 		if (ap_cur_uint(&c, &v) && c.p == c.e && v <= 65535)
 			*port = (int32_t)v;
 	}
+}
+
+/* a password logged in a line whose end is not known: cut out to the end */
+static int cut_line(const ap_line *ln, ap_cur c, ap_event *ev)
+{
+	const char *id = AP_MEMMEM(c.p, ap_cur_left(&c), " authentication_id=\"");
+	const char *pw = id ? AP_MEMMEM(id, (size_t)(c.e - id), "\" passwd=\"") : NULL;
+	if (pw == NULL)
+		return 0;
+	pw += AP_LEN("\" passwd=\"");
+	ap_add_redact(ev, ln, pw, (size_t)(c.e - pw));
+	ev->outcome = AP_OUT_UNKNOWN;
+	return 1;
 }
 
 static int rec_perdition(const ap_line *ln, ap_event *ev)
@@ -65,16 +94,16 @@ static int rec_perdition(const ap_line *ln, ap_event *ev)
 
 	/* status first: it decides whether this is an event */
 	const char *st = AP_MEMRMEM(c.p, ap_cur_left(&c), " status=\"");
-	if (st == NULL) {
-		/* cut short: no verdict, but a logged password is still cut out */
-		const char *pw = AP_MEMMEM(c.p, ap_cur_left(&c), "\" passwd=\"");
-		if (pw == NULL)
+	if (st == NULL || ln->len >= PERDITION_CUT) {
+		/* cut short (or maybe cut: a long user or password could have
+		 * written the tail): no verdict, but a logged password is
+		 * still cut out */
+		if (!cut_line(ln, c, ev))
 			return 0;
-		ap_add_redact(ev, ln, pw + 10, (size_t)(c.e - pw - 10));
-		ev->outcome = AP_OUT_UNKNOWN;
 		return 1;
 	}
-	ap_span status = ap_span_make(st + 9, (size_t)(c.e - st - 9));
+	ap_span status = ap_span_make(st + AP_LEN(" status=\""),
+				      (size_t)(c.e - st) - AP_LEN(" status=\""));
 	if (status.n > 0 && status.p[status.n - 1] == '"')
 		status.n--;
 	if (AP_SPAN_IS(status, "ok")) {
@@ -118,18 +147,23 @@ static int rec_perdition(const ap_line *ln, ap_event *ev)
 		return 0;
 	/* the client's quoted values end at the last `" server="` */
 	const char *sv = AP_MEMRMEM(c.p, (size_t)(st - c.p), "\" server=\"");
-	if (AP_SKIP_PAST(&c, " authentication_id=\"") && sv != NULL && c.p <= sv) {
+	const char *id = AP_MEMMEM(c.p, (size_t)(st - c.p), " authentication_id=\"");
+	if (id != NULL && sv != NULL && id < sv) {
+		const char *u = id + AP_LEN(" authentication_id=\"");
 		const char *ue = sv;
-		const char *pw = AP_MEMMEM(c.p, (size_t)(sv - c.p), "\" passwd=\"");
+		const char *pw = AP_MEMMEM(u, (size_t)(sv - u), "\" passwd=\"");
 		if (pw != NULL) {
 			ue = pw;
-			ap_add_redact(ev, ln, pw + 10, (size_t)(sv - pw - 10));
+			ap_add_redact(ev, ln, pw + AP_LEN("\" passwd=\""),
+				      (size_t)(sv - pw) - AP_LEN("\" passwd=\""));
 		}
-		ap_set_user(ev, c.p, (size_t)(ue - c.p));
-		c.p = sv + 10;
+		/* an authzid or a user repeating the marker: no user */
+		if (AP_MEMMEM(u, (size_t)(sv - u), " authentication_id=\"") == NULL)
+			ap_set_user(ev, u, (size_t)(ue - u));
 	}
 	if (sv != NULL) {
-		ap_cur k = ap_cur_make(sv + 10, (size_t)(st - sv - 10));
+		ap_cur k = ap_cur_make(sv + AP_LEN("\" server=\""),
+				       (size_t)(st - sv) - AP_LEN("\" server=\""));
 		if (AP_SKIP_PAST(&k, " protocol=")) {
 			ap_span pr = ap_cur_word(&k);
 			int8_t tls = -1;

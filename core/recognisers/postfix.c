@@ -27,6 +27,22 @@
  * already counted from the warning lines.  Postfix as a client
  * ("SASL authentication failed; server ... said") logs under postfix/smtp
  * and is outbound.
+ *
+ * Threat model (smtpd_sasl_glue.c smtpd_sasl_authenticate(), smtpd.c's
+ * "client=" msg_info).  smtpd writes "warning: " and NAME[ADDR][:PORT]
+ * first (NAME is "unknown" or a name valid_hostname() accepted), then the
+ * mechanism the client named (%.100s, one word), the reply of the SASL
+ * server (Cyrus: xsasl_cyrus_strerror()'s fixed texts or its base64
+ * challenge; Dovecot: its reason, or "Invalid authentication mechanism:
+ * '<word>'"), and last the user the client tried (%.100s).  So the address
+ * and the verdict sit before any client text and are read at their fixed
+ * places; the reply's first words give unknown outcomes; the user is the
+ * text after ", sasl_username=" and is left out when the marker occurs
+ * twice.  A success needs smtpd's "client=NAME[ADDR], sasl_method=" right
+ * after the queue id: client text (the authenticated name, the xtext
+ * sasl_sender) comes only after it.
+ *
+ * SPDX-License-Identifier: Apache-2.0
  */
 #include "recognisers/recogniser.h"
 

@@ -4,12 +4,27 @@
  * The initial response is base64 (RFC 4954).  For PLAIN it is
  * "authzid NUL authcid NUL password" (RFC 4616): the authentication
  * identity is decoded into ev->scratch one byte at a time and decoding
- * stops at the second NUL, so the password is never decoded anywhere; the
- * whole response is redacted from the message.  For LOGIN the initial
- * response is the user name; it carries no secret, so only what follows it
- * (which a well-behaved client never sends) is redacted.  Any other
- * mechanism's response (XOAUTH2 bearer tokens, ...) is redacted whole.
- * No allocation; every read is bounded by n. */
+ * stops at the second NUL, so the password is never decoded anywhere.
+ * Redaction keeps the user readable: only the base64 characters that carry
+ * a bit of the password are cut out, from the first such character to the
+ * end of the response.  Base64 packs 6 bits a character, so the characters
+ * left in front hold the authzid, the authcid and at least half of the
+ * second NUL, and not one bit of the password; the line then reads
+ * "AUTH PLAIN AGJvYkBleGFtcGxlLmNvbQ[REDACTED]", and that form parses to
+ * the same user again (the decoder accepts "[REDACTED]" straight after the
+ * authcid when the bits it still holds are zero, i.e. the start of the
+ * NUL).  A response that does not decode to two NULs is redacted whole.
+ * For LOGIN the initial response is the user name; it carries no secret,
+ * so only what follows it (which a well-behaved client never sends) is
+ * redacted.  Any other mechanism's response (XOAUTH2 bearer tokens, ...)
+ * is redacted whole.
+ *
+ * The command is the client's text: these helpers never look beyond the
+ * span the recogniser hands them (the recogniser finds where the command
+ * ends).  No allocation; every read is bounded by n.
+ *
+ * SPDX-License-Identifier: Apache-2.0
+ */
 #include "recognisers/sasl.h"
 
 static int b64_val(unsigned char ch)
@@ -27,16 +42,26 @@ static int b64_val(unsigned char ch)
 	return -1;
 }
 
-/* AUTH PLAIN blob: copy the authcid into ev->scratch; 1 if one was found */
-static int plain_user(ap_event *ev, const char *p, size_t n)
+/* AUTH PLAIN blob: copy the authcid into ev->scratch.  Returns 1 if one
+ * was found and sets *keep to the number of leading characters that hold
+ * no bit of the password (n when the password is empty; the blob's length
+ * up to "[REDACTED]" when the line was redacted already). */
+static int plain_user(ap_event *ev, const char *p, size_t n, size_t *keep)
 {
 	uint32_t acc = 0;
 	int bits = 0, nuls = 0;
 	size_t un = 0;
-	for (size_t i = 0; i < n; i++) {
+	size_t i;
+	for (i = 0; i < n; i++) {
 		int v = b64_val((unsigned char)p[i]);
-		if (v < 0)
+		if (v < 0) {
+			/* "[REDACTED]" right after the authcid: what is left
+			 * of the second NUL (its first 4 or 6 bits) is zero */
+			if (nuls == 1 && un > 0 && acc == 0
+			    && AP_HAS_PREFIX(p + i, n - i, AP_REDACTED))
+				break;
 			return 0; /* '=' before the second NUL, or junk */
+		}
 		acc = (acc << 6) | (uint32_t)v;
 		bits += 6;
 		if (bits < 8)
@@ -45,8 +70,13 @@ static int plain_user(ap_event *ev, const char *p, size_t n)
 		unsigned char byte = (unsigned char)(acc >> bits);
 		acc &= (1u << bits) - 1;
 		if (byte == 0) {
-			if (++nuls == 2)
-				break; /* the password follows: stop */
+			if (++nuls == 2) {
+				/* the password follows: stop.  Bits left over in
+				 * this character are the password's */
+				if (bits == 0)
+					i++;
+				break;
+			}
 			continue;
 		}
 		if (nuls == 1) {
@@ -55,8 +85,9 @@ static int plain_user(ap_event *ev, const char *p, size_t n)
 			ev->scratch[un++] = (char)byte;
 		}
 	}
-	if (nuls != 2 || un == 0)
+	if (un == 0 || (nuls != 2 && i == n))
 		return 0;
+	*keep = i;
 	ev->user = ap_span_make(ev->scratch, un);
 	return 1;
 }
@@ -119,8 +150,22 @@ int ap_sasl_auth_cmd(const ap_line *ln, ap_event *ev, const char *p, size_t n)
 	if (AP_SPAN_IIS(mech, "PLAIN")) {
 		ap_cur w = ap_cur_make(c.p, rn);
 		ap_span blob = ap_cur_word(&w);
-		plain_user(ev, blob.p, blob.n);
-		ap_add_redact(ev, ln, c.p, rn);
+		size_t keep = 0;
+		if (!plain_user(ev, blob.p, blob.n, &keep)) {
+			ap_add_redact(ev, ln, c.p, rn);
+		} else if (AP_HAS_PREFIX(blob.p + keep, blob.n - keep, AP_REDACTED)
+			   && blob.n - keep == AP_LEN(AP_REDACTED) && blob.p + blob.n == e) {
+			/* redacted already */
+		} else {
+			/* from the first character holding a password bit; a
+			 * blob that ends after the second NUL holds none */
+			const char *r = blob.p + keep;
+			const char *q = r;
+			while (q < blob.p + blob.n && *q == '=')
+				q++;
+			if (q < e)
+				ap_add_redact(ev, ln, r, (size_t)(e - r));
+		}
 	} else if (AP_SPAN_IIS(mech, "LOGIN")) {
 		ap_cur w = ap_cur_make(c.p, rn);
 		ap_span name = ap_cur_word(&w);
