@@ -511,32 +511,83 @@ static ap_span item_value(ap_cur *c, int *last)
 	return ap_span_make(s, (size_t)(c->p - s));
 }
 
-static void login_fields(ap_event *ev, ap_cur c)
+/* the method element before the rip element: "method=M" ending at q */
+static int method_before(const char *list, const char *q, ap_span *m)
 {
-	int saw_rip = 0, saw_lip = 0, saw_tls = 0, last;
-	while (c.p < c.e) {
+	const char *f = AP_MEMRMEM(list, (size_t)(q - list), ", method=");
+	if (f == NULL)
+		return 0;
+	const char *v = f + AP_LEN(", method=");
+	if (q - v < 1 || q - v > 40)
+		return 0;
+	for (const char *p = v; p < q; p++)
+		if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || is_digit(*p)
+		      || *p == '-' || *p == '_'))
+			return 0;
+	*m = ap_span_make(v, (size_t)(q - v));
+	return 1;
+}
+
+/* the field list [list, e): "user=<U>, method=M, rip=R, lip=L, mpid=N,
+ * TLS, session=<S>" (login_log_format_elements).  U is the client's
+ * (str_sanitize'd to 80 bytes: no control bytes, but any '>', ',' or
+ * "rip="); M is the client's word (no blank); everything from rip= on
+ * is dovecot's.  So the rip element is the last ", rip=", the user runs
+ * from "user=<" to the '>' before the method or rip element, and the TLS
+ * state and the rest are read after rip only. */
+static int login_fields(ap_event *ev, const char *list, const char *e)
+{
+	const char *relem = AP_MEMRMEM(list, (size_t)(e - list), ", rip=");
+	const char *rv;
+	if (relem != NULL) {
+		rv = relem + AP_LEN(", rip=");
+	} else if (AP_HAS_PREFIX(list, (size_t)(e - list), "rip=")) {
+		relem = list;
+		rv = list + AP_LEN("rip=");
+	} else {
+		/* no address: the user alone */
+		ap_cur c = ap_cur_make(list, (size_t)(e - list));
 		ap_span v;
-		if (AP_EAT(&c, "user=<")) {
-			if (!angle_value(&c, &v))
-				break; /* cut short: no user rather than half of one */
-			ev->user = ap_span_make(NULL, 0);
+		if (AP_EAT(&c, "user=<") && angle_value(&c, &v))
 			ap_set_user(ev, v.p, v.n);
-		} else if (AP_EAT(&c, "session=<")) {
+		return 1;
+	}
+	if (relem > list && AP_HAS_PREFIX(list, (size_t)(relem - list), "user=<")) {
+		const char *q = relem;
+		ap_span m;
+		if (method_before(list, relem, &m)) {
+			ev->mech = m;
+			q = m.p - AP_LEN(", method=");
+		}
+		const char *u = list + AP_LEN("user=<");
+		if (q > u && q[-1] == '>') {
+			ap_set_user(ev, u, (size_t)(q - 1 - u));
+		} else {
+			/* another format: the first '>' that ends an item; an
+			 * unclosed user is a line we do not know */
+			ap_cur c = ap_cur_make(u, (size_t)(relem - u));
+			ap_span v;
+			if (!angle_value(&c, &v))
+				return 0;
+			ap_set_user(ev, v.p, v.n);
+		}
+	}
+
+	ap_cur c = ap_cur_make(rv, (size_t)(e - rv));
+	int saw_lip = 0, saw_tls = 0, last;
+	ap_span v = item_value(&c, &last);
+	/* the default format always has lip after rip: a rip that ends the
+	 * line may have been cut short */
+	if (last || !ap_set_ip(&ev->ip, v.p, v.n))
+		ev->ip.family = 0;
+	while (AP_EAT(&c, ", ")) {
+		if (AP_EAT(&c, "session=<")) {
 			if (!angle_value(&c, &v))
 				break;
 			ev->session = v;
-		} else if (AP_EAT(&c, "method=")) {
-			v = item_value(&c, &last);
-			if (v.n > 0 && v.n <= 40)
-				ev->mech = v;
-		} else if (AP_EAT(&c, "rip=")) {
-			v = item_value(&c, &last);
-			saw_rip = 1;
-			/* the default format always has lip after rip: a rip
-			 * that ends the line may have been cut short */
-			if (last || !ap_set_ip(&ev->ip, v.p, v.n))
-				ev->ip.family = 0;
-		} else if (AP_EAT(&c, "lip=")) {
+			continue;
+		}
+		if (AP_EAT(&c, "lip=")) {
 			v = item_value(&c, &last);
 			saw_lip = 1;
 			if (!ap_set_ip(&ev->server_ip, v.p, v.n))
@@ -564,13 +615,12 @@ static void login_fields(ap_event *ev, ap_cur c)
 		} else {
 			item_value(&c, &last);
 		}
-		if (!AP_EAT(&c, ", "))
-			break;
 	}
 	/* the default login_log_format_elements always print the TLS state
 	 * (%c / %{secured}): without it the client logged in in plaintext */
-	if (!saw_tls && saw_rip && saw_lip && ev->tls < 0)
+	if (!saw_tls && saw_lip && ev->tls < 0)
 		ev->tls = 0;
+	return 1;
 }
 
 static int parse_login(ap_event *ev, ap_cur c, const proc_info *pi)
@@ -597,7 +647,8 @@ static int parse_login(ap_event *ev, ap_cur c, const proc_info *pi)
 			return 0; /* no fields: nobody to attribute it to */
 		c.p = list + 2;
 	}
-	login_fields(ev, c);
+	if (!login_fields(ev, c.p, c.e))
+		return 0;
 	if (ev->user.n == 0 && ev->ip.family == 0)
 		return 0;
 	return 1;
