@@ -74,6 +74,10 @@ static int client_host(ap_cur *c, ap_event *ev)
 	if (!ap_cur_until(c, ']', &ip))
 		return 0;
 	c->p++;
+	/* an address, "local" or "unix socket" (UNIX_SOCKET): an unclosed
+	 * group ran into the client's text */
+	if (memchr(ip.p, ' ', ip.n) != NULL && !AP_SPAN_IS(ip, "unix socket"))
+		return 0;
 	/* a PTR name that reads as an address is no name (and never the
 	 * address) */
 	ap_addr probe;
