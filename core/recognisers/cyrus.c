@@ -129,11 +129,13 @@ static int sasl_at(ap_event *ev, const char *p, const char *e)
 /* the first "<sep>SASL(<code>): " in [p, e): its position, or NULL */
 static const char *find_sasl(const char *p, const char *e, const char *sep, size_t sn)
 {
-	ap_cur c = ap_cur_make(p, (size_t)(e - p));
+	if ((size_t)(e - p) < sn)
+		return NULL;
+	ap_cur c = ap_cur_make(p + sn, (size_t)(e - p) - sn);
 	ap_event probe;
-	while (ap_cur_find(&c, sep, sn)) {
-		if (sasl_at(&probe, c.p + sn, e))
-			return c.p;
+	while (AP_FIND(&c, "SASL(")) {
+		if (memcmp(c.p - sn, sep, sn) == 0 && sasl_at(&probe, c.p, e))
+			return c.p - sn;
 		c.p++;
 	}
 	return NULL;
