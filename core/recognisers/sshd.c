@@ -34,19 +34,46 @@
  *   by ...", "Did not receive identification string", "Postponed" and
  *   "Partial".
  *
- * The user name of an invalid user is the client's and may hold " from ";
- * the address is then the last " from " whose tail is well formed.  For a
- * real account (Accepted, Failed for a valid user) the first well-formed
- * one is taken, as a key's certificate ID after "ssh2: " is client text
- * too. */
+ * Threat model (OpenSSH auth.c auth_log(), allowed_user(), getpwnamallow();
+ * auth-pam.c sshpam_thread(); auth.c format_method_key()):
+ *   "%s %s%s%s for %s%.100s from %.200s port %d ssh2%s%s"
+ * sshd writes the verdict, the method, "invalid user ", the address, the
+ * port and "ssh2".  The client writes the user name (at most 100 bytes,
+ * any text but NUL: sshd's log() turns control and 8-bit bytes into
+ * octal escapes) and, after "ssh2: ", parts of the key description: a
+ * certificate's key ID ("RSA-CERT SHA256:.. ID <key id> (serial N) CA
+ * ..."), hostbased's client user and host, a GSSAPI display name.  So
+ * both sides of the address may hold " from <ip> port <n> ssh2".
+ * Anchors:
+ * - password and keyboard-interactive carry no key description: the line
+ *   ends with sshd's " from IP port N ssh2", and the address is the last
+ *   " from " of the line.  The same holds for "Invalid user U from IP port
+ *   N" and "PAM: ... for U from HOST", which end with sshd's text.
+ * - key methods (publickey, hostbased, gssapi-with-mic, anything else) may
+ *   carry a key description.  A candidate is a " from " followed by
+ *   "HOST port N ssh2" and then the end or ": ".  sshd's own one is always
+ *   a candidate, so when there is exactly one it is the address.  With
+ *   several, a real account's name (Accepted, Failed without "invalid
+ *   user") is a passwd entry, which holds no " from ": the first " from "
+ *   is sshd's.  For an invalid user both the name and the key ID are the
+ *   client's and the line can honestly be read more than one way: the
+ *   event keeps its outcome, the user up to the first candidate, and no
+ *   address or port (ambiguous).
+ * - "User U from HOST not allowed because ...": U is pw->pw_name (a real
+ *   account), HOST sshd's (the address or a DNS name sshd checked): the
+ *   first " from ".
+ * - Success ("Accepted") is read only at the start of the message, which
+ *   is sshd's. */
 #include "recognisers/recogniser.h"
 
-/* the tail after " from ": HOST[ port N][ ssh2][: key| [preauth]] */
-static int tail_ok(const char *p, const char *e, int allow_key, ap_span *host, int32_t *port)
+/* what follows " from ": HOST[ port N][ ssh2|ssh1], then the end (blanks
+ * and " [preauth]" allowed) or, when key is set, ": " (sets *keyed) */
+static int tail_ok(const char *p, const char *e, int key, ap_span *host, int32_t *port, int *keyed)
 {
 	ap_cur c = ap_cur_make(p, (size_t)(e - p));
 	*host = ap_cur_word(&c);
 	*port = -1;
+	*keyed = 0;
 	if (host->n == 0)
 		return 0;
 	if (AP_EAT(&c, " port ")) {
@@ -57,44 +84,74 @@ static int tail_ok(const char *p, const char *e, int allow_key, ap_span *host, i
 	}
 	if (!AP_EAT(&c, " ssh2"))
 		(void)AP_EAT(&c, " ssh1");
-	if (allow_key && AP_AT(&c, ": "))
+	if (key && AP_AT(&c, ": ")) {
+		*keyed = 1;
 		return 1;
+	}
 	(void)AP_EAT(&c, " [preauth]");
 	ap_cur_skip_blanks(&c);
 	return c.p == c.e;
 }
 
-/* user from u to the chosen " from ", then address and port */
-static int user_from(ap_event *ev, const char *u, const char *e, int pick_last, int allow_key,
-		     int hostnames)
+static void set_host(ap_event *ev, ap_span host, int32_t port, int hostnames)
+{
+	if (hostnames)
+		ap_set_ip_or_rdns(ev, host);
+	else
+		ap_set_ip(&ev->ip, host.p, host.n);
+	ev->port = port;
+}
+
+/* the line ends with sshd's text: user from u to the last " from ", then
+ * the address (a DNS name too when hostnames is set) */
+static int user_from_last(ap_event *ev, const char *u, const char *e, int hostnames)
 {
 	/* u follows a literal ending in ' ': an empty user gives "user  from" */
+	const char *f = AP_MEMRMEM(u - 1, (size_t)(e - u + 1), " from ");
+	ap_span host;
+	int32_t port;
+	int keyed;
+	if (f == NULL || !tail_ok(f + AP_LEN(" from "), e, 0, &host, &port, &keyed))
+		return 0;
+	if (f > u)
+		ap_set_user(ev, u, (size_t)(f - u));
+	set_host(ev, host, port, hostnames);
+	return 1;
+}
+
+/* a key method: the candidates are the " from "s followed by a
+ * well-formed tail (see the opening comment) */
+static int user_from_keyed(ap_event *ev, const char *u, const char *e, int real_account)
+{
 	ap_cur k = ap_cur_make(u - 1, (size_t)(e - u + 1));
-	const char *best = NULL;
-	ap_span bhost = { NULL, 0 };
-	int32_t bport = -1;
-	while (AP_FIND(&k, " from ")) {
+	const char *first = NULL, *first_any = NULL;
+	ap_span fhost = { NULL, 0 };
+	int32_t fport = -1;
+	int n = 0;
+	while (n < 2 && AP_FIND(&k, " from ")) {
 		const char *cand = k.p;
-		k.p += 6;
+		k.p += AP_LEN(" from ");
+		if (first_any == NULL)
+			first_any = cand;
 		ap_span host;
 		int32_t port;
-		if (!tail_ok(k.p, e, allow_key, &host, &port))
+		int keyed;
+		if (!tail_ok(k.p, e, 1, &host, &port, &keyed))
 			continue;
-		best = cand;
-		bhost = host;
-		bport = port;
-		if (!pick_last)
-			break;
+		if (n++ == 0) {
+			first = cand;
+			fhost = host;
+			fport = port;
+		}
 	}
-	if (best == NULL)
+	if (first == NULL)
 		return 0;
-	if (best > u)
-		ap_set_user(ev, u, (size_t)(best - u));
-	if (hostnames)
-		ap_set_ip_or_rdns(ev, bhost);
+	if (first > u)
+		ap_set_user(ev, u, (size_t)(first - u));
+	if (n == 1 || (real_account && first == first_any))
+		set_host(ev, fhost, fport, 0);
 	else
-		ap_set_ip(&ev->ip, bhost.p, bhost.n);
-	ev->port = bport;
+		ev->ambiguous = true;
 	return 1;
 }
 
@@ -110,6 +167,15 @@ static int is_key_method(ap_span m)
 {
 	return AP_SPAN_IS(m, "publickey") || AP_SPAN_IS(m, "hostbased")
 	       || (AP_HAS_PREFIX(m.p, m.n, "gssapi"));
+}
+
+/* methods whose line never carries a key description after "ssh2" */
+static int is_plain_method(ap_span m)
+{
+	const char *slash = memchr(m.p, '/', m.n);
+	if (slash != NULL)
+		m.n = (uint32_t)(slash - m.p);
+	return AP_SPAN_IS(m, "password") || AP_SPAN_IS(m, "keyboard-interactive");
 }
 
 static int failed_or_accepted(ap_cur *c, ap_event *ev, int ok)
@@ -130,7 +196,9 @@ static int failed_or_accepted(ap_cur *c, ap_event *ev, int ok)
 		else
 			ev->reason = AP_R_BAD_PASSWORD;
 	}
-	return user_from(ev, c->p, c->e, invalid, 1, 0);
+	if (is_plain_method(m))
+		return user_from_last(ev, c->p, c->e, 0);
+	return user_from_keyed(ev, c->p, c->e, !invalid);
 }
 
 static int rec_sshd(const ap_line *ln, ap_event *ev)
@@ -147,7 +215,7 @@ static int rec_sshd(const ap_line *ln, ap_event *ev)
 	if (AP_EAT(&c, "Invalid user ") || AP_EAT(&c, "Illegal user ")) {
 		ev->outcome = AP_OUT_FAILURE;
 		ev->reason = AP_R_UNKNOWN_USER;
-		return user_from(ev, c.p, c.e, 1, 0, 0);
+		return user_from_last(ev, c.p, c.e, 0);
 	}
 	if (AP_EAT(&c, "User ")) {
 		/* U is a real account here (allowed_user() runs on a passwd
@@ -156,7 +224,7 @@ static int rec_sshd(const ap_line *ln, ap_event *ev)
 		if (!AP_FIND(&c, " from "))
 			return 0;
 		const char *ue = c.p;
-		c.p += 6;
+		c.p += AP_LEN(" from ");
 		ap_span host = ap_cur_word(&c);
 		if (!AP_AT(&c, " not allowed because "))
 			return 0;
@@ -168,22 +236,19 @@ static int rec_sshd(const ap_line *ln, ap_event *ev)
 	}
 	(void)AP_EAT(&c, "error: ");
 	if (AP_EAT(&c, "PAM: ")) {
-		int unknown = 0;
 		if (AP_EAT(&c, "Authentication failure for ")) {
 			ev->reason = AP_R_BAD_PASSWORD;
 		} else if (AP_EAT(&c,
 				  "User not known to the underlying authentication module for ")) {
 			ev->reason = AP_R_UNKNOWN_USER;
-			unknown = 1;
 		} else {
 			return 0;
 		}
 		ev->outcome = AP_OUT_FAILURE;
-		int illegal = AP_EAT(&c, "illegal user ");
-		if (illegal)
+		if (AP_EAT(&c, "illegal user "))
 			ev->reason = AP_R_UNKNOWN_USER;
-		/* an unknown or illegal user is the client's text */
-		return user_from(ev, c.p, c.e, illegal || unknown, 0, 1);
+		/* sshd's host ends the line; the user may be the client's */
+		return user_from_last(ev, c.p, c.e, 1);
 	}
 	return 0;
 }
