@@ -181,13 +181,6 @@ const char *ap_scope_name(ap_scope s)
 	return "reserved";
 }
 
-int ap_addr_is_local_hop(const ap_addr *a)
-{
-	ap_scope s = ap_addr_scope(a);
-	return s == AP_SCOPE_LOOPBACK || s == AP_SCOPE_PRIVATE || s == AP_SCOPE_LINK_LOCAL
-	       || s == AP_SCOPE_CGNAT;
-}
-
 /* ------------------------------------------------------------------ */
 /* networks                                                            */
 

@@ -14,8 +14,6 @@
  * Invalid text leaves *dst unset and returns 0. */
 int ap_set_ip(ap_addr *dst, const char *p, size_t n) AP_HIDDEN;
 
-/* a hop a proxy would sit on: loopback, private, link-local, CGNAT */
-int ap_addr_is_local_hop(const ap_addr *a) AP_HIDDEN;
 
 /* ------------------------------------------------------------------ */
 /* networks: the trusted proxies                                        */
