@@ -1,12 +1,17 @@
 /* gen.c - deterministic benchmark corpus for mmauthparse.
  *
- *   gen [-n LINES] [-s SEED] [-p] [-y YEAR]      (writes to stdout)
+ *   gen [-n LINES] [-s SEED] [-a PERMILLE] [-p] [-y YEAR]   (writes to stdout)
  *
  * Every line is a syslog line as a central log host stores it:
  * "Mmm dd hh:mm:ss host tag[pid]: message"; with -p each line starts with
  * "<PRI>" (the form sent to rsyslogd over TCP).  Time stamps increase
  * (on average 80 ms apart, starting 1 March of YEAR, default 2024, 00:00 UTC).
  * The same seed gives the same bytes on every machine.
+ *
+ * -a sets the share of authentication lines in per mille (default 500, an
+ * attack day: about 1 line in 2; 100 is an ordinary day, 1 in 10; 0 is
+ * noise only).  The default draws exactly what it always drew, so a corpus
+ * of seed 1 is the same as before the option existed.
  *
  * About half the lines are noise a mail/hosting server logs (postfix
  * connections, cleanup, qmgr and deliveries, dovecot lmtp and session
@@ -893,8 +898,8 @@ int main(int argc, char **argv)
 {
 	size_t n = 1000000;
 	uint64_t seed = 1;
-	int year = 2024, opt;
-	while ((opt = getopt(argc, argv, "n:s:py:")) != -1) {
+	int year = 2024, opt, auth_pm = 500;
+	while ((opt = getopt(argc, argv, "n:s:a:py:")) != -1) {
 		if (opt == 'n')
 			n = strtoull(optarg, NULL, 10);
 		else if (opt == 's')
@@ -903,8 +908,12 @@ int main(int argc, char **argv)
 			with_pri = 1;
 		else if (opt == 'y')
 			year = atoi(optarg);
+		else if (opt == 'a' && atoi(optarg) >= 0 && atoi(optarg) <= 1000)
+			auth_pm = atoi(optarg);
 		else {
-			fprintf(stderr, "usage: %s [-n LINES] [-s SEED] [-p] [-y YEAR]\n", argv[0]);
+			fprintf(stderr,
+				"usage: %s [-n LINES] [-s SEED] [-a PERMILLE] [-p] [-y YEAR]\n",
+				argv[0]);
 			return 2;
 		}
 	}
@@ -923,7 +932,8 @@ int main(int argc, char **argv)
 	setvbuf(stdout, obuf, _IOFBF, sizeof(obuf));
 	for (size_t i = 0; i < n; i++) {
 		now_ms += rnd(161);
-		if (rnd(2))
+		/* the default keeps the old draw: the same corpus as ever */
+		if (auth_pm == 500 ? rnd(2) != 0 : rnd(1000) < (uint32_t)auth_pm)
 			auth_line();
 		else
 			noise_line();
