@@ -303,9 +303,16 @@ int ap_process(ap_ctx *ctx, ap_worker *w, const ap_input *in, ap_result *res);
  * programs map of ctx is used; ctx may be NULL for the built-in map. */
 int ap_parse(const ap_ctx *ctx, const ap_input *in, ap_event *ev);
 
-/* The event as a new libfastjson object (caller owns it); NULL on
- * allocation failure. */
+/* The event as a new libfastjson object (caller owns it), every member of
+ * the contract; NULL on allocation failure. */
 struct fjson_object *ap_result_json(const ap_result *res);
+
+/* The same as the rsyslog module attaches it: the string values shared
+ * with the worker's earlier events (a cache of the worker: no allocation for a user name,
+ * address, country... seen recently; safe to hand to rsyslog, see
+ * core/event.h).  Call it from the worker's thread.  NULL on allocation
+ * failure. */
+struct fjson_object *ap_worker_json(ap_worker *w, const ap_result *res);
 
 /* Message text with the attempted passwords cut out.  Writes at most
  * dstsz-1 bytes plus a NUL; returns the length the full text needs

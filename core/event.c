@@ -2,7 +2,13 @@
  * reasons, and the one step that turns an ap_result into the
  * JSON of the contract (docs/SCHEMA.md): the event's own fields, its geo
  * object and the detectors' alerts, which detection hands over as plain
- * data (ap_alerts).  Also the redaction of the message text.
+ * data (ap_alerts).  Also a worker's cache of the string leaves its
+ * events share (event.h says why sharing them is safe), and the redaction
+ * of the message text.
+ *
+ * Concurrency: an ap_jcache belongs to one worker (one thread at a time);
+ * the objects it hands out are shared through libfastjson's atomic
+ * reference counts.
  *
  * SPDX-License-Identifier: Apache-2.0
  */
@@ -10,8 +16,10 @@
 #include <math.h>
 #include <stddef.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include "text.h"
+#include "event.h"
 
 /* Add a member under a key that is a string constant and new in the
  * object: libfastjson then neither copies the key nor searches the object
@@ -32,51 +40,166 @@ static const char *const reason_names[] = { NULL,          "bad_password", "unkn
 					    "no_password", "bad_token",    "disabled",
 					    "aborted",     "other" };
 
-static void add_str(struct fjson_object *o, const char *k, const char *v, size_t n)
+/* ------------------------------------------------------------------ */
+/* the string leaves a worker shares between its events                 */
+
+#define JC_SLOTS 4096 /* text-keyed, direct-mapped: users, addresses, places */
+#define JC_CONST 128  /* address-keyed: the static names (kind, daemon, ...) */
+#define JC_MAXLEN 128 /* longer text is not kept */
+
+struct ap_jcache {
+	struct jc_const {
+		const char *p;
+		struct fjson_object *o;
+	} cst[JC_CONST];
+	unsigned ncst;
+	struct jc_slot {
+		uint64_t h;
+		const char *t; /* the object's text (it never changes) */
+		struct fjson_object *o;
+		uint32_t n;
+	} slot[JC_SLOTS];
+	uint64_t hits, misses;
+};
+
+ap_jcache *ap_jcache_new(void)
 {
-	AP_JSON_ADD(o, k, json_object_new_string_len(v, (int)n));
+	return calloc(1, sizeof(ap_jcache));
 }
 
-static void add_cstr(struct fjson_object *o, const char *k, const char *v)
+void ap_jcache_free(ap_jcache *c)
 {
-	AP_JSON_ADD(o, k, json_object_new_string(v));
+	if (c == NULL)
+		return;
+	/* the events that still hold a leaf keep it: only our references go */
+	for (unsigned i = 0; i < JC_CONST; i++)
+		json_object_put(c->cst[i].o);
+	for (unsigned i = 0; i < JC_SLOTS; i++)
+		json_object_put(c->slot[i].o);
+	free(c);
 }
 
-static void add_span_case(struct fjson_object *o, const char *k, ap_span s, int upper)
+void ap_jcache_counts(const ap_jcache *c, uint64_t *hits, uint64_t *misses)
+{
+	*hits = c ? c->hits : 0;
+	*misses = c ? c->misses : 0;
+}
+
+static uint64_t jc_hash(const char *p, size_t n)
+{
+	uint64_t h = 0x9e3779b97f4a7c15ull ^ n, v;
+	for (; n >= 8; p += 8, n -= 8) {
+		memcpy(&v, p, 8);
+		h = (h ^ v) * 0xff51afd7ed558ccdull;
+		h ^= h >> 32;
+	}
+	if (n > 0) {
+		v = 0;
+		memcpy(&v, p, n);
+		h = (h ^ v) * 0xc4ceb9fe1a85ec53ull;
+		h ^= h >> 29;
+	}
+	return h;
+}
+
+/* a string leaf of the text [s, s+n): the cached one (a new reference) or
+ * a new one the cache keeps; without a cache, a new one */
+static struct fjson_object *jc_str(ap_jcache *c, const char *s, size_t n)
+{
+	if (c == NULL || n > JC_MAXLEN)
+		return json_object_new_string_len(s, (int)n);
+	uint64_t h = jc_hash(s, n);
+	struct jc_slot *sl = &c->slot[h & (JC_SLOTS - 1)];
+	if (sl->o != NULL && sl->h == h && sl->n == n && memcmp(sl->t, s, n) == 0) {
+		c->hits++;
+		return json_object_get(sl->o);
+	}
+	struct fjson_object *o = json_object_new_string_len(s, (int)n);
+	if (o == NULL)
+		return NULL;
+	c->misses++;
+	json_object_put(sl->o);
+	sl->o = json_object_get(o);
+	sl->t = json_object_get_string(o);
+	sl->h = h;
+	sl->n = (uint32_t)n;
+	return o;
+}
+
+/* a string leaf of a static string (its address is the key) */
+static struct fjson_object *jc_cstr(ap_jcache *c, const char *s)
+{
+	if (c == NULL)
+		return json_object_new_string(s);
+	unsigned i = (unsigned)(((uintptr_t)s >> 3) * 0x9e3779b1u) & (JC_CONST - 1);
+	for (unsigned probe = 0; probe < JC_CONST; probe++, i = (i + 1) & (JC_CONST - 1)) {
+		if (c->cst[i].p == s) {
+			c->hits++;
+			return json_object_get(c->cst[i].o);
+		}
+		if (c->cst[i].p == NULL)
+			break;
+	}
+	if (c->ncst >= JC_CONST / 2 || c->cst[i].p != NULL)
+		return jc_str(c, s, strlen(s));
+	struct fjson_object *o = json_object_new_string(s);
+	if (o == NULL)
+		return NULL;
+	c->misses++;
+	c->cst[i].p = s;
+	c->cst[i].o = json_object_get(o);
+	c->ncst++;
+	return o;
+}
+
+/* ------------------------------------------------------------------ */
+/* members                                                             */
+
+static void add_str(ap_jcache *c, struct fjson_object *o, const char *k, const char *v, size_t n)
+{
+	AP_JSON_ADD(o, k, jc_str(c, v, n));
+}
+
+static void add_cstr(ap_jcache *c, struct fjson_object *o, const char *k, const char *v)
+{
+	AP_JSON_ADD(o, k, jc_cstr(c, v));
+}
+
+static void add_span_case(ap_jcache *c, struct fjson_object *o, const char *k, ap_span s, int upper)
 {
 	char buf[256];
 	size_t n = 0;
 	for (uint32_t i = 0; i < s.n && n < sizeof(buf); i++) {
-		unsigned char c = (unsigned char)s.p[i];
-		if (c < 0x20 || c >= 0x7f)
+		unsigned char ch = (unsigned char)s.p[i];
+		if (ch < 0x20 || ch >= 0x7f)
 			continue; /* mech, domain: ASCII only */
-		if (upper && c >= 'a' && c <= 'z')
-			c = (unsigned char)(c - 32);
-		else if (!upper && c >= 'A' && c <= 'Z')
-			c = (unsigned char)(c + 32);
-		buf[n++] = (char)c;
+		if (upper && ch >= 'a' && ch <= 'z')
+			ch = (unsigned char)(ch - 32);
+		else if (!upper && ch >= 'A' && ch <= 'Z')
+			ch = (unsigned char)(ch + 32);
+		buf[n++] = (char)ch;
 	}
 	if (n > 0)
-		add_str(o, k, buf, n);
+		add_str(c, o, k, buf, n);
 }
 
-/* plain printable text (rdns, session): control bytes dropped, capped */
-static void add_span_text(struct fjson_object *o, const char *k, ap_span s)
+/* plain printable text (rdns, session): control bytes dropped, capped; a
+ * session id is new with every connection: not worth keeping */
+static void add_span_text(ap_jcache *c, struct fjson_object *o, const char *k, ap_span s)
 {
 	char buf[AP_USER_MAX + 1];
 	size_t n = ap_escape_user(s.p, s.n, buf);
 	if (n > 0)
-		add_str(o, k, buf, n);
+		add_str(c, o, k, buf, n);
 }
 
 /* ------------------------------------------------------------------ */
 /* geo and alerts                                                      */
 
+/* a coordinate with four decimals (about 11 m, more than any of these
+ * databases knows), trailing zeros dropped, "-0" avoided; no printf */
 static void add_coord(struct fjson_object *o, const char *key, double v)
 {
-	/* four decimals (about 11 m) is more than any of these databases
-	 * knows; trailing zeros dropped, "-0" avoided; no printf: this runs
-	 * for every event */
 	char buf[32], digits[24];
 	if (!(v > -1e9 && v < 1e9))
 		return;
@@ -106,15 +229,15 @@ static void add_coord(struct fjson_object *o, const char *key, double v)
 		json_object_new_double_s((double)(neg ? -1.0 : 1.0) * (double)u / 10000.0, buf));
 }
 
-static void geo_to_json(struct fjson_object *geo, const ap_geo *g)
+static void geo_to_json(ap_jcache *c, struct fjson_object *geo, const ap_geo *g)
 {
-	AP_JSON_ADD(geo, "scope", json_object_new_string(ap_scope_name((ap_scope)g->scope)));
+	add_cstr(c, geo, "scope", ap_scope_name((ap_scope)g->scope));
 	if (g->country[0])
-		AP_JSON_ADD(geo, "country", json_object_new_string(g->country));
+		add_str(c, geo, "country", g->country, strlen(g->country));
 	if (g->country_name[0])
-		AP_JSON_ADD(geo, "country_name", json_object_new_string(g->country_name));
+		add_str(c, geo, "country_name", g->country_name, strlen(g->country_name));
 	if (g->city[0])
-		AP_JSON_ADD(geo, "city", json_object_new_string(g->city));
+		add_str(c, geo, "city", g->city, strlen(g->city));
 	if (g->has_location) {
 		add_coord(geo, "lat", g->lat);
 		add_coord(geo, "lon", g->lon);
@@ -122,7 +245,7 @@ static void geo_to_json(struct fjson_object *geo, const ap_geo *g)
 	if (g->asn)
 		AP_JSON_ADD(geo, "asn", json_object_new_int64(g->asn));
 	if (g->as_org[0])
-		AP_JSON_ADD(geo, "as_org", json_object_new_string(g->as_org));
+		add_str(c, geo, "as_org", g->as_org, strlen(g->as_org));
 }
 
 static void alerts_to_json(struct fjson_object *ev, const ap_alerts *a)
@@ -169,7 +292,39 @@ static void alerts_to_json(struct fjson_object *ev, const ap_alerts *a)
 /* ------------------------------------------------------------------ */
 /* the event                                                           */
 
-struct fjson_object *ap_result_json(const ap_result *res)
+/* "2026-11-23T06:10:02Z" into buf (at least 32 bytes), t >= 0; printf
+ * only for a year of more than four digits */
+static size_t utc_stamp(int64_t t, char *buf)
+{
+	int64_t y, sec = t % 86400;
+	unsigned m, d;
+	ap_civil_from_days(t / 86400, &y, &m, &d);
+	if (y > 9999) {
+		int n = snprintf(buf, 32, "%04lld-%02u-%02uT%02lld:%02lld:%02lldZ", (long long)y, m,
+				 d, (long long)(sec / 3600), (long long)(sec / 60 % 60),
+				 (long long)(sec % 60));
+		return n > 0 && n < 32 ? (size_t)n : 0;
+	}
+	const unsigned v[6] = {
+		(unsigned)y,         m, d, (unsigned)(sec / 3600), (unsigned)(sec / 60 % 60),
+		(unsigned)(sec % 60)
+	};
+	char *p = buf;
+	*p++ = (char)('0' + v[0] / 1000);
+	*p++ = (char)('0' + v[0] / 100 % 10);
+	*p++ = (char)('0' + v[0] / 10 % 10);
+	*p++ = (char)('0' + v[0] % 10);
+	for (int i = 1; i < 6; i++) {
+		*p++ = "--T::"[i - 1];
+		*p++ = (char)('0' + v[i] / 10);
+		*p++ = (char)('0' + v[i] % 10);
+	}
+	*p++ = 'Z';
+	*p = '\0';
+	return (size_t)(p - buf);
+}
+
+struct fjson_object *ap_event_json(const ap_result *res, ap_jcache *c)
 {
 	const ap_event *ev = &res->ev;
 	struct fjson_object *o = json_object_new_object();
@@ -177,58 +332,52 @@ struct fjson_object *ap_result_json(const ap_result *res)
 		return NULL;
 	char ipbuf[64];
 
-	add_cstr(o, "kind", ev->kind == AP_KIND_BLOCK ? "block" : "auth");
+	add_cstr(c, o, "kind", ev->kind == AP_KIND_BLOCK ? "block" : "auth");
 	if (ev->kind == AP_KIND_AUTH && ev->outcome > 0 && ev->outcome <= AP_OUT_UNKNOWN)
-		add_cstr(o, "outcome", outcome_names[ev->outcome]);
+		add_cstr(c, o, "outcome", outcome_names[ev->outcome]);
 	if (ev->reason > 0 && ev->reason <= AP_R_OTHER)
-		add_cstr(o, "reason", reason_names[ev->reason]);
-	add_cstr(o, "daemon", ev->daemon ? ev->daemon : "unknown");
+		add_cstr(c, o, "reason", reason_names[ev->reason]);
+	add_cstr(c, o, "daemon", ev->daemon ? ev->daemon : "unknown");
 	if (ev->service)
-		add_cstr(o, "service", ev->service);
+		add_cstr(c, o, "service", ev->service);
 	if (ev->tls >= 0)
 		AP_JSON_ADD(o, "tls", json_object_new_boolean(ev->tls));
 	if (ev->mech.n)
-		add_span_case(o, "mech", ev->mech, 1);
+		add_span_case(c, o, "mech", ev->mech, 1);
 	if (ev->user.n) {
 		char ubuf[AP_USER_MAX + 1];
 		size_t un = ap_escape_user(ev->user.p, ev->user.n, ubuf);
 		if (un > 0)
-			add_str(o, "user", ubuf, un);
+			add_str(c, o, "user", ubuf, un);
 		const char *at = AP_MEMRMEM(ev->user.p, ev->user.n, "@");
 		if (at != NULL) {
 			size_t dn = ev->user.n - (size_t)(at + 1 - ev->user.p);
 			if (dn > 0)
-				add_span_case(o, "domain", ap_span_make(at + 1, dn), 0);
+				add_span_case(c, o, "domain", ap_span_make(at + 1, dn), 0);
 		}
 	}
 	if (ev->ip.family) {
 		ap_addr_format(&ev->ip, ipbuf, sizeof(ipbuf));
-		add_cstr(o, "ip", ipbuf);
+		add_str(c, o, "ip", ipbuf, strlen(ipbuf));
 	}
 	if (ev->port >= 0)
 		AP_JSON_ADD(o, "port", json_object_new_int(ev->port));
 	if (ev->rdns.n && !AP_SPAN_IS(ev->rdns, "unknown"))
-		add_span_text(o, "rdns", ev->rdns);
+		add_span_text(c, o, "rdns", ev->rdns);
 	if (ev->server_ip.family) {
 		ap_addr_format(&ev->server_ip, ipbuf, sizeof(ipbuf));
-		add_cstr(o, "server_ip", ipbuf);
+		add_str(c, o, "server_ip", ipbuf, strlen(ipbuf));
 	}
 	if (ev->session.n)
-		add_span_text(o, "session", ev->session);
+		add_span_text(NULL, o, "session", ev->session);
 	if (ev->attempts >= 0)
 		AP_JSON_ADD(o, "attempts", json_object_new_int(ev->attempts));
 	if (ev->time > 0) {
 		/* the line's own time stamp (file formats), UTC */
 		char tb[32];
-		int64_t t = ev->time, y;
-		unsigned m, d;
-		ap_civil_from_days(t / 86400, &y, &m, &d);
-		const int64_t sec = t % 86400;
-		int n = snprintf(tb, sizeof(tb), "%04lld-%02u-%02uT%02lld:%02lld:%02lldZ",
-				 (long long)y, m, d, (long long)(sec / 3600),
-				 (long long)(sec / 60 % 60), (long long)(sec % 60));
-		if (n > 0 && (size_t)n < sizeof(tb))
-			add_str(o, "event_time", tb, (size_t)n);
+		size_t n = utc_stamp(ev->time, tb);
+		if (n > 0)
+			add_str(NULL, o, "event_time", tb, n);
 	}
 	if (ev->password_redacted)
 		AP_JSON_ADD(o, "password_redacted", json_object_new_boolean(1));
@@ -243,12 +392,17 @@ struct fjson_object *ap_result_json(const ap_result *res)
 	if (ev->ip.family) {
 		struct fjson_object *g = json_object_new_object();
 		if (g != NULL) {
-			geo_to_json(g, &res->geo);
+			geo_to_json(c, g, &res->geo);
 			AP_JSON_ADD(o, "geo", g);
 		}
 	}
 	alerts_to_json(o, &res->alerts);
 	return o;
+}
+
+struct fjson_object *ap_result_json(const ap_result *res)
+{
+	return ap_event_json(res, NULL);
 }
 
 size_t ap_redact(const ap_event *ev, const char *msg, size_t msglen, char *dst, size_t dstsz)

@@ -4,7 +4,11 @@
  * Concurrency and locking: ap_ctx is read-only after ap_ctx_open() except
  * for the statistics (atomic counters), the geo databases (geo.c: swapped
  * under a rwlock on reload) and the detection state (detect.c: sharded
- * locks).  An ap_worker (geo cache) is used by one thread at a time. */
+ * locks).  An ap_worker (geo cache, the string leaves its events share) is
+ * used by one thread at a time.
+ *
+ * SPDX-License-Identifier: Apache-2.0
+ */
 #ifdef HAVE_CONFIG_H
 #include "ap_config.h"
 #endif
@@ -15,6 +19,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 #include "text.h"
+#include "event.h"
 #include "enrich/addr.h"
 #include "recognisers/dispatch.h"
 #include "enrich/geo.h"
@@ -36,6 +41,7 @@ struct ap_ctx {
 struct ap_worker {
 	ap_ctx *ctx;
 	ap_geocache *cache;
+	ap_jcache *jc; /* string leaves shared by this worker's events */
 };
 
 const char *ap_version(void)
@@ -226,9 +232,15 @@ ap_worker *ap_worker_new(ap_ctx *ctx)
 	if (w == NULL)
 		return NULL;
 	w->ctx = ctx;
+	w->jc = ap_jcache_new();
+	if (w->jc == NULL) {
+		free(w);
+		return NULL;
+	}
 	if (ctx->geo != NULL && ctx->cache_size > 0) {
 		w->cache = ap_geocache_new(ctx->geo, ctx->cache_size);
 		if (w->cache == NULL) {
+			ap_jcache_free(w->jc);
 			free(w);
 			return NULL;
 		}
@@ -241,7 +253,13 @@ void ap_worker_free(ap_worker *w)
 	if (w == NULL)
 		return;
 	ap_geocache_free(w->cache);
+	ap_jcache_free(w->jc);
 	free(w);
+}
+
+struct fjson_object *ap_worker_json(ap_worker *w, const ap_result *res)
+{
+	return ap_event_json(res, w->jc);
 }
 
 static void make_line(const ap_input *in, ap_line *ln)

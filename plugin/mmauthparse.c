@@ -464,7 +464,9 @@ BEGINdoAction_NoStrings
 	if (!ap_process(pData->ctx, pWrkrData->w, &in, &res))
 		FINALIZE; /* not an auth event: untouched */
 
-	struct json_object *json = ap_result_json(&res);
+	/* string values shared with this worker's earlier events
+	 * (core/event.h: why rsyslog cannot change them) */
+	struct json_object *json = ap_worker_json(pWrkrData->w, &res);
 	if (json == NULL || msgAddJSON(pMsg, pData->container, json, 0, 0) != RS_RET_OK) {
 		/* msgAddJSON owns json even on failure */
 		__atomic_fetch_add(&pData->ctrFailed, 1, __ATOMIC_RELAXED);

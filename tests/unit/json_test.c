@@ -1,0 +1,158 @@
+/* json_test.c - the event's JSON as the rsyslog module builds it
+ * (ap_worker_json): the string leaves a worker shares between its events.
+ * The case tables check that the full contract comes out byte for byte as
+ * ap_result_json writes it; here: that strings are shared and nothing else
+ * is (numbers, booleans and objects are written into by rsyslog:
+ * event.h), and that changing one event, as RainerScript's `set` does,
+ * leaves the next one alone.
+ *
+ * Prints "PASS name" or "FAIL name: why" per check; exits 1 if any failed.
+ *
+ * SPDX-License-Identifier: Apache-2.0
+ */
+#include <json.h>
+#include <stdio.h>
+#include <string.h>
+#include "authparse.h"
+#include "tests/testctx.h"
+
+static int npass, nfail;
+static char lastlog[2048];
+
+static void logcb(void *cookie, ap_loglevel lvl, const char *msg)
+{
+	(void)cookie;
+	(void)lvl;
+	snprintf(lastlog, sizeof(lastlog), "%s", msg);
+}
+
+static void result(int ok, const char *name, const char *why)
+{
+	if (ok) {
+		printf("PASS %s\n", name);
+		npass++;
+	} else {
+		printf("FAIL %s: %s\n", name, why);
+		nfail++;
+	}
+}
+
+static ap_ctx *ctx_default(void)
+{
+	ap_config cfg;
+	ap_config_defaults(&cfg);
+	return open_ctx(&cfg, logcb, NULL);
+}
+
+static const char dovecot_line[] =
+	"imap-login: Disconnected (auth failed, 2 attempts): user=<bob@Example.ORG>, "
+	"method=PLAIN, rip=89.160.20.112, lip=10.0.0.25, TLS";
+
+/* the line parsed, with a geo answer and a bruteforce alert written in by
+ * hand (no database, no detection needed) */
+static int make_result(ap_ctx *ctx, const char *msg, ap_result *res)
+{
+	ap_input in;
+	memset(&in, 0, sizeof(in));
+	in.tag = "dovecot";
+	in.taglen = strlen(in.tag);
+	in.msg = msg;
+	in.msglen = strlen(msg);
+	memset(res, 0, sizeof(*res));
+	if (!ap_parse(ctx, &in, &res->ev))
+		return 0;
+	res->geo.scope = AP_SCOPE_PUBLIC;
+	snprintf(res->geo.country, sizeof(res->geo.country), "SE");
+	snprintf(res->geo.country_name, sizeof(res->geo.country_name), "Sweden");
+	snprintf(res->geo.city, sizeof(res->geo.city), "Link\xc3\xb6ping");
+	res->geo.has_location = true;
+	res->geo.lat = 58.4167;
+	res->geo.lon = 15.6167;
+	res->alerts.fired = 1u << AP_DET_BRUTEFORCE;
+	res->alerts.a[AP_DET_BRUTEFORCE].count = 12;
+	res->alerts.a[AP_DET_BRUTEFORCE].threshold = 10;
+	res->alerts.a[AP_DET_BRUTEFORCE].window = 600;
+	return 1;
+}
+
+static const char *text(struct fjson_object *o)
+{
+	return o ? json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN) : "(null)";
+}
+
+/* the member of an object, NULL if absent */
+static struct fjson_object *member(struct fjson_object *o, const char *k)
+{
+	struct fjson_object *v = NULL;
+	return json_object_object_get_ex(o, k, &v) ? v : NULL;
+}
+
+static void sharing_tests(void)
+{
+	ap_ctx *ctx = ctx_default();
+	ap_worker *w = ctx ? ap_worker_new(ctx) : NULL;
+	ap_result r1, r2;
+	if (w == NULL || !make_result(ctx, dovecot_line, &r1)
+	    || !make_result(ctx, dovecot_line, &r2)) {
+		result(0, "sharing: set-up", "no context or no event");
+		ap_worker_free(w);
+		ap_ctx_free(ctx);
+		return;
+	}
+	struct fjson_object *plain = ap_result_json(&r2);
+	char want[4096];
+	snprintf(want, sizeof(want), "%s", text(plain));
+	json_object_put(plain);
+
+	struct fjson_object *a = ap_worker_json(w, &r1), *b = ap_worker_json(w, &r2);
+	struct fjson_object *ga = member(a, "geo"), *gb = member(b, "geo");
+	static const char *const strings[] = { "kind", "outcome", "daemon", "service",  "mech",
+					       "user", "domain",  "ip",     "server_ip" };
+	int shared = 1;
+	for (size_t i = 0; i < sizeof(strings) / sizeof(strings[0]); i++)
+		shared &= member(a, strings[i]) != NULL
+			  && member(a, strings[i]) == member(b, strings[i]);
+	shared &= member(ga, "country") != NULL && member(ga, "country") == member(gb, "country");
+	shared &= member(ga, "city") != NULL && member(ga, "city") == member(gb, "city");
+	result(shared, "sharing: two events take their strings from the worker's cache",
+	       "a string member is a separate object");
+	int apart = a != b && ga != gb && member(a, "alert") != member(b, "alert")
+		    && member(a, "tls") != member(b, "tls")
+		    && member(a, "attempts") != member(b, "attempts")
+		    && member(ga, "lat") != member(gb, "lat");
+	result(apart, "sharing: objects, numbers and booleans are never shared",
+	       "a container, number or boolean is the same object in two events");
+
+	/* what RainerScript does to the first message: `set $!auth!geo!x`
+	 * writes into its geo object, `set $!auth!user` and `unset` replace
+	 * and drop its members */
+	json_object_object_add(ga, "note", json_object_new_string("first only"));
+	json_object_object_add(ga, "country", json_object_new_string("XX"));
+	json_object_object_add(a, "user", json_object_new_string("changed"));
+	json_object_object_del(a, "ip");
+	json_object_object_del(a, "daemon");
+	char why[8192];
+	snprintf(why, sizeof(why), "got %s, want %s", text(b), want);
+	result(strcmp(text(b), want) == 0, "sharing: changing one event leaves the other alone",
+	       why);
+	json_object_put(a);
+	/* the cache still holds the strings: a third event gets them intact */
+	struct fjson_object *c = ap_worker_json(w, &r2);
+	snprintf(why, sizeof(why), "got %s, want %s", text(c), want);
+	result(strcmp(text(c), want) == 0 && member(c, "user") == member(b, "user"),
+	       "sharing: the next event after a change gets the same strings", why);
+	json_object_put(b);
+	/* the worker goes first, the event it built lives on */
+	ap_worker_free(w);
+	snprintf(why, sizeof(why), "got %s, want %s", text(c), want);
+	result(strcmp(text(c), want) == 0, "sharing: an event outlives its worker", why);
+	json_object_put(c);
+	ap_ctx_free(ctx);
+}
+
+int main(void)
+{
+	sharing_tests();
+	printf("json: %d passed, %d failed\n", npass, nfail);
+	return nfail ? 1 : 0;
+}
