@@ -195,6 +195,11 @@ typedef struct ap_config {
 	/* a geo file that cannot be used is an error (the command-line tool);
 	 * otherwise a warning, and the file is tried again at every reload */
 	bool geo_files_required;
+	/* the members ap_worker_json writes: "user", "ip", "geo" (all of
+	 * geo), "geo!country" (one of its members), ... (docs/SCHEMA.md's
+	 * names); NULL/0 = all of them, the full contract */
+	const char *const *fields;
+	size_t nfields;
 } ap_config;
 
 /* fill *cfg with the documented defaults */
@@ -307,8 +312,9 @@ int ap_parse(const ap_ctx *ctx, const ap_input *in, ap_event *ev);
  * the contract; NULL on allocation failure. */
 struct fjson_object *ap_result_json(const ap_result *res);
 
-/* The same as the rsyslog module attaches it: the string values shared
- * with the worker's earlier events (a cache of the worker: no allocation for a user name,
+/* The same as the rsyslog module attaches it: only the members the
+ * context's `fields` chose, the string values shared with the worker's
+ * earlier events (a cache of the worker: no allocation for a user name,
  * address, country... seen recently; safe to hand to rsyslog, see
  * core/event.h).  Call it from the worker's thread.  NULL on allocation
  * failure. */

@@ -2,9 +2,9 @@
  * reasons, and the one step that turns an ap_result into the
  * JSON of the contract (docs/SCHEMA.md): the event's own fields, its geo
  * object and the detectors' alerts, which detection hands over as plain
- * data (ap_alerts).  Also a worker's cache of the string leaves its
- * events share (event.h says why sharing them is safe), and the redaction
- * of the message text.
+ * data (ap_alerts).  Also the `fields` selection of the members written,
+ * a worker's cache of the string leaves its events share (event.h says
+ * why sharing them is safe), and the redaction of the message text.
  *
  * Concurrency: an ap_jcache belongs to one worker (one thread at a time);
  * the objects it hands out are shared through libfastjson's atomic
@@ -229,30 +229,35 @@ static void add_coord(struct fjson_object *o, const char *key, double v)
 		json_object_new_double_s((double)(neg ? -1.0 : 1.0) * (double)u / 10000.0, buf));
 }
 
-static void geo_to_json(ap_jcache *c, struct fjson_object *geo, const ap_geo *g)
+#define WANT(f) ((sel & AP_FIELD(f)) != 0)
+
+static void geo_to_json(ap_jcache *c, struct fjson_object *geo, const ap_geo *g, ap_fieldset sel)
 {
-	add_cstr(c, geo, "scope", ap_scope_name((ap_scope)g->scope));
-	if (g->country[0])
+	if (WANT(AP_F_GEO_SCOPE))
+		add_cstr(c, geo, "scope", ap_scope_name((ap_scope)g->scope));
+	if (g->country[0] && WANT(AP_F_GEO_COUNTRY))
 		add_str(c, geo, "country", g->country, strlen(g->country));
-	if (g->country_name[0])
+	if (g->country_name[0] && WANT(AP_F_GEO_COUNTRY_NAME))
 		add_str(c, geo, "country_name", g->country_name, strlen(g->country_name));
-	if (g->city[0])
+	if (g->city[0] && WANT(AP_F_GEO_CITY))
 		add_str(c, geo, "city", g->city, strlen(g->city));
 	if (g->has_location) {
-		add_coord(geo, "lat", g->lat);
-		add_coord(geo, "lon", g->lon);
+		if (WANT(AP_F_GEO_LAT))
+			add_coord(geo, "lat", g->lat);
+		if (WANT(AP_F_GEO_LON))
+			add_coord(geo, "lon", g->lon);
 	}
-	if (g->asn)
+	if (g->asn && WANT(AP_F_GEO_ASN))
 		AP_JSON_ADD(geo, "asn", json_object_new_int64(g->asn));
-	if (g->as_org[0])
+	if (g->as_org[0] && WANT(AP_F_GEO_AS_ORG))
 		add_str(c, geo, "as_org", g->as_org, strlen(g->as_org));
 }
 
-static void alerts_to_json(struct fjson_object *ev, const ap_alerts *a)
+static void alerts_to_json(struct fjson_object *ev, const ap_alerts *a, ap_fieldset sel)
 {
 	if (ev == NULL || a == NULL)
 		return;
-	if (a->fired != 0) {
+	if (a->fired != 0 && WANT(AP_F_ALERT)) {
 		struct fjson_object *al = json_object_new_object();
 		if (al == NULL)
 			return;
@@ -269,7 +274,7 @@ static void alerts_to_json(struct fjson_object *ev, const ap_alerts *a)
 		}
 		AP_JSON_ADD(ev, "alert", al);
 	}
-	if (a->nrelated > 0) {
+	if (a->nrelated > 0 && WANT(AP_F_RELATED)) {
 		struct fjson_object *arr = json_object_new_array();
 		if (arr == NULL)
 			return;
@@ -287,6 +292,85 @@ static void alerts_to_json(struct fjson_object *ev, const ap_alerts *a)
 		}
 		AP_JSON_ADD(ev, "related", arr);
 	}
+}
+
+/* ------------------------------------------------------------------ */
+/* the `fields` selection                                              */
+
+static const char *const field_names[AP_F__COUNT] = {
+	[AP_F_KIND] = "kind",
+	[AP_F_OUTCOME] = "outcome",
+	[AP_F_REASON] = "reason",
+	[AP_F_DAEMON] = "daemon",
+	[AP_F_SERVICE] = "service",
+	[AP_F_TLS] = "tls",
+	[AP_F_MECH] = "mech",
+	[AP_F_USER] = "user",
+	[AP_F_DOMAIN] = "domain",
+	[AP_F_IP] = "ip",
+	[AP_F_PORT] = "port",
+	[AP_F_RDNS] = "rdns",
+	[AP_F_SERVER_IP] = "server_ip",
+	[AP_F_SESSION] = "session",
+	[AP_F_ATTEMPTS] = "attempts",
+	[AP_F_EVENT_TIME] = "event_time",
+	[AP_F_PASSWORD_REDACTED] = "password_redacted",
+	[AP_F_AMBIGUOUS] = "ambiguous",
+	[AP_F_COUNT] = "count",
+	[AP_F_WINDOW] = "window",
+	[AP_F_GEO_SCOPE] = "geo!scope",
+	[AP_F_GEO_COUNTRY] = "geo!country",
+	[AP_F_GEO_COUNTRY_NAME] = "geo!country_name",
+	[AP_F_GEO_CITY] = "geo!city",
+	[AP_F_GEO_LAT] = "geo!lat",
+	[AP_F_GEO_LON] = "geo!lon",
+	[AP_F_GEO_ASN] = "geo!asn",
+	[AP_F_GEO_AS_ORG] = "geo!as_org",
+	[AP_F_ALERT] = "alert",
+	[AP_F_RELATED] = "related",
+};
+#define AP_FIELDS_GEO                                                                            \
+	(AP_FIELD(AP_F_GEO_SCOPE) | AP_FIELD(AP_F_GEO_COUNTRY) | AP_FIELD(AP_F_GEO_COUNTRY_NAME) \
+	 | AP_FIELD(AP_F_GEO_CITY) | AP_FIELD(AP_F_GEO_LAT) | AP_FIELD(AP_F_GEO_LON)             \
+	 | AP_FIELD(AP_F_GEO_ASN) | AP_FIELD(AP_F_GEO_AS_ORG))
+
+int ap_fields_parse(const char *const *names, size_t n, ap_fieldset *out, ap_log_fn log,
+		    void *cookie)
+{
+	*out = n == 0 ? AP_FIELDS_ALL : 0;
+	for (size_t i = 0; i < n; i++) {
+		const char *name = names[i];
+		if (name[0] == '!') /* "!geo!country", as mmdblookup's fields are written */
+			name++;
+		if (strcmp(name, "geo") == 0) {
+			*out |= AP_FIELDS_GEO;
+			continue;
+		}
+		int f;
+		for (f = 0; f < AP_F__COUNT; f++)
+			if (strcmp(name, field_names[f]) == 0)
+				break;
+		if (f < AP_F__COUNT) {
+			*out |= AP_FIELD(f);
+			continue;
+		}
+		char known[1024];
+		size_t k = 0;
+		known[0] = '\0';
+		for (f = 0; f < AP_F__COUNT; f++) {
+			int w = snprintf(known + k, sizeof(known) - k, "%s%s", f ? ", " : "",
+					 field_names[f]);
+			if (w < 0 || (size_t)w >= sizeof(known) - k)
+				break;
+			k += (size_t)w;
+		}
+		ap_logf(log, cookie, AP_LOG_ERR,
+			"fields: '%s' is not a member of the event (known: %s, and geo for all of "
+			"geo)",
+			names[i], known);
+		return 0;
+	}
+	return 1;
 }
 
 /* ------------------------------------------------------------------ */
@@ -324,7 +408,7 @@ static size_t utc_stamp(int64_t t, char *buf)
 	return (size_t)(p - buf);
 }
 
-struct fjson_object *ap_event_json(const ap_result *res, ap_jcache *c)
+struct fjson_object *ap_event_json(const ap_result *res, ap_jcache *c, ap_fieldset sel)
 {
 	const ap_event *ev = &res->ev;
 	struct fjson_object *o = json_object_new_object();
@@ -332,77 +416,83 @@ struct fjson_object *ap_event_json(const ap_result *res, ap_jcache *c)
 		return NULL;
 	char ipbuf[64];
 
-	add_cstr(c, o, "kind", ev->kind == AP_KIND_BLOCK ? "block" : "auth");
-	if (ev->kind == AP_KIND_AUTH && ev->outcome > 0 && ev->outcome <= AP_OUT_UNKNOWN)
+	if (WANT(AP_F_KIND))
+		add_cstr(c, o, "kind", ev->kind == AP_KIND_BLOCK ? "block" : "auth");
+	if (ev->kind == AP_KIND_AUTH && ev->outcome > 0 && ev->outcome <= AP_OUT_UNKNOWN
+	    && WANT(AP_F_OUTCOME))
 		add_cstr(c, o, "outcome", outcome_names[ev->outcome]);
-	if (ev->reason > 0 && ev->reason <= AP_R_OTHER)
+	if (ev->reason > 0 && ev->reason <= AP_R_OTHER && WANT(AP_F_REASON))
 		add_cstr(c, o, "reason", reason_names[ev->reason]);
-	add_cstr(c, o, "daemon", ev->daemon ? ev->daemon : "unknown");
-	if (ev->service)
+	if (WANT(AP_F_DAEMON))
+		add_cstr(c, o, "daemon", ev->daemon ? ev->daemon : "unknown");
+	if (ev->service && WANT(AP_F_SERVICE))
 		add_cstr(c, o, "service", ev->service);
-	if (ev->tls >= 0)
+	if (ev->tls >= 0 && WANT(AP_F_TLS))
 		AP_JSON_ADD(o, "tls", json_object_new_boolean(ev->tls));
-	if (ev->mech.n)
+	if (ev->mech.n && WANT(AP_F_MECH))
 		add_span_case(c, o, "mech", ev->mech, 1);
 	if (ev->user.n) {
 		char ubuf[AP_USER_MAX + 1];
-		size_t un = ap_escape_user(ev->user.p, ev->user.n, ubuf);
+		size_t un = WANT(AP_F_USER) ? ap_escape_user(ev->user.p, ev->user.n, ubuf) : 0;
 		if (un > 0)
 			add_str(c, o, "user", ubuf, un);
-		const char *at = AP_MEMRMEM(ev->user.p, ev->user.n, "@");
+		const char *at = WANT(AP_F_DOMAIN) ? AP_MEMRMEM(ev->user.p, ev->user.n, "@") : NULL;
 		if (at != NULL) {
 			size_t dn = ev->user.n - (size_t)(at + 1 - ev->user.p);
 			if (dn > 0)
 				add_span_case(c, o, "domain", ap_span_make(at + 1, dn), 0);
 		}
 	}
-	if (ev->ip.family) {
+	if (ev->ip.family && WANT(AP_F_IP)) {
 		ap_addr_format(&ev->ip, ipbuf, sizeof(ipbuf));
 		add_str(c, o, "ip", ipbuf, strlen(ipbuf));
 	}
-	if (ev->port >= 0)
+	if (ev->port >= 0 && WANT(AP_F_PORT))
 		AP_JSON_ADD(o, "port", json_object_new_int(ev->port));
-	if (ev->rdns.n && !AP_SPAN_IS(ev->rdns, "unknown"))
+	if (ev->rdns.n && !AP_SPAN_IS(ev->rdns, "unknown") && WANT(AP_F_RDNS))
 		add_span_text(c, o, "rdns", ev->rdns);
-	if (ev->server_ip.family) {
+	if (ev->server_ip.family && WANT(AP_F_SERVER_IP)) {
 		ap_addr_format(&ev->server_ip, ipbuf, sizeof(ipbuf));
 		add_str(c, o, "server_ip", ipbuf, strlen(ipbuf));
 	}
-	if (ev->session.n)
+	if (ev->session.n && WANT(AP_F_SESSION))
 		add_span_text(NULL, o, "session", ev->session);
-	if (ev->attempts >= 0)
+	if (ev->attempts >= 0 && WANT(AP_F_ATTEMPTS))
 		AP_JSON_ADD(o, "attempts", json_object_new_int(ev->attempts));
-	if (ev->time > 0) {
+	if (ev->time > 0 && WANT(AP_F_EVENT_TIME)) {
 		/* the line's own time stamp (file formats), UTC */
 		char tb[32];
 		size_t n = utc_stamp(ev->time, tb);
 		if (n > 0)
 			add_str(NULL, o, "event_time", tb, n);
 	}
-	if (ev->password_redacted)
+	if (ev->password_redacted && WANT(AP_F_PASSWORD_REDACTED))
 		AP_JSON_ADD(o, "password_redacted", json_object_new_boolean(1));
-	if (ev->ambiguous)
+	if (ev->ambiguous && WANT(AP_F_AMBIGUOUS))
 		AP_JSON_ADD(o, "ambiguous", json_object_new_boolean(1));
 	if (ev->kind == AP_KIND_BLOCK) {
-		if (ev->count >= 0)
+		if (ev->count >= 0 && WANT(AP_F_COUNT))
 			AP_JSON_ADD(o, "count", json_object_new_int64(ev->count));
-		if (ev->window >= 0)
+		if (ev->window >= 0 && WANT(AP_F_WINDOW))
 			AP_JSON_ADD(o, "window", json_object_new_int64(ev->window));
 	}
-	if (ev->ip.family) {
+	if (ev->ip.family && (sel & AP_FIELDS_GEO) != 0) {
 		struct fjson_object *g = json_object_new_object();
 		if (g != NULL) {
-			geo_to_json(c, g, &res->geo);
-			AP_JSON_ADD(o, "geo", g);
+			geo_to_json(c, g, &res->geo, sel);
+			if (json_object_object_length(g) > 0)
+				AP_JSON_ADD(o, "geo", g);
+			else
+				json_object_put(g); /* none of the chosen members is known */
 		}
 	}
-	alerts_to_json(o, &res->alerts);
+	alerts_to_json(o, &res->alerts, sel);
 	return o;
 }
 
 struct fjson_object *ap_result_json(const ap_result *res)
 {
-	return ap_event_json(res, NULL);
+	return ap_event_json(res, NULL, AP_FIELDS_ALL);
 }
 
 size_t ap_redact(const ap_event *ev, const char *msg, size_t msglen, char *dst, size_t dstsz)

@@ -35,6 +35,7 @@ struct ap_ctx {
 	void *cookie;
 	uint32_t cache_size;
 	bool time_reception;
+	ap_fieldset fields; /* the members ap_worker_json writes */
 	ap_stats stats;
 };
 
@@ -168,6 +169,11 @@ ap_status ap_ctx_open(const ap_config *cfg, ap_log_fn log, void *cookie, ap_ctx 
 	ctx->redact = cfg->redact_passwords;
 	ctx->cache_size = cfg->geo_cache_size;
 	ctx->time_reception = cfg->detect_time_reception;
+	if (!ap_fields_parse(cfg->fields, cfg->fields ? cfg->nfields : 0, &ctx->fields, log,
+			     cookie)) {
+		st = AP_E_CONFIG;
+		goto fail;
+	}
 	st = ap_netlist_new(cfg->trusted_proxies, cfg->ntrusted_proxies, "trustedProxies", log,
 			    cookie, &ctx->proxies);
 	if (st != AP_OK)
@@ -259,7 +265,7 @@ void ap_worker_free(ap_worker *w)
 
 struct fjson_object *ap_worker_json(ap_worker *w, const ap_result *res)
 {
-	return ap_event_json(res, w->jc);
+	return ap_event_json(res, w->jc, w->ctx->fields);
 }
 
 static void make_line(const ap_input *in, ap_line *ln)

@@ -90,6 +90,7 @@ static struct cnfparamdescr actpdescr[] = {
 	{ "compromise.window", eCmdHdlrPositiveInt, 0 },
 	{ "insecure", eCmdHdlrBinary, 0 },
 	{ "trustedproxies", eCmdHdlrArray, 0 },
+	{ "fields", eCmdHdlrArray, 0 },
 };
 static struct cnfparamblk actpblk = { CNFPARAMBLK_VERSION,
 				      sizeof(actpdescr) / sizeof(struct cnfparamdescr), actpdescr };
@@ -295,8 +296,8 @@ finalize_it:
 BEGINnewActInst
 	struct cnfparamvals *pvals;
 	ap_config cfg;
-	char **programs = NULL, **geofiles = NULL, **proxies = NULL;
-	size_t nprograms = 0, ngeofiles = 0, nproxies = 0;
+	char **programs = NULL, **geofiles = NULL, **proxies = NULL, **fields = NULL;
+	size_t nprograms = 0, ngeofiles = 0, nproxies = 0, nfields = 0;
 	char *lang = NULL, *statefile = NULL;
 	int i;
 	CODESTARTnewActInst
@@ -333,6 +334,8 @@ BEGINnewActInst
 			pData->container = (uchar *)c;
 		} else if (!strcmp(pname, "trustedproxies")) {
 			CHKiRet(arrayParam(pvals[i].val.d.ar, &proxies, &nproxies));
+		} else if (!strcmp(pname, "fields")) {
+			CHKiRet(arrayParam(pvals[i].val.d.ar, &fields, &nfields));
 		} else if (!strcmp(pname, "programs")) {
 			CHKiRet(arrayParam(pvals[i].val.d.ar, &programs, &nprograms));
 		} else if (!strcmp(pname, "redactpasswords")) {
@@ -395,6 +398,8 @@ BEGINnewActInst
 
 	cfg.trusted_proxies = (const char *const *)proxies;
 	cfg.ntrusted_proxies = nproxies;
+	cfg.fields = (const char *const *)fields;
+	cfg.nfields = nfields;
 
 	/* the core said what exactly through coreLog */
 	ap_status st = ap_ctx_open(&cfg, coreLog, NULL, &pData->ctx);
@@ -412,6 +417,7 @@ BEGINnewActInst
 	freeArray(programs, nprograms);
 	freeArray(geofiles, ngeofiles);
 	freeArray(proxies, nproxies);
+	freeArray(fields, nfields);
 	free(lang);
 	free(statefile);
 	cnfparamvalsDestruct(pvals, &actpblk);
@@ -464,8 +470,8 @@ BEGINdoAction_NoStrings
 	if (!ap_process(pData->ctx, pWrkrData->w, &in, &res))
 		FINALIZE; /* not an auth event: untouched */
 
-	/* string values shared with this worker's earlier events
-	 * (core/event.h: why rsyslog cannot change them) */
+	/* the members `fields` chose; string values shared with this worker's
+	 * earlier events (core/event.h: why rsyslog cannot change them) */
 	struct json_object *json = ap_worker_json(pWrkrData->w, &res);
 	if (json == NULL || msgAddJSON(pMsg, pData->container, json, 0, 0) != RS_RET_OK) {
 		/* msgAddJSON owns json even on failure */

@@ -5,7 +5,8 @@
 # address go through one worker; the first gets `set $!auth!geo!note`
 # (written into its geo object), `set $!auth!user` and
 # `set $!auth!geo!country` (its members replaced) and `unset $!auth!ip`;
-# the second and third must come out exactly as without the script.
+# the second and third must come out exactly as without the script.  Then
+# the `fields` parameter: the members chosen, no more, with rsyslogd.
 . "$TOP_SRCDIR/tests/rsyslog/lib.sh"
 trap rs_cleanup EXIT
 rs_new shared
@@ -50,5 +51,32 @@ else
   fail "shared: rsyslogd wrote $(wc -l < "$RS/out" 2>/dev/null) of 3 lines"
 fi
 rs_valgrind_check shared
+rs_stop
 
+# fields: five members, in the contract's order whatever the parameter's
+rm -f "$RS/out" "$RS/port"
+FIVE='{"outcome":"failure","user":"bob@x.example","ip":"89.160.20.112","geo":{"country":"SE"}}'
+printf '%s\t%s\n%s\t%s\n%s\t%s\n' "$M" "$FIVE" "$M" "$FIVE" "$M" "$FIVE" > "$RS/expect"
+rs_conf "detect=\"off\" $GEO fields=[\"geo!country\", \"ip\", \"user\", \"outcome\", \"alert\"]"
+rs_start || { fail "fields: rsyslogd start"; exit 1; }
+rs_send_file "$RS/in"
+if rs_wait_lines "$RS/out" 3; then
+  rs_stop
+  python3 "$TOP_SRCDIR/tests/rsyslog/expect.py" fields "$RS/out" "$RS/expect" | tee "$RS/result"
+  RS_PASS=$((RS_PASS + $(grep -c '^PASS' "$RS/result"))); RS_FAIL=$((RS_FAIL + $(grep -c '^FAIL' "$RS/result")))
+else
+  fail "fields: rsyslogd wrote $(wc -l < "$RS/out" 2>/dev/null) of 3 lines"
+fi
+rs_valgrind_check fields
+rs_stop
+
+# a name that is no member: rsyslogd -N1 refuses the configuration and says which
+rs_conf "detect=\"off\" fields=[\"user\", \"usr\"]"
+if "$RSYSLOGD" -N1 -f "$RS/rsyslog.conf" > "$RS/n1" 2>&1; then
+  fail "fields: rsyslogd -N1 accepted fields=[\"usr\"]"
+elif grep -q "'usr' is not a member of the event" "$RS/n1"; then
+  pass "fields: an unknown member is a configuration error naming it"
+else
+  fail "fields: -N1 failed without naming the member: $(head -c 300 "$RS/n1")"
+fi
 [ "$RS_FAIL" -eq 0 ]
