@@ -8,6 +8,7 @@
  * SPDX-License-Identifier: Apache-2.0
  */
 #include <arpa/inet.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include "text.h"
@@ -135,29 +136,56 @@ static const struct net v6nets[] = {
 static int in_net(const uint8_t *a, const struct net *n)
 {
 	unsigned full = n->bits / 8, rest = n->bits % 8;
-	if (memcmp(a, n->b, full) != 0)
-		return 0;
+	for (unsigned i = 0; i < full; i++)
+		if (a[i] != n->b[i])
+			return 0;
 	if (rest == 0)
 		return 1;
 	uint8_t mask = (uint8_t)(0xff << (8 - rest));
 	return (a[full] & mask) == (n->b[full] & mask);
 }
 
+/* The first bytes a network of a table can start with: an address whose
+ * first byte is none of them is in none of the table's networks, and the
+ * table is not read (most addresses of a log are public).  Built once
+ * from the tables, which stay the one place the ranges are written. */
+static uint8_t first4[256], first6[256];
+static pthread_once_t first_once = PTHREAD_ONCE_INIT;
+
+static void mark_first(uint8_t *first, const struct net *n, size_t count)
+{
+	for (size_t i = 0; i < count; i++) {
+		unsigned bits = n[i].bits >= 8 ? 8 : n[i].bits;
+		unsigned lo = n[i].b[0] & (0xffu << (8 - bits) & 0xff), hi = lo | (0xffu >> bits);
+		for (unsigned b = lo; b <= hi; b++)
+			first[b] = 1;
+	}
+}
+
+static void first_init(void)
+{
+	mark_first(first4, v4nets, sizeof(v4nets) / sizeof(v4nets[0]));
+	mark_first(first6, v6nets, sizeof(v6nets) / sizeof(v6nets[0]));
+}
+
 ap_scope ap_addr_scope(const ap_addr *a)
 {
+	pthread_once(&first_once, first_init);
 	if (a->family == 4) {
-		for (size_t i = 0; i < sizeof(v4nets) / sizeof(v4nets[0]); i++)
-			if (in_net(a->b, &v4nets[i]))
-				return (ap_scope)v4nets[i].scope;
+		if (first4[a->b[0]])
+			for (size_t i = 0; i < sizeof(v4nets) / sizeof(v4nets[0]); i++)
+				if (in_net(a->b, &v4nets[i]))
+					return (ap_scope)v4nets[i].scope;
 		return AP_SCOPE_PUBLIC;
 	}
 	if (a->family == 6) {
 		static const uint8_t loop[16] = { [15] = 1 };
 		if (memcmp(a->b, loop, 16) == 0)
 			return AP_SCOPE_LOOPBACK;
-		for (size_t i = 0; i < sizeof(v6nets) / sizeof(v6nets[0]); i++)
-			if (in_net(a->b, &v6nets[i]))
-				return (ap_scope)v6nets[i].scope;
+		if (first6[a->b[0]])
+			for (size_t i = 0; i < sizeof(v6nets) / sizeof(v6nets[0]); i++)
+				if (in_net(a->b, &v6nets[i]))
+					return (ap_scope)v6nets[i].scope;
 		/* only 2000::/3 is allocated as global unicast; 64:ff9b::/96
 		 * (NAT64) is global too */
 		static const struct net nat64 = { { 0, 0x64, 0xff, 0x9b }, 96, 0 };
