@@ -31,9 +31,15 @@ const char *ap_memrmem(const char *h, size_t hn, const char *n, size_t nn)
 		return h + hn;
 	if (hn < nn)
 		return NULL;
+	/* the needles are short literals: compared here, not by a call */
 	for (const char *p = h + (hn - nn);; p--) {
-		if (*p == n[0] && memcmp(p, n, nn) == 0)
-			return p;
+		if (*p == n[0]) {
+			size_t i = 1;
+			while (i < nn && p[i] == n[i])
+				i++;
+			if (i == nn)
+				return p;
+		}
 		if (p == h)
 			break;
 	}
