@@ -54,42 +54,51 @@ void ap_add_redact(ap_event *ev, const ap_line *ln, const char *p, size_t n)
 
 const char *ap_service_from_word(const char *p, size_t n, int8_t *tls)
 {
+#define W(lit) lit, AP_LEN(lit)
 	static const struct {
 		const char *w;
+		size_t wn;
 		const char *svc;
 		int8_t tls;
 	} map[] = {
-		{ "pop3", "pop3", -1 },
-		{ "pop3s", "pop3", 1 },
-		{ "pop", "pop3", -1 },
-		{ "pop3d", "pop3", -1 },
-		{ "pop3d-ssl", "pop3", 1 },
-		{ "imap", "imap", -1 },
-		{ "imaps", "imap", 1 },
-		{ "imap4", "imap", -1 },
-		{ "imap4s", "imap", 1 },
-		{ "imapd", "imap", -1 },
-		{ "imapd-ssl", "imap", 1 },
-		{ "smtp", "smtp", -1 },
-		{ "smtps", "smtp", 1 },
-		{ "smtpauth", "smtp", -1 },
-		{ "esmtp", "smtp", -1 },
-		{ "submission", "submission", -1 },
-		{ "submissions", "submission", 1 },
-		{ "webmail", "webmail", -1 },
-		{ "http", "http", -1 },
-		{ "https", "http", 1 },
-		{ "sieve", "sieve", -1 },
-		{ "managesieve", "sieve", -1 },
-		{ "ssh", "ssh", -1 },
-		{ "sshd", "ssh", -1 },
-		{ "cpanel", "cpanel", -1 },
-		{ "whm", "whm", -1 },
-		{ "ftp", "ftp", -1 },
-		{ "ftps", "ftp", 1 },
+		{ W("pop3"), "pop3", -1 },
+		{ W("pop3s"), "pop3", 1 },
+		{ W("pop"), "pop3", -1 },
+		{ W("pop3d"), "pop3", -1 },
+		{ W("pop3d-ssl"), "pop3", 1 },
+		{ W("imap"), "imap", -1 },
+		{ W("imaps"), "imap", 1 },
+		{ W("imap4"), "imap", -1 },
+		{ W("imap4s"), "imap", 1 },
+		{ W("imapd"), "imap", -1 },
+		{ W("imapd-ssl"), "imap", 1 },
+		{ W("smtp"), "smtp", -1 },
+		{ W("smtps"), "smtp", 1 },
+		{ W("smtpauth"), "smtp", -1 },
+		{ W("esmtp"), "smtp", -1 },
+		{ W("submission"), "submission", -1 },
+		{ W("submissions"), "submission", 1 },
+		{ W("webmail"), "webmail", -1 },
+		{ W("http"), "http", -1 },
+		{ W("https"), "http", 1 },
+		{ W("sieve"), "sieve", -1 },
+		{ W("managesieve"), "sieve", -1 },
+		{ W("ssh"), "ssh", -1 },
+		{ W("sshd"), "ssh", -1 },
+		{ W("cpanel"), "cpanel", -1 },
+		{ W("whm"), "whm", -1 },
+		{ W("ftp"), "ftp", -1 },
+		{ W("ftps"), "ftp", 1 },
 	};
+#undef W
+	if (n == 0)
+		return NULL;
+	/* the length and the first letter before the whole word: this runs
+	 * on most event lines */
+	const char first = (char)(p[0] >= 'A' && p[0] <= 'Z' ? p[0] + 32 : p[0]);
 	for (size_t i = 0; i < sizeof(map) / sizeof(map[0]); i++) {
-		if (ap_span_ieq(ap_span_make(p, n), map[i].w, strlen(map[i].w))) {
+		if (map[i].wn == n && map[i].w[0] == first
+		    && ap_span_ieq(ap_span_make(p, n), map[i].w, map[i].wn)) {
 			if (map[i].tls == 1 && tls != NULL)
 				*tls = 1;
 			return map[i].svc;
