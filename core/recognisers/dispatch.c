@@ -86,14 +86,26 @@ static inline unsigned char lc(unsigned char c)
 	return (c >= 'A' && c <= 'Z') ? (unsigned char)(c + 32) : c;
 }
 
+/* up to eight bytes of a name from p, ASCII letters folded to lower case,
+ * eight at a time (bytes of 0x80 and above are left alone) */
+static uint64_t lc_word(const char *p, size_t n)
+{
+	uint64_t w = 0;
+	memcpy(&w, p, n < 8 ? n : 8);
+	const uint64_t h7 = w & 0x7f7f7f7f7f7f7f7full;
+	const uint64_t ge_a = h7 + 0x3f3f3f3f3f3f3f3full; /* high bit: byte >= 'A' */
+	const uint64_t gt_z = h7 + 0x2525252525252525ull; /* high bit: byte > 'Z' */
+	const uint64_t upper = ge_a & ~gt_z & ~w & 0x8080808080808080ull;
+	return w | (upper >> 2);
+}
+
+/* the name's length, its first and its last eight bytes, folded */
 static uint32_t hash_name(const char *p, size_t n)
 {
-	uint32_t h = 2166136261u;
-	for (size_t i = 0; i < n; i++) {
-		h ^= lc((unsigned char)p[i]);
-		h *= 16777619u;
-	}
-	return h;
+	uint64_t h = (lc_word(p, n) ^ n) * 0x9e3779b97f4a7c15ull;
+	if (n > 8)
+		h = (h ^ lc_word(p + n - 8, 8)) * 0xff51afd7ed558ccdull;
+	return (uint32_t)(h >> 32);
 }
 
 static int map_put(ap_progmap *m, const char *name, size_t n, ap_famset fams)
@@ -124,9 +136,16 @@ static ap_famset map_get(const ap_progmap *m, const char *name, size_t n)
 		if (s->len == 0)
 			return 0;
 		if (s->len == n) {
+			/* the stored name is lower case and zero-padded */
 			size_t k = 0;
-			while (k < n && s->name[k] == (char)lc((unsigned char)name[k]))
-				k++;
+			while (k + 8 <= n
+			       && memcmp(s->name + k, &(uint64_t){ lc_word(name + k, 8) }, 8) == 0)
+				k += 8;
+			if (k + 8 > n && k < n) {
+				uint64_t w = lc_word(name + k, n - k);
+				if (memcmp(s->name + k, &w, n - k) == 0)
+					k = n;
+			}
 			if (k == n)
 				return s->fams;
 		}
@@ -203,12 +222,6 @@ const ap_progmap *ap_progmap_builtin(void)
 	return &builtin_map;
 }
 
-static int has_prefix_ci(const char *p, size_t n, const char *pre)
-{
-	size_t pn = strlen(pre);
-	return n >= pn && ap_span_ieq(ap_span_make(p, pn), pre, pn);
-}
-
 ap_famset ap_progmap_lookup(const ap_progmap *m, const char *prog, size_t n)
 {
 	ap_famset f = map_get(m, prog, n);
@@ -217,18 +230,23 @@ ap_famset ap_progmap_lookup(const ap_progmap *m, const char *prog, size_t n)
 	const char *slash = memchr(prog, '/', n);
 	if (slash != NULL) {
 		/* postfix[-instance]/[service/]smtpd, cyrus/imaps, host/imap */
-		if (has_prefix_ci(prog, n, "postfix"))
+		if (AP_HAS_IPREFIX(prog, n, "postfix"))
 			return F(AP_FAM_POSTFIX);
-		if (has_prefix_ci(prog, n, "cyrus"))
+		if (AP_HAS_IPREFIX(prog, n, "cyrus"))
 			return F(AP_FAM_CYRUS);
 		const char *last = AP_MEMRMEM(prog, n, "/") + 1;
 		return map_get(m, last, n - (size_t)(last - prog));
 	}
 	/* perdition.imaps, perdition.pop3 ... */
-	if (has_prefix_ci(prog, n, "perdition."))
+	if (AP_HAS_IPREFIX(prog, n, "perdition."))
 		return map_get(m, "perdition", AP_LEN("perdition"));
 	return 0;
 }
+
+/* the bytes that end the program part of a tag */
+static const uint8_t tag_end[256] = {
+	['['] = 1, ['('] = 1, [':'] = 1, [' '] = 1, ['\t'] = 1, ['<'] = 1
+};
 
 void ap_tag_program(const char *tag, size_t taglen, const char **prog, size_t *proglen)
 {
@@ -236,13 +254,9 @@ void ap_tag_program(const char *tag, size_t taglen, const char **prog, size_t *p
 	while (n < taglen && (tag[n] == ' ' || tag[n] == '\t'))
 		n++;
 	const char *p = tag + n;
-	size_t len = 0;
-	while (n + len < taglen) {
-		char c = p[len];
-		if (c == '[' || c == '(' || c == ':' || c == ' ' || c == '\t' || c == '<')
-			break;
+	size_t len = 0, left = taglen - n;
+	while (len < left && !tag_end[(unsigned char)p[len]])
 		len++;
-	}
 	*prog = p;
 	*proglen = len;
 }
