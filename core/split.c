@@ -9,13 +9,53 @@
 #include "text.h"
 
 /* ------------------------------------------------------------------ */
+/* two decimal digits at p, -1 if they are not */
+static inline int two_digits(const char *p)
+{
+	unsigned a = (unsigned)(p[0] - '0'), b = (unsigned)(p[1] - '0');
+	return a <= 9 && b <= 9 ? (int)(a * 10 + b) : -1;
+}
+
+/* "Jan".."Dec" (any case) -> 1..12, 0 otherwise: the three letters as one
+ * number, compared with the twelve */
+static int month3(const char *p)
+{
+	static const char names[] = "janfebmaraprmayjunjulaugsepoctnovdec";
+	uint32_t k = (uint32_t)(unsigned char)p[0] << 16 | (uint32_t)(unsigned char)p[1] << 8
+		     | (unsigned char)p[2];
+	k |= 0x202020; /* ASCII letters to lower case; nothing else becomes one */
+	for (int i = 0; i < 12; i++) {
+		uint32_t m = (uint32_t)(unsigned char)names[3 * i] << 16
+			     | (uint32_t)(unsigned char)names[3 * i + 1] << 8
+			     | (unsigned char)names[3 * i + 2];
+		if (k == m)
+			return i + 1;
+	}
+	return 0;
+}
+
+/* the day number of a date: a log holds one day for a long run of lines,
+ * so the last one is kept (per thread) */
+static int64_t days_of(int year, int mon, int day)
+{
+	static __thread int ly, lm, ld;
+	static __thread int64_t lday;
+	if (year != ly || mon != lm || day != ld || lm == 0) {
+		lday = ap_days_from_civil(year, (unsigned)mon, (unsigned)day);
+		ly = year;
+		lm = mon;
+		ld = day;
+	}
+	return lday;
+}
+
 /* "Mmm dd hh:mm:ss" (day space-padded or not); returns bytes used or 0 */
 static size_t rfc3164_time(const char *p, size_t n, int year, int64_t *t)
 {
-	if (n < 14)
+	if (n < 14 || p[3] != ' ')
 		return 0;
-	int mon = ap_month_from_abbr(p, 3);
-	if (mon == 0 || p[3] != ' ')
+	int mon = month3(p);
+	if (mon == 0)
 		return 0;
 	size_t i = 4;
 	if (p[i] == ' ')
@@ -27,9 +67,8 @@ static size_t rfc3164_time(const char *p, size_t n, int year, int64_t *t)
 	if (i == ds || i + 9 > n || p[i] != ' ')
 		return 0;
 	i++;
-	int hh, mm, ss;
-	if (!ap_digits(p + i, 2, &hh) || p[i + 2] != ':' || !ap_digits(p + i + 3, 2, &mm)
-	    || p[i + 5] != ':' || !ap_digits(p + i + 6, 2, &ss))
+	int hh = two_digits(p + i), mm = two_digits(p + i + 3), ss = two_digits(p + i + 6);
+	if (hh < 0 || p[i + 2] != ':' || mm < 0 || p[i + 5] != ':' || ss < 0)
 		return 0;
 	i += 8;
 	if (day < 1 || day > 31 || hh > 23 || mm > 59 || ss > 60)
@@ -40,8 +79,7 @@ static size_t rfc3164_time(const char *p, size_t n, int year, int64_t *t)
 		gmtime_r(&now, &tm);
 		year = tm.tm_year + 1900;
 	}
-	*t = ap_days_from_civil(year, (unsigned)mon, (unsigned)day) * 86400 + hh * 3600 + mm * 60
-	     + ss;
+	*t = days_of(year, mon, day) * 86400 + hh * 3600 + mm * 60 + ss;
 	return i;
 }
 
@@ -65,22 +103,33 @@ static size_t iso_time(const char *p, size_t n, int64_t *t)
 	return i;
 }
 
-/* a tag word: ends with ':' (the broken "vpopmail[18917:" too), no '=' or ',' */
-static int is_tag_word(const char *p, size_t n)
-{
-	if (n < 2 || p[n - 1] != ':' || n > 64)
-		return 0;
-	for (size_t i = 0; i + 1 < n; i++)
-		if (p[i] == '=' || p[i] == ',' || p[i] == '"')
-			return 0;
-	return 1;
-}
+/* bytes of a word: 1 ends it (blank), 2 keeps it from being a tag word */
+static const uint8_t word_class[256] = { [' '] = 1, ['\t'] = 1, ['='] = 2, [','] = 2, ['"'] = 2 };
 
-static size_t word_len(const char *p, size_t n)
+/* the word at p: its length, and whether it is a tag word (ends with ':'
+ * as the broken "vpopmail[18917:" does too, no '=', ',' or '"' before, at
+ * most 64 bytes), in one pass */
+static size_t word_scan(const char *p, size_t n, int *tagword)
 {
 	size_t i = 0;
-	while (i < n && p[i] != ' ' && p[i] != '\t')
-		i++;
+	unsigned bad = 0;
+	for (; i < n; i++) {
+		unsigned c = word_class[(unsigned char)p[i]];
+		if (c == 1)
+			break;
+		bad |= c;
+	}
+	/* the last byte is the ':' itself, never a reason to refuse */
+	if (i >= 2 && p[i - 1] == ':' && i <= 64) {
+		if (bad != 0) {
+			bad = 0;
+			for (size_t k = 0; k + 1 < i; k++)
+				bad |= word_class[(unsigned char)p[k]];
+		}
+		*tagword = bad == 0;
+	} else {
+		*tagword = 0;
+	}
 	return i;
 }
 
@@ -118,9 +167,10 @@ int ap_split_line(const char *line, size_t len, int year, ap_input *in)
 	}
 	/* [host] tag: msg */
 	for (int w = 0; w < 2 && n > 0; w++) {
-		size_t wl = word_len(p, n);
+		int tagword;
+		size_t wl = word_scan(p, n, &tagword);
 		/* without a time stamp, "host tag[pid]: msg" needs the pid */
-		if (is_tag_word(p, wl) && (i > 0 || w == 0 || memchr(p, '[', wl) != NULL)) {
+		if (tagword && (i > 0 || w == 0 || memchr(p, '[', wl) != NULL)) {
 			in->tag = p;
 			in->taglen = wl;
 			in->msg = p + wl;
