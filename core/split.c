@@ -16,24 +16,6 @@ static inline int two_digits(const char *p)
 	return a <= 9 && b <= 9 ? (int)(a * 10 + b) : -1;
 }
 
-/* "Jan".."Dec" (any case) -> 1..12, 0 otherwise: the three letters as one
- * number, compared with the twelve */
-static int month3(const char *p)
-{
-	static const char names[] = "janfebmaraprmayjunjulaugsepoctnovdec";
-	uint32_t k = (uint32_t)(unsigned char)p[0] << 16 | (uint32_t)(unsigned char)p[1] << 8
-		     | (unsigned char)p[2];
-	k |= 0x202020; /* ASCII letters to lower case; nothing else becomes one */
-	for (int i = 0; i < 12; i++) {
-		uint32_t m = (uint32_t)(unsigned char)names[3 * i] << 16
-			     | (uint32_t)(unsigned char)names[3 * i + 1] << 8
-			     | (unsigned char)names[3 * i + 2];
-		if (k == m)
-			return i + 1;
-	}
-	return 0;
-}
-
 /* the day number of a date: a log holds one day for a long run of lines,
  * so the last one is kept (per thread) */
 static int64_t days_of(int year, int mon, int day)
@@ -54,7 +36,7 @@ static size_t rfc3164_time(const char *p, size_t n, int year, int64_t *t)
 {
 	if (n < 14 || p[3] != ' ')
 		return 0;
-	int mon = month3(p);
+	int mon = ap_month_from_abbr(p, 3);
 	if (mon == 0)
 		return 0;
 	size_t i = 4;
@@ -103,13 +85,16 @@ static size_t iso_time(const char *p, size_t n, int64_t *t)
 	return i;
 }
 
-/* bytes of a word: 1 ends it (blank), 2 keeps it from being a tag word */
-static const uint8_t word_class[256] = { [' '] = 1, ['\t'] = 1, ['='] = 2, [','] = 2, ['"'] = 2 };
+/* bytes of a word: 1 ends it (blank), 2 keeps it from being a tag word,
+ * 4 is a '(' */
+static const uint8_t word_class[256] = {
+	[' '] = 1, ['\t'] = 1, ['='] = 2, [','] = 2, ['"'] = 2, ['('] = 4
+};
 
-/* the word at p: its length, and whether it is a tag word (ends with ':'
- * as the broken "vpopmail[18917:" does too, no '=', ',' or '"' before, at
- * most 64 bytes), in one pass */
-static size_t word_scan(const char *p, size_t n, int *tagword)
+/* the word at p: its length, whether it is a tag word (ends with ':' as
+ * the broken "vpopmail[18917:" does too, no '=', ',' or '"' before, at
+ * most 64 bytes) and whether it holds a '(', in one pass */
+static size_t word_scan(const char *p, size_t n, int *tagword, int *paren)
 {
 	size_t i = 0;
 	unsigned bad = 0;
@@ -119,12 +104,14 @@ static size_t word_scan(const char *p, size_t n, int *tagword)
 			break;
 		bad |= c;
 	}
+	*paren = (bad & 4) != 0;
+	bad &= 2;
 	/* the last byte is the ':' itself, never a reason to refuse */
 	if (i >= 2 && p[i - 1] == ':' && i <= 64) {
 		if (bad != 0) {
 			bad = 0;
 			for (size_t k = 0; k + 1 < i; k++)
-				bad |= word_class[(unsigned char)p[k]];
+				bad |= word_class[(unsigned char)p[k]] & 2;
 		}
 		*tagword = bad == 0;
 	} else {
@@ -167,8 +154,8 @@ int ap_split_line(const char *line, size_t len, int year, ap_input *in)
 	}
 	/* [host] tag: msg */
 	for (int w = 0; w < 2 && n > 0; w++) {
-		int tagword;
-		size_t wl = word_scan(p, n, &tagword);
+		int tagword, hasparen;
+		size_t wl = word_scan(p, n, &tagword, &hasparen);
 		/* without a time stamp, "host tag[pid]: msg" needs the pid */
 		if (tagword && (i > 0 || w == 0 || memchr(p, '[', wl) != NULL)) {
 			in->tag = p;
@@ -178,7 +165,7 @@ int ap_split_line(const char *line, size_t len, int year, ap_input *in)
 			return 1;
 		}
 		/* dovecot 2.4 file log: "auth(user,ip,sasl:login)<sess>: Info: ..." */
-		const char *paren = memchr(p, '(', wl);
+		const char *paren = hasparen ? memchr(p, '(', wl) : NULL;
 		if (paren != NULL && paren > p && wl > 1 && p[wl - 1] == ':') {
 			in->tag = p;
 			in->taglen = (size_t)(paren - p);

@@ -112,14 +112,27 @@ static inline char lower(char ch)
 	return (ch >= 'A' && ch <= 'Z') ? (char)(ch + 32) : ch;
 }
 
+/* up to eight bytes from p, ASCII letters folded to lower case, eight at
+ * a time (bytes of 0x80 and above are left alone) */
+static inline uint64_t lc8(const char *p, size_t n)
+{
+	uint64_t w = 0;
+	memcpy(&w, p, n < 8 ? n : 8);
+	const uint64_t h7 = w & 0x7f7f7f7f7f7f7f7full;
+	const uint64_t ge_a = h7 + 0x3f3f3f3f3f3f3f3full; /* high bit: byte >= 'A' */
+	const uint64_t gt_z = h7 + 0x2525252525252525ull; /* high bit: byte > 'Z' */
+	return w | ((ge_a & ~gt_z & ~w & 0x8080808080808080ull) >> 2);
+}
+
 int ap_span_ieq(ap_span s, const char *lit, size_t n)
 {
 	if (s.n != n)
 		return 0;
-	for (size_t i = 0; i < n; i++)
-		if (lower(s.p[i]) != lower(lit[i]))
+	size_t i = 0;
+	for (; i + 8 <= n; i += 8)
+		if (lc8(s.p + i, 8) != lc8(lit + i, 8))
 			return 0;
-	return 1;
+	return i == n || lc8(s.p + i, n - i) == lc8(lit + i, n - i);
 }
 
 ap_span ap_span_trim(ap_span s)
@@ -135,12 +148,20 @@ ap_span ap_span_trim(ap_span s)
 
 int ap_month_from_abbr(const char *p, size_t n)
 {
-	static const char months[] = "JanFebMarAprMayJunJulAugSepOctNovDec";
+	/* the three letters folded to lower case as one number, compared
+	 * with the twelve */
+	static const uint32_t months[12] = {
+		'j' << 16 | 'a' << 8 | 'n', 'f' << 16 | 'e' << 8 | 'b', 'm' << 16 | 'a' << 8 | 'r',
+		'a' << 16 | 'p' << 8 | 'r', 'm' << 16 | 'a' << 8 | 'y', 'j' << 16 | 'u' << 8 | 'n',
+		'j' << 16 | 'u' << 8 | 'l', 'a' << 16 | 'u' << 8 | 'g', 's' << 16 | 'e' << 8 | 'p',
+		'o' << 16 | 'c' << 8 | 't', 'n' << 16 | 'o' << 8 | 'v', 'd' << 16 | 'e' << 8 | 'c',
+	};
 	if (n != 3)
 		return 0;
+	uint32_t k = (uint32_t)(unsigned char)lower(p[0]) << 16
+		     | (uint32_t)(unsigned char)lower(p[1]) << 8 | (unsigned char)lower(p[2]);
 	for (int i = 0; i < 12; i++)
-		if (lower(p[0]) == lower(months[i * 3]) && lower(p[1]) == lower(months[i * 3 + 1])
-		    && lower(p[2]) == lower(months[i * 3 + 2]))
+		if (k == months[i])
 			return i + 1;
 	return 0;
 }
