@@ -263,8 +263,10 @@ void ap_tag_program(const char *tag, size_t taglen, const char **prog, size_t *p
 
 int ap_recognise(ap_famset fams, const ap_line *ln, ap_event *ev)
 {
-	for (int f = 1; f < AP_FAM__COUNT; f++) {
-		if (!(fams & F(f)) || families[f] == NULL)
+	/* the set's families in ap_family order, lowest bit first */
+	for (fams &= ~(ap_famset)1; fams != 0; fams &= fams - 1) {
+		int f = __builtin_ctzll(fams);
+		if (f >= AP_FAM__COUNT || families[f] == NULL)
 			continue;
 		ap_event_init(ev);
 		if (families[f]->recognise(ln, ev)) {
