@@ -112,27 +112,15 @@ static inline char lower(char ch)
 	return (ch >= 'A' && ch <= 'Z') ? (char)(ch + 32) : ch;
 }
 
-/* up to eight bytes from p, ASCII letters folded to lower case, eight at
- * a time (bytes of 0x80 and above are left alone) */
-static inline uint64_t lc8(const char *p, size_t n)
-{
-	uint64_t w = 0;
-	memcpy(&w, p, n < 8 ? n : 8);
-	const uint64_t h7 = w & 0x7f7f7f7f7f7f7f7full;
-	const uint64_t ge_a = h7 + 0x3f3f3f3f3f3f3f3full; /* high bit: byte >= 'A' */
-	const uint64_t gt_z = h7 + 0x2525252525252525ull; /* high bit: byte > 'Z' */
-	return w | ((ge_a & ~gt_z & ~w & 0x8080808080808080ull) >> 2);
-}
-
 int ap_span_ieq(ap_span s, const char *lit, size_t n)
 {
 	if (s.n != n)
 		return 0;
 	size_t i = 0;
 	for (; i + 8 <= n; i += 8)
-		if (lc8(s.p + i, 8) != lc8(lit + i, 8))
+		if (ap_fold8(s.p + i, 8) != ap_fold8(lit + i, 8))
 			return 0;
-	return i == n || lc8(s.p + i, n - i) == lc8(lit + i, n - i);
+	return i == n || ap_fold8(s.p + i, n - i) == ap_fold8(lit + i, n - i);
 }
 
 ap_span ap_span_trim(ap_span s)

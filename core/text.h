@@ -116,6 +116,36 @@ static inline int ap_span_eq(ap_span s, const char *lit, size_t n)
 }
 #define AP_SPAN_IS(s, lit) ap_span_eq((s), (lit), sizeof(lit) - 1)
 
+/* up to eight bytes from p (fewer when n < 8: zeros above), as a
+ * little-endian word, without a call for the short ones */
+static inline uint64_t ap_load8(const char *p, size_t n)
+{
+	uint64_t w = 0;
+	if (n >= 8) {
+		memcpy(&w, p, 8);
+	} else if (n >= 4) {
+		uint32_t lo, hi; /* two loads that overlap on the same bytes */
+		memcpy(&lo, p, 4);
+		memcpy(&hi, p + n - 4, 4);
+		w = lo | (uint64_t)hi << (8 * (n - 4));
+	} else if (n > 0) {
+		w = (uint64_t)(unsigned char)p[0]
+		    | (uint64_t)(unsigned char)p[n / 2] << (8 * (n / 2))
+		    | (uint64_t)(unsigned char)p[n - 1] << (8 * (n - 1));
+	}
+	return w;
+}
+
+/* the same with ASCII letters folded to lower case, eight bytes at a time
+ * (bytes of 0x80 and above are left alone) */
+static inline uint64_t ap_fold8(const char *p, size_t n)
+{
+	const uint64_t w = ap_load8(p, n), h7 = w & 0x7f7f7f7f7f7f7f7full;
+	const uint64_t ge_a = h7 + 0x3f3f3f3f3f3f3f3full; /* high bit: byte >= 'A' */
+	const uint64_t gt_z = h7 + 0x2525252525252525ull; /* high bit: byte > 'Z' */
+	return w | ((ge_a & ~gt_z & ~w & 0x8080808080808080ull) >> 2);
+}
+
 int ap_span_ieq(ap_span s, const char *lit, size_t n) AP_HIDDEN;
 #define AP_SPAN_IIS(s, lit) ap_span_ieq((s), (lit), sizeof(lit) - 1)
 

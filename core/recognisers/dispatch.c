@@ -79,6 +79,7 @@ struct ap_progmap {
 		uint8_t len;
 		ap_famset fams;
 	} slot[MAP_SLOTS];
+	bool slashed; /* a name with a '/' was put (the programs parameter) */
 };
 
 static inline unsigned char lc(unsigned char c)
@@ -86,25 +87,12 @@ static inline unsigned char lc(unsigned char c)
 	return (c >= 'A' && c <= 'Z') ? (unsigned char)(c + 32) : c;
 }
 
-/* up to eight bytes of a name from p, ASCII letters folded to lower case,
- * eight at a time (bytes of 0x80 and above are left alone) */
-static uint64_t lc_word(const char *p, size_t n)
-{
-	uint64_t w = 0;
-	memcpy(&w, p, n < 8 ? n : 8);
-	const uint64_t h7 = w & 0x7f7f7f7f7f7f7f7full;
-	const uint64_t ge_a = h7 + 0x3f3f3f3f3f3f3f3full; /* high bit: byte >= 'A' */
-	const uint64_t gt_z = h7 + 0x2525252525252525ull; /* high bit: byte > 'Z' */
-	const uint64_t upper = ge_a & ~gt_z & ~w & 0x8080808080808080ull;
-	return w | (upper >> 2);
-}
-
 /* the name's length, its first and its last eight bytes, folded */
 static uint32_t hash_name(const char *p, size_t n)
 {
-	uint64_t h = (lc_word(p, n) ^ n) * 0x9e3779b97f4a7c15ull;
+	uint64_t h = (ap_fold8(p, n) ^ n) * 0x9e3779b97f4a7c15ull;
 	if (n > 8)
-		h = (h ^ lc_word(p + n - 8, 8)) * 0xff51afd7ed558ccdull;
+		h = (h ^ ap_fold8(p + n - 8, 8)) * 0xff51afd7ed558ccdull;
 	return (uint32_t)(h >> 32);
 }
 
@@ -120,6 +108,8 @@ static int map_put(ap_progmap *m, const char *name, size_t n, ap_famset fams)
 				s->name[k] = (char)lc((unsigned char)name[k]);
 			s->len = (uint8_t)n;
 			s->fams = fams; /* a user mapping replaces the built-in one */
+			if (memchr(name, '/', n) != NULL)
+				m->slashed = true;
 			return 1;
 		}
 	}
@@ -139,10 +129,10 @@ static ap_famset map_get(const ap_progmap *m, const char *name, size_t n)
 			/* the stored name is lower case and zero-padded */
 			size_t k = 0;
 			while (k + 8 <= n
-			       && memcmp(s->name + k, &(uint64_t){ lc_word(name + k, 8) }, 8) == 0)
+			       && memcmp(s->name + k, &(uint64_t){ ap_fold8(name + k, 8) }, 8) == 0)
 				k += 8;
 			if (k + 8 > n && k < n) {
-				uint64_t w = lc_word(name + k, n - k);
+				uint64_t w = ap_fold8(name + k, n - k);
 				if (memcmp(s->name + k, &w, n - k) == 0)
 					k = n;
 			}
@@ -224,10 +214,16 @@ const ap_progmap *ap_progmap_builtin(void)
 
 ap_famset ap_progmap_lookup(const ap_progmap *m, const char *prog, size_t n)
 {
-	ap_famset f = map_get(m, prog, n);
-	if (f != 0 || n == 0)
-		return f;
+	if (n == 0)
+		return 0;
+	/* a name with a '/' can be in the map only if the programs parameter
+	 * put one there: otherwise it is not looked for */
 	const char *slash = memchr(prog, '/', n);
+	if (slash == NULL || m->slashed) {
+		ap_famset f = map_get(m, prog, n);
+		if (f != 0)
+			return f;
+	}
 	if (slash != NULL) {
 		/* postfix[-instance]/[service/]smtpd, cyrus/imaps, host/imap */
 		if (AP_HAS_IPREFIX(prog, n, "postfix"))
