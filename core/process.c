@@ -3,9 +3,11 @@
  *
  * Concurrency and locking: ap_ctx is read-only after ap_ctx_open() except
  * for the statistics (atomic counters), the geo databases (geo.c: swapped
- * under a rwlock on reload) and the detection state (detect.c: sharded
- * locks).  An ap_worker (geo cache, the string leaves its events share) is
- * used by one thread at a time.
+ * under a rwlock on reload), the detection state (detect.c: sharded locks)
+ * and the list of workers (wmu).  An ap_worker (geo cache, the string
+ * leaves its events share, its own counters) is used by one thread at a
+ * time; its counters are added to the context's under wmu, by itself every
+ * FOLD_LINES lines or by whoever reads the statistics (ap_ctx_stats).
  *
  * SPDX-License-Identifier: Apache-2.0
  */
@@ -13,6 +15,8 @@
 #include "ap_config.h"
 #endif
 #include <errno.h>
+#include <pthread.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -37,13 +41,57 @@ struct ap_ctx {
 	bool time_reception;
 	ap_fieldset fields; /* the members ap_worker_json writes */
 	ap_stats stats;
+	pthread_mutex_t wmu; /* the list of workers, their folds */
+	ap_worker *workers;
 };
 
 struct ap_worker {
 	ap_ctx *ctx;
 	ap_geocache *cache;
 	ap_jcache *jc; /* string leaves shared by this worker's events */
+	/* what this worker counted (written by its thread only) and what of
+	 * it was already added to ctx->stats (under ctx->wmu) */
+	ap_stats st, folded;
+	uint32_t since;         /* lines since the last fold */
+	ap_worker *prev, *next; /* ctx->workers, under ctx->wmu */
 };
+
+/* A worker adds its counts to ctx->stats at least every FOLD_LINES lines,
+ * and whenever the counters are read (ap_ctx_stats) or it is freed: one
+ * locked fold per 1024 lines instead of an atomic add on a line every
+ * worker writes for every line. */
+#define FOLD_LINES 1024
+
+/* add what w counted since its last fold to ctx->stats; ctx->wmu held */
+static void fold_worker(ap_worker *w)
+{
+	_Static_assert(sizeof(ap_stats) % sizeof(uint64_t) == 0, "ap_stats holds 64-bit counters");
+	uint64_t *dst = (uint64_t *)&w->ctx->stats, *cur = (uint64_t *)&w->st;
+	uint64_t *done = (uint64_t *)&w->folded;
+	for (size_t i = 0; i < sizeof(ap_stats) / sizeof(uint64_t); i++) {
+		if (i == offsetof(ap_stats, detect_keys) / sizeof(uint64_t))
+			continue; /* a gauge, and detection's: never in a worker's block */
+		uint64_t v = __atomic_load_n(&cur[i], __ATOMIC_RELAXED);
+		if (v != done[i]) {
+			__atomic_fetch_add(&dst[i], v - done[i], __ATOMIC_RELAXED);
+			done[i] = v;
+		}
+	}
+}
+
+/* a counter of the worker's own block: only its thread writes it, so no
+ * locked instruction (relaxed atomics: the folding thread may read it) */
+#define W_INC(ws, field)                                                                    \
+	__atomic_store_n(&(ws)->field, __atomic_load_n(&(ws)->field, __ATOMIC_RELAXED) + 1, \
+			 __ATOMIC_RELAXED)
+
+static void fold_now(ap_worker *w)
+{
+	w->since = 0;
+	pthread_mutex_lock(&w->ctx->wmu);
+	fold_worker(w);
+	pthread_mutex_unlock(&w->ctx->wmu);
+}
 
 const char *ap_version(void)
 {
@@ -164,6 +212,7 @@ ap_status ap_ctx_open(const ap_config *cfg, ap_log_fn log, void *cookie, ap_ctx 
 		ap_logf(log, cookie, AP_LOG_ERR, "out of memory");
 		return AP_E_NOMEM;
 	}
+	pthread_mutex_init(&ctx->wmu, NULL);
 	ctx->log = log;
 	ctx->cookie = cookie;
 	ctx->redact = cfg->redact_passwords;
@@ -215,6 +264,7 @@ void ap_ctx_free(ap_ctx *ctx)
 	ap_geodb_close(ctx->geo);
 	ap_progmap_free(ctx->map);
 	ap_netlist_free(ctx->proxies);
+	pthread_mutex_destroy(&ctx->wmu);
 	free(ctx);
 }
 
@@ -229,6 +279,10 @@ int ap_ctx_reload(ap_ctx *ctx)
 
 ap_stats *ap_ctx_stats(ap_ctx *ctx)
 {
+	pthread_mutex_lock(&ctx->wmu);
+	for (ap_worker *w = ctx->workers; w != NULL; w = w->next)
+		fold_worker(w);
+	pthread_mutex_unlock(&ctx->wmu);
 	return &ctx->stats;
 }
 
@@ -251,6 +305,12 @@ ap_worker *ap_worker_new(ap_ctx *ctx)
 			return NULL;
 		}
 	}
+	pthread_mutex_lock(&ctx->wmu);
+	w->next = ctx->workers;
+	if (w->next != NULL)
+		w->next->prev = w;
+	ctx->workers = w;
+	pthread_mutex_unlock(&ctx->wmu);
 	return w;
 }
 
@@ -258,6 +318,15 @@ void ap_worker_free(ap_worker *w)
 {
 	if (w == NULL)
 		return;
+	pthread_mutex_lock(&w->ctx->wmu);
+	fold_worker(w);
+	if (w->prev != NULL)
+		w->prev->next = w->next;
+	else
+		w->ctx->workers = w->next;
+	if (w->next != NULL)
+		w->next->prev = w->prev;
+	pthread_mutex_unlock(&w->ctx->wmu);
 	ap_geocache_free(w->cache);
 	ap_jcache_free(w->jc);
 	free(w);
@@ -311,21 +380,33 @@ int ap_parse(const ap_ctx *ctx, const ap_input *in, ap_event *ev)
 
 int ap_process(ap_ctx *ctx, ap_worker *w, const ap_input *in, ap_result *res)
 {
-	ap_stats *st = &ctx->stats;
+	/* the counters of every line go to the worker's own block (folded
+	 * into the context's when read); detection's stay shared */
+	ap_stats *st = &ctx->stats, *ws = w ? &w->st : st;
+	if (w != NULL && ++w->since >= FOLD_LINES)
+		fold_now(w);
+#define COUNT(field)                            \
+	do {                                    \
+		if (w != NULL)                  \
+			W_INC(ws, field);       \
+		else                            \
+			AP_STAT_INC(st, field); \
+	} while (0)
 	if (!parse_with(ctx->map, ctx->proxies, ctx->redact, in, &res->ev)) {
-		AP_STAT_INC(st, unparsed);
+		COUNT(unparsed);
 		return 0;
 	}
 	const ap_event *ev = &res->ev;
-	AP_STAT_INC(st, parsed);
-	AP_STAT_INC(st, outcome[ev->kind == AP_KIND_BLOCK ? 0 : ev->outcome]);
-	AP_STAT_INC(st, family[ev->family]);
+	COUNT(parsed);
+	COUNT(outcome[ev->kind == AP_KIND_BLOCK ? 0 : ev->outcome]);
+	COUNT(family[ev->family]);
 	if (ev->password_redacted)
-		AP_STAT_INC(st, redacted);
+		COUNT(redacted);
 	if (ev->ambiguous)
-		AP_STAT_INC(st, ambiguous);
+		COUNT(ambiguous);
+#undef COUNT
 	if (ev->ip.family)
-		ap_geo_lookup(ctx->geo, w ? w->cache : NULL, &ev->ip, &res->geo, st);
+		ap_geo_lookup(ctx->geo, w ? w->cache : NULL, &ev->ip, &res->geo, ws);
 	res->alerts.fired = 0;
 	res->alerts.nrelated = 0;
 	if (ctx->det != NULL) {

@@ -236,6 +236,17 @@ static int detectorOf(const char *pname, const char **field)
 	return -1;
 }
 
+/* after impstats read the counters: the workers' own counts of every line
+ * are added to the action's (the core keeps them per worker so that the
+ * workers do not share a cache line per line; a busy worker adds them
+ * itself every 1024 lines), so the next read sees them */
+static void statsRead(statsobj_t *o, void *arg)
+{
+	instanceData *pData = arg;
+	(void)o;
+	(void)ap_ctx_stats(pData->ctx);
+}
+
 /* impstats counters: one set per action */
 static rsRetVal setupStats(instanceData *pData)
 {
@@ -288,6 +299,7 @@ static rsRetVal setupStats(instanceData *pData)
 	}
 	CTR("failed", &pData->ctrFailed, ctrType_IntCtr);
 #undef CTR
+	CHKiRet(statsobj.SetReadNotifier(pData->stats, statsRead, pData));
 	CHKiRet(statsobj.ConstructFinalize(pData->stats));
 finalize_it:
 	RETiRet;
