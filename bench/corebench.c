@@ -1,6 +1,7 @@
 /* corebench.c - lines per second of the mmauthparse core, single thread.
  *
- *   corebench [-r RUNS] [-n LINES] [-c CONFIGS] [-g FILE.mmdb]... [-F FIELDS] [-y YEAR] CORPUS
+ *   corebench [-r RUNS] [-n LINES] [-c CONFIGS] [-g FILE.mmdb]... [-F FIELDS] [-t THREADS]
+ *             [-y YEAR] CORPUS
  *
  * The corpus (bench/gen) is read into memory first; each timed pass runs,
  * for every line, ap_split_line() and ap_process() with a fresh context and
@@ -15,6 +16,10 @@
  *   render    all + the object rendered as text, as rsyslog renders
  *             %$!auth% (json_object_get_string: a printbuf in the object)
  * -F a,b,c: the `fields` parameter (the members written) for all and render.
+ * -t N: N threads, each with its own worker on the one context (as rsyslog's
+ * queue workers share an action), taking the corpus in batches of 128 lines
+ * in turn (as rsyslog's workers take batches off the queue); lines/s is
+ * then the sum over the threads.
  * Runs are interleaved (run 1 of every configuration, then run 2, ...) so a
  * busy machine disturbs them alike.  For each configuration it prints the
  * median lines/s with min-max, the events found, and the anonymous memory
@@ -30,6 +35,7 @@
  * timing assertions: figures only. */
 #include <fcntl.h>
 #include <json.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -113,6 +119,51 @@ __attribute__((noinline)) uint64_t bench_loop(ap_ctx *ctx, ap_worker *w, const l
 	return events;
 }
 
+/* -t: one thread's share of a pass */
+typedef struct {
+	ap_ctx *ctx;
+	const line_t *v;
+	size_t n;
+	int year, json, idx, nthreads;
+	uint64_t events;
+} tjob;
+
+#define TBATCH 128
+
+static void *thread_main(void *arg)
+{
+	tjob *j = arg;
+	ap_worker *w = ap_worker_new(j->ctx);
+	if (w == NULL)
+		return NULL;
+	for (size_t b = (size_t)j->idx * TBATCH; b < j->n; b += (size_t)j->nthreads * TBATCH)
+		j->events += bench_loop(j->ctx, w, j->v + b, j->n - b < TBATCH ? j->n - b : TBATCH,
+					j->year, j->json);
+	ap_worker_free(w);
+	return NULL;
+}
+
+/* a pass over the corpus by nthreads threads; the events found */
+static uint64_t threaded_pass(ap_ctx *ctx, const line_t *v, size_t n, int year, int json,
+			      int nthreads)
+{
+	pthread_t th[64];
+	tjob jobs[64];
+	uint64_t events = 0;
+	for (int i = 0; i < nthreads; i++) {
+		jobs[i] = (tjob){ ctx, v, n, year, json, i, nthreads, 0 };
+		if (pthread_create(&th[i], NULL, thread_main, &jobs[i]) != 0) {
+			fprintf(stderr, "corebench: cannot start a thread\n");
+			exit(1);
+		}
+	}
+	for (int i = 0; i < nthreads; i++) {
+		pthread_join(th[i], NULL);
+		events += jobs[i].events;
+	}
+	return events;
+}
+
 typedef struct {
 	double lps[64];
 	int runs;
@@ -155,7 +206,7 @@ static double vmax(const double *v, int n)
 
 int main(int argc, char **argv)
 {
-	int runs = 5, year = 2024, opt;
+	int runs = 5, year = 2024, opt, nthreads = 1;
 	size_t maxlines = 0;
 	const char *geo[8];
 	size_t ngeo = 0;
@@ -163,13 +214,17 @@ int main(int argc, char **argv)
 	const char *fields[32];
 	size_t nfields = 0;
 	char *fieldarg = NULL;
-	while ((opt = getopt(argc, argv, "r:n:c:g:y:F:")) != -1) {
+	while ((opt = getopt(argc, argv, "r:n:c:g:y:F:t:")) != -1) {
 		if (opt == 'r')
 			runs = atoi(optarg);
 		else if (opt == 'n')
 			maxlines = strtoull(optarg, NULL, 10);
 		else if (opt == 'y')
 			year = atoi(optarg);
+		else if (opt == 't')
+			nthreads = atoi(optarg) < 1 ? 1 : atoi(optarg) > 64 ? 64 : atoi(optarg);
+		else if (opt == 't')
+			nthreads = atoi(optarg) < 1 ? 1 : atoi(optarg) > 64 ? 64 : atoi(optarg);
 		else if (opt == 'g' && ngeo < 8)
 			geo[ngeo++] = optarg;
 		else if (opt == 'F') {
@@ -198,7 +253,7 @@ int main(int argc, char **argv)
 			fprintf(stderr,
 				"usage: %s [-r RUNS] [-n LINES] [-c "
 				"parse,geo,detect,geodetect,all,render] "
-				"[-g FILE.mmdb]... [-F FIELDS] [-y YEAR] CORPUS\n",
+				"[-g FILE.mmdb]... [-F FIELDS] [-t THREADS] [-y YEAR] CORPUS\n",
 				argv[0]);
 			return 2;
 		}
@@ -288,10 +343,9 @@ int main(int argc, char **argv)
 				return 1;
 			ap_worker *w = ap_worker_new(ctx);
 			double t0 = now_s();
-			uint64_t ev = bench_loop(ctx, w, v, n, year,
-						 c == C_ALL      ? 1
-						 : c == C_RENDER ? 2
-								 : 0);
+			int json = c == C_ALL ? 1 : c == C_RENDER ? 2 : 0;
+			uint64_t ev = nthreads > 1 ? threaded_pass(ctx, v, n, year, json, nthreads)
+						   : bench_loop(ctx, w, v, n, year, json);
 			double dt = now_s() - t0;
 			long a1 = rss_kind("RssAnon:"), f1 = rss_kind("RssFile:");
 			sink += ev;
@@ -313,9 +367,9 @@ int main(int argc, char **argv)
 		}
 	}
 
-	printf("core, single thread: %zu lines (%.1f MB, %.0f bytes/line) of %s, %d run(s) each, "
+	printf("core, %d thread(s): %zu lines (%.1f MB, %.0f bytes/line) of %s, %d run(s) each, "
 	       "interleaved; median (min-max)\n\n",
-	       n, bytes / 1e6, bytes / (double)n, argv[optind], runs);
+	       nthreads, n, bytes / 1e6, bytes / (double)n, argv[optind], runs);
 	printf("| configuration | lines/s, median | min-max | ns/line | events | alerts | heap "
 	       "added | db pages touched |\n");
 	printf("|---|---:|---|---:|---:|---:|---:|---:|\n");

@@ -390,6 +390,30 @@ if has scale; then
   done
 fi
 
+core_scale=""
+if has scale; then
+  log "core threads: 1, 2 and 4 workers on one context, $RUNS run(s)"
+  declare -A CT
+  for ((r = 0; r < RUNS; r++)); do
+    for t in 1 2 4; do
+      (cd "$top" && "$CORE" -r 1 -t "$t" -c "${core_cfgs/,render/}" -g "$geo4" -g "$geo6" "$work/corpus.log") > "$work/ct.txt"
+      while read -r cfg med; do
+        CT[$cfg.$t]="${CT[$cfg.$t]:-} $med"
+      done < <(sed -n 's/^RESULT config=\([a-z]*\) .* median=\([0-9]*\).*/\1 \2/p' "$work/ct.txt")
+    done
+  done
+  core_scale="| configuration | 1 thread | 2 threads | 4 threads |"$'\n'"|---|---:|---:|---:|"$'\n'
+  for c in ${core_cfgs//,/ }; do
+    [ "$c" = render ] && continue
+    row="| $c |"
+    for t in 1 2 4; do
+      read -r med mn mx <<< "$(stats ${CT[$c.$t]})"
+      row+=" $(awk -v m="$med" -v a="$mn" -v b="$mx" 'BEGIN { printf "%.2fM (%.2f-%.2f)", m / 1e6, a / 1e6, b / 1e6 }') |"
+    done
+    core_scale+="$row"$'\n'
+  done
+fi
+
 # ------------------------------------------------------------------ perf
 perf_rows=""
 if has perf && command -v perf >/dev/null 2>&1 && [ $have_geo = 1 ]; then
@@ -648,6 +672,14 @@ elapsed=$(awk -v s="$t_start" -v e="$EPOCHREALTIME" 'BEGIN { printf "%.0f", e - 
     echo
     printf '%s' "$scale_table"
     echo
+    if [ -n "$core_scale" ]; then
+      echo "The core alone (\`corebench -t N\`: N threads, each with its own worker on one"
+      echo "context, taking the corpus in batches of 128 lines in turn), lines/s summed"
+      echo "over the threads, median (min-max) of $RUNS runs:"
+      echo
+      printf '%s' "$core_scale"
+      echo
+    fi
   fi
   if [ -n "$(ls "$work"/perfclass.*.txt 2>/dev/null)" ]; then
     echo "## Where an event's time goes inside rsyslogd"
