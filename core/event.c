@@ -43,7 +43,7 @@ static const char *const reason_names[] = { NULL,          "bad_password", "unkn
 /* ------------------------------------------------------------------ */
 /* the string leaves a worker shares between its events                 */
 
-#define JC_SLOTS 4096 /* text-keyed, direct-mapped: users, addresses, places */
+#define JC_SLOTS 512  /* text-keyed, direct-mapped: users, addresses, places */
 #define JC_CONST 128  /* address-keyed: the static names (kind, daemon, ...) */
 #define JC_MAXLEN 128 /* longer text is not kept */
 
