@@ -6,7 +6,7 @@
 # profile of rsyslogd by cost class, fail2ban-regex on the same file,
 # memory.
 #
-#   bench/run.sh            full run (about 25 minutes on 2 cores);
+#   bench/run.sh            full run (about 30 minutes on 2 cores);
 #                           writes bench/RESULTS.md and prints it
 #   bench/run.sh --quick    a few seconds, small N, one round: proves the bench
 #                           works (CI); writes $BENCH_OUT (default: a temporary
@@ -311,10 +311,10 @@ cg_run() {
     sleep 0.1
   done
   sleep 1
-  callgrind_control -z "$RS_PID" > /dev/null
+  callgrind_control -z "$RS_PID" > /dev/null 2>&1
   feed_and_wait "$(cat "$d/port")" "$work/cgmix-$m.syslog" "$d/out" "$CGE_N" "$((TIMEOUT * 4))" > /dev/null \
     || { log "rsyslogd ($c) under callgrind did not write all $CGE_N lines"; cat "$d/stdout" >&2; exit 1; }
-  callgrind_control -d "$RS_PID" > /dev/null
+  callgrind_control -d "$RS_PID" > /dev/null 2>&1
   local f=""
   for i in $(seq 1 100); do f=$(ls "$d"/cg.[0-9]* 2>/dev/null | head -n 1); [ -n "$f" ] && break; sleep 0.1; done
   sleep 0.5
