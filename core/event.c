@@ -59,7 +59,6 @@ struct ap_jcache {
 		struct fjson_object *o;
 		uint32_t n;
 	} slot[JC_SLOTS];
-	uint64_t hits, misses;
 };
 
 ap_jcache *ap_jcache_new(void)
@@ -77,12 +76,6 @@ void ap_jcache_free(ap_jcache *c)
 	for (unsigned i = 0; i < JC_SLOTS; i++)
 		json_object_put(c->slot[i].o);
 	free(c);
-}
-
-void ap_jcache_counts(const ap_jcache *c, uint64_t *hits, uint64_t *misses)
-{
-	*hits = c ? c->hits : 0;
-	*misses = c ? c->misses : 0;
 }
 
 static uint64_t jc_hash(const char *p, size_t n)
@@ -111,13 +104,11 @@ static struct fjson_object *jc_str(ap_jcache *c, const char *s, size_t n)
 	uint64_t h = jc_hash(s, n);
 	struct jc_slot *sl = &c->slot[h & (JC_SLOTS - 1)];
 	if (sl->o != NULL && sl->h == h && sl->n == n && memcmp(sl->t, s, n) == 0) {
-		c->hits++;
 		return json_object_get(sl->o);
 	}
 	struct fjson_object *o = json_object_new_string_len(s, (int)n);
 	if (o == NULL)
 		return NULL;
-	c->misses++;
 	json_object_put(sl->o);
 	sl->o = json_object_get(o);
 	sl->t = json_object_get_string(o);
@@ -134,7 +125,6 @@ static struct fjson_object *jc_cstr(ap_jcache *c, const char *s)
 	unsigned i = (unsigned)(((uintptr_t)s >> 3) * 0x9e3779b1u) & (JC_CONST - 1);
 	for (unsigned probe = 0; probe < JC_CONST; probe++, i = (i + 1) & (JC_CONST - 1)) {
 		if (c->cst[i].p == s) {
-			c->hits++;
 			return json_object_get(c->cst[i].o);
 		}
 		if (c->cst[i].p == NULL)
@@ -145,7 +135,6 @@ static struct fjson_object *jc_cstr(ap_jcache *c, const char *s)
 	struct fjson_object *o = json_object_new_string(s);
 	if (o == NULL)
 		return NULL;
-	c->misses++;
 	c->cst[i].p = s;
 	c->cst[i].o = json_object_get(o);
 	c->ncst++;

@@ -69,8 +69,6 @@ int ap_fields_parse(const char *const *names, size_t n, ap_fieldset *out, ap_log
 typedef struct ap_jcache ap_jcache;
 ap_jcache *ap_jcache_new(void) AP_HIDDEN;
 void ap_jcache_free(ap_jcache *c) AP_HIDDEN;
-/* hits and misses of the cache (tests, bench) */
-void ap_jcache_counts(const ap_jcache *c, uint64_t *hits, uint64_t *misses) AP_HIDDEN;
 
 /* The event as JSON: the members of `sel` (in the contract's order), the
  * string leaves from the cache c when it is not NULL.  NULL on allocation
