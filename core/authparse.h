@@ -131,6 +131,7 @@ typedef enum {
 	AP_FAM_SOLIDPOP3D,
 	AP_FAM_PERDITION,
 	AP_FAM_PAM,
+	AP_FAM_DIRECTADMIN,
 	AP_FAM__COUNT
 } ap_family;
 

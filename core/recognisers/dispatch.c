@@ -33,6 +33,7 @@ extern const ap_family_def ap_family_horde AP_HIDDEN;
 extern const ap_family_def ap_family_solidpop3d AP_HIDDEN;
 extern const ap_family_def ap_family_perdition AP_HIDDEN;
 extern const ap_family_def ap_family_pam AP_HIDDEN;
+extern const ap_family_def ap_family_directadmin AP_HIDDEN;
 
 static const ap_family_def *const families[AP_FAM__COUNT] = {
 	[AP_FAM_VPOPMAIL] = &ap_family_vpopmail,
@@ -52,6 +53,7 @@ static const ap_family_def *const families[AP_FAM__COUNT] = {
 	[AP_FAM_SOLIDPOP3D] = &ap_family_solidpop3d,
 	[AP_FAM_PERDITION] = &ap_family_perdition,
 	[AP_FAM_PAM] = &ap_family_pam,
+	[AP_FAM_DIRECTADMIN] = &ap_family_directadmin,
 };
 
 #define F(x) AP_FAMSET(x)
