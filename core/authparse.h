@@ -132,6 +132,7 @@ typedef enum {
 	AP_FAM_PERDITION,
 	AP_FAM_PAM,
 	AP_FAM_DIRECTADMIN,
+	AP_FAM_WEBMIN,
 	AP_FAM__COUNT
 } ap_family;
 
