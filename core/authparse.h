@@ -134,6 +134,7 @@ typedef enum {
 	AP_FAM_DIRECTADMIN,
 	AP_FAM_WEBMIN,
 	AP_FAM_PLESK,
+	AP_FAM_HESTIA,
 	AP_FAM__COUNT
 } ap_family;
 
