@@ -135,6 +135,7 @@ typedef enum {
 	AP_FAM_WEBMIN,
 	AP_FAM_PLESK,
 	AP_FAM_HESTIA,
+	AP_FAM_CWP,
 	AP_FAM__COUNT
 } ap_family;
 

@@ -37,6 +37,7 @@ extern const ap_family_def ap_family_directadmin AP_HIDDEN;
 extern const ap_family_def ap_family_webmin AP_HIDDEN;
 extern const ap_family_def ap_family_plesk AP_HIDDEN;
 extern const ap_family_def ap_family_hestia AP_HIDDEN;
+extern const ap_family_def ap_family_cwp AP_HIDDEN;
 
 static const ap_family_def *const families[AP_FAM__COUNT] = {
 	[AP_FAM_VPOPMAIL] = &ap_family_vpopmail,
@@ -60,6 +61,7 @@ static const ap_family_def *const families[AP_FAM__COUNT] = {
 	[AP_FAM_WEBMIN] = &ap_family_webmin,
 	[AP_FAM_PLESK] = &ap_family_plesk,
 	[AP_FAM_HESTIA] = &ap_family_hestia,
+	[AP_FAM_CWP] = &ap_family_cwp,
 };
 
 #define F(x) AP_FAMSET(x)
