@@ -136,6 +136,7 @@ typedef enum {
 	AP_FAM_PLESK,
 	AP_FAM_HESTIA,
 	AP_FAM_CWP,
+	AP_FAM_FROXLOR,
 	AP_FAM__COUNT
 } ap_family;
 
