@@ -137,6 +137,7 @@ typedef enum {
 	AP_FAM_HESTIA,
 	AP_FAM_CWP,
 	AP_FAM_FROXLOR,
+	AP_FAM_CPHULK,
 	AP_FAM__COUNT
 } ap_family;
 
