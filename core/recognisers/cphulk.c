@@ -90,19 +90,56 @@ static int prefix(ap_cur *c, int64_t *t)
 	return 1;
 }
 
-/* the value of the field whose " [Name]=[" starts at f (NULL: absent) */
-static ap_span value(const char *f, size_t namelen, const char *e)
+/* a value starting at v: up to the first "] " (values hold no blank) or
+ * the line's final ']' */
+static ap_span value(const char *v, const char *e)
 {
-	if (f == NULL)
-		return ap_span_make(NULL, 0);
-	const char *v = f + namelen;
 	const char *end = AP_MEMMEM(v, (size_t)(e - v), "] ");
 	if (end == NULL)
 		end = (e > v && e[-1] == ']') ? e - 1 : v;
 	return ap_span_make(v, (size_t)(end - v));
 }
-#define FIELD(s, e, lit) AP_MEMMEM((s), (size_t)((e) - (s)), lit)
-#define VALUE(f, lit, e) value((f), AP_LEN(lit), (e))
+
+/* the report's fields, read in one pass over [p, e): a field
+ * starts where " [<Name>]=[" does; the first of each name counts (every
+ * value is read once), and the Remote IP Address names are counted */
+typedef struct {
+	ap_span rip, user, svc, db;
+	int nrip;
+} report;
+
+#define NAMED(b, left, lit) AP_HAS_PREFIX((b), (left), lit)
+static void read_report(const char *p, const char *e, report *r)
+{
+	memset(r, 0, sizeof(*r));
+	for (const char *s = p; s < e;) {
+		/* a byte loop, not memchr: a line dense with '[' would make a
+		 * call per byte */
+		const char *b = s;
+		while (b < e && *b != '[')
+			b++;
+		if (b == e)
+			break;
+		s = b + 1;
+		if (b == p || b[-1] != ' ')
+			continue;
+		size_t left = (size_t)(e - b);
+		if (NAMED(b, left, "[Remote IP Address]=[")) {
+			if (r->nrip++ == 0)
+				r->rip = value(b + AP_LEN("[Remote IP Address]=["), e);
+			s = b + AP_LEN("[Remote IP Address]=[");
+		} else if (r->user.p == NULL && NAMED(b, left, "[Username]=[")) {
+			r->user = value(b + AP_LEN("[Username]=["), e);
+			s = b + AP_LEN("[Username]=[");
+		} else if (r->svc.p == NULL && NAMED(b, left, "[Service]=[")) {
+			r->svc = value(b + AP_LEN("[Service]=["), e);
+			s = b + AP_LEN("[Service]=[");
+		} else if (r->db.p == NULL && NAMED(b, left, "[Authentication Database]=[")) {
+			r->db = value(b + AP_LEN("[Authentication Database]=["), e);
+			s = b + AP_LEN("[Authentication Database]=[");
+		}
+	}
+}
 
 static const char *service_of(ap_span svc, ap_span db, int8_t *tls)
 {
@@ -160,22 +197,14 @@ static int rec_cphulk(const ap_line *ln, ap_event *ev)
 	if (c.p < c.e && *c.p != ' ')
 		return 0;
 	/* the report: every field name is " [<words>]=[" */
-	const char *rip = FIELD(c.p, c.e, " [Remote IP Address]=[");
-	if (rip != NULL) {
-		const char *next = rip + AP_LEN(" [Remote IP Address]=[");
-		if (FIELD(next, c.e, " [Remote IP Address]=[") != NULL) {
-			ev->ambiguous = true;
-		} else {
-			ap_span ip = VALUE(rip, " [Remote IP Address]=[", c.e);
-			ap_set_ip(&ev->ip, ip.p, ip.n);
-		}
-	}
-	ap_span user = VALUE(FIELD(c.p, c.e, " [Username]=["), " [Username]=[", c.e);
-	ap_set_user(ev, user.p, user.n);
-	ap_span svc = VALUE(FIELD(c.p, c.e, " [Service]=["), " [Service]=[", c.e);
-	ap_span db = VALUE(FIELD(c.p, c.e, " [Authentication Database]=["),
-			   " [Authentication Database]=[", c.e);
-	ev->service = service_of(svc, db, &ev->tls);
+	report r;
+	read_report(c.p, c.e, &r);
+	if (r.nrip > 1)
+		ev->ambiguous = true;
+	else if (r.nrip == 1)
+		ap_set_ip(&ev->ip, r.rip.p, r.rip.n);
+	ap_set_user(ev, r.user.p, r.user.n);
+	ev->service = service_of(r.svc, r.db, &ev->tls);
 	/* " (<cur>/<max> failures)" */
 	const char *fl = count ? AP_MEMRMEM(c.p, ap_cur_left(&c), " failures)") : NULL;
 	if (fl != NULL) {
