@@ -73,6 +73,8 @@ cat > "$RS/expect" <<'EXP'
  "family.exim": 0, "family.cpanel": 0, "family.xeams": 0, "family.lfd": 1, "family.sshd": 1,
  "family.cyrus": 0, "family.sendmail": 0, "family.uw-imap": 0, "family.roundcube": 0,
  "family.horde": 0, "family.solid-pop3d": 0, "family.perdition": 0, "family.pam": 0,
+ "family.directadmin": 0, "family.webmin": 0, "family.plesk": 0, "family.hestia": 0,
+ "family.cwp": 0, "family.froxlor": 0, "family.cphulk": 0,
  "failed": 0}
 EXP
 
