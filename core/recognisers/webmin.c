@@ -12,10 +12,12 @@
  *   Login as <user> from <host> rejected because two-factor
  *       authentication is enabled                               failure, other
  *
- * <host> is $loghost/$acpthost: the peer's address, its name when miniserv
- * resolves names (resolvedns; then rdns), or, with trust_real_ip/logtrust,
+ * <host> is $loghost/$acpthost: the peer's address, its PTR name when
+ * miniserv.conf has loghost=1 (then rdns), or, with trust_real_ip/logtrust,
  * an X-Forwarded-For/X-Real-IP value miniserv accepted only if it is a
- * single valid address.  A failed two-factor code is logged as "Invalid
+ * single valid address.  Both settings are off by default; with them the
+ * host is the client's choice (an unconfirmed PTR name can read "6.6.6.6")
+ * and the line cannot tell.  A failed two-factor code is logged as "Invalid
  * login".  "Logout by", "Unknown SSL certificate" and "Security alert:"
  * lines are not events: the "Host <ip> blocked after N failed logins for
  * user <u>" alert names the host miniserv's own pipe message carried, and
