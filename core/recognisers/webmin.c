@@ -23,8 +23,22 @@
  * user <u>" alert names the host miniserv's own pipe message carried, and
  * a PAM-conversation answer holding blanks ("x 6.6.6.6 0") shifts that
  * message's fields, so the alert can name an address the client chose.
- * miniserv.log (the access log) and webmin.log (the action log) record no
- * login verdict and are not read.
+ *
+ * The action log, /var/webmin/webmin.log (/var/usermin/webmin.log), read
+ * through imfile under the same tags, gets a line per login and per failed
+ * login when miniserv's login_script/failed_script run record-login.pl and
+ * record-failed.pl (the default since Webmin's first install sets them):
+ *
+ *   <id> [DD/Mon/YYYY HH:MM:SS] <user> <session> <host> global <script> "login" "-" "-"
+ *       -> success
+ *   <id> [DD/Mon/YYYY HH:MM:SS] <user> - <host> global <script> "failed" "-" "<why>"
+ *       -> failure: wronguser -> unknown_user, wrongpass -> bad_password,
+ *          expiredpass -> disabled, twofactor -> bad_token, baduser and
+ *          badpass (a name or password with forbidden characters) -> other
+ *
+ * (web-lib-funcs.pl webmin_log; the stamp is local time, read as UTC.)
+ * Other actions ("logout", module actions) are not events.  miniserv.log
+ * (the access log) records no verdict and is not read.
  *
  * Threat model: <user> is the client's text and may hold anything but a
  * line break: session logins trim it and refuse blanks only after some
@@ -34,12 +48,132 @@
  * words of the message, which miniserv writes before the name: a name
  * cannot change it.  The host is the last word, which miniserv writes
  * after the name and which never holds a blank: it is read from the last
- * " from ", so a planted " from <ip>" stays inside the user.  Nothing is
- * redacted (the line carries no password).
+ * " from ", so a planted " from <ip>" stays inside the user.
+ *
+ * In the action log the failed line's user is the name run_failed_script
+ * got, blanks included (the "baduser" case is exactly a name with
+ * blanks); everything after it is miniserv's (host, "global", the script,
+ * the quoted action, type and reason), so the line is read from its end:
+ * the quoted fields, then the script, "global", the host and the session
+ * word ("-": the failed script has none); the user is what remains.
+ * webmin_log writes a module action's object between quotes unescaped, so
+ * an authenticated Webmin user who can name an object may end another
+ * action's line like a failed or a successful login.  A success must
+ * therefore be one word of user, a session, the host, "global", the
+ * script and the action, and nothing more (another action's line has its
+ * module where "global" stands); a failed line whose user holds '" "'
+ * (another action's quoted fields) may be such a forgery: it keeps its
+ * outcome but not the address (ambiguous).  Nothing is redacted (no
+ * password is logged).
  *
  * SPDX-License-Identifier: Apache-2.0
  */
 #include "recognisers/recogniser.h"
+
+/* does [s, e) end with the literal? */
+#define ENDS(s, e, lit) \
+	((size_t)((e) - (s)) >= AP_LEN(lit) && memcmp((e)-AP_LEN(lit), (lit), AP_LEN(lit)) == 0)
+
+/* the word before e in [s, e), blank-separated; e moves onto its blank */
+static int word_before(const char *s, const char **e, ap_span *w)
+{
+	const char *p = *e;
+	while (p > s && p[-1] != ' ')
+		p--;
+	if (p == *e || p == s)
+		return 0;
+	*w = ap_span_make(p, (size_t)(*e - p));
+	*e = p - 1;
+	return 1;
+}
+
+static uint8_t failed_reason(ap_span why)
+{
+	if (AP_SPAN_IS(why, "wronguser"))
+		return AP_R_UNKNOWN_USER;
+	if (AP_SPAN_IS(why, "wrongpass"))
+		return AP_R_BAD_PASSWORD;
+	if (AP_SPAN_IS(why, "expiredpass"))
+		return AP_R_DISABLED;
+	if (AP_SPAN_IS(why, "twofactor"))
+		return AP_R_BAD_TOKEN;
+	return AP_R_OTHER;
+}
+
+/* webmin.log: "<id> [DD/Mon/YYYY HH:MM:SS] <user> <session> <host> global
+ * <script> "<action>" "<type>" "<object>"" */
+static int action_log(ap_cur c, ap_event *ev)
+{
+	/* "<secs>.<pid>.<n> " */
+	const char *s = c.p;
+	for (int dots = 0; dots < 3; dots++) {
+		const char *d = s;
+		while (s < c.e && *s >= '0' && *s <= '9')
+			s++;
+		if (s == d || s == c.e || *s != (dots < 2 ? '.' : ' '))
+			return 0;
+		s++;
+	}
+	c.p = s;
+	/* "[DD/Mon/YYYY HH:MM:SS] " */
+	const char *p = c.p;
+	int d, mo, y, hh, mm, ss;
+	if (ap_cur_left(&c) < 23 || p[0] != '[' || !ap_digits(p + 1, 2, &d) || p[3] != '/'
+	    || (mo = ap_month_from_abbr(p + 4, 3)) == 0 || p[7] != '/' || !ap_digits(p + 8, 4, &y)
+	    || p[12] != ' ' || !ap_digits(p + 13, 2, &hh) || p[15] != ':'
+	    || !ap_digits(p + 16, 2, &mm) || p[18] != ':' || !ap_digits(p + 19, 2, &ss)
+	    || p[21] != ']' || p[22] != ' ')
+		return 0;
+	if (d < 1 || d > 31 || hh > 23 || mm > 59 || ss > 60)
+		return 0;
+	c.p += 23;
+	const char *e = c.e;
+	if (ENDS(c.p, e, " \"login\" \"-\" \"-\"")) {
+		ev->outcome = AP_OUT_SUCCESS;
+		e -= AP_LEN(" \"login\" \"-\" \"-\"");
+	} else if (e > c.p && e[-1] == '"') {
+		const char *f = AP_MEMRMEM(c.p, (size_t)(e - c.p), " \"failed\" \"-\" \"");
+		if (f == NULL || (size_t)(e - 1 - f) < AP_LEN(" \"failed\" \"-\" \""))
+			return 0;
+		ap_span why = ap_span_make(f + AP_LEN(" \"failed\" \"-\" \""),
+					   (size_t)(e - 1 - f) - AP_LEN(" \"failed\" \"-\" \""));
+		if (why.n == 0 || memchr(why.p, '"', why.n) != NULL
+		    || memchr(why.p, ' ', why.n) != NULL)
+			return 0;
+		ev->outcome = AP_OUT_FAILURE;
+		ev->reason = failed_reason(why);
+		e = f;
+	} else {
+		return 0;
+	}
+	ap_span script, module, host, session;
+	if (!word_before(c.p, &e, &script) || !word_before(c.p, &e, &module)
+	    || !AP_SPAN_IS(module, "global") || !word_before(c.p, &e, &host)
+	    || !word_before(c.p, &e, &session))
+		return 0;
+	ap_span user = ap_span_make(c.p, (size_t)(e - c.p));
+	if (ev->outcome == AP_OUT_SUCCESS) {
+		/* an authenticated user: one word */
+		if (user.n == 0 || memchr(user.p, ' ', user.n) != NULL
+		    || memchr(user.p, '"', user.n) != NULL)
+			return 0;
+	} else {
+		/* record-failed.pl has no session */
+		if (!AP_SPAN_IS(session, "-"))
+			return 0;
+		/* another action's line whose quoted object was typed to end
+		 * like a failed login reads the same: its '"A" "T" "' is then
+		 * inside the user */
+		if (AP_MEMMEM(user.p, user.n, "\" \"") != NULL)
+			ev->ambiguous = true;
+	}
+	ev->time = ap_days_from_civil(y, (unsigned)mo, (unsigned)d) * 86400 + hh * 3600 + mm * 60
+		   + ss;
+	ap_set_user(ev, user.p, user.n);
+	if (!AP_SPAN_IS(host, "-") && !ev->ambiguous)
+		ap_set_ip_or_rdns(ev, host);
+	return 1;
+}
 
 static int rec_webmin(const ap_line *ln, ap_event *ev)
 {
@@ -65,6 +199,13 @@ static int rec_webmin(const ap_line *ln, ap_event *ev)
 		c.e -= tn;
 		ev->outcome = AP_OUT_FAILURE;
 		ev->reason = AP_R_OTHER;
+	} else if (c.p < c.e && *c.p >= '0' && *c.p <= '9') {
+		if (!action_log(c, ev))
+			return 0;
+		ev->daemon = AP_HAS_IPREFIX(ln->prog, ln->proglen, "usermin") ? "usermin"
+									      : "webmin";
+		ev->service = "panel";
+		return 1;
 	} else {
 		return 0;
 	}
