@@ -41,6 +41,7 @@ extern const ap_family_def ap_family_cwp AP_HIDDEN;
 extern const ap_family_def ap_family_froxlor AP_HIDDEN;
 extern const ap_family_def ap_family_cphulk AP_HIDDEN;
 extern const ap_family_def ap_family_pureftpd AP_HIDDEN;
+extern const ap_family_def ap_family_proftpd AP_HIDDEN;
 
 static const ap_family_def *const families[AP_FAM__COUNT] = {
 	[AP_FAM_VPOPMAIL] = &ap_family_vpopmail,
@@ -68,6 +69,7 @@ static const ap_family_def *const families[AP_FAM__COUNT] = {
 	[AP_FAM_FROXLOR] = &ap_family_froxlor,
 	[AP_FAM_CPHULK] = &ap_family_cphulk,
 	[AP_FAM_PUREFTPD] = &ap_family_pureftpd,
+	[AP_FAM_PROFTPD] = &ap_family_proftpd,
 };
 
 #define F(x) AP_FAMSET(x)
