@@ -123,12 +123,19 @@ static void set_reading(ap_event *ev, const reading *r, const char *rv, int is_u
 		ev->reason = r->has_user ? AP_R_BAD_PASSWORD : AP_R_UNKNOWN_USER;
 }
 
-int ap_rec_pam(const ap_line *ln, ap_event *ev)
+static int rec_pam(const ap_line *ln, ap_event *ev, int bare)
 {
 	ap_cur c = ap_cur_make(ln->msg, ln->len);
 	ap_span mod = { NULL, 0 }, svc = { NULL, 0 };
 
-	if (AP_EAT(&c, "(")) {
+	if (bare && AP_AT(&c, "authentication failure;")) {
+		/* the module, if any, is in the tag: "vsftpd(pam_unix)[15522]:" */
+		const char *m = AP_MEMMEM(ln->tag, ln->taglen, "(pam_");
+		if (m != NULL) {
+			ap_cur t = ap_cur_make(m + 1, ln->taglen - (size_t)(m + 1 - ln->tag));
+			eat_module(&t, &mod);
+		}
+	} else if (AP_EAT(&c, "(")) {
 		/* "(pam_unix) authentication failure; ..." (Linux-PAM < 0.99) */
 		if (!eat_module(&c, &mod) || !AP_EAT(&c, ")"))
 			return 0;
@@ -230,6 +237,16 @@ int ap_rec_pam(const ap_line *ln, ap_event *ev)
 		ev->reason = AP_R_NONE;
 	ev->ambiguous = true;
 	return 1;
+}
+
+int ap_rec_pam(const ap_line *ln, ap_event *ev)
+{
+	return rec_pam(ln, ev, 0);
+}
+
+int ap_rec_pam_bare(const ap_line *ln, ap_event *ev)
+{
+	return rec_pam(ln, ev, 1);
 }
 
 /* the family: its name in events, its recogniser and the tags it reads */

@@ -45,6 +45,9 @@ typedef struct ap_family_def {
 /* pam_unix/pam_sss style "authentication failure; ... rhost=" lines; other
  * recognisers call it for PAM lines under their own tag */
 int ap_rec_pam(const ap_line *ln, ap_event *ev) AP_HIDDEN;
+/* the same, and also the bare "authentication failure; ..." some daemons
+ * log, the module named in the tag ("vsftpd(pam_unix)[pid]") or nowhere */
+int ap_rec_pam_bare(const ap_line *ln, ap_event *ev) AP_HIDDEN;
 
 /* ------------------------------------------------------------------ */
 /* setting the event (recogniser.c)                                     */
