@@ -141,6 +141,7 @@ typedef enum {
 	AP_FAM_PUREFTPD,
 	AP_FAM_PROFTPD,
 	AP_FAM_VSFTPD,
+	AP_FAM_QMAIL,
 	AP_FAM__COUNT
 } ap_family;
 

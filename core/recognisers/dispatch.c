@@ -43,6 +43,7 @@ extern const ap_family_def ap_family_cphulk AP_HIDDEN;
 extern const ap_family_def ap_family_pureftpd AP_HIDDEN;
 extern const ap_family_def ap_family_proftpd AP_HIDDEN;
 extern const ap_family_def ap_family_vsftpd AP_HIDDEN;
+extern const ap_family_def ap_family_qmail AP_HIDDEN;
 
 static const ap_family_def *const families[AP_FAM__COUNT] = {
 	[AP_FAM_VPOPMAIL] = &ap_family_vpopmail,
@@ -72,6 +73,7 @@ static const ap_family_def *const families[AP_FAM__COUNT] = {
 	[AP_FAM_PUREFTPD] = &ap_family_pureftpd,
 	[AP_FAM_PROFTPD] = &ap_family_proftpd,
 	[AP_FAM_VSFTPD] = &ap_family_vsftpd,
+	[AP_FAM_QMAIL] = &ap_family_qmail,
 };
 
 #define F(x) AP_FAMSET(x)
