@@ -142,6 +142,7 @@ typedef enum {
 	AP_FAM_PROFTPD,
 	AP_FAM_VSFTPD,
 	AP_FAM_QMAIL,
+	AP_FAM_APACHE,
 	AP_FAM__COUNT
 } ap_family;
 
