@@ -45,6 +45,7 @@ extern const ap_family_def ap_family_proftpd AP_HIDDEN;
 extern const ap_family_def ap_family_vsftpd AP_HIDDEN;
 extern const ap_family_def ap_family_qmail AP_HIDDEN;
 extern const ap_family_def ap_family_apache AP_HIDDEN;
+extern const ap_family_def ap_family_nginx AP_HIDDEN;
 
 static const ap_family_def *const families[AP_FAM__COUNT] = {
 	[AP_FAM_VPOPMAIL] = &ap_family_vpopmail,
@@ -76,6 +77,7 @@ static const ap_family_def *const families[AP_FAM__COUNT] = {
 	[AP_FAM_VSFTPD] = &ap_family_vsftpd,
 	[AP_FAM_QMAIL] = &ap_family_qmail,
 	[AP_FAM_APACHE] = &ap_family_apache,
+	[AP_FAM_NGINX] = &ap_family_nginx,
 };
 
 #define F(x) AP_FAMSET(x)
