@@ -144,6 +144,7 @@ typedef enum {
 	AP_FAM_QMAIL,
 	AP_FAM_APACHE,
 	AP_FAM_NGINX,
+	AP_FAM_LITESPEED,
 	AP_FAM__COUNT
 } ap_family;
 
