@@ -145,6 +145,7 @@ typedef enum {
 	AP_FAM_APACHE,
 	AP_FAM_NGINX,
 	AP_FAM_LITESPEED,
+	AP_FAM_LIGHTTPD,
 	AP_FAM__COUNT
 } ap_family;
 

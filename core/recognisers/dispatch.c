@@ -47,6 +47,7 @@ extern const ap_family_def ap_family_qmail AP_HIDDEN;
 extern const ap_family_def ap_family_apache AP_HIDDEN;
 extern const ap_family_def ap_family_nginx AP_HIDDEN;
 extern const ap_family_def ap_family_litespeed AP_HIDDEN;
+extern const ap_family_def ap_family_lighttpd AP_HIDDEN;
 
 static const ap_family_def *const families[AP_FAM__COUNT] = {
 	[AP_FAM_VPOPMAIL] = &ap_family_vpopmail,
@@ -80,6 +81,7 @@ static const ap_family_def *const families[AP_FAM__COUNT] = {
 	[AP_FAM_APACHE] = &ap_family_apache,
 	[AP_FAM_NGINX] = &ap_family_nginx,
 	[AP_FAM_LITESPEED] = &ap_family_litespeed,
+	[AP_FAM_LIGHTTPD] = &ap_family_lighttpd,
 };
 
 #define F(x) AP_FAMSET(x)
