@@ -63,6 +63,21 @@ static const char *const tags[] = {
 	"cphulkd",
 	"kernel:",
 	"",
+	"pure-ftpd[7]:",
+	"proftpd[8]:",
+	"proftpd[8]",
+	"vsftpd[9]:",
+	"vsftpd(pam_unix)[9]:",
+	"smtp_auth[10]:",
+	"qmail-smtpd[11]:",
+	"qmail:",
+	"apache-error",
+	"httpd[12]:",
+	"nginx-error",
+	"nginx:",
+	"litespeed",
+	"lighttpd-error",
+	"lighttpd[13]:",
 };
 #define NTAGS (sizeof(tags) / sizeof(tags[0]))
 
