@@ -86,10 +86,20 @@ static void skip_systemlog_prefix(ap_cur *c, ap_event *ev)
 			*c = k;
 			ev->time = t;
 		}
-	} else if (ap_cur_left(c) > 16 && ap_month_from_abbr(c->p, 3) != 0 && c->p[3] == ' '
-		   && c->p[15] == ' ') {
-		/* "Jan 10 00:00:00 " of the older SystemLog (no year) */
-		c->p += 16;
+	} else if (ap_cur_left(c) > 4 && ap_month_from_abbr(c->p, 3) != 0 && c->p[3] == ' ') {
+		/* "Jan 10 00:00:00 ", "Feb  1 ...", "Feb 1 ..." of the older SystemLog
+		 * (no year) */
+		ap_cur k = *c;
+		k.p += 4;
+		ap_cur_skip_blanks(&k);
+		const char *d = k.p;
+		while (k.p < k.e && *k.p >= '0' && *k.p <= '9')
+			k.p++;
+		int hh, mm, ss;
+		if (k.p > d && k.p - d <= 2 && ap_cur_left(&k) > 9 && k.p[0] == ' '
+		    && ap_digits(k.p + 1, 2, &hh) && k.p[3] == ':' && ap_digits(k.p + 4, 2, &mm)
+		    && k.p[6] == ':' && ap_digits(k.p + 7, 2, &ss) && k.p[9] == ' ')
+			c->p = k.p + 10;
 	}
 	if (eat_label(c))
 		return;
