@@ -75,6 +75,8 @@ cat > "$RS/expect" <<'EXP'
  "family.horde": 0, "family.solid-pop3d": 0, "family.perdition": 0, "family.pam": 0,
  "family.directadmin": 0, "family.webmin": 0, "family.plesk": 0, "family.hestia": 0,
  "family.cwp": 0, "family.froxlor": 0, "family.cphulk": 0,
+ "family.pureftpd": 0, "family.proftpd": 0, "family.vsftpd": 0, "family.qmail": 0,
+ "family.apache": 0, "family.nginx": 0, "family.litespeed": 0, "family.lighttpd": 0,
  "failed": 0}
 EXP
 
