@@ -42,32 +42,19 @@ static int is_digit(char ch)
 /* "Thu Sep  8 00:39:49 2016 [pid 15019] " of vsftpd.log */
 static void skip_file_prefix(ap_cur *c, ap_event *ev)
 {
+	int64_t t;
+	size_t n = ap_parse_ctime(c->p, ap_cur_left(c), &t);
+	if (n == 0)
+		return;
 	ap_cur k = *c;
-	ap_span wd = ap_cur_word(&k);
-	if (wd.n != 3 || !AP_EAT(&k, " ") || ap_cur_left(&k) < 3)
-		return;
-	int mon = ap_month_from_abbr(k.p, 3);
-	if (mon == 0)
-		return;
-	k.p += 3;
-	ap_cur_skip_blanks(&k);
-	int day = 0, hh, mm, ss, y;
-	while (k.p < k.e && is_digit(*k.p) && day < 100)
-		day = day * 10 + (*k.p++ - '0');
-	if (!AP_EAT(&k, " ") || ap_cur_left(&k) < 14 || !ap_digits(k.p, 2, &hh) || k.p[2] != ':'
-	    || !ap_digits(k.p + 3, 2, &mm) || k.p[5] != ':' || !ap_digits(k.p + 6, 2, &ss)
-	    || k.p[8] != ' ' || !ap_digits(k.p + 9, 4, &y))
-		return;
-	k.p += 13;
+	k.p += n;
 	if (!AP_EAT(&k, " [pid "))
 		return;
 	while (k.p < k.e && is_digit(*k.p))
 		k.p++;
 	if (!AP_EAT(&k, "] "))
 		return;
-	if (day >= 1 && day <= 31 && hh < 24 && mm < 60 && ss <= 60)
-		ev->time = ap_days_from_civil(y, (unsigned)mon, (unsigned)day) * 86400 + hh * 3600
-			   + mm * 60 + ss;
+	ev->time = t;
 	*c = k;
 }
 
