@@ -52,8 +52,9 @@
 
 /* "[client IP:PORT] " / "[remote ...]" after the leading bracketed
  * fields: its content in *f, the cursor after it.  *v24: a field before
- * it is 2.4's ("[pid ", or "[MODULE:LEVEL]"). */
-static int client_field(ap_cur *c, ap_span *f, int *v24)
+ * it is 2.4's ("[pid ", or "[MODULE:LEVEL]").  A first field that is the
+ * file's date gives ev->time. */
+static int client_field(ap_cur *c, ap_span *f, int *v24, ap_event *ev)
 {
 	*v24 = 0;
 	for (int i = 0; i < 6 && AP_AT(c, "["); i++) {
@@ -74,6 +75,9 @@ static int client_field(ap_cur *c, ap_span *f, int *v24)
 		c->p++;
 		if (!AP_EAT(c, " "))
 			return 0;
+		int64_t t;
+		if (i == 0 && g.n > 1 && ap_parse_ctime(g.p + 1, g.n - 1, &t) == g.n - 1)
+			ev->time = t; /* the file's "[Sat Jul 20 21:39:11.978080 2013]" */
 		const char *colon = AP_MEMRMEM(g.p, g.n, ":");
 		if (AP_HAS_PREFIX(g.p, g.n, "[pid ")
 		    || (colon != NULL && colon + 1 < g.p + g.n && colon[1] >= 'a'
@@ -226,7 +230,7 @@ static int rec_apache(const ap_line *ln, ap_event *ev)
 	ev->daemon = "apache";
 	ev->service = "http";
 	ev->outcome = AP_OUT_FAILURE;
-	if (!client_field(&c, &field, &v24))
+	if (!client_field(&c, &field, &v24, ev))
 		return 0;
 
 	int code = -1;
