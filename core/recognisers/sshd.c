@@ -4,8 +4,8 @@
  * inside its encrypted transport):
  *   Failed <method> for [invalid user ]U from IP port N ssh2[: <key>]
  *       failure; invalid user -> unknown_user, password and
- *       keyboard-interactive -> bad_password, a refused key (publickey,
- *       hostbased, gssapi) -> other
+ *       keyboard-interactive -> bad_password, a refused key for an
+ *       invalid user or a refused hostbased/gssapi credential -> other
  *   Accepted <method> for U from IP port N ssh2[: <key>]      success
  *   Invalid user U from IP[ port N]   (Illegal user: OpenSSH < 3.9)
  *       failure unknown_user
@@ -14,6 +14,13 @@
  *       failure bad_password (illegal user: unknown_user);
  *   [error: ]PAM: User not known to the underlying authentication module
  *       for U from HOST                                       unknown_user
+ *   [error: ]maximum authentication attempts exceeded for [invalid user ]U
+ *       from IP port N ssh2[ [preauth]]
+ *       failure, reason other (unknown_user for an invalid user): the
+ *       connection reached MaxAuthTries
+ *   Connection closed|reset by authenticating user U IP port N[ [preauth]]
+ *       failure aborted: a real account's client went away during
+ *       authentication without success
  * mech is the SSH method upper case without the PAM sub-method: PASSWORD,
  * PUBLICKEY, KEYBOARD-INTERACTIVE, HOSTBASED, GSSAPI-WITH-MIC.
  *
@@ -23,19 +30,31 @@
  *   that probe.  "Failed none ..." (the same probe, and for a valid user
  *   logged at VERBOSE only) is therefore not an event.  Each later
  *   "Failed password for invalid user" is an event of its own.
+ * - "Failed publickey for <real account>" is not an event: a client
+ *   offers the keys of its agent one after the other and sshd logs each
+ *   refused one, so a user with three keys logs two failures before the
+ *   accepted one (fail2ban gh-1263 makes the same choice).  A connection
+ *   that ends without success still shows: "Connection closed by
+ *   authenticating user" (aborted) or "maximum authentication attempts
+ *   exceeded" (other).  For an invalid user every refused key is a
+ *   failure.
  * - pam_unix/pam_sss "authentication failure;" lines under sshd repeat an
  *   attempt sshd logs itself ("Failed password", or "PAM: Authentication
  *   failure" for keyboard-interactive): not events here (fail2ban's sshd
  *   filter makes the same choice).  Under the auth tags they go to
  *   ap_rec_pam.
- * - "maximum authentication attempts exceeded" and "Disconnecting: Too many
- *   authentication failures" close a connection whose attempts were
- *   already logged one by one: not events.  Neither are "Connection closed
- *   by ...", "Did not receive identification string", "Postponed" and
- *   "Partial".
+ * - "Disconnecting ...: Too many authentication failures" follows the
+ *   "maximum authentication attempts exceeded" line of the same
+ *   connection, "Connection closed by invalid user" follows its "Invalid
+ *   user" line: not events.  Neither are "Connection closed by IP",
+ *   "Disconnected from [authenticating user U ]IP", "Did not receive
+ *   identification string", "Postponed" and "Partial": no credential was
+ *   refused.
  *
- * Threat model (OpenSSH auth.c auth_log(), allowed_user(), getpwnamallow();
- * auth-pam.c sshpam_thread(); auth.c format_method_key()):
+ * Threat model (OpenSSH auth.c auth_log(), allowed_user(), getpwnamallow(),
+ * auth_maxtries_exceeded(); auth-pam.c sshpam_thread(); auth.c
+ * format_method_key(); packet.c fmt_connection_id(), sshpkt_vfatal();
+ * auth2.c ssh_packet_set_log_preamble()):
  *   "%s %s%s%s for %s%.100s from %.200s port %d ssh2%s%s"
  * sshd writes the verdict, the method, "invalid user ", the address, the
  * port and "ssh2".  The client writes the user name (at most 100 bytes,
@@ -48,7 +67,8 @@
  * - password and keyboard-interactive carry no key description: the line
  *   ends with sshd's " from IP port N ssh2", and the address is the last
  *   " from " of the line.  The same holds for "Invalid user U from IP port
- *   N" and "PAM: ... for U from HOST", which end with sshd's text.
+ *   N", "PAM: ... for U from HOST" and "maximum authentication attempts
+ *   exceeded for U from IP port N ssh2", which end with sshd's text.
  * - key methods (publickey, hostbased, gssapi-with-mic, anything else) may
  *   carry a key description.  A candidate is a " from " followed by
  *   "HOST port N ssh2" and then the end or ": ".  sshd's own one is always
@@ -62,6 +82,10 @@
  * - "User U from HOST not allowed because ...": U is pw->pw_name (a real
  *   account), HOST sshd's (the address or a DNS name sshd checked): the
  *   first " from ".
+ * - "Connection closed|reset by authenticating user U IP port N": the
+ *   connection id is "<preamble> IP port N" with the client's U in the
+ *   preamble; the line ends with sshd's " IP port N[ [preauth]]": read
+ *   from the end.
  * - Success ("Accepted") is read only at the start of the message, which
  *   is sshd's. */
 #include "recognisers/recogniser.h"
@@ -186,6 +210,9 @@ static int failed_or_accepted(ap_cur *c, ap_event *ev, int ok)
 	if (AP_SPAN_IS(m, "none"))
 		return 0;
 	int invalid = !ok && AP_EAT(c, "invalid user ");
+	/* a real account refusing one key of many is not a failure */
+	if (!ok && !invalid && AP_SPAN_IS(m, "publickey"))
+		return 0;
 	set_method(ev, m);
 	ev->outcome = ok ? AP_OUT_SUCCESS : AP_OUT_FAILURE;
 	if (!ok) {
@@ -199,6 +226,60 @@ static int failed_or_accepted(ap_cur *c, ap_event *ev, int ok)
 	if (is_plain_method(m))
 		return user_from_last(ev, c->p, c->e, 0);
 	return user_from_keyed(ev, c->p, c->e, !invalid);
+}
+
+/* "U IP port N" ending at e (sshd's fmt_connection_id() after the
+ * preamble "... user U"): sets user, ip and port; 0 if it is not */
+static int user_ip_port_before(ap_event *ev, const char *u, const char *e)
+{
+	const char *pk = AP_MEMRMEM(u, (size_t)(e - u), " port ");
+	if (pk == NULL)
+		return 0;
+	ap_cur d = ap_cur_make(pk + AP_LEN(" port "), (size_t)(e - pk) - AP_LEN(" port "));
+	int64_t port;
+	if (!ap_cur_uint(&d, &port) || d.p != d.e || port > 65535)
+		return 0;
+	const char *h = pk;
+	while (h > u && h[-1] != ' ')
+		h--;
+	if (h == pk)
+		return 0;
+	ap_set_ip(&ev->ip, h, (size_t)(pk - h));
+	ev->port = (int32_t)port;
+	if (h > u + 1)
+		ap_set_user(ev, u, (size_t)(h - 1 - u));
+	return 1;
+}
+
+/* the end of the message without trailing blanks and " [preauth]" */
+static const char *end_of(ap_cur *c)
+{
+	const char *e = c->e;
+	while (e > c->p && (e[-1] == ' ' || e[-1] == '\t'))
+		e--;
+	if ((size_t)(e - c->p) >= AP_LEN(" [preauth]")
+	    && AP_HAS_PREFIX(e - AP_LEN(" [preauth]"), AP_LEN(" [preauth]"), " [preauth]"))
+		e -= AP_LEN(" [preauth]");
+	return e;
+}
+
+/* "Connection closed|reset by authenticating user U IP port N" */
+static int closed_by(ap_cur *c, ap_event *ev)
+{
+	if (!AP_EAT(c, "authenticating user "))
+		return 0;
+	ev->outcome = AP_OUT_FAILURE;
+	ev->reason = AP_R_ABORTED;
+	return user_ip_port_before(ev, c->p, end_of(c));
+}
+
+/* "[error: ]maximum authentication attempts exceeded for [invalid user ]U
+ * from IP port N ssh2" */
+static int max_attempts(ap_cur *c, ap_event *ev)
+{
+	ev->outcome = AP_OUT_FAILURE;
+	ev->reason = AP_EAT(c, "invalid user ") ? AP_R_UNKNOWN_USER : AP_R_OTHER;
+	return user_from_last(ev, c->p, c->e, 0);
 }
 
 static int rec_sshd(const ap_line *ln, ap_event *ev)
@@ -234,7 +315,11 @@ static int rec_sshd(const ap_line *ln, ap_event *ev)
 		ap_set_ip_or_rdns(ev, host);
 		return 1;
 	}
+	if (AP_EAT(&c, "Connection closed by ") || AP_EAT(&c, "Connection reset by "))
+		return closed_by(&c, ev);
 	(void)AP_EAT(&c, "error: ");
+	if (AP_EAT(&c, "maximum authentication attempts exceeded for "))
+		return max_attempts(&c, ev);
 	if (AP_EAT(&c, "PAM: ")) {
 		if (AP_EAT(&c, "Authentication failure for ")) {
 			ev->reason = AP_R_BAD_PASSWORD;
