@@ -64,21 +64,20 @@
  * ..."), hostbased's client user and host, a GSSAPI display name.  So
  * both sides of the address may hold " from <ip> port <n> ssh2".
  * Anchors:
- * - password and keyboard-interactive carry no key description: the line
- *   ends with sshd's " from IP port N ssh2", and the address is the last
- *   " from " of the line.  The same holds for "Invalid user U from IP port
- *   N", "PAM: ... for U from HOST" and "maximum authentication attempts
- *   exceeded for U from IP port N ssh2", which end with sshd's text.
- * - key methods (publickey, hostbased, gssapi-with-mic, anything else) may
- *   carry a key description.  A candidate is a " from " followed by
- *   "HOST port N ssh2" and then the end or ": ".  sshd's own one is always
- *   a candidate, so when there is exactly one it is the address.  With
+ * - Failed/Accepted: a candidate is a " from " followed by "HOST port N
+ *   ssh2" and then the end or ": ".  sshd's own one is always a
+ *   candidate, so when there is exactly one it is the address.  With
  *   several, a real account's name (Accepted, Failed without "invalid
  *   user") is a passwd entry, which holds no " from ": the first " from "
- *   is sshd's.  For an invalid user both the name and the key ID are the
- *   client's and the line can honestly be read more than one way: the
- *   event keeps its outcome, the user up to the first candidate, and no
- *   address or port (ambiguous).
+ *   is sshd's.  For an invalid user the name is the client's and so,
+ *   for a key method, is the key description; a password line carries no
+ *   description in OpenSSH, but other builds and fail2ban's reading
+ *   ("ssh2: from <ip> port <n> ssh2" as planted auth info) disagree, so
+ *   the line is read two ways: the event keeps its outcome, the user up
+ *   to the first candidate, and no address or port (ambiguous).
+ * - "Invalid user U from IP port N", "PAM: ... for U from HOST" and
+ *   "maximum authentication attempts exceeded for U from IP port N ssh2"
+ *   end with sshd's text: the address is the last " from ".
  * - "User U from HOST not allowed because ...": U is pw->pw_name (a real
  *   account), HOST sshd's (the address or a DNS name sshd checked): the
  *   first " from ".
@@ -193,15 +192,6 @@ static int is_key_method(ap_span m)
 	       || (AP_HAS_PREFIX(m.p, m.n, "gssapi"));
 }
 
-/* methods whose line never carries a key description after "ssh2" */
-static int is_plain_method(ap_span m)
-{
-	const char *slash = memchr(m.p, '/', m.n);
-	if (slash != NULL)
-		m.n = (uint32_t)(slash - m.p);
-	return AP_SPAN_IS(m, "password") || AP_SPAN_IS(m, "keyboard-interactive");
-}
-
 static int failed_or_accepted(ap_cur *c, ap_event *ev, int ok)
 {
 	ap_span m = ap_cur_word(c);
@@ -223,8 +213,6 @@ static int failed_or_accepted(ap_cur *c, ap_event *ev, int ok)
 		else
 			ev->reason = AP_R_BAD_PASSWORD;
 	}
-	if (is_plain_method(m))
-		return user_from_last(ev, c->p, c->e, 0);
 	return user_from_keyed(ev, c->p, c->e, !invalid);
 }
 
