@@ -6,6 +6,8 @@
  *       failure; invalid user -> unknown_user, password and
  *       keyboard-interactive -> bad_password, a refused key for an
  *       invalid user or a refused hostbased/gssapi credential -> other
+ *   Failed <method> for <invalid username> from IP port N ssh2
+ *       (SunSSH, Solaris and early OS X) failure unknown_user, no user
  *   Accepted <method> for U from IP port N ssh2[: <key>]      success
  *   Invalid user U from IP[ port N]   (Illegal user: OpenSSH < 3.9)
  *       failure unknown_user
@@ -21,6 +23,9 @@
  *   Connection closed|reset by authenticating user U IP port N[ [preauth]]
  *       failure aborted: a real account's client went away during
  *       authentication without success
+ * Prefixes a logger puts in front of the message are skipped: Solaris'
+ * "[ID <n> <facility>.<level>] " and a kernel-time "kernel:[ <t>]: " /
+ * "kernel: [ <t>] " that some journal set-ups add.
  * mech is the SSH method upper case without the PAM sub-method: PASSWORD,
  * PUBLICKEY, KEYBOARD-INTERACTIVE, HOSTBASED, GSSAPI-WITH-MIC.
  *
@@ -200,6 +205,12 @@ static int failed_or_accepted(ap_cur *c, ap_event *ev, int ok)
 	if (AP_SPAN_IS(m, "none"))
 		return 0;
 	int invalid = !ok && AP_EAT(c, "invalid user ");
+	/* SunSSH writes this in place of a name it did not find */
+	int noname = !ok && !invalid && AP_AT(c, "<invalid username> from ");
+	if (noname) {
+		c->p += AP_LEN("<invalid username>");
+		invalid = 1;
+	}
 	/* a real account refusing one key of many is not a failure */
 	if (!ok && !invalid && AP_SPAN_IS(m, "publickey"))
 		return 0;
@@ -213,6 +224,8 @@ static int failed_or_accepted(ap_cur *c, ap_event *ev, int ok)
 		else
 			ev->reason = AP_R_BAD_PASSWORD;
 	}
+	if (noname) /* no client text on the line: " from ..." is sshd's */
+		return user_from_keyed(ev, c->p + 1, c->e, 1);
 	return user_from_keyed(ev, c->p, c->e, !invalid);
 }
 
@@ -270,12 +283,48 @@ static int max_attempts(ap_cur *c, ap_event *ev)
 	return user_from_last(ev, c->p, c->e, 0);
 }
 
+/* "[ID 800047 auth.info] " (Solaris syslog), "kernel:[  970.699396]: "
+ * or "kernel: [  970.699397] " (a kernel time some journal set-ups put in
+ * front) */
+static void skip_logger_prefix(ap_cur *c)
+{
+	if (AP_AT(c, "[ID ")) {
+		const char *rb = memchr(c->p, ']', ap_cur_left(c) < 64 ? ap_cur_left(c) : 64);
+		if (rb != NULL && rb + 1 < c->e && rb[1] == ' ') {
+			ap_cur t = ap_cur_make(c->p + AP_LEN("[ID "),
+					       (size_t)(rb - c->p) - AP_LEN("[ID "));
+			int64_t id;
+			if (ap_cur_uint(&t, &id) && AP_EAT(&t, " ")
+			    && memchr(t.p, '.', ap_cur_left(&t))
+			    && memchr(t.p, ' ', ap_cur_left(&t)) == NULL)
+				c->p = rb + 2;
+		}
+		return;
+	}
+	ap_cur t = *c;
+	if (!AP_EAT(&t, "kernel:"))
+		return;
+	(void)AP_EAT(&t, " ");
+	if (!ap_cur_eatc(&t, '['))
+		return;
+	ap_cur_skip_blanks(&t);
+	int64_t v;
+	if (!ap_cur_uint(&t, &v) || !ap_cur_eatc(&t, '.') || !ap_cur_uint(&t, &v)
+	    || !ap_cur_eatc(&t, ']'))
+		return;
+	(void)ap_cur_eatc(&t, ':');
+	if (!AP_EAT(&t, " "))
+		return;
+	*c = t;
+}
+
 static int rec_sshd(const ap_line *ln, ap_event *ev)
 {
 	ap_cur c = ap_cur_make(ln->msg, ln->len);
 	ev->daemon = "sshd";
 	ev->service = "ssh";
 	ev->tls = 1;
+	skip_logger_prefix(&c);
 
 	if (AP_EAT(&c, "Failed "))
 		return failed_or_accepted(&c, ev, 0);
