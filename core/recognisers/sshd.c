@@ -12,8 +12,11 @@
  *   Invalid user U from IP[ port N]   (Illegal user: OpenSSH < 3.9)
  *       failure unknown_user
  *   User U from HOST not allowed because ...                  failure disabled
- *   [error: ]PAM: Authentication failure for [illegal user ]U from HOST
- *       failure bad_password (illegal user: unknown_user);
+ *   [error: ]PAM: Authentication failure|authentication error for
+ *       [illegal user ]U from HOST[ via LOCAL]
+ *       failure bad_password (illegal user: unknown_user); " via LOCAL"
+ *       is Apple's sshd (auth-pam.c, OpenSSH-142..209: get_local_ipaddr())
+ *       naming the server's own address: server_ip, never the client
  *   [error: ]PAM: User not known to the underlying authentication module
  *       for U from HOST                                       unknown_user
  *   [error: ]maximum authentication attempts exceeded for [invalid user ]U
@@ -82,7 +85,9 @@
  *   to the first candidate, and no address or port (ambiguous).
  * - "Invalid user U from IP port N", "PAM: ... for U from HOST" and
  *   "maximum authentication attempts exceeded for U from IP port N ssh2"
- *   end with sshd's text: the address is the last " from ".
+ *   end with sshd's text: the address is the last " from ".  Apple's
+ *   " via LOCAL" is taken off the end first (the last " via " followed
+ *   by one address and the end of the line).
  * - "User U from HOST not allowed because ...": U is pw->pw_name (a real
  *   account), HOST sshd's (the address or a DNS name sshd checked): the
  *   first " from ".
@@ -283,6 +288,43 @@ static int max_attempts(ap_cur *c, ap_event *ev)
 	return user_from_last(ev, c->p, c->e, 0);
 }
 
+/* "PAM: <pam_strerror> for [illegal user ]U from HOST[ via LOCAL]" */
+static int pam_line(ap_cur *c, ap_event *ev)
+{
+	const char *p = c->p;
+	size_t n = ap_cur_left(c);
+	if (AP_HAS_IPREFIX(p, n, "authentication failure for ")) {
+		c->p += AP_LEN("authentication failure for ");
+		ev->reason = AP_R_BAD_PASSWORD;
+	} else if (AP_HAS_IPREFIX(p, n, "authentication error for ")) {
+		c->p += AP_LEN("authentication error for ");
+		ev->reason = AP_R_BAD_PASSWORD;
+	} else if (AP_EAT(c, "User not known to the underlying authentication module for ")) {
+		ev->reason = AP_R_UNKNOWN_USER;
+	} else {
+		return 0;
+	}
+	ev->outcome = AP_OUT_FAILURE;
+	if (AP_EAT(c, "illegal user "))
+		ev->reason = AP_R_UNKNOWN_USER;
+	/* Apple's " via <local address>" ends the line */
+	const char *e = c->e;
+	while (e > c->p && (e[-1] == ' ' || e[-1] == '\t'))
+		e--;
+	const char *via = AP_MEMRMEM(c->p, (size_t)(e - c->p), " via ");
+	if (via != NULL) {
+		const char *l = via + AP_LEN(" via ");
+		ap_addr local;
+		if (memchr(l, ' ', (size_t)(e - l)) == NULL
+		    && ap_set_ip(&local, l, (size_t)(e - l))) {
+			ev->server_ip = local;
+			e = via;
+		}
+	}
+	/* sshd's host ends the line; the user may be the client's */
+	return user_from_last(ev, c->p, e, 1);
+}
+
 /* "[ID 800047 auth.info] " (Solaris syslog), "kernel:[  970.699396]: "
  * or "kernel: [  970.699397] " (a kernel time some journal set-ups put in
  * front) */
@@ -357,21 +399,8 @@ static int rec_sshd(const ap_line *ln, ap_event *ev)
 	(void)AP_EAT(&c, "error: ");
 	if (AP_EAT(&c, "maximum authentication attempts exceeded for "))
 		return max_attempts(&c, ev);
-	if (AP_EAT(&c, "PAM: ")) {
-		if (AP_EAT(&c, "Authentication failure for ")) {
-			ev->reason = AP_R_BAD_PASSWORD;
-		} else if (AP_EAT(&c,
-				  "User not known to the underlying authentication module for ")) {
-			ev->reason = AP_R_UNKNOWN_USER;
-		} else {
-			return 0;
-		}
-		ev->outcome = AP_OUT_FAILURE;
-		if (AP_EAT(&c, "illegal user "))
-			ev->reason = AP_R_UNKNOWN_USER;
-		/* sshd's host ends the line; the user may be the client's */
-		return user_from_last(ev, c.p, c.e, 1);
-	}
+	if (AP_EAT(&c, "PAM: "))
+		return pam_line(&c, ev);
 	return 0;
 }
 
