@@ -12,6 +12,10 @@
  *   Invalid user U from IP[ port N]   (Illegal user: OpenSSH < 3.9)
  *       failure unknown_user
  *   User U from HOST not allowed because ...                  failure disabled
+ *   ROOT LOGIN REFUSED FROM IP[ port N][ [preauth]]
+ *       failure disabled, user root (auth.c auth_root_allowed(): logged
+ *       when root gave the RIGHT credentials and PermitRootLogin refused
+ *       them; sshd then also logs "Failed <method> for root")
  *   [error: ]PAM: Authentication failure|authentication error for
  *       [illegal user ]U from HOST[ via LOCAL]
  *       failure bad_password (illegal user: unknown_user); " via LOCAL"
@@ -26,6 +30,12 @@
  *   Connection closed|reset by authenticating user U IP port N[ [preauth]]
  *       failure aborted: a real account's client went away during
  *       authentication without success
+ *   Disconnecting invalid|authenticating user U IP port N: Change of
+ *       username or service not allowed: (..) -> (..)[ [preauth]]
+ *       failure (invalid: unknown_user, else other)
+ *   [error: ]Received disconnect from IP[ port N]:3: <text>: Auth fail[ [preauth]]
+ *       failure, no reason: the client (JSch) gives up after its
+ *       credentials were refused
  * Prefixes a logger puts in front of the message are skipped: Solaris'
  * "[ID <n> <facility>.<level>] " and a kernel-time "kernel:[ <t>]: " /
  * "kernel: [ <t>] " that some journal set-ups add.
@@ -56,13 +66,15 @@
  *   connection, "Connection closed by invalid user" follows its "Invalid
  *   user" line: not events.  Neither are "Connection closed by IP",
  *   "Disconnected from [authenticating user U ]IP", "Did not receive
- *   identification string", "Postponed" and "Partial": no credential was
- *   refused.
+ *   identification string", "Postponed", "Partial", "Received disconnect"
+ *   with another code or text, and key-exchange failures: no credential
+ *   was refused.
  *
  * Threat model (OpenSSH auth.c auth_log(), allowed_user(), getpwnamallow(),
- * auth_maxtries_exceeded(); auth-pam.c sshpam_thread(); auth.c
- * format_method_key(); packet.c fmt_connection_id(), sshpkt_vfatal();
- * auth2.c ssh_packet_set_log_preamble()):
+ * auth_root_allowed(), auth_maxtries_exceeded(); auth-pam.c
+ * sshpam_thread(); auth.c format_method_key(); packet.c
+ * fmt_connection_id(), sshpkt_vfatal(), ssh_packet_disconnect() and the
+ * SSH2_MSG_DISCONNECT handler; auth2.c ssh_packet_set_log_preamble()):
  *   "%s %s%s%s for %s%.100s from %.200s port %d ssh2%s%s"
  * sshd writes the verdict, the method, "invalid user ", the address, the
  * port and "ssh2".  The client writes the user name (at most 100 bytes,
@@ -91,10 +103,18 @@
  * - "User U from HOST not allowed because ...": U is pw->pw_name (a real
  *   account), HOST sshd's (the address or a DNS name sshd checked): the
  *   first " from ".
- * - "Connection closed|reset by authenticating user U IP port N": the
- *   connection id is "<preamble> IP port N" with the client's U in the
- *   preamble; the line ends with sshd's " IP port N[ [preauth]]": read
- *   from the end.
+ * - "ROOT LOGIN REFUSED FROM IP ..." and "Received disconnect from IP":
+ *   the address follows sshd's fixed words, before any client text (the
+ *   disconnect text after the code is the client's, and it only ever
+ *   accuses the client itself).
+ * - "Connection closed|reset by authenticating user U IP port N" and
+ *   "Disconnecting ... user U IP port N: <msg>": the connection id is
+ *   "<preamble> IP port N" with the client's U in the preamble.  The line
+ *   ends with sshd's " IP port N[ [preauth]]": read from the end.  The
+ *   "Change of username" message repeats U and the client's new name
+ *   after the address, so its fixed text ": Change of username or service
+ *   not allowed: (" must occur once; a second one (planted in a name)
+ *   leaves user and address out (ambiguous).
  * - Success ("Accepted") is read only at the start of the message, which
  *   is sshd's. */
 #include "recognisers/recogniser.h"
@@ -279,6 +299,32 @@ static int closed_by(ap_cur *c, ap_event *ev)
 	return user_ip_port_before(ev, c->p, end_of(c));
 }
 
+/* "Disconnecting invalid|authenticating user U IP port N: Change of
+ * username or service not allowed: (U,svc) -> (V,svc)" */
+static int change_of_user(ap_cur *c, ap_event *ev)
+{
+	int invalid;
+	if (AP_EAT(c, "invalid user "))
+		invalid = 1;
+	else if (AP_EAT(c, "authenticating user "))
+		invalid = 0;
+	else
+		return 0;
+	ap_cur k = *c;
+	if (!AP_FIND(&k, ": Change of username or service not allowed: ("))
+		return 0;
+	const char *mk = k.p;
+	ev->outcome = AP_OUT_FAILURE;
+	ev->reason = invalid ? AP_R_UNKNOWN_USER : AP_R_OTHER;
+	k.p += AP_LEN(": Change of username or service not allowed: (");
+	if (AP_FIND(&k, ": Change of username or service not allowed: (")) {
+		ev->ambiguous = true;
+		return 1;
+	}
+	user_ip_port_before(ev, c->p, mk);
+	return 1;
+}
+
 /* "[error: ]maximum authentication attempts exceeded for [invalid user ]U
  * from IP port N ssh2" */
 static int max_attempts(ap_cur *c, ap_event *ev)
@@ -286,6 +332,35 @@ static int max_attempts(ap_cur *c, ap_event *ev)
 	ev->outcome = AP_OUT_FAILURE;
 	ev->reason = AP_EAT(c, "invalid user ") ? AP_R_UNKNOWN_USER : AP_R_OTHER;
 	return user_from_last(ev, c->p, c->e, 0);
+}
+
+/* "Received disconnect from IP[ port N]:[ ]3: <text>: Auth fail" (JSch) */
+static int received_disconnect(ap_cur *c, ap_event *ev)
+{
+	const char *h = c->p;
+	while (c->p < c->e && *c->p != ' ' && !(*c->p == ':' && c->p + 1 < c->e && c->p[1] == ' '))
+		c->p++;
+	ap_span host = ap_span_make(h, (size_t)(c->p - h));
+	int64_t port = -1, code;
+	if (AP_EAT(c, " port ")) {
+		if (!ap_cur_uint(c, &port) || port > 65535)
+			return 0;
+	}
+	if (!ap_cur_eatc(c, ':'))
+		return 0;
+	ap_cur_skip_blanks(c);
+	if (!ap_cur_uint(c, &code) || code != 3 || !AP_EAT(c, ": "))
+		return 0;
+	const char *e = end_of(c);
+	size_t n = (size_t)(e - c->p);
+	if (!(n == AP_LEN("Auth fail") && AP_HAS_PREFIX(c->p, n, "Auth fail"))
+	    && !(n > AP_LEN(": Auth fail")
+		 && AP_HAS_PREFIX(e - AP_LEN(": Auth fail"), AP_LEN(": Auth fail"), ": Auth fail")))
+		return 0;
+	ev->outcome = AP_OUT_FAILURE;
+	ap_set_ip(&ev->ip, host.p, host.n);
+	ev->port = (int32_t)port;
+	return 1;
 }
 
 /* "PAM: <pam_strerror> for [illegal user ]U from HOST[ via LOCAL]" */
@@ -394,11 +469,27 @@ static int rec_sshd(const ap_line *ln, ap_event *ev)
 		ap_set_ip_or_rdns(ev, host);
 		return 1;
 	}
+	if (AP_EAT(&c, "ROOT LOGIN REFUSED FROM ")) {
+		ap_span host;
+		int32_t port;
+		int keyed;
+		if (!tail_ok(c.p, c.e, 0, &host, &port, &keyed))
+			return 0;
+		ev->outcome = AP_OUT_FAILURE;
+		ev->reason = AP_R_DISABLED;
+		ev->user = AP_SPAN_LIT("root");
+		set_host(ev, host, port, 0);
+		return 1;
+	}
 	if (AP_EAT(&c, "Connection closed by ") || AP_EAT(&c, "Connection reset by "))
 		return closed_by(&c, ev);
+	if (AP_EAT(&c, "Disconnecting "))
+		return change_of_user(&c, ev);
 	(void)AP_EAT(&c, "error: ");
 	if (AP_EAT(&c, "maximum authentication attempts exceeded for "))
 		return max_attempts(&c, ev);
+	if (AP_EAT(&c, "Received disconnect from "))
+		return received_disconnect(&c, ev);
 	if (AP_EAT(&c, "PAM: "))
 		return pam_line(&c, ev);
 	return 0;
