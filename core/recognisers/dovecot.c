@@ -12,6 +12,11 @@
  *             in the message
  *   imfile:   the whole file line under a dovecot tag: a leading time
  *             stamp (and 1.x "dovecot: ") is skipped.
+ * A daemontools/multilog TAI64N stamp ("@4000000063... ") is skipped
+ * where it stands inside the message (multilog's lines relayed to
+ * syslog); a PAM line behind the process name ("dovecot-auth:
+ * pam_unix(dovecot:auth): authentication failure; ...", dovecot 1.x) is
+ * read by ap_rec_pam.
  * A level word ("Info: ", "Warning: ", ...) may stand before or after the
  * process name.
  *
@@ -936,7 +941,8 @@ static int rec_dovecot(const ap_line *ln, ap_event *ev)
 
 	proc_info pi;
 	memset(&pi, 0, sizeof(pi));
-	if (!parse_proc(&c, &pi)) {
+	int in_msg = parse_proc(&c, &pi);
+	if (!in_msg) {
 		/* the process is the tag (dovecot's own log file) */
 		memset(&pi, 0, sizeof(pi));
 		if (!proc_by_name(ln->prog, ln->proglen, &pi))
@@ -946,6 +952,15 @@ static int rec_dovecot(const ap_line *ln, ap_event *ev)
 	ev->daemon = "dovecot";
 	if (pi.kind == P_LOGIN)
 		return parse_login(ev, c, &pi);
+	/* "dovecot-auth: pam_unix(dovecot:auth): authentication failure; ..."
+	 * inside the message (1.x behind "dovecot: " or a multilog stamp):
+	 * PAM's own line.  (Under the auth tags it goes to the pam family.) */
+	if (in_msg && !pi.v24 && (AP_AT(&c, "pam_") || AP_AT(&c, "(pam_"))) {
+		ap_line sub = *ln;
+		sub.msg = c.p;
+		sub.len = ap_cur_left(&c);
+		return ap_rec_pam(&sub, ev);
+	}
 	return parse_auth(ln, ev, c, &pi);
 }
 
