@@ -17,10 +17,16 @@
  * login from", "Login failure/trigger from" (several apps, LF_TRIGGER),
  * "mod_security triggered by", ...
  *
- * service from the app: pop3d -> pop3, imapd -> imap, smtpauth and
- * eximsyntax -> smtp, cpanel -> cpanel, sshd -> ssh, ftpd/pure-ftpd/
- * proftpd -> ftp, htpasswd/mod_security/mod_qos/apache -> http; several
- * apps, PERMBLOCK, NETBLOCK and port scans -> no service.
+ * service from the app (lfd.pl's trigger table and RegexMain.pm's return
+ * values, csf 14/15): pop3d -> pop3, imapd -> imap, smtpauth and
+ * eximsyntax -> smtp, cpanel -> cpanel, whm -> whm, webmail -> webmail,
+ * sshd -> ssh, ftpd/pure-ftpd/proftpd -> ftp, htpasswd (htaccess),
+ * mod_security and cxs (modsec), mod_qos, suhosin, symlink, apache ->
+ * http, bind -> dns, directadmin, interworx, cyberpanel, cwp, vesta and
+ * webmin -> panel (DirectAdmin's "Failed DirectAdmin Roundcube|
+ * SquirrelMail login from" -> webmail, "... phpMyAdmin login from" ->
+ * http); several apps (LF_TRIGGER), a custom trigger's own app,
+ * PERMBLOCK, NETBLOCK and port scans -> no service.
  * count/window are lfd's figures; "more than N" (PERMBLOCK, NETBLOCK,
  * Apache) is a threshold, not a count, and gives only the window.
  * A block without a valid address is not an event.
@@ -47,22 +53,40 @@
  */
 #include "recognisers/recogniser.h"
 
+/* the service of lfd's app names (lfd.pl's trigger table, RegexMain.pm's
+ * return values; csf 14/15) */
 static const char *service_of(ap_span app)
 {
 	static const struct {
 		const char *app;
 		const char *svc;
 	} map[] = {
-		{ "pop3d", "pop3" },      { "imapd", "imap" },        { "smtpauth", "smtp" },
-		{ "eximsyntax", "smtp" }, { "cpanel", "cpanel" },     { "sshd", "ssh" },
-		{ "ftpd", "ftp" },        { "pure-ftpd", "ftp" },     { "proftpd", "ftp" },
-		{ "htpasswd", "http" },   { "mod_security", "http" }, { "mod_qos", "http" },
-		{ "webmin", "http" },     { "FTP", "ftp" },           { "SMTP", "smtp" },
+		{ "pop3d", "pop3" },        { "imapd", "imap" },      { "smtpauth", "smtp" },
+		{ "eximsyntax", "smtp" },   { "cpanel", "cpanel" },   { "whm", "whm" },
+		{ "webmail", "webmail" },   { "sshd", "ssh" },        { "ftpd", "ftp" },
+		{ "pure-ftpd", "ftp" },     { "proftpd", "ftp" },     { "htpasswd", "http" },
+		{ "mod_security", "http" }, { "mod_qos", "http" },    { "cxs", "http" },
+		{ "symlink", "http" },      { "suhosin", "http" },    { "bind", "dns" },
+		{ "directadmin", "panel" }, { "interworx", "panel" }, { "cyberpanel", "panel" },
+		{ "cwp", "panel" },         { "vesta", "panel" },     { "webmin", "panel" },
+		{ "FTP", "ftp" },           { "SMTP", "smtp" },
 	};
 	for (size_t i = 0; i < sizeof(map) / sizeof(map[0]); i++)
 		if (ap_span_ieq(app, map[i].app, strlen(map[i].app)))
 			return map[i].svc;
 	return NULL;
+}
+
+/* DirectAdmin's trigger also reads its Roundcube, SquirrelMail and
+ * phpMyAdmin logs: lfd's failure text tells which */
+static const char *directadmin_service(ap_span failtext)
+{
+	if (AP_MEMMEM(failtext.p, failtext.n, " Roundcube ") != NULL
+	    || AP_MEMMEM(failtext.p, failtext.n, " SquirrelMail ") != NULL)
+		return "webmail";
+	if (AP_MEMMEM(failtext.p, failtext.n, " phpMyAdmin ") != NULL)
+		return "http";
+	return "panel";
 }
 
 /* what lfd writes right after a tip */
@@ -222,11 +246,15 @@ static int app_block(ap_cur *c, ap_event *ev)
 		at = by + AP_LEN(" by ");
 	if (at == NULL)
 		return 0;
+	ap_span failtext = ap_span_make(c->p, (size_t)(at - c->p));
 	c->p = at;
 	if (!tip(c, ev, NEXT_FIGURES) || !AP_EAT(c, ": ") || !FIGURES(c, ev, " in the last "))
 		return 0;
-	if (memchr(app.p, ',', app.n) == NULL)
+	if (memchr(app.p, ',', app.n) == NULL) {
 		ev->service = service_of(app);
+		if (AP_SPAN_IIS(app, "directadmin"))
+			ev->service = directadmin_service(failtext);
+	}
 	return 1;
 }
 
