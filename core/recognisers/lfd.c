@@ -1,4 +1,5 @@
-/* lfd.c - ConfigServer lfd (CSF) block decisions: kind=block.
+/* lfd.c - ConfigServer lfd (CSF) block decisions (kind=block) and the
+ * logins lfd logs itself (kind=auth).
  *
  * lfd.log (tag lfd) and the csf.deny comment read as a file
  * ("<ip> # lfd: <text>", under tag lfd) carry the same text:
@@ -10,6 +11,16 @@
  *   (NETBLOCK) <tip> has had more than <N> blocks in the last <W> secs
  *   *Port Scan* detected from <tip>. <N> hits in the last <W> seconds
  *   <tip>, more than <N> Apache 40x hits in the last <W> secs
+ *   UI: Invalid login attempts from <tip> - *Blocked in csf*[ for <T> secs] [UI_RETRY]
+ * and, kind=auth, service panel:
+ *   UI: *Invalid login* attempt[s] from <ip> [<n>/<max>][ - ...]    failure
+ *       (csf's web UI refused a login; n counts them per address)
+ *   UI: Successful login from <ip>                                 success
+ *   *Webmin login* from <ip> into the <acct> account               success
+ *       (lfd's alert on webmin's "Successful login as <acct> from <ip>",
+ *       whose own line often goes to miniserv.log only)
+ * "*SSH login*" and "*SU login*" alerts repeat what sshd and su log
+ * themselves: not events.
  *
  * <tip> is "<ip>", "<ip> (<rdns>)" or "<ip> (CC/Country[/Region/City]/<rdns>[/ASN])"
  * (lfd's iplookup with CC_LOOKUPS 0..3); rdns is left out when "-" or
@@ -38,16 +49,20 @@
  * lookup text, which whoever runs the client's reverse zone chooses
  * (`host` prints it without blanks, with "(" and ")" escaped, but with
  * '/', ':', ',' and '[' as they are), and the account of a distributed
- * attack, which is the user name the client tried.  The address is read
+ * attack, which is the user name the client tried (and the Webmin
+ * account, which webmin's log gave lfd as one word).  The address is read
  * where lfd writes it: first in the tip, right after the app's failure
  * text ("... from", "... by") or at the start of the line.  The lookup
  * text ends at the first ")" that is followed by what lfd writes after a
- * tip (": N", ", N"/", more than", ". N", " has had"), never at the first
+ * tip (": N", ", N"/", more than", ". N", " has had", " - *Blocked in
+ * csf*"), never at the first
  * ")" (an ASN organisation name may hold one).  The PTR name becomes rdns
  * only when the lookup text has one of lfd's part counts and the name is
  * a host name (letters, digits, '.', '-', '_', a letter, not an
  * address); it is never an address.  The account runs to the last
- * "] in the last " (lfd's text follows it, with no such text).
+ * "] in the last " (lfd's text follows it, with no such text); the
+ * Webmin account to the " account" that ends the line.  The UI's
+ * address is lfd's socket peer, right after its fixed words.
  *
  * SPDX-License-Identifier: Apache-2.0
  */
@@ -95,6 +110,7 @@ enum tip_next {
 	NEXT_COMMA,   /* ", N distributed", ", more than N Apache" */
 	NEXT_STOP,    /* ". N hits" (port scan) */
 	NEXT_HAS,     /* " has had more than" (PERMBLOCK, NETBLOCK) */
+	NEXT_BLOCKED, /* " - *Blocked in csf*" (csf's UI) */
 };
 
 static int is_digit(char ch)
@@ -113,6 +129,7 @@ static int tip_next_at(const char *p, const char *e, enum tip_next next)
 		       && (is_digit(p[2]) || AP_HAS_PREFIX(p + 2, n - 2, "more than "));
 	case NEXT_STOP: return AP_HAS_PREFIX(p, n, ". ") && n > AP_LEN(". ") && is_digit(p[2]);
 	case NEXT_HAS: return AP_HAS_PREFIX(p, n, " has had more than ");
+	case NEXT_BLOCKED: return AP_HAS_PREFIX(p, n, " - *Blocked in csf*");
 	}
 	return 0;
 }
@@ -294,6 +311,57 @@ static int tip_block(ap_cur *c, ap_event *ev)
 	return 1;
 }
 
+/* csf's own web UI (lfd.pl's UI server): "UI: *Invalid login* attempt
+ * from IP [n/max]", "... attempts from IP [n/max] - Banned ..." (each a
+ * refused login; n counts them from that address), the block that
+ * follows, "UI: Invalid login attempts from <tip> - *Blocked in csf*",
+ * and "UI: Successful login from IP" */
+static int ui_line(ap_cur *c, ap_event *ev)
+{
+	ev->service = "panel";
+	if (AP_EAT(c, "Successful login from ")) {
+		ap_span ip = ap_cur_word(c);
+		ap_cur_skip_blanks(c);
+		if (c->p != c->e || !ap_set_ip(&ev->ip, ip.p, ip.n))
+			return 0;
+		ev->kind = AP_KIND_AUTH;
+		ev->outcome = AP_OUT_SUCCESS;
+		return 1;
+	}
+	if (AP_EAT(c, "*Invalid login* attempt from ")
+	    || AP_EAT(c, "*Invalid login* attempts from ")) {
+		ap_span ip = ap_cur_word(c);
+		if (!AP_AT(c, " [") || !ap_set_ip(&ev->ip, ip.p, ip.n))
+			return 0;
+		ev->kind = AP_KIND_AUTH;
+		ev->outcome = AP_OUT_FAILURE;
+		return 1;
+	}
+	if (AP_EAT(c, "Invalid login attempts from "))
+		return tip(c, ev, NEXT_BLOCKED) && AP_AT(c, " - *Blocked in csf*");
+	return 0;
+}
+
+/* "*Webmin login* from IP into the ACC account" (lfd.pl's webminalert(),
+ * from webmin's "Successful login as ACC from IP"): a success */
+static int webmin_login(ap_cur *c, ap_event *ev)
+{
+	ap_span ip = ap_cur_word(c);
+	if (!AP_EAT(c, " into the ") || !ap_set_ip(&ev->ip, ip.p, ip.n))
+		return 0;
+	const char *e = c->e;
+	while (e > c->p && (e[-1] == ' ' || e[-1] == '\t'))
+		e--;
+	if ((size_t)(e - c->p) <= AP_LEN(" account")
+	    || !AP_HAS_PREFIX(e - AP_LEN(" account"), AP_LEN(" account"), " account"))
+		return 0;
+	ev->kind = AP_KIND_AUTH;
+	ev->outcome = AP_OUT_SUCCESS;
+	ev->service = "panel";
+	ap_set_user(ev, c->p, (size_t)(e - AP_LEN(" account") - c->p));
+	return 1;
+}
+
 static int rec_lfd(const ap_line *ln, ap_event *ev)
 {
 	ap_cur c = ap_cur_make(ln->msg, ln->len);
@@ -305,7 +373,11 @@ static int rec_lfd(const ap_line *ln, ap_event *ev)
 	ev->kind = AP_KIND_BLOCK;
 	ev->daemon = "lfd";
 	int ok;
-	if (AP_AT(&c, "("))
+	if (AP_EAT(&c, "UI: "))
+		ok = ui_line(&c, ev);
+	else if (AP_EAT(&c, "*Webmin login* from "))
+		ok = webmin_login(&c, ev);
+	else if (AP_AT(&c, "("))
 		ok = app_block(&c, ev);
 	else if (AP_EAT(&c, "*Port Scan* detected from "))
 		ok = tip(&c, ev, NEXT_STOP) && AP_EAT(&c, ". ")
