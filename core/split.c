@@ -12,7 +12,9 @@
  *   <PRI>1 TIMESTAMP HOST APP PROCID MSGID SD MSG        (RFC 5424)
  *   @4000000063c1d2e3a1b2c3d4 tag: msg    (daemontools/multilog TAI64N)
  *   <address> # lfd: ...                   (csf.deny: tag "lfd")
- * and, without a time stamp, "host tag[pid]: msg" and "tag: msg".
+ * and, without a time stamp, "host tag[pid]: msg" and "tag: msg"; right
+ * after an RFC 3164/3339 stamp an old logger's "[prog] msg" (no host, no
+ * ':').
  *
  * SPDX-License-Identifier: Apache-2.0
  */
@@ -143,6 +145,17 @@ static int is_program_tag(const char *p, size_t n, int *with_id)
 		*with_id = 1;
 	}
 	return i + 1 == n && p[i] == ':';
+}
+
+/* "[prog]": a program name in brackets */
+static int is_bracketed_name(const char *p, size_t n)
+{
+	if (n < 3 || p[0] != '[' || p[n - 1] != ']')
+		return 0;
+	for (size_t i = 1; i + 1 < n; i++)
+		if (!is_name_char(p[i]))
+			return 0;
+	return 1;
 }
 
 /* a host name or address word */
@@ -319,9 +332,11 @@ int ap_split_line(const char *line, size_t len, int year, ap_input *in)
 			tag_ok = is_program_tag(p, wl, &with_id)
 				 && (with_id || (w == 1 && is_host_word(w0, w0l)));
 		else
-			/* without a time stamp, "host tag[pid]: msg" needs the pid */
-			tag_ok = is_tag_word(p, wl)
-				 && (i > 0 || w == 0 || memchr(p, '[', wl) != NULL);
+			/* without a time stamp, "host tag[pid]: msg" needs the pid;
+			 * right after a stamp, an old logger's "[prog]" without ':' */
+			tag_ok = (is_tag_word(p, wl)
+				  && (i > 0 || w == 0 || memchr(p, '[', wl) != NULL))
+				 || (i > 0 && w == 0 && is_bracketed_name(p, wl));
 		if (tag_ok) {
 			in->tag = p;
 			in->taglen = wl;

@@ -156,6 +156,8 @@ printf '%s\n' \
 	'81.2.69.13 # Manually denied: Failed SSH login from 81.2.69.13 (-): 5 in the last 3600 secs' \
 	'Mar  3 00:17:22 [sshd]: User root from 81.2.69.14 not allowed because not listed in AllowUsers' \
 	'2024-01-04 17:03:48 H=(x) [81.2.69.15]: sshd[1]: Failed password for root from 81.2.69.15 port 5 ssh2' \
+	'Jun 25 23:53:34 [sshd] User root from 81.2.69.16 not allowed because not listed in AllowUsers' \
+	'Jun 25 23:53:35 host [sshd] User root from 81.2.69.17 not allowed because not listed in AllowUsers' \
 	>"$T/frames.log"
 printf '<38>1 2019-07-08T17:40:18Z host7 sshd - - - \357\273\277Failed password for root from 81.2.69.4 port 3 ssh2\n' >>"$T/frames.log"
 "$BIN" --year 2026 --aligned --with-message "$T/frames.log" >"$T/frames.out"
@@ -163,7 +165,7 @@ pylines "split: RFC 3339 stamp with fraction and offset (RSYSLOG_FileFormat)" "$
 pylines "split: RFC 5424 without structured data" "$T/frames.out" 'd[1].get("time") == "2019-07-08T21:40:16Z" and d[1].get("host") == "host5.example.com" and d[1].get("user") == "redmond" and d[1].get("ip") == "81.2.69.2"'
 pylines "split: RFC 5424 structured data with escaped ] and quotes is skipped" "$T/frames.out" 'd[2].get("host") == "host6" and d[2].get("user") == "root" and d[2].get("ip") == "81.2.69.3" and d[2].get("message") == "Failed password for root from 81.2.69.3 port 2 ssh2"'
 pylines "split: RFC 5424 nil time stamp and host" "$T/frames.out" '"host" not in d[3] and d[3].get("ip") == "81.2.69.5"'
-pylines "split: RFC 5424 message after a UTF-8 BOM" "$T/frames.out" 'd[14].get("host") == "host7" and d[14].get("ip") == "81.2.69.4" and d[14].get("message", "").startswith("Failed password")'
+pylines "split: RFC 5424 message after a UTF-8 BOM" "$T/frames.out" 'd[16].get("host") == "host7" and d[16].get("ip") == "81.2.69.4" and d[16].get("message", "").startswith("Failed password")'
 pylines "split: TAI64N stamp (multilog) before a dovecot line" "$T/frames.out" 'd[4].get("time") == "2010-09-16T05:50:50Z" and "host" not in d[4] and d[4].get("daemon") == "dovecot" and d[4].get("ip") == "81.2.69.6" and d[4].get("attempts") == 1'
 pylines "split: TAI64N stamp before dovecot-auth's pam_unix line" "$T/frames.out" 'd[5].get("time") == "2010-09-16T05:50:51Z" and d[5].get("outcome") == "failure" and d[5].get("user") == "web" and d[5].get("ip") == "81.2.69.7"'
 pylines "split: YYYY-MM-DD hh:mm:ss host tag[pid]: (exim to syslog)" "$T/frames.out" 'd[6].get("time") == "2019-10-22T03:39:17Z" and d[6].get("host") == "mx1.example.net" and d[6].get("daemon") == "exim" and d[6].get("ip") == "81.2.69.8"'
@@ -174,6 +176,8 @@ pylines "split: a csf.deny line with an IPv6 address" "$T/frames.out" 'd[10].get
 pylines "split: a csf.deny line not written by lfd is no event" "$T/frames.out" 'd[11] == {}'
 pylines "split: a bracketed program name without pid" "$T/frames.out" 'd[12].get("daemon") == "sshd" and d[12].get("ip") == "81.2.69.14"'
 pylines "split: after a YYYY-MM-DD stamp a bracketed address is no host or tag" "$T/frames.out" 'd[13] == {}'
+pylines "split: an old logger's [prog] without ':' right after the stamp" "$T/frames.out" 'd[14].get("daemon") == "sshd" and d[14].get("ip") == "81.2.69.16" and "host" not in d[14]'
+pylines "split: ... but not after a host word" "$T/frames.out" 'd[15] == {}'
 
 # --stats
 "$BIN" --year 2026 --stats "$IN" >/dev/null 2>"$T/stats"
