@@ -12,7 +12,7 @@
  *   Invalid user U from IP[ port N]   (Illegal user: OpenSSH < 3.9)
  *       failure unknown_user
  *   User U from HOST not allowed because ...                  failure disabled
- *   ROOT LOGIN REFUSED FROM IP[ port N][ [preauth]]
+ *   ROOT LOGIN REFUSED FROM HOST[ port N][ [preauth]]
  *       failure disabled, user root (auth.c auth_root_allowed(): logged
  *       when root gave the RIGHT credentials and PermitRootLogin refused
  *       them; sshd then also logs "Failed <method> for root")
@@ -478,7 +478,8 @@ static int rec_sshd(const ap_line *ln, ap_event *ev)
 		ev->outcome = AP_OUT_FAILURE;
 		ev->reason = AP_R_DISABLED;
 		ev->user = AP_SPAN_LIT("root");
-		set_host(ev, host, port, 0);
+		/* before OpenSSH 3.x: get_canonical_hostname(), a checked name */
+		set_host(ev, host, port, 1);
 		return 1;
 	}
 	if (AP_EAT(&c, "Connection closed by ") || AP_EAT(&c, "Connection reset by "))
