@@ -265,6 +265,16 @@ void ap_tag_program(const char *tag, size_t taglen, const char **prog, size_t *p
 	size_t n = 0;
 	while (n < taglen && (tag[n] == ' ' || tag[n] == '\t'))
 		n++;
+	/* "[sshd]:" (an old logger's bracketed program name, no pid) */
+	if (n < taglen && tag[n] == '[') {
+		const char *rb = memchr(tag + n + 1, ']', taglen - n - 1);
+		if (rb != NULL && rb > tag + n + 1 && (size_t)(rb + 1 - tag) <= taglen
+		    && ((size_t)(rb + 1 - tag) == taglen || rb[1] == ':')) {
+			*prog = tag + n + 1;
+			*proglen = (size_t)(rb - (tag + n + 1));
+			return;
+		}
+	}
 	const char *p = tag + n;
 	size_t len = 0;
 	while (n + len < taglen) {

@@ -24,7 +24,8 @@ ap_famset ap_progmap_lookup(const ap_progmap *m, const char *prog, size_t n) AP_
 const ap_progmap *ap_progmap_builtin(void) AP_HIDDEN;
 
 /* reduce a tag to the program part: strip "[pid]", "[pid" (broken tags),
- * "(n)", trailing ':' and blanks */
+ * "(n)", trailing ':' and blanks; "[prog]:" (a bracketed program name
+ * without pid) gives prog */
 void ap_tag_program(const char *tag, size_t taglen, const char **prog, size_t *proglen) AP_HIDDEN;
 
 /* recognise with a given family set; 1 event */

@@ -12,6 +12,11 @@
  *             in the message
  *   imfile:   the whole file line under a dovecot tag: a leading time
  *             stamp (and 1.x "dovecot: ") is skipped.
+ * A daemontools/multilog TAI64N stamp ("@4000000063... ") is skipped
+ * where it stands inside the message (multilog's lines relayed to
+ * syslog); a PAM line behind the process name ("dovecot-auth:
+ * pam_unix(dovecot:auth): authentication failure; ...", dovecot 1.x) is
+ * read by ap_rec_pam.
  * A level word ("Info: ", "Warning: ", ...) may stand before or after the
  * process name.
  *
@@ -26,6 +31,13 @@
  *   the field list starts at the first ": " followed by a field key, and
  *   the reason is the last balanced group before it, found by one
  *   backward scan -- every byte is looked at a bounded number of times.
+ *   Dovecot 1.0 writes no group: "Aborted login" (the client logged out),
+ *   "Disconnected" and "Disconnected: Inactivity" followed by the fields.
+ *   Such a line is a failure (no reason, no attempts: 1.0 does not count
+ *   them) when it names a user and a method -- the client started an
+ *   authentication and left without the "Login:" a success would have
+ *   logged, as 1.1 logs "(N authentication attempts)" -- and no event
+ *   without them (a client that never tried).
  *
  * Auth process (auth_verbose=yes): "driver(user,ip[,<sess>]): verdict"
  * (2.3 and older; Debian's worker adds "conn unix:auth-worker (...):
@@ -894,8 +906,19 @@ static int login_fields(ap_event *ev, const char *list, const char *e)
 	return 1;
 }
 
+/* dovecot 1.0's summaries, which carry no reason group: "Aborted
+ * login" (the client logged out), "Disconnected" (it closed the
+ * connection), "Disconnected: Inactivity" (it timed out) */
+static int v10_summary(const char *s, const char *e)
+{
+	ap_span t = ap_span_make(s, (size_t)(e - s));
+	return AP_SPAN_IS(t, "Aborted login") || AP_SPAN_IS(t, "Disconnected")
+	       || AP_SPAN_IS(t, "Disconnected: Inactivity");
+}
+
 static int parse_login(ap_event *ev, ap_cur c, const proc_info *pi)
 {
+	int v10 = 0;
 	skip_level(&c);
 	ev->service = pi->service;
 	if (AP_EAT(&c, "Login: ") || AP_EAT(&c, "Logged in: ")) {
@@ -912,13 +935,22 @@ static int parse_login(ap_event *ev, ap_cur c, const proc_info *pi)
 			}
 			t.p += 2;
 		}
-		if (!login_reason(ev, body, list ? list : c.e))
-			return 0;
 		if (list == NULL)
 			return 0; /* no fields: nobody to attribute it to */
+		if (!login_reason(ev, body, list)) {
+			if (!v10_summary(body, list))
+				return 0;
+			/* 1.0: the client gave a name under a mechanism and left
+			 * without a "Login:": its attempt failed (1.1 counts it,
+			 * "(1 authentication attempts)"); how many is unknown */
+			v10 = 1;
+			ev->outcome = AP_OUT_FAILURE;
+		}
 		c.p = list + 2;
 	}
 	if (!login_fields(ev, c.p, c.e))
+		return 0;
+	if (v10 && (ev->user.n == 0 || ev->mech.n == 0))
 		return 0;
 	if (ev->user.n == 0 && ev->ip.family == 0)
 		return 0;
@@ -936,7 +968,8 @@ static int rec_dovecot(const ap_line *ln, ap_event *ev)
 
 	proc_info pi;
 	memset(&pi, 0, sizeof(pi));
-	if (!parse_proc(&c, &pi)) {
+	int in_msg = parse_proc(&c, &pi);
+	if (!in_msg) {
 		/* the process is the tag (dovecot's own log file) */
 		memset(&pi, 0, sizeof(pi));
 		if (!proc_by_name(ln->prog, ln->proglen, &pi))
@@ -946,6 +979,15 @@ static int rec_dovecot(const ap_line *ln, ap_event *ev)
 	ev->daemon = "dovecot";
 	if (pi.kind == P_LOGIN)
 		return parse_login(ev, c, &pi);
+	/* "dovecot-auth: pam_unix(dovecot:auth): authentication failure; ..."
+	 * inside the message (1.x behind "dovecot: " or a multilog stamp):
+	 * PAM's own line.  (Under the auth tags it goes to the pam family.) */
+	if (in_msg && !pi.v24 && (AP_AT(&c, "pam_") || AP_AT(&c, "(pam_"))) {
+		ap_line sub = *ln;
+		sub.msg = c.p;
+		sub.len = ap_cur_left(&c);
+		return ap_rec_pam(&sub, ev);
+	}
 	return parse_auth(ln, ev, c, &pi);
 }
 
