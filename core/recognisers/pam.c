@@ -123,6 +123,8 @@ static void set_reading(ap_event *ev, const reading *r, const char *rv, int is_u
 		ev->reason = r->has_user ? AP_R_BAD_PASSWORD : AP_R_UNKNOWN_USER;
 }
 
+static int pam_failure(ap_cur c, ap_event *ev, ap_span mod, ap_span svc);
+
 int ap_rec_pam(const ap_line *ln, ap_event *ev)
 {
 	ap_cur c = ap_cur_make(ln->msg, ln->len);
@@ -155,6 +157,13 @@ int ap_rec_pam(const ap_line *ln, ap_event *ev)
 		if (!AP_EAT(&c, ":"))
 			return 0;
 	}
+	return pam_failure(c, ev, mod, svc);
+}
+
+/* "authentication failure; ..." at c, the module and the PAM service
+ * already read (from the message, or from a "SERVICE(pam_MOD)" tag) */
+static int pam_failure(ap_cur c, ap_event *ev, ap_span mod, ap_span svc)
+{
 	ap_cur_skip_blanks(&c);
 	if (!AP_EAT(&c, "authentication failure;"))
 		return 0;
