@@ -3,7 +3,8 @@
  *
  * The tag look-up is the only work a line of no family costs: the program
  * part of the tag is hashed once and looked up in a small open-addressing
- * table built at start-up.
+ * table built at start-up; then a prefix check for a PAM module's line,
+ * which any program may log (ap_recognise_untagged).
  *
  * SPDX-License-Identifier: Apache-2.0
  */
@@ -275,4 +276,18 @@ int ap_recognise(ap_famset fams, const ap_line *ln, ap_event *ev)
 		}
 	}
 	return 0;
+}
+
+int ap_recognise_untagged(const ap_line *ln, ap_event *ev)
+{
+	/* the kernel logs no PAM line: one under its tag is forged */
+	if (AP_SPAN_IS(ap_span_make(ln->prog, ln->proglen), "kernel") || !ap_pam_marker(ln))
+		return 0;
+	ap_event_init(ev);
+	if (!ap_rec_pam_any(ln, ev))
+		return 0;
+	ev->family = AP_FAM_PAM;
+	if (ev->kind == AP_KIND_NONE)
+		ev->kind = AP_KIND_AUTH;
+	return 1;
 }

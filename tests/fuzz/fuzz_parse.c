@@ -61,6 +61,8 @@ static const char *const tags[] = {
 	"Froxlor:",
 	"froxlor[9]:",
 	"cphulkd",
+	"vsftpd:",
+	"pop(pam_unix)[9]:",
 	"kernel:",
 	"",
 };
