@@ -138,6 +138,7 @@ typedef enum {
 	AP_FAM_CWP,
 	AP_FAM_FROXLOR,
 	AP_FAM_CPHULK,
+	AP_FAM_MYSQL,
 	AP_FAM__COUNT
 } ap_family;
 
