@@ -139,6 +139,7 @@ typedef enum {
 	AP_FAM_FROXLOR,
 	AP_FAM_CPHULK,
 	AP_FAM_MYSQL,
+	AP_FAM_PHPMYADMIN,
 	AP_FAM__COUNT
 } ap_family;
 

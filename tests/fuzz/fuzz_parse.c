@@ -64,6 +64,8 @@ static const char *const tags[] = {
 	"mysqld:",
 	"mariadbd[3]:",
 	"mysql",
+	"phpMyAdmin[4]:",
+	"phpmyadmin",
 	"vsftpd:",
 	"pop(pam_unix)[9]:",
 	"kernel:",
