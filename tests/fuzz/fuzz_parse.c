@@ -66,6 +66,8 @@ static const char *const tags[] = {
 	"mysql",
 	"phpMyAdmin[4]:",
 	"phpmyadmin",
+	"postgres[5]:",
+	"postgresql",
 	"vsftpd:",
 	"pop(pam_unix)[9]:",
 	"kernel:",
