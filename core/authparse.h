@@ -141,6 +141,7 @@ typedef enum {
 	AP_FAM_MYSQL,
 	AP_FAM_PHPMYADMIN,
 	AP_FAM_POSTGRESQL,
+	AP_FAM_SOGO,
 	AP_FAM__COUNT
 } ap_family;
 

@@ -44,6 +44,7 @@ extern const ap_family_def ap_family_cphulk AP_HIDDEN;
 extern const ap_family_def ap_family_mysql AP_HIDDEN;
 extern const ap_family_def ap_family_phpmyadmin AP_HIDDEN;
 extern const ap_family_def ap_family_postgresql AP_HIDDEN;
+extern const ap_family_def ap_family_sogo AP_HIDDEN;
 
 static const ap_family_def *const families[AP_FAM__COUNT] = {
 	[AP_FAM_VPOPMAIL] = &ap_family_vpopmail,
@@ -73,6 +74,7 @@ static const ap_family_def *const families[AP_FAM__COUNT] = {
 	[AP_FAM_MYSQL] = &ap_family_mysql,
 	[AP_FAM_PHPMYADMIN] = &ap_family_phpmyadmin,
 	[AP_FAM_POSTGRESQL] = &ap_family_postgresql,
+	[AP_FAM_SOGO] = &ap_family_sogo,
 };
 
 #define F(x) AP_FAMSET(x)

@@ -68,6 +68,8 @@ static const char *const tags[] = {
 	"phpmyadmin",
 	"postgres[5]:",
 	"postgresql",
+	"sogod[6]:",
+	"sogo",
 	"vsftpd:",
 	"pop(pam_unix)[9]:",
 	"kernel:",

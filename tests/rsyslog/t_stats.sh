@@ -75,7 +75,7 @@ cat > "$RS/expect" <<'EXP'
  "family.horde": 0, "family.solid-pop3d": 0, "family.perdition": 0, "family.pam": 0,
  "family.directadmin": 0, "family.webmin": 0, "family.plesk": 0, "family.hestia": 0,
  "family.cwp": 0, "family.froxlor": 0, "family.cphulk": 0,
- "family.mysql": 0, "family.phpmyadmin": 0, "family.postgresql": 0,
+ "family.mysql": 0, "family.phpmyadmin": 0, "family.postgresql": 0, "family.sogo": 0,
  "failed": 0}
 EXP
 
