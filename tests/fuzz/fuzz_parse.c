@@ -70,6 +70,7 @@ static const char *const tags[] = {
 	"postgresql",
 	"sogod[6]:",
 	"sogo",
+	"squirrelmail",
 	"vsftpd:",
 	"pop(pam_unix)[9]:",
 	"kernel:",
