@@ -71,6 +71,7 @@ static const char *const tags[] = {
 	"sogod[6]:",
 	"sogo",
 	"squirrelmail",
+	"openwebmail",
 	"vsftpd:",
 	"pop(pam_unix)[9]:",
 	"kernel:",
