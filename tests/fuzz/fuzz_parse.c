@@ -72,6 +72,7 @@ static const char *const tags[] = {
 	"sogo",
 	"squirrelmail",
 	"openwebmail",
+	"groupoffice",
 	"vsftpd:",
 	"pop(pam_unix)[9]:",
 	"kernel:",
