@@ -48,6 +48,7 @@ extern const ap_family_def ap_family_sogo AP_HIDDEN;
 extern const ap_family_def ap_family_squirrelmail AP_HIDDEN;
 extern const ap_family_def ap_family_openwebmail AP_HIDDEN;
 extern const ap_family_def ap_family_groupoffice AP_HIDDEN;
+extern const ap_family_def ap_family_tine20 AP_HIDDEN;
 
 static const ap_family_def *const families[AP_FAM__COUNT] = {
 	[AP_FAM_VPOPMAIL] = &ap_family_vpopmail,
@@ -81,6 +82,7 @@ static const ap_family_def *const families[AP_FAM__COUNT] = {
 	[AP_FAM_SQUIRRELMAIL] = &ap_family_squirrelmail,
 	[AP_FAM_OPENWEBMAIL] = &ap_family_openwebmail,
 	[AP_FAM_GROUPOFFICE] = &ap_family_groupoffice,
+	[AP_FAM_TINE20] = &ap_family_tine20,
 };
 
 #define F(x) AP_FAMSET(x)

@@ -73,6 +73,7 @@ static const char *const tags[] = {
 	"squirrelmail",
 	"openwebmail",
 	"groupoffice",
+	"tine20",
 	"vsftpd:",
 	"pop(pam_unix)[9]:",
 	"kernel:",
