@@ -49,6 +49,7 @@ extern const ap_family_def ap_family_squirrelmail AP_HIDDEN;
 extern const ap_family_def ap_family_openwebmail AP_HIDDEN;
 extern const ap_family_def ap_family_groupoffice AP_HIDDEN;
 extern const ap_family_def ap_family_tine20 AP_HIDDEN;
+extern const ap_family_def ap_family_zimbra AP_HIDDEN;
 
 static const ap_family_def *const families[AP_FAM__COUNT] = {
 	[AP_FAM_VPOPMAIL] = &ap_family_vpopmail,
@@ -83,6 +84,7 @@ static const ap_family_def *const families[AP_FAM__COUNT] = {
 	[AP_FAM_OPENWEBMAIL] = &ap_family_openwebmail,
 	[AP_FAM_GROUPOFFICE] = &ap_family_groupoffice,
 	[AP_FAM_TINE20] = &ap_family_tine20,
+	[AP_FAM_ZIMBRA] = &ap_family_zimbra,
 };
 
 #define F(x) AP_FAMSET(x)

@@ -74,6 +74,7 @@ static const char *const tags[] = {
 	"openwebmail",
 	"groupoffice",
 	"tine20",
+	"zimbra",
 	"vsftpd:",
 	"pop(pam_unix)[9]:",
 	"kernel:",
