@@ -147,6 +147,7 @@ typedef enum {
 	AP_FAM_GROUPOFFICE,
 	AP_FAM_TINE20,
 	AP_FAM_ZIMBRA,
+	AP_FAM_NGINXMAIL,
 	AP_FAM__COUNT
 } ap_family;
 

@@ -75,6 +75,8 @@ static const char *const tags[] = {
 	"groupoffice",
 	"tine20",
 	"zimbra",
+	"nginx-mail",
+	"nginx:",
 	"vsftpd:",
 	"pop(pam_unix)[9]:",
 	"kernel:",
