@@ -148,6 +148,7 @@ typedef enum {
 	AP_FAM_TINE20,
 	AP_FAM_ZIMBRA,
 	AP_FAM_NGINXMAIL,
+	AP_FAM_KERIO,
 	AP_FAM__COUNT
 } ap_family;
 

@@ -77,6 +77,7 @@ static const char *const tags[] = {
 	"zimbra",
 	"nginx-mail",
 	"nginx:",
+	"kerio",
 	"vsftpd:",
 	"pop(pam_unix)[9]:",
 	"kernel:",
