@@ -149,6 +149,7 @@ typedef enum {
 	AP_FAM_ZIMBRA,
 	AP_FAM_NGINXMAIL,
 	AP_FAM_KERIO,
+	AP_FAM_DOMINO,
 	AP_FAM__COUNT
 } ap_family;
 

@@ -52,6 +52,7 @@ extern const ap_family_def ap_family_tine20 AP_HIDDEN;
 extern const ap_family_def ap_family_zimbra AP_HIDDEN;
 extern const ap_family_def ap_family_nginxmail AP_HIDDEN;
 extern const ap_family_def ap_family_kerio AP_HIDDEN;
+extern const ap_family_def ap_family_domino AP_HIDDEN;
 
 static const ap_family_def *const families[AP_FAM__COUNT] = {
 	[AP_FAM_VPOPMAIL] = &ap_family_vpopmail,
@@ -89,6 +90,7 @@ static const ap_family_def *const families[AP_FAM__COUNT] = {
 	[AP_FAM_ZIMBRA] = &ap_family_zimbra,
 	[AP_FAM_NGINXMAIL] = &ap_family_nginxmail,
 	[AP_FAM_KERIO] = &ap_family_kerio,
+	[AP_FAM_DOMINO] = &ap_family_domino,
 };
 
 #define F(x) AP_FAMSET(x)

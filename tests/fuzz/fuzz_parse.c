@@ -78,6 +78,7 @@ static const char *const tags[] = {
 	"nginx-mail",
 	"nginx:",
 	"kerio",
+	"domino",
 	"vsftpd:",
 	"pop(pam_unix)[9]:",
 	"kernel:",

@@ -77,7 +77,7 @@ cat > "$RS/expect" <<'EXP'
  "family.cwp": 0, "family.froxlor": 0, "family.cphulk": 0,
  "family.mysql": 0, "family.phpmyadmin": 0, "family.postgresql": 0, "family.sogo": 0,
  "family.squirrelmail": 0, "family.openwebmail": 0, "family.groupoffice": 0, "family.tine20": 0,
- "family.zimbra": 0, "family.nginx-mail": 0, "family.kerio": 0,
+ "family.zimbra": 0, "family.nginx-mail": 0, "family.kerio": 0, "family.domino": 0,
  "failed": 0}
 EXP
 
