@@ -79,6 +79,7 @@ static const char *const tags[] = {
 	"nginx:",
 	"kerio",
 	"domino",
+	"oracleims",
 	"vsftpd:",
 	"pop(pam_unix)[9]:",
 	"kernel:",
