@@ -151,6 +151,7 @@ typedef enum {
 	AP_FAM_KERIO,
 	AP_FAM_DOMINO,
 	AP_FAM_ORACLEIMS,
+	AP_FAM_DROPBEAR,
 	AP_FAM__COUNT
 } ap_family;
 

@@ -80,6 +80,7 @@ static const char *const tags[] = {
 	"kerio",
 	"domino",
 	"oracleims",
+	"dropbear[7]:",
 	"vsftpd:",
 	"pop(pam_unix)[9]:",
 	"kernel:",
