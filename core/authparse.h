@@ -152,6 +152,7 @@ typedef enum {
 	AP_FAM_DOMINO,
 	AP_FAM_ORACLEIMS,
 	AP_FAM_DROPBEAR,
+	AP_FAM_NEXTCLOUD,
 	AP_FAM__COUNT
 } ap_family;
 

@@ -55,6 +55,7 @@ extern const ap_family_def ap_family_kerio AP_HIDDEN;
 extern const ap_family_def ap_family_domino AP_HIDDEN;
 extern const ap_family_def ap_family_oracleims AP_HIDDEN;
 extern const ap_family_def ap_family_dropbear AP_HIDDEN;
+extern const ap_family_def ap_family_nextcloud AP_HIDDEN;
 
 static const ap_family_def *const families[AP_FAM__COUNT] = {
 	[AP_FAM_VPOPMAIL] = &ap_family_vpopmail,
@@ -95,6 +96,7 @@ static const ap_family_def *const families[AP_FAM__COUNT] = {
 	[AP_FAM_DOMINO] = &ap_family_domino,
 	[AP_FAM_ORACLEIMS] = &ap_family_oracleims,
 	[AP_FAM_DROPBEAR] = &ap_family_dropbear,
+	[AP_FAM_NEXTCLOUD] = &ap_family_nextcloud,
 };
 
 #define F(x) AP_FAMSET(x)

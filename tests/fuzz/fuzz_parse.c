@@ -81,6 +81,8 @@ static const char *const tags[] = {
 	"domino",
 	"oracleims",
 	"dropbear[7]:",
+	"nextcloud",
+	"Nextcloud[8]:",
 	"vsftpd:",
 	"pop(pam_unix)[9]:",
 	"kernel:",

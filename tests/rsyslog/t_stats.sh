@@ -78,7 +78,7 @@ cat > "$RS/expect" <<'EXP'
  "family.mysql": 0, "family.phpmyadmin": 0, "family.postgresql": 0, "family.sogo": 0,
  "family.squirrelmail": 0, "family.openwebmail": 0, "family.groupoffice": 0, "family.tine20": 0,
  "family.zimbra": 0, "family.nginx-mail": 0, "family.kerio": 0, "family.domino": 0,
- "family.oracleims": 0, "family.dropbear": 0,
+ "family.oracleims": 0, "family.dropbear": 0, "family.nextcloud": 0,
  "failed": 0}
 EXP
 
