@@ -30,5 +30,9 @@ void ap_tag_program(const char *tag, size_t taglen, const char **prog, size_t *p
 
 /* recognise with a given family set; 1 event */
 int ap_recognise(ap_famset families, const ap_line *ln, ap_event *ev) AP_HIDDEN;
+/* a line whose tag maps to no family: the generic PAM line (any program
+ * runs PAM; sshd's own lines are its family's), tried only when the
+ * message starts with a PAM marker; 1 event */
+int ap_recognise_untagged(const ap_line *ln, ap_event *ev) AP_HIDDEN;
 
 #endif
