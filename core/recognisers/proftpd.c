@@ -251,6 +251,15 @@ static int rec_proftpd(const ap_line *ln, ap_event *ev)
 	ap_cur c = ap_cur_make(ln->msg, (size_t)(e - ln->msg));
 	ev->daemon = "proftpd";
 	ev->service = "ftp";
+	/* PAM's own line under the daemon's tag: "(pam_unix) authentication
+	 * failure; ... rhost=" (pam.c reads it by its rules) */
+	if (AP_HAS_PREFIX(ln->msg, ln->len, "pam_") || AP_HAS_PREFIX(ln->msg, ln->len, "(pam_")) {
+		if (!ap_rec_pam_bare(ln, ev))
+			return 0;
+		ev->daemon = "proftpd";
+		ev->service = "ftp";
+		return 1;
+	}
 
 	skip_systemlog_prefix(&c, ev);
 	if (!eat_serverinfo(&c, ev))

@@ -364,6 +364,15 @@ static int rec_pureftpd(const ap_line *ln, ap_event *ev)
 	ev->service = "ftp";
 
 	ap_cur c = ap_cur_make(p, (size_t)(e - p));
+	/* PAM's own line under the daemon's tag: "(pam_unix) authentication
+	 * failure; ... rhost=" (pam.c reads it by its rules) */
+	if (AP_HAS_PREFIX(ln->msg, ln->len, "pam_") || AP_HAS_PREFIX(ln->msg, ln->len, "(pam_")) {
+		if (!ap_rec_pam_bare(ln, ev))
+			return 0;
+		ev->daemon = "pure-ftpd";
+		ev->service = "ftp";
+		return 1;
+	}
 	if (AP_EAT(&c, "(?@")) {
 		/* before login: the prefix is the daemon's */
 		const char *h = c.p;
