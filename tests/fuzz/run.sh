@@ -10,9 +10,11 @@
 # One PASS/FAIL line per target.  A target FAILS on a crash (the input is
 # kept; copy it into tests/fuzz/regress/<target>/ once understood) and when
 # it ran fewer executions than its minimum, read from libFuzzer's final
-# stats (stat::number_of_executed_units): MIN_EXECS or FUZZ_MIN_EXECS
-# (default 500000) for fuzz_parse, FUZZ_MIN_EXECS_CLI (default MIN_EXECS/5)
-# and FUZZ_MIN_EXECS_STATE (default MIN_EXECS/50) for the others.
+# stats (stat::number_of_executed_units): MIN_EXECS or FUZZ_MIN_EXECS for
+# fuzz_parse (default 500000 per 60 s: 500,000 in the test suite's 60 s run,
+# a few million come out on 2 cores), FUZZ_MIN_EXECS_CLI (default
+# MIN_EXECS/20) and FUZZ_MIN_EXECS_STATE (default MIN_EXECS/100) for the
+# others.
 # FUZZ_TARGETS (default "parse cli state") chooses the targets; FUZZ_BUILD the
 # build directory (default build-fuzz/, whose corpus/ keeps what the runs
 # found for the next run).
@@ -23,10 +25,10 @@ here=$(cd "$(dirname "$0")" && pwd)
 . "$here/build.sh"
 top=$FUZZ_TOP
 secs=${1:-60}
-min_parse=${2:-${FUZZ_MIN_EXECS:-500000}}
+min_parse=${2:-${FUZZ_MIN_EXECS:-$((500000 * secs / 60))}}
 other=${FUZZ_OTHER_SECONDS:-$((secs / 4 < 5 ? 5 : secs / 4))}
-min_cli=${FUZZ_MIN_EXECS_CLI:-$((min_parse / 5))}
-min_state=${FUZZ_MIN_EXECS_STATE:-$((min_parse / 50))}
+min_cli=${FUZZ_MIN_EXECS_CLI:-$((min_parse / 20))}
+min_state=${FUZZ_MIN_EXECS_STATE:-$((min_parse / 100))}
 targets=${FUZZ_TARGETS:-$FUZZ_TARGETS_ALL}
 out=$(mktemp -d "${TMPDIR:-/tmp}/mmap-fuzz.XXXXXX")
 
