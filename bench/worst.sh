@@ -19,8 +19,10 @@
 # core/recognisers/<family>.c (and sasl.c for courier and exim) repeated
 # between the prefix and suffix of the family's first hand-written shape, as
 # is, followed by "1", and followed by "1 " with the second half of the line
-# blank.  Instruction counts do not depend on the machine or its load, so
-# --check gives the same verdict everywhere.
+# blank.  A family without hand-written shapes gets its first positive case
+# line, cut in the middle, as the sweep's base (and --check fails a family
+# with neither).  Instruction counts do not depend on the machine or its
+# load, so --check gives the same verdict everywhere.
 #
 # Environment: BUILD (a configured build directory, default <top>/build),
 # WORST_MS (time per line and size in the bench, default 30), KEEP=1.
@@ -51,9 +53,9 @@ W=$build/bench/worst
 command -v valgrind >/dev/null || { echo "FAIL worst: valgrind not installed"; exit 1; }
 
 # the sweep
-python3 - "$top" "$top/bench/worst-shapes.txt" > "$work/sweep.txt" <<'PY' || { echo "FAIL worst: sweep"; exit 1; }
-import os, re, sys
-top, shapes = sys.argv[1], sys.argv[2]
+python3 - "$top" "$top/bench/worst-shapes.txt" "$work/missing.txt" > "$work/sweep.txt" <<'PY' || { echo "FAIL worst: sweep"; exit 1; }
+import glob, os, re, sys
+top, shapes, missing = sys.argv[1], sys.argv[2], sys.argv[3]
 
 def literals(text):
     out, i, n = [], 0, len(text)
@@ -91,6 +93,52 @@ for line in open(shapes, encoding="utf-8"):
         continue
     f = line.rstrip("\n").split("\t")
     base.setdefault(f[0], f)
+# a family without hand-written shapes: its first positive case line, cut in
+# the middle, is its base (the literals then repeat inside a real line)
+def case_base(fam):
+    path = os.path.join(top, "tests", "cases", fam + ".cases")
+    if not os.path.exists(path):
+        return None
+    rows = [l.rstrip("\n") for l in open(path, encoding="utf-8", errors="surrogateescape")]
+    for i, l in enumerate(rows):
+        if not l.startswith("line: "):
+            continue
+        line, tag, expect = l[6:], None, None
+        for m in rows[i + 1:]:
+            if m.startswith("line: "):
+                break
+            if m.startswith("tag: "):
+                tag = m[5:]
+            if m.startswith("expect: "):
+                expect = m[8:]
+        if expect is None or expect.strip() == "none":
+            continue
+        msg = line
+        if tag is None:
+            m = re.match(r"^(?:<\d+>)?(?:[A-Z][a-z]{2} +\d+ [\d:]+|\d{4}-\d\d-\d\dT\S+) \S+ (\S+:)( .*)$", line)
+            if not m:
+                continue
+            tag, msg = m.group(1), m.group(2)
+        cut = msg.find(" ", len(msg) // 2)
+        if cut < 0:
+            cut = len(msg)
+        e = lambda t: esc(t.encode("utf-8", "surrogateescape"))
+        return [fam, "case", e(tag), e(msg[:cut]), "x", "", e(msg[cut:])]
+    return None
+
+fams = set()
+for path in glob.glob(os.path.join(top, "core", "recognisers", "*.c")):
+    if re.search(r"^const ap_family_def ap_family_\w+\s*=", open(path, encoding="utf-8").read(), re.M):
+        fams.add(os.path.basename(path)[:-2])
+with open(missing, "w") as mf:
+    for fam in sorted(fams - set(base)):
+        b = case_base(fam)
+        if b is None:
+            mf.write(fam + "\n")
+        else:
+            base[fam] = b
+            sys.stderr.write("worst: %s has no hand-written shapes: its case line is the sweep's base\n" % fam)
+
 for fam, f in base.items():
     files = [fam + ".c"] + (["sasl.c"] if fam in ("courier", "exim") else [])
     words = set()
@@ -156,6 +204,9 @@ for fam, _ in order:
         fams.append(fam)
 if check:
     bad = 0
+    for fam in open(os.path.join(work, "missing.txt")).read().split():
+        bad += 1
+        print("FAIL worst %s: no shapes (add them to bench/worst-shapes.txt, or a case line)" % fam)
     for fam in fams:
         ks = [k for k in order if k[0] == fam]
         worst = sorted(ks, key=lambda k: -ratio[k])
