@@ -1,7 +1,9 @@
 /* fuzz_parse.c - libFuzzer target on the core's entry points.
  *
- * Input: one byte choosing the syslog tag (every program name the
- * dispatch knows, so every recogniser is reached), then the message.
+ * Input: one byte choosing the syslog tag (the program names of the table
+ * below, then one tag "famN:" per family, mapped to it through the
+ * `programs` setting by its name, so that every recogniser is reached, a
+ * family added later too), then the message.
  * The same bytes also go through ap_split_line as a whole log line.
  * Every event is rendered to JSON and redacted, and the redaction is
  * checked (abort() on a violation, which libFuzzer reports as a crash):
@@ -21,6 +23,7 @@
  */
 #define _GNU_SOURCE /* memmem */
 #include <json.h>
+#include <stdio.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -96,6 +99,12 @@ static const char *const tags[] = {
 	"lighttpd[13]:",
 };
 #define NTAGS (sizeof(tags) / sizeof(tags[0]))
+
+/* "famN:" for family N (programs "famN=<name>") */
+static char famtag[AP_FAM__COUNT][16];
+static char famprog[AP_FAM__COUNT][48];
+static const char *progs[AP_FAM__COUNT];
+static size_t nprogs;
 
 static ap_ctx *ctx;
 static ap_worker *wrk;
@@ -222,6 +231,16 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		ap_config_defaults(&cfg);
 		cfg.detect = true;
 		cfg.detect_max_keys = 4096;
+		for (int f = 1; f < AP_FAM__COUNT; f++) {
+			const char *name = ap_family_name((ap_family)f);
+			snprintf(famtag[f], sizeof(famtag[f]), "fam%d:", f);
+			if (name == NULL)
+				continue;
+			snprintf(famprog[f], sizeof(famprog[f]), "fam%d=%s", f, name);
+			progs[nprogs++] = famprog[f];
+		}
+		cfg.programs = progs;
+		cfg.nprograms = nprogs;
 		ctx = open_ctx(&cfg, NULL, NULL);
 		wrk = ap_worker_new(ctx);
 		if (ctx == NULL || wrk == NULL)
@@ -234,7 +253,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (msg == NULL)
 		return 0;
 	memcpy(msg, data + 1, size - 1);
-	const char *tag = tags[data[0] % NTAGS];
+	unsigned t = data[0] % (NTAGS + AP_FAM__COUNT - 1);
+	const char *tag = t < NTAGS ? tags[t] : famtag[t - NTAGS + 1];
 	ap_input in = { .tag = tag,
 			.taglen = strlen(tag),
 			.msg = msg,
