@@ -16,8 +16,11 @@
 # MIN_EXECS/20) and FUZZ_MIN_EXECS_STATE (default MIN_EXECS/100) for the
 # others.
 # FUZZ_TARGETS (default "parse cli state") chooses the targets; FUZZ_BUILD the
-# build directory (default build-fuzz/, whose corpus/ keeps what the runs
-# found for the next run).
+# build directory (default build-fuzz/); FUZZ_CORPUS a directory whose
+# <target>/ keeps what the runs found for the next run (make fuzz sets it;
+# by default each run starts from the seeds alone, so that a corpus grown
+# over many runs does not slow the test suite's short run below its
+# minimum).
 #
 # SPDX-License-Identifier: Apache-2.0
 set -u
@@ -37,8 +40,9 @@ fuzz_build || exit 1
 # seeds: the case tables, and real state files (all events, the first half,
 # the other detection settings), each in the three input modes of
 # fuzz_state.c (byte 0 = mode + 3 * variant)
+corpus=${FUZZ_CORPUS:-$out/corpus}
 seed() {
-  local t=$1 c=$FB/corpus/$t
+  local t=$1 c=$corpus/$t
   mkdir -p "$c"
   case $t in
     parse | cli) python3 "$here/mkcorpus.py" "$t" "$top/tests/cases" "$c" ;;
@@ -70,7 +74,7 @@ for t in $targets; do
   mkdir -p "$out/crashes-$t"
   "$FB/fuzz_$t" -max_total_time="$s" -max_len=$len -timeout=5 \
     -rss_limit_mb=2048 -print_final_stats=1 "${dict[@]}" -artifact_prefix="$out/crashes-$t/" \
-    "$FB/corpus/$t" > "$out/fuzz-$t.log" 2>&1
+    "$corpus/$t" > "$out/fuzz-$t.log" 2>&1
   rc=$?
   runs=$(sed -n 's/^stat::number_of_executed_units: *\([0-9]*\).*/\1/p' "$out/fuzz-$t.log" | tail -1)
   rate=$(sed -n 's/^stat::average_exec_per_sec: *\([0-9]*\).*/\1/p' "$out/fuzz-$t.log" | tail -1)
