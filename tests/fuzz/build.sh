@@ -39,14 +39,18 @@ fuzz_build() {
   rm -f "$FB/stamp" "$FB"/obj/*.o
   # the core and the tool's sources (not its main file), instrumented, in
   # parallel
-  local f o jobs=0 fail=0
+  local f o p fail=0 n pids=()
+  n=$(nproc)
   for f in $(find "$top/core" "$top/tools" -name '*.c' ! -path "$top/tools/mmauthparse.c" | sort); do
     o=$FB/obj/$(echo "${f#"$top"/}" | sed 's|/|_|g; s|\.c$|.o|')
     "$FUZZ_CC" "${common[@]}" -fsanitize=fuzzer-no-link "${san[@]}" -c "$f" -o "$o" >> "$FB/build.log" 2>&1 &
-    jobs=$((jobs + 1))
-    if [ "$jobs" -ge "$(nproc)" ]; then wait -n || fail=1; jobs=$((jobs - 1)); fi
+    pids+=($!)
+    if [ ${#pids[@]} -ge "$n" ]; then
+      for p in "${pids[@]}"; do wait "$p" || fail=1; done
+      pids=()
+    fi
   done
-  while [ "$jobs" -gt 0 ]; do wait -n || fail=1; jobs=$((jobs - 1)); done
+  for p in "${pids[@]}"; do wait "$p" || fail=1; done
   [ $fail = 0 ] || { echo "FAIL fuzz: build (core)"; tail -20 "$FB/build.log"; return 1; }
   local core_objs=("$FB"/obj/core_*.o) tool_objs=("$FB"/obj/tools_*.o) t
   for t in parse state; do
