@@ -186,7 +186,7 @@ for path in glob.glob(os.path.join(work, "cg.out.*")):
     if label is not None and total is not None:
         ir[label] = total
 shapes, order = {}, []
-for line in open(os.path.join(work, "map.txt"), encoding="utf-8"):
+for line in open(os.path.join(work, "map.txt"), encoding="utf-8", errors="backslashreplace"):
     n, fam, shape, size = line.rstrip("\n").split("\t")
     key = (fam, shape)
     if key not in shapes:
@@ -220,12 +220,8 @@ if check:
             print("PASS worst %s: %d shapes, at most %.2fx at 64 KB vs 16 KB (%s)" % (fam, len(ks), ratio[worst[0]], worst[0][1]))
     sys.exit(1 if bad else 0)
 # the bench tables
-timed = {}
 tpath = os.path.join(work, "time.txt")
-for line in open(tpath, encoding="utf-8").read().splitlines()[1:]:
-    pass
-rows = []
-lines = open(tpath, encoding="utf-8").read().splitlines()[1:]
+lines = open(tpath, encoding="utf-8", errors="backslashreplace").read().splitlines()[1:]
 hand = order[:nhand]
 md = []
 md.append("| family | shape | lines/s 4 KB | lines/s 16 KB | lines/s 64 KB | time 64/16 | Ir 16 KB | Ir 64 KB | Ir 64/16 |")
