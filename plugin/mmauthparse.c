@@ -417,21 +417,39 @@ BEGINnewActInst
 	cnfparamvalsDestruct(pvals, &actpblk);
 ENDnewActInst
 
-/* the message text with the attempted passwords cut out */
+/* The message text with the attempted passwords cut out.  Redaction never
+ * depends on an allocation: when the redacted text does not fit the stack
+ * buffer and malloc fails, or rsyslog cannot grow the message (a password
+ * shorter than "[REDACTED]" makes the text longer, and MsgReplaceMSG then
+ * allocates), the message becomes the redacted text cut to what fits both
+ * the stack buffer and the message's own length.  A text no longer than the
+ * message is copied in place by MsgReplaceMSG, which then cannot fail.
+ * ap_redact writes at most dstsz-1 bytes: a cut text holds no byte of a
+ * password. */
 static void redactMessage(smsg_t *pMsg, const ap_event *ev, const uchar *msg, int len)
 {
 	char stackbuf[4096];
-	char *buf = stackbuf;
-	size_t need = ap_redact(ev, (const char *)msg, (size_t)len, stackbuf, sizeof(stackbuf));
-	if (need >= sizeof(stackbuf)) {
-		buf = malloc(need + 1);
-		if (buf == NULL)
+	const char *m = (const char *)msg;
+	size_t n = (size_t)len;
+	size_t need = ap_redact(ev, m, n, stackbuf, sizeof(stackbuf));
+	if (need < sizeof(stackbuf)) {
+		if (MsgReplaceMSG(pMsg, (const uchar *)stackbuf, (int)need) == RS_RET_OK)
 			return;
-		ap_redact(ev, (const char *)msg, (size_t)len, buf, need + 1);
+	} else {
+		char *buf = malloc(need + 1);
+		if (buf != NULL) {
+			ap_redact(ev, m, n, buf, need + 1);
+			rsRetVal r = MsgReplaceMSG(pMsg, (const uchar *)buf, (int)need);
+			free(buf);
+			if (r == RS_RET_OK)
+				return;
+		}
 	}
-	MsgReplaceMSG(pMsg, (const uchar *)buf, (int)need);
-	if (buf != stackbuf)
-		free(buf);
+	size_t cap = n < sizeof(stackbuf) ? n + 1 : sizeof(stackbuf);
+	size_t cut = ap_redact(ev, m, n, stackbuf, cap);
+	if (cut > cap - 1)
+		cut = cap - 1;
+	MsgReplaceMSG(pMsg, (const uchar *)stackbuf, (int)cut);
 }
 
 /* the message's own time stamp, seconds since the epoch */

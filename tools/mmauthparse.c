@@ -318,13 +318,18 @@ static size_t stamp_words(const char *line, size_t n, const ap_input *in)
 }
 
 /* the host word of a split syslog line: the word just before the tag,
- * unless it belongs to the time stamp */
-static ap_span host_of(const char *line, size_t len, const ap_input *in)
+ * unless it belongs to the time stamp.  Only a tag that ap_split_line found
+ * in the line has a host before it: with --tag (or a file-format tag tried
+ * by --auto) the tag is not in the line and there is no host. */
+static ap_span host_of(const char *line, size_t len, const ap_input *in, int tag_in_line)
 {
 	ap_span none = { NULL, 0 };
-	if (in->taglen == 0 || in->tag <= line || in->tag > line + len)
+	if (!tag_in_line || in->taglen == 0)
 		return none;
+	/* the tag lies in the line (ap_split_line points into it) */
 	size_t before = (size_t)(in->tag - line);
+	if (before == 0 || before > len)
+		return none;
 	/* count the words before the tag and remember the last one */
 	size_t i = 0, words = 0, ws = 0, we = 0;
 	while (i < before) {
@@ -366,8 +371,8 @@ static void add_string(struct fjson_object *o, const char *k, const char *s, siz
 
 /* the event with "time" and "host" in front and "message" at the end */
 static struct fjson_object *with_message(runner *r, struct fjson_object *ev, const char *line,
-					 size_t len, const ap_input *in, const ap_result *res,
-					 long long t)
+					 size_t len, int tag_in_line, const ap_input *in,
+					 const ap_result *res, long long t)
 {
 	struct fjson_object *o = json_object_new_object();
 	if (o == NULL)
@@ -378,7 +383,7 @@ static struct fjson_object *with_message(runner *r, struct fjson_object *ev, con
 		if (tbuf[0])
 			json_object_object_add(o, "time", json_object_new_string(tbuf));
 	}
-	ap_span h = host_of(line, len, in);
+	ap_span h = host_of(line, len, in, tag_in_line);
 	if (h.n > 0) {
 		size_t hn = ap_escape_text(h.p, h.n, hbuf, sizeof(hbuf));
 		add_string(o, "host", hbuf, hn);
@@ -423,6 +428,7 @@ static void process_line(runner *r, const char *line, size_t len)
 	ap_input in = { 0 };
 	ap_result res;
 	long long line_time = 0;
+	int tag_in_line = 0; /* in.tag points into line (ap_split_line found it) */
 
 	if (o->tag != NULL) {
 		while (len > 0 && (line[len - 1] == '\r' || line[len - 1] == '\n'))
@@ -438,6 +444,7 @@ static void process_line(runner *r, const char *line, size_t len)
 			framed = ap_split_line(line, len, r->this_year - 1,
 					       &in); /* December's lines read in January */
 		line_time = in.time;
+		tag_in_line = framed;
 		if (!framed && o->auto_tags) {
 			size_t ml = in.msglen;
 			for (size_t i = 0; i < sizeof(auto_tags) / sizeof(auto_tags[0]); i++) {
@@ -467,7 +474,7 @@ static void process_line(runner *r, const char *line, size_t len)
 		exit(1);
 	}
 	if (o->with_message)
-		obj = with_message(r, obj, line, len, &in, &res,
+		obj = with_message(r, obj, line, len, tag_in_line, &in, &res,
 				   res.ev.time ? res.ev.time : line_time);
 	emit(obj);
 	json_object_put(obj);

@@ -127,6 +127,21 @@ cat >"$T/tagged.want" <<'EOF'
 {}
 EOF
 jsonl_eq "parse: --tag treats every line as a message under the tag" "$T/tagged.out" "$T/tagged.want"
+# --tag with --with-message: the tag is not in the line, so there is no host
+# (this once read before the line and died with SIGSEGV on every event)
+printf "vchkpw-pop3: password fail (pass: 'Secret123') u@example.com:81.2.69.160\n" >"$T/tagmsg"
+"$BIN" -t vpopmail -m "$T/tagmsg" >"$T/tagmsg.out" 2>"$T/tagmsg.err"; rc=$?
+check "parse: -t TAG -m exits 0 (no crash)" test "$rc" = 0
+cat >"$T/tagmsg.want" <<'EOF'
+{"kind":"auth","outcome":"failure","reason":"bad_password","daemon":"vpopmail","service":"pop3","user":"u@example.com","domain":"example.com","ip":"81.2.69.160","password_redacted":true,"geo":{"scope":"public"},"message":"vchkpw-pop3: password fail (pass: [REDACTED]) u@example.com:81.2.69.160"}
+EOF
+jsonl_eq "parse: -t TAG -m: no host, the redacted message" "$T/tagmsg.out" "$T/tagmsg.want"
+check "parse: -t TAG -m never shows the password" hasnt "$T/tagmsg.out" "Secret123"
+# a file-format line found by --auto: its tag is not in the line either
+printf '2013-01-04 17:03:46 login authenticator failed for h.example ([192.168.2.33]) [24.106.174.74]: 535 Incorrect authentication data (set_id=brian)\n' >"$T/automsg"
+"$BIN" -m "$T/automsg" >"$T/automsg.out"; rc=$?
+check "parse: --auto -m exits 0" test "$rc" = 0
+pylines "parse: --auto -m: exim line, time and message, no host" "$T/automsg.out" 'len(d) == 1 and "host" not in d[0] and d[0]["time"] == "2013-01-04T17:03:46Z" and d[0]["user"] == "brian" and d[0]["message"].startswith("2013-01-04 17:03:46 login authenticator failed")'
 "$BIN" --aligned "$T/tagged" >"$T/untagged.out"
 printf '{}\n{}\n' >"$T/empty2.want"
 jsonl_eq "parse: without --tag a frameless vpopmail text is no event" "$T/untagged.out" "$T/empty2.want"
