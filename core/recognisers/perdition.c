@@ -206,7 +206,10 @@ static int rec_perdition(const ap_line *ln, ap_event *ev)
 	/* the client's quoted values end at the last `" server="` */
 	const char *sv = AP_MEMRMEM(c.p, (size_t)(st - c.p), "\" server=\"");
 	const char *id = AP_MEMMEM(c.p, (size_t)(st - c.p), " authentication_id=\"");
-	if (id != NULL && sv != NULL && id < sv) {
+	/* the quote that closes one marker may open the other
+	 * (`authentication_id=" server="`): the user starts after its marker
+	 * and must not start past the server's */
+	if (id != NULL && sv != NULL && id + AP_LEN(" authentication_id=\"") <= sv) {
 		const char *u = id + AP_LEN(" authentication_id=\"");
 		const char *ue = sv;
 		const char *pw = AP_MEMMEM(u, (size_t)(sv - u), "\" passwd=\"");
