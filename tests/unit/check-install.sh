@@ -1,7 +1,8 @@
 #!/bin/sh
 # check-install.sh BUILDDIR: make install puts the module into the
 # installed rsyslogd's module directory (no .la beside it) and refuses an
-# rsyslogd of another version, leaving no module behind.
+# rsyslogd of another version, leaving no module behind; make uninstall
+# removes every file make install put there.
 b=$1
 d=$(mktemp -d "${TMPDIR:-/tmp}/mmap-inst.XXXXXX")
 trap 'rm -rf "$d"' EXIT
@@ -12,6 +13,11 @@ if make -s -C "$b" install DESTDIR="$d/ok" >"$d/ok.log" 2>&1 && [ -f "$d/ok$modd
   echo "PASS install: mmauthparse.so into $moddir, the tool into /usr/local/bin"
 else
   echo "FAIL install: $(tail -3 "$d/ok.log")"; fail=1
+fi
+if make -s -C "$b" uninstall DESTDIR="$d/ok" >"$d/un.log" 2>&1 && [ -z "$(find "$d/ok" ! -type d)" ]; then
+  echo "PASS install: make uninstall removes every installed file"
+else
+  echo "FAIL install: make uninstall left: $(find "$d/ok" ! -type d | head -5 | tr '\n' ' ')"; fail=1
 fi
 if make -s -C "$b" install DESTDIR="$d/bad" RSYSLOG_SRC_VERSION=0.0.1 >"$d/bad.log" 2>&1; then
   echo "FAIL install: headers of rsyslog 0.0.1 were installed for rsyslogd $(rsyslogd -v | head -1)"; fail=1
