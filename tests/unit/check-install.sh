@@ -2,7 +2,8 @@
 # check-install.sh BUILDDIR: make install puts the module into the
 # installed rsyslogd's module directory (no .la beside it) and refuses an
 # rsyslogd of another version, leaving no module behind; make uninstall
-# removes every file make install put there.
+# removes every file make install put there; RSYSLOG_VERSION_CHECK=no (a
+# package build for another release) skips the version check.
 b=$1
 d=$(mktemp -d "${TMPDIR:-/tmp}/mmap-inst.XXXXXX")
 trap 'rm -rf "$d"' EXIT
@@ -25,5 +26,12 @@ elif grep -q "refusing to install" "$d/bad.log" && [ ! -e "$d/bad$moddir/mmauthp
   echo "PASS install: refused for another rsyslogd version, nothing left behind"
 else
   echo "FAIL install: refusal without the message or with a module left: $(tail -3 "$d/bad.log")"; fail=1
+fi
+# a package build installs for its target release's rsyslog, not this one
+if make -s -C "$b" install DESTDIR="$d/pkg" RSYSLOG_SRC_VERSION=0.0.1 RSYSLOG_VERSION_CHECK=no \
+     >"$d/pkg.log" 2>&1 && [ -f "$d/pkg$moddir/mmauthparse.so" ]; then
+  echo "PASS install: RSYSLOG_VERSION_CHECK=no (package builds) installs for another version"
+else
+  echo "FAIL install: RSYSLOG_VERSION_CHECK=no: $(tail -3 "$d/pkg.log")"; fail=1
 fi
 exit $fail
