@@ -10,8 +10,10 @@ trap 'rm -rf "$d"' EXIT
 moddir=$(sed -n 's/^moddir = //p' "$b/Makefile")
 fail=0
 if make -s -C "$b" install DESTDIR="$d/ok" >"$d/ok.log" 2>&1 && [ -f "$d/ok$moddir/mmauthparse.so" ] \
-   && [ ! -e "$d/ok$moddir/mmauthparse.la" ] && [ -x "$d/ok/usr/local/bin/mmauthparse" ]; then
-  echo "PASS install: mmauthparse.so into $moddir, the tool into /usr/local/bin"
+   && [ ! -e "$d/ok$moddir/mmauthparse.la" ] && [ -x "$d/ok/usr/local/bin/mmauthparse" ] \
+   && [ -f "$d/ok/usr/local/share/man/man1/mmauthparse.1" ] \
+   && [ -f "$d/ok/usr/local/share/man/man7/mmauthparse.7" ]; then
+  echo "PASS install: mmauthparse.so into $moddir, the tool into /usr/local/bin, man pages 1 and 7"
 else
   echo "FAIL install: $(tail -3 "$d/ok.log")"; fail=1
 fi
