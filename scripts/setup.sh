@@ -15,7 +15,8 @@ PKGS=(build-essential autoconf automake libtool pkg-config
       rsyslog libestr-dev libfastjson-dev libmaxminddb-dev mmdb-bin
       libmaxmind-db-writer-perl libnet-works-perl valgrind
       clang clang-tools libclang-rt-14-dev llvm
-      dpkg-dev python3 fail2ban gzip ca-certificates rsyslog-elasticsearch logrotate)
+      dpkg-dev python3 fail2ban gzip ca-certificates rsyslog-elasticsearch logrotate
+      debhelper lintian)
 
 export DEBIAN_FRONTEND=noninteractive
 
