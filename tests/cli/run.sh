@@ -293,6 +293,43 @@ check "report html: totals shown" has "$T/rep.html" "<b>11</b>failures"
 "$BIN" --year 2026 --with-message "$IN" | "$BIN" report --format json >"$T/own.json"
 pyexpr "report: reads parse --with-message output" "$T/own.json" 'd["totals"]["failures"] == 3 and d["totals"]["successes"] == 2 and d["span"]["first"] == "2026-03-03 04:11:09" and d["span"]["last"] == "2026-03-03 04:18:00"'
 
+# ------------------------------------------------------------------ raw input
+# report reads raw logs itself (a file whose first non-empty line does not
+# start with "{"), and .gz files: the same 3 failures and 2 successes as
+# the parse | report pipe above; parse-input.log has 9 lines
+"$BIN" report --year 2026 --format json "$IN" >"$T/raw.json" 2>"$T/raw.err"; rc=$?
+check "report raw: exits 0" test "$rc" = 0
+pyexpr "report raw: runs the parser over a raw syslog file" "$T/raw.json" 'd["totals"]["failures"] == 3 and d["totals"]["successes"] == 2 and d["lines"]["read"] == 9 and d["span"]["first"] == "2026-03-03 04:11:09" and d["span"]["last"] == "2026-03-03 04:18:00"'
+check "report raw: one summary line on stderr, no progress when it is not a terminal" test "$(wc -l <"$T/raw.err")" = 1
+check "report raw: the summary names lines, events and time" has_re "$T/raw.err" '^mmauthparse: report: 9 lines, 5 events in [0-9]+\.[0-9] s$'
+gzip -c "$IN" >"$T/in.log.gz"
+gzip -c "$REP" >"$T/rep.jsonl.gz"
+"$BIN" report --year 2026 --format json "$T/in.log.gz" >"$T/rawgz.json" 2>/dev/null
+pyexpr "report raw: reads a .gz raw log" "$T/rawgz.json" 'd["totals"]["failures"] == 3 and d["totals"]["successes"] == 2 and d["lines"]["read"] == 9'
+"$BIN" report --format json "$T/rep.jsonl.gz" >"$T/repgz.json" 2>/dev/null
+pyexpr "report: reads .gz events" "$T/repgz.json" 'd["totals"] == {"events":18,"failures":11,"successes":4,"unknown":1,"blocks":2}'
+"$BIN" report --year 2026 --format json "$REP" "$T/in.log.gz" >"$T/mixed.json" 2>"$T/mixed.err"
+pyexpr "report: events and a raw .gz log in one run, each file by its own kind" "$T/mixed.json" 'd["totals"]["failures"] == 14 and d["totals"]["successes"] == 6 and d["lines"]["read"] == 32'
+check "report: the summary counts both files" has_re "$T/mixed.err" '^mmauthparse: report: 32 lines, 23 events in '
+# detection runs on raw input: ten sshd failures from one address reach
+# the bruteforce threshold (10) on the tenth
+for i in 0 1 2 3 4 5 6 7 8 9; do
+	printf 'Mar  3 05:00:0%s mx1 sshd[7]: Failed password for root from 203.0.113.5 port 22 ssh2\n' "$i"
+done >"$T/ssh.log"
+"$BIN" report --year 2026 --format json "$T/ssh.log" >"$T/ssh.json" 2>/dev/null
+pyexpr "report raw: attack detection on raw input" "$T/ssh.json" 'd["totals"]["failures"] == 10 and d["alerts"].get("bruteforce") == 1'
+"$BIN" report --year 2026 --no-detect --format json "$T/ssh.log" >"$T/ssh2.json" 2>/dev/null
+pyexpr "report raw: --no-detect" "$T/ssh2.json" 'd["totals"]["failures"] == 10 and not d["alerts"].get("bruteforce")'
+"$BIN" report --geoip "$T/no-such.mmdb" "$IN" >/dev/null 2>"$T/err"; rc=$?
+check "report raw: an unreadable --geoip database exits 2" test "$rc" = 2 -a -s "$T/err"
+# on a terminal (script(1) gives it one) a long run shows its progress
+awk '{ for (i = 0; i < 40000; i++) print }' "$IN" >"$T/bigraw.log"
+if command -v script >/dev/null 2>&1; then
+	script -qfec "$BIN report --year 2026 $T/bigraw.log >/dev/null" /dev/null >"$T/tty.out" 2>&1
+	check "report raw: progress on a terminal (bytes of the total, lines/s, time left)" has_re "$T/tty.out" 'MiB of [0-9.]+ MiB \([0-9]+%\), [0-9,]+ lines, [0-9,]+ lines/s, [0-9]+:[0-9]{2} left'
+	check "report raw: the summary after the progress" has_re "$T/tty.out" 'report: 360,000 lines, 200,000 events in'
+fi
+
 "$BIN" report --format xml "$REP" >/dev/null 2>&1; rc=$?
 check "report: an unknown format exits 2" test "$rc" = 2
 "$BIN" report "$T/no-such-file" >/dev/null 2>"$T/err"; rc=$?
@@ -331,6 +368,19 @@ check "follow: joins a line written in two parts" has_re "$T/follow.out" '^2026-
 check "follow: reads from the start after truncation" has "$T/follow.out" "frank"
 check "follow: follows the new file after rotation" has_re "$T/follow.out" 'block +- +192\.0\.2\.8 .*lfd  5 in 3600s'
 check "follow: four events in all" test "$(wc -l <"$T/follow.out")" = 4
+
+# follow reads a raw log too
+FR=$T/live.log
+printf '%s\n' 'Mar  3 07:00:00 mx2 postfix/smtpd[1]: connect from unknown[192.0.2.1]' >"$FR"
+"$BIN" follow --year 2026 --interval 50 "$FR" >"$T/followraw.out" 2>&1 &
+FOLLOW_PID=$!
+sleep 0.4
+printf '%s\n' "Mar  3 07:05:00 mx2 vpopmail[1]: vchkpw-imap: password fail (pass: 'x') zoe@example.com:198.51.100.44" >>"$FR"
+sleep 0.4
+kill -TERM "$FOLLOW_PID"
+wait "$FOLLOW_PID"
+FOLLOW_PID=
+check "follow raw: prints an event of an appended raw line" has_re "$T/followraw.out" '^2026-03-03 07:05:00  failure  zoe@example\.com +198\.51\.100\.44 .*vpopmail/imap'
 
 cp "$REP" "$F"
 "$BIN" report --follow --last 2 --interval 50 "$F" >"$T/follow2.out" 2>&1 &
