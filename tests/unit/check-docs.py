@@ -75,8 +75,8 @@ result(not missing, "docs: mmauthparse(7) lists every action parameter" + (f": m
 
 man1 = read("docs/mmauthparse.1").replace("\\-", "-")
 opts = set()
-for src in ("tools/mmauthparse.c", "tools/report/report.c"):
-    opts.update(re.findall(r'\{ "([a-z][a-z-]+)", (?:no|required)_argument', read(src)))
+for src in ("tools/mmauthparse.c", "tools/report/report.c", "tools/report/read.c"):
+    opts.update(re.findall(r'\{ "([a-z][a-z-]+)",\s+(?:no|required)_argument', read(src)))
 missing = sorted(o for o in opts if f"--{o}" not in man1)
 result(not missing, f"docs: mmauthparse(1) names all {len(opts)} long options" + (f": missing {missing}" if missing else ""))
 
