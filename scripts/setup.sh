@@ -16,7 +16,7 @@ PKGS=(build-essential autoconf automake libtool pkg-config
       libmaxmind-db-writer-perl libnet-works-perl valgrind
       clang clang-tools libclang-rt-14-dev llvm
       dpkg-dev python3 fail2ban gzip ca-certificates rsyslog-elasticsearch logrotate
-      debhelper lintian python3-docutils zlib1g-dev)
+      debhelper lintian python3-docutils zlib1g-dev chromium chromium-driver)
 
 export DEBIAN_FRONTEND=noninteractive
 
