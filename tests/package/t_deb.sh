@@ -15,7 +15,7 @@
 # Needs root, apt, debhelper, lintian (scripts/setup.sh installs them) and
 # the rsyslog source of the installed version (MMAP_RSYSLOG_SRC, default
 # .deps/rsyslog-sdk).  Leaves the packages purged.  KEEP=1 keeps the work
-# directory.  Prints PASS/FAIL lines.
+# directory, DEB_OUT=DIR a copy of the packages.  Prints PASS/FAIL lines.
 set -u
 TOP=${TOP_SRCDIR:-$(cd "$(dirname "$0")/../.." && pwd)}
 SDK=${MMAP_RSYSLOG_SRC:-$TOP/.deps/rsyslog-sdk}
@@ -58,6 +58,9 @@ else
 fi
 MOD=$(ls "$W"/src/rsyslog-mmauthparse_*_*.deb | grep -v dbgsym)
 TOOLS=$(ls "$W"/src/mmauthparse-tools_*_*.deb | grep -v dbgsym)
+# DEB_OUT=DIR keeps a copy of the packages (t_trixie.sh offers them to
+# trixie's apt, which must refuse them)
+if [ -n "${DEB_OUT:-}" ]; then mkdir -p "$DEB_OUT" && cp "$MOD" "$TOOLS" "$DEB_OUT/"; fi
 
 # the exact rsyslog upstream version of the source tree, and the next one
 rsv=$(sed -n "s/^PACKAGE_VERSION='\(.*\)'\$/\1/p" "$SDK/configure" | head -n 1)
