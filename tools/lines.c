@@ -15,7 +15,7 @@
 #include "lines.h"
 
 /* file-format tags tried on lines without a syslog frame (--auto) */
-static const char *const auto_tags[] = { "exim", "cpanel", "xeams", "roundcube", "horde" };
+static const char *const file_tags[] = { "exim", "cpanel", "xeams", "roundcube", "horde" };
 
 void tp_init(tool_parser *p, ap_ctx *ctx, ap_worker *w, const char *tag, int auto_tags, int year)
 {
@@ -156,9 +156,9 @@ struct fjson_object *tp_event(tool_parser *p, const char *line, size_t len, int 
 		line_time = in.time;
 		if (!framed && p->auto_tags) {
 			size_t ml = in.msglen;
-			for (size_t i = 0; i < sizeof(auto_tags) / sizeof(auto_tags[0]); i++) {
-				ap_input t = { .tag = auto_tags[i],
-					       .taglen = strlen(auto_tags[i]),
+			for (size_t i = 0; i < sizeof(file_tags) / sizeof(file_tags[0]); i++) {
+				ap_input t = { .tag = file_tags[i],
+					       .taglen = strlen(file_tags[i]),
 					       .msg = line,
 					       .msglen = ml,
 					       .time = 0 };

@@ -180,13 +180,12 @@ static void svg_map(FILE *out, const report *rp)
 	uint64_t *by = xcalloc(26 * 26, sizeof(*by));
 	uint32_t n;
 	ss_entry **v = ss_sorted(&rp->countries, rp->countries.n, &n);
-	uint64_t max = 0, mapped = 0;
+	uint64_t max = 0;
 	for (uint32_t i = 0; i < n; i++) {
 		int k = cc_index(v[i]->key);
 		if (k < 0)
 			continue;
 		by[k] = v[i]->count;
-		mapped += v[i]->count;
 		if (v[i]->count > max)
 			max = v[i]->count;
 	}
@@ -207,7 +206,10 @@ static void svg_map(FILE *out, const report *rp)
 		uint64_t c = k >= 0 ? by[k] : 0;
 		int level = c > 0 ? map_level((double)c, lmax) : 0;
 		char num[32];
-		fprintf(out, "<path class=\"l%d\" d=\"%s\"><title>", level, w->d);
+		fprintf(out, "<path class=\"l%d\" d=\"", level);
+		for (int part = 0; part < WORLD_PARTS && w->d[part] != NULL; part++)
+			fputs(w->d[part], out);
+		fputs("\"><title>", out);
 		hesc(out, w->name);
 		if (w->cc[0])
 			fprintf(out, " (%s)", w->cc);

@@ -102,9 +102,23 @@ out.push(`/* worldmap.c - country outlines for the HTML report's world map
 
 const world_shape world_shapes[] = {`);
 for (const s of shapes) {
-  out.push(`\t{ "${s.cc}", "${s.name.replace(/"/g, "")}",`);
-  const chunks = s.d.match(/.{1,84}/g);
-  chunks.forEach((c, i) => out.push(`\t  "${c}"${i === chunks.length - 1 ? " }," : ""}`));
+  // pieces of at most 4000 bytes, cut before an "M" (C99 compilers need
+  // take no string literal longer than 4095 bytes)
+  const parts = [];
+  let rest = s.d;
+  while (rest.length > 4000) {
+    const cut = rest.lastIndexOf("M", 4000);
+    if (cut <= 0) throw new Error("a ring of more than 4000 bytes in " + s.name);
+    parts.push(rest.slice(0, cut));
+    rest = rest.slice(cut);
+  }
+  parts.push(rest);
+  if (parts.length > 3) throw new Error("more than WORLD_PARTS pieces for " + s.name);
+  out.push(`\t{ "${s.cc}", "${s.name.replace(/"/g, "")}", {`);
+  parts.forEach((part, k) => {
+    const chunks = part.match(/.{1,84}/g);
+    chunks.forEach((c, i) => out.push(`\t  "${c}"${i === chunks.length - 1 ? (k === parts.length - 1 ? " } }," : ",") : ""}`));
+  });
 }
 out.push("};");
 out.push("");
