@@ -263,9 +263,9 @@ static int parse_with(const ap_progmap *map, const ap_netlist *proxies, bool red
 	ap_line ln;
 	make_line(in, &ln);
 	ap_famset fams = ap_progmap_lookup(map, ln.prog, ln.proglen);
-	if (fams == 0 || in->msg == NULL)
+	if (in->msg == NULL)
 		return 0;
-	if (!ap_recognise(fams, &ln, ev))
+	if (fams == 0 ? !ap_recognise_untagged(&ln, ev) : !ap_recognise(fams, &ln, ev))
 		return 0;
 	/* a forwarded-for chain counts only when a trusted proxy sent it */
 	if (ev->fwd.n > 0 && ev->ip.family != 0 && !ap_forwarded_client(proxies, ev->fwd, &ev->ip))

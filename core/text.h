@@ -131,6 +131,10 @@ ap_span ap_span_trim(ap_span s) AP_HIDDEN;
  * UTC (the caller applies a zone); returns the bytes used, 0 if not such
  * a stamp.  An empty fraction ("12:00:00.") is not one. */
 size_t ap_parse_ymdhms(const char *p, size_t n, char sep, int64_t *t) AP_HIDDEN;
+/* "Www Mmm DD HH:MM:SS[.fraction] YYYY", the day blank-padded or not (the
+ * ctime() layout of Apache's error log and vsftpd.log), as seconds since
+ * the epoch read as UTC; returns the bytes used, 0 if not such a stamp */
+size_t ap_parse_ctime(const char *p, size_t n, int64_t *t) AP_HIDDEN;
 /* "Jan".."Dec" -> 1..12, 0 if not a month */
 int ap_month_from_abbr(const char *p, size_t n) AP_HIDDEN;
 

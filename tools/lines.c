@@ -44,12 +44,34 @@ static void oom(void)
 	exit(1);
 }
 
+/* how many words the frame's own fields take before the host word:
+ * "<PRI>1 TIMESTAMP" (RFC 5424), "Mmm dd hh:mm:ss" (3), "YYYY-MM-DD
+ * hh:mm:ss" (2), one word for an RFC 3339 or TAI64N stamp */
+static size_t stamp_words(const char *line, size_t n, const ap_input *in)
+{
+	size_t i = 0;
+	if (n > 0 && line[0] == '<') {
+		while (i < n && line[i] != '>')
+			i++;
+		i++;
+		if (i + 1 < n && line[i] == '1' && line[i + 1] == ' ')
+			return 2;
+	}
+	if (in->time == 0)
+		return 0;
+	if (i < n && line[i] == '@')
+		return 1;
+	if (i < n && line[i] >= '0' && line[i] <= '9')
+		return (i + 10 < n && line[i + 10] == ' ') ? 2 : 1;
+	return 3;
+}
+
 /* the host word of a split syslog line: the word just before the tag,
  * unless it belongs to the time stamp */
-static ap_span host_of(const char *line, const ap_input *in)
+static ap_span host_of(const char *line, size_t len, const ap_input *in)
 {
 	ap_span none = { NULL, 0 };
-	if (in->taglen == 0 || in->tag <= line)
+	if (in->taglen == 0 || in->tag <= line || in->tag > line + len)
 		return none;
 	size_t before = (size_t)(in->tag - line);
 	/* count the words before the tag and remember the last one */
@@ -66,12 +88,11 @@ static ap_span host_of(const char *line, const ap_input *in)
 		ws = s;
 		we = i;
 	}
-	size_t stamp_words = 0;
-	if (in->time != 0)
-		stamp_words = (line[0] >= '0' && line[0] <= '9') ? 1 : 3;
-	if (words <= stamp_words || we <= ws)
+	if (words <= stamp_words(line, len, in) || we <= ws)
 		return none;
 	ap_span h = { line + ws, (uint32_t)(we - ws) };
+	if (h.n == 1 && h.p[0] == '-') /* RFC 5424's nil host */
+		return none;
 	return h;
 }
 
@@ -94,7 +115,8 @@ static void add_string(struct fjson_object *o, const char *k, const char *s, siz
 
 /* the event with "time" and "host" in front and "message" at the end */
 static struct fjson_object *with_message(tool_parser *p, struct fjson_object *ev, const char *line,
-					 const ap_input *in, const ap_result *res, long long t)
+					 size_t len, const ap_input *in, const ap_result *res,
+					 long long t)
 {
 	struct fjson_object *o = json_object_new_object();
 	if (o == NULL)
@@ -105,7 +127,7 @@ static struct fjson_object *with_message(tool_parser *p, struct fjson_object *ev
 		if (tbuf[0])
 			json_object_object_add(o, "time", json_object_new_string(tbuf));
 	}
-	ap_span h = host_of(line, in);
+	ap_span h = host_of(line, len, in);
 	if (h.n > 0) {
 		size_t hn = ap_escape_text(h.p, h.n, hbuf, sizeof(hbuf));
 		add_string(o, "host", hbuf, hn);
@@ -178,6 +200,7 @@ struct fjson_object *tp_event(tool_parser *p, const char *line, size_t len, int 
 	if (obj == NULL)
 		oom();
 	if (with_msg)
-		obj = with_message(p, obj, line, &in, &res, res.ev.time ? res.ev.time : line_time);
+		obj = with_message(p, obj, line, len, &in, &res,
+				   res.ev.time ? res.ev.time : line_time);
 	return obj;
 }

@@ -181,40 +181,6 @@ const char *ap_scope_name(ap_scope s)
 	return "reserved";
 }
 
-int ap_addr_is_local_hop(const ap_addr *a)
-{
-	ap_scope s = ap_addr_scope(a);
-	return s == AP_SCOPE_LOOPBACK || s == AP_SCOPE_PRIVATE || s == AP_SCOPE_LINK_LOCAL
-	       || s == AP_SCOPE_CGNAT;
-}
-
-int ap_pick_forwarded(const char *p, size_t n, ap_addr *out)
-{
-	int have_valid = 0, have_public = 0;
-	ap_addr valid, pub;
-	const char *e = p + n;
-	while (p < e) {
-		const char *comma = memchr(p, ',', (size_t)(e - p));
-		const char *end = comma ? comma : e;
-		ap_span item = ap_span_trim(ap_span_make(p, (size_t)(end - p)));
-		ap_addr a;
-		if (item.n > 0 && ap_addr_parse(item.p, item.n, &a)) {
-			valid = a;
-			have_valid = 1;
-			if (!ap_addr_is_local_hop(&a)) {
-				pub = a;
-				have_public = 1;
-			}
-		}
-		p = comma ? comma + 1 : e;
-	}
-	if (have_public)
-		*out = pub;
-	else if (have_valid)
-		*out = valid;
-	return have_valid;
-}
-
 /* ------------------------------------------------------------------ */
 /* networks                                                            */
 

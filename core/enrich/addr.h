@@ -14,11 +14,6 @@
  * Invalid text leaves *dst unset and returns 0. */
 int ap_set_ip(ap_addr *dst, const char *p, size_t n) AP_HIDDEN;
 
-/* a hop a proxy would sit on: loopback, private, link-local, CGNAT */
-int ap_addr_is_local_hop(const ap_addr *a) AP_HIDDEN;
-/* from a comma-separated forwarded-for list: the rightmost address that is
- * not a local hop, else the rightmost valid one; 0 when none is valid */
-int ap_pick_forwarded(const char *p, size_t n, ap_addr *out) AP_HIDDEN;
 
 /* ------------------------------------------------------------------ */
 /* networks: the trusted proxies                                        */

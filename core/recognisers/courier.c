@@ -2,8 +2,9 @@
  * verdicts and courieresmtpd's SMTP AUTH errors.
  *
  * imapd / pop3d (tags imapd, imapd-ssl, pop3d, pop3d-ssl, courierpop3login,
- * courier-imapd-ssl, ...; the tag names the service, "-ssl" means the
- * implicit-TLS listener):
+ * courier-imapd-ssl, Plesk's courier-imaps and courier-pop3s, ...; the tag
+ * names the service, "-ssl" and "imaps"/"pop3s" mean the implicit-TLS
+ * listener):
  *   LOGIN FAILED, user=<user>, ip=[<ip>][, port=[<port>]]
  *   LOGIN FAILED, method=<MECH>, ip=[<ip>][, port=[<port>]]
  *   LOGIN, user=<user>, ip=[<ip>], port=[<port>][, protocol=<PROTO>][, starttls=1]
@@ -232,5 +233,6 @@ const ap_family_def ap_family_courier = {
 	(const char *const[]){ "imapd", "imapd-ssl", "pop3d", "pop3d-ssl", "courierpop3login",
 			       "courierpop3d", "courierimaplogin", "imaplogin", "courieresmtpd",
 			       "courier-imap", "courier-imapd", "courier-imapd-ssl",
-			       "courier-pop3d", "courier-pop3d-ssl", "courier-pop3", NULL },
+			       "courier-pop3d", "courier-pop3d-ssl", "courier-pop3",
+			       "courier-imaps", "courier-pop3s", NULL },
 };

@@ -13,10 +13,32 @@
  * without it (and not on imaps/pop3s) has tls=false.  badlogin lines do
  * not carry it: tls comes from the tag alone.
  *
+ *   badlogin: <host> plaintext <user> invalid user         (name refused)
+ *   3.6+: badlogin: <host> plaintext (<user>) [SASL(-13): ...]
+ *         badlogin: <host> <MECH> (<user>) [SASL(-13): ...]
+ *         badlogin: <host> plaintext (<user>) invalid user
+ *
  * Reasons from the SASL text: "authentication failure" -> bad_password,
  * "user not found" -> unknown_user, anything else -> other.
  * The service comes from the tag's last component: imap/imapd, imaps
- * (tls), pop3/pop3d, pop3s (tls), sieve/timsieved. */
+ * (tls), pop3/pop3d, pop3s (tls), sieve/timsieved.
+ *
+ * Threat model (imap/imapd.c cmd_login() and cmd_authenticate(),
+ * imap/pop3d.c, imap/global.c get_clienthost(), lib/auth_unix.c
+ * mycanonifyid()): Cyrus writes "badlogin: "/"login: ", the host part
+ * "[<rdns> ][<ip>]" (the PTR name as the resolver returned it: no blank
+ * and no '['), the mechanism word, "User logged in", the session ID and
+ * "SASL(<code>): <errstring>".  The client writes the user (for the
+ * SASL forms canonicalised: any of auth_unix's characters, blanks and
+ * brackets included but no ':'; for "invalid user" the raw name), the
+ * SASL detail after the errstring (which may repeat the user), and an
+ * anonymous login's password ("login: <host> anonymous <password>").
+ * Anchors: the host part is the first "[...]" after "badlogin: " /
+ * "login: ", before any client text, so a planted "[ip]" never counts;
+ * the SASL reason is the first " SASL(<code>): " (a canonical user holds
+ * no ':'); an "invalid user" line ends with Cyrus's words; a success is
+ * the last " User logged in" of a "login: " line, and an anonymous login
+ * (whose password is the client's) is not read. */
 #include "recognisers/recogniser.h"
 
 static const char *service_of(const ap_line *ln, int8_t *tls)
@@ -52,7 +74,14 @@ static int client_host(ap_cur *c, ap_event *ev)
 	if (!ap_cur_until(c, ']', &ip))
 		return 0;
 	c->p++;
-	if (before.n > 0)
+	/* an address, "local" or "unix socket" (UNIX_SOCKET): an unclosed
+	 * group ran into the client's text */
+	if (memchr(ip.p, ' ', ip.n) != NULL && !AP_SPAN_IS(ip, "unix socket"))
+		return 0;
+	/* a PTR name that reads as an address is no name (and never the
+	 * address) */
+	ap_addr probe;
+	if (before.n > 0 && !ap_set_ip(&probe, before.p, before.n))
 		ev->rdns = before;
 	ap_set_ip(&ev->ip, ip.p, ip.n);
 	return AP_EAT(c, " ");
@@ -78,21 +107,77 @@ static void set_mech(ap_event *ev, ap_span m, int *plus_tls)
 		ev->mech = m;
 }
 
-static void reason_from(ap_event *ev, const char *p, const char *e)
+/* "SASL(<code>): <errstring>" at p: the reason from the errstring */
+static int sasl_at(ap_event *ev, const char *p, const char *e)
 {
 	ap_cur c = ap_cur_make(p, (size_t)(e - p));
-	if (AP_SKIP_PAST(&c, "SASL(")) {
-		if (!AP_SKIP_PAST(&c, "): "))
-			c.p = c.e;
-	} else {
-		ap_cur_skip_blanks(&c);
-	}
+	int64_t code;
+	if (!AP_EAT(&c, "SASL("))
+		return 0;
+	(void)ap_cur_eatc(&c, '-');
+	if (!ap_cur_uint(&c, &code) || !AP_EAT(&c, "): "))
+		return 0;
 	if (AP_AT(&c, "authentication failure"))
 		ev->reason = AP_R_BAD_PASSWORD;
 	else if (AP_AT(&c, "user not found"))
 		ev->reason = AP_R_UNKNOWN_USER;
 	else
 		ev->reason = AP_R_OTHER;
+	return 1;
+}
+
+/* the first "<sep>SASL(<code>): " in [p, e): its position, or NULL */
+static const char *find_sasl(const char *p, const char *e, const char *sep, size_t sn)
+{
+	if ((size_t)(e - p) < sn)
+		return NULL;
+	ap_cur c = ap_cur_make(p + sn, (size_t)(e - p) - sn);
+	ap_event probe;
+	while (AP_FIND(&c, "SASL(")) {
+		if (memcmp(c.p - sn, sep, sn) == 0 && sasl_at(&probe, c.p, e))
+			return c.p - sn;
+		c.p++;
+	}
+	return NULL;
+}
+
+static void reason_from(ap_event *ev, const char *p, const char *e)
+{
+	ap_cur c = ap_cur_make(p, (size_t)(e - p));
+	ap_cur_skip_blanks(&c);
+	(void)ap_cur_eatc(&c, '[');
+	if (sasl_at(ev, c.p, c.e))
+		return;
+	/* timsieved: "PLAIN authentication failure" */
+	if (AP_AT(&c, "authentication failure"))
+		ev->reason = AP_R_BAD_PASSWORD;
+	else if (AP_AT(&c, "user not found"))
+		ev->reason = AP_R_UNKNOWN_USER;
+	else
+		ev->reason = AP_R_OTHER;
+}
+
+/* 3.6+ "(<user>) [SASL(...)]" or "(<user>) invalid user" at c */
+static int paren_user(ap_cur *c, ap_event *ev)
+{
+	if (!AP_AT(c, "("))
+		return 0;
+	const char *u = c->p + 1;
+	if (AP_HAS_ISUFFIX(u, (size_t)(c->e - u), ") invalid user")) {
+		/* the raw name the client sent */
+		ap_set_user(ev, u, (size_t)(c->e - u) - AP_LEN(") invalid user"));
+		ev->reason = AP_R_OTHER;
+		c->p = c->e;
+		return 1;
+	}
+	const char *f = find_sasl(u, c->e, ") [", AP_LEN(") ["));
+	if (f == NULL)
+		return 0;
+	if (!(f - u == AP_LEN("-notset-") && memcmp(u, "-notset-", AP_LEN("-notset-")) == 0))
+		ap_set_user(ev, u, (size_t)(f - u));
+	sasl_at(ev, f + AP_LEN(") ["), c->e);
+	c->p = c->e;
+	return 1;
 }
 
 static int badlogin(ap_cur *c, ap_event *ev)
@@ -106,13 +191,19 @@ static int badlogin(ap_cur *c, ap_event *ev)
 	set_mech(ev, m, &plus_tls);
 	ev->outcome = AP_OUT_FAILURE;
 	ap_cur_skip_blanks(c);
+	if (paren_user(c, ev))
+		return 1;
 	if (is_plaintext(m) && c->p < c->e && *c->p != '[') {
-		/* the login may be quoted and hold spaces: it ends at the
-		 * first " SASL(" */
 		const char *u = c->p;
-		const char *end = AP_MEMMEM(u, ap_cur_left(c), " SASL(");
-		if (end == NULL)
-			end = AP_MEMMEM(u, ap_cur_left(c), " [SASL(");
+		if (AP_HAS_ISUFFIX(u, ap_cur_left(c), " invalid user")) {
+			/* the raw name the client sent, up to Cyrus's words */
+			ap_set_user(ev, u, ap_cur_left(c) - AP_LEN(" invalid user"));
+			ev->reason = AP_R_OTHER;
+			return 1;
+		}
+		/* a canonical name (no ':'): it ends at the first
+		 * " SASL(<code>): " */
+		const char *end = find_sasl(u, c->e, " ", AP_LEN(" "));
 		if (end == NULL) {
 			ap_span w = ap_cur_word(c);
 			end = w.p + w.n;
@@ -129,6 +220,9 @@ static int login(ap_cur *c, ap_event *ev, int8_t tag_tls)
 	if (!client_host(c, ev))
 		return 0;
 	const char *u = c->p;
+	/* "login: <host> anonymous <password>": the rest is the client's */
+	if (AP_AT(c, "anonymous "))
+		return 0;
 	const char *mark = AP_MEMRMEM(u, ap_cur_left(c), " User logged in");
 	if (mark == NULL || mark <= u)
 		return 0;

@@ -12,6 +12,11 @@
  *             in the message
  *   imfile:   the whole file line under a dovecot tag: a leading time
  *             stamp (and 1.x "dovecot: ") is skipped.
+ * A daemontools/multilog TAI64N stamp ("@4000000063... ") is skipped
+ * where it stands inside the message (multilog's lines relayed to
+ * syslog); a PAM line behind the process name ("dovecot-auth:
+ * pam_unix(dovecot:auth): authentication failure; ...", dovecot 1.x) is
+ * read by ap_rec_pam.
  * A level word ("Info: ", "Warning: ", ...) may stand before or after the
  * process name.
  *
@@ -26,6 +31,13 @@
  *   the field list starts at the first ": " followed by a field key, and
  *   the reason is the last balanced group before it, found by one
  *   backward scan -- every byte is looked at a bounded number of times.
+ *   Dovecot 1.0 writes no group: "Aborted login" (the client logged out),
+ *   "Disconnected" and "Disconnected: Inactivity" followed by the fields.
+ *   Such a line is a failure (no reason, no attempts: 1.0 does not count
+ *   them) when it names a user and a method -- the client started an
+ *   authentication and left without the "Login:" a success would have
+ *   logged, as 1.1 logs "(N authentication attempts)" -- and no event
+ *   without them (a client that never tried).
  *
  * Auth process (auth_verbose=yes): "driver(user,ip[,<sess>]): verdict"
  * (2.3 and older; Debian's worker adds "conn unix:auth-worker (...):
@@ -39,6 +51,35 @@
  * auth process: the worker copy is not an event, except that a copy
  * carrying a password is reported with outcome=unknown (never counted as
  * an attack) so that its password is still cut out.
+ *
+ * Threat model (login-common/client-common.c get_var_expand_params() and
+ * client_get_log_str(); auth/auth-request.c get_log_prefix(),
+ * get_log_identifier(), auth_request_log_login_failure()):
+ * - Login lines: dovecot writes the text before the field list (the
+ *   verdict and its reason), the address, the local address, mpid, the
+ *   TLS state and the session; the client writes the user (str_sanitize:
+ *   control bytes and bad UTF-8 become '?', at most 80 bytes) and the
+ *   method word (no blank).  The user is the first element and may hold
+ *   '>', ", rip=", ", TLS" or ", session=<": the address is the last
+ *   ", rip=" and the TLS state, lip, rport and session are read after it.
+ *   Success needs "Login: "/"Logged in: " at the start of the message.
+ * - Auth lines: dovecot writes the driver or process name, the address,
+ *   ",sasl:<mech>", ",master", the session, the verdict and "(given
+ *   password: " ... ")"; the client writes the user inside the
+ *   parentheses (str_sanitize'd to 64 bytes; it may hold ',', ')', "): "
+ *   and a whole verdict) and, with auth_verbose_passwords, the password
+ *   at the end (anything).  A reading is a ')' followed by the close
+ *   (2.4: "<..>" groups, "request [N]") and a verdict that runs to the
+ *   end of the line in one of dovecot's forms; a logged password counts
+ *   only when the line ends with its ')' (or, for a line long enough to
+ *   have been cut by a relay, anywhere).  dovecot's own reading is always
+ *   one: a single reading is taken; several (a planted close in the user
+ *   or in the password) give an ambiguous event without address, with
+ *   every reading's password cut out.  In the group the address is the
+ *   last token that is not sasl:, master or <session>; a request without
+ *   an address whose user ends in ",<address>" (possible only with
+ *   auth_username_chars emptied and an auth client that sends no rip)
+ *   would read as that address: left as it is.
  */
 #include "recognisers/recogniser.h"
 
@@ -47,9 +88,9 @@ enum { P_NONE = 0, P_LOGIN, P_AUTH, P_WORKER };
 typedef struct {
 	int kind;
 	const char *service; /* login processes */
-	ap_span args;        /* "(...)" of the process prefix */
 	ap_span sess;        /* its session "<...>" */
 	int worker_req;      /* 2.4 worker request prefix: a duplicate */
+	int v24;             /* 2.4 prefix: the cursor stands in its "(user,ip...)" */
 } proc_info;
 
 static int is_digit(char ch)
@@ -71,11 +112,6 @@ static int all_digits(const char *p, size_t n)
 		if (!is_digit(p[i]))
 			return 0;
 	return 1;
-}
-
-static int span_has(ap_span s, char ch)
-{
-	return s.n > 0 && memchr(s.p, ch, s.n) != NULL;
 }
 
 /* ------------------------------------------------------------------ */
@@ -177,7 +213,18 @@ static int proc_by_name(const char *p, size_t n, proc_info *pi)
 	return 0;
 }
 
-/* "<proc>[(args)][<a>][<b>]: " at the cursor; moves past it on success */
+/* a 2.3 process group "(304)" or 1.x "(default)": a pid or a name */
+static int simple_group(const char *p, const char *e)
+{
+	const char *s = p;
+	while (p < e && p - s < 24 && ((*p >= 'a' && *p <= 'z') || is_digit(*p)))
+		p++;
+	return p > s && e - p >= 2 && p[0] == ')' && p[1] == ':';
+}
+
+/* "<proc>[(pid)][<a>][<b>]: " at the cursor; moves past it on success.
+ * 2.4's "<proc>(user,ip,...)" stops at the '(' (pi->v24): its end is
+ * found by parse_auth. */
 static int parse_proc(ap_cur *c, proc_info *pi)
 {
 	ap_cur t = *c;
@@ -188,7 +235,15 @@ static int parse_proc(ap_cur *c, proc_info *pi)
 	if (!proc_by_name(s, (size_t)(t.p - s), pi))
 		return 0;
 	if (ap_cur_eatc(&t, '(')) {
-		if (!ap_cur_until(&t, ')', &pi->args))
+		if (pi->kind != P_LOGIN && !simple_group(t.p, t.e)) {
+			pi->v24 = 1;
+			/* 2.4's worker request copy: "auth-worker(user,ip)<pid>..." */
+			pi->worker_req = pi->kind == P_WORKER;
+			*c = t;
+			return 1;
+		}
+		ap_span g;
+		if (!ap_cur_until(&t, ')', &g))
 			return 0;
 		t.p++;
 	}
@@ -207,9 +262,6 @@ static int parse_proc(ap_cur *c, proc_info *pi)
 	if (!ap_cur_eatc(&t, ':'))
 		return 0;
 	ap_cur_skip_blanks(&t);
-	/* 2.4's worker request copy: "auth-worker(user,ip)<pid>..." */
-	if (pi->kind == P_WORKER && span_has(pi->args, ','))
-		pi->worker_req = 1;
 	*c = t;
 	return 1;
 }
@@ -217,14 +269,171 @@ static int parse_proc(ap_cur *c, proc_info *pi)
 /* ------------------------------------------------------------------ */
 /* auth process                                                        */
 
-/* "user,ip[,<sess>|,sasl:mech|,master|,]": split from the right (the IP
- * and the extra tokens hold no ','; a user name may) */
-static void auth_args(ap_event *ev, ap_span a)
+/* The line, as far as every reading of it shares: its end without
+ * trailing blanks, and where a logged password would end. */
+typedef struct {
+	const char *e;
+	const char *pwend; /* before the closing ')' (and " - trying ...") */
+	int closed;        /* the line ends as a logged password does */
+	int pw_ok;         /* a "(given password: " tail may be a reading */
+	int v24;           /* 2.4 prefix close: "<..>" groups, "request [N]" */
+	int worker;        /* ... the first group is the worker's pid */
+} auth_line;
+
+/* one reading: the args group closes at `close` */
+typedef struct {
+	const char *close;
+	const char *pw; /* the logged password starts here, or NULL */
+	uint8_t reason;
+	ap_span sess; /* 2.4: the session group after the ')' */
+} auth_reading;
+
+static int is_hex(char ch)
 {
-	const char *s = a.p, *e = a.p + a.n;
+	return is_digit(ch) || (ch >= 'a' && ch <= 'f') || (ch >= 'A' && ch <= 'F');
+}
+
+/* a pam_strerror() text: words, no digits, ':', '<' or '>' (so it never
+ * runs over an address, a session or a "): ") */
+static void skip_strerror(ap_cur *c)
+{
+	const char *s = c->p;
+	while (c->p < c->e && c->p - s < 160) {
+		unsigned char ch = (unsigned char)*c->p;
+		if (is_digit((char)ch) || ch == ':' || ch == '<' || ch == '>' || ch < 0x20)
+			break;
+		if (ch == ' ' && c->p + 1 < c->e && c->p[1] == '(')
+			break;
+		c->p++;
+	}
+}
+
+/* what may follow a verdict: the end, a logged password, its SHA1 */
+static int verdict_tail(const auth_line *al, ap_cur c, auth_reading *r)
+{
+	if (c.p == al->e)
+		return 1;
+	if (AP_EAT(&c, " (given password: ")) {
+		if (!al->pw_ok)
+			return 0;
+		r->pw = c.p;
+		return 1;
+	}
+	if (AP_EAT(&c, " (SHA1 of given password: ")) {
+		const char *s = c.p;
+		while (c.p < c.e && c.p - s < 128 && is_hex(*c.p))
+			c.p++;
+		if (!ap_cur_eatc(&c, ')'))
+			return 0;
+		(void)(AP_EAT(&c, " - trying the next passdb")
+		       || AP_EAT(&c, " - trying the next userdb"));
+		return c.p == al->e;
+	}
+	return 0;
+}
+
+/* the verdict at p, running to the end of the line (auth-request.c
+ * auth_request_log_login_failure(), passdb-pam.c, passdb-ldap.c,
+ * auth-policy.c) */
+static int verdict_at(const auth_line *al, const char *p, auth_reading *r)
+{
+	ap_cur c = ap_cur_make(p, (size_t)(al->e - p));
+	for (int i = 0; i < 2 && skip_level(&c); i++)
+		;
+	/* 2.4: the passdb or userdb name */
+	const char *n = c.p;
+	while (c.p < c.e && c.p - n < 64 && is_name_ch(*c.p))
+		c.p++;
+	if (c.p == n || !AP_EAT(&c, ": "))
+		c.p = n;
+	r->pw = NULL;
+	if (AP_EAT(&c, "unknown user")) {
+		r->reason = AP_R_UNKNOWN_USER;
+		return verdict_tail(al, c, r);
+	}
+	if (AP_EAT(&c, "Password mismatch")) {
+		r->reason = AP_R_BAD_PASSWORD;
+		(void)AP_EAT(&c, " (for LDAP bind)");
+		return verdict_tail(al, c, r);
+	}
+	if (AP_EAT(&c, "invalid credentials")) {
+		r->reason = AP_R_BAD_PASSWORD;
+		return verdict_tail(al, c, r);
+	}
+	if (AP_EAT(&c, "pam_authenticate() failed: ")) {
+		if (AP_AT(&c, "User not known"))
+			r->reason = AP_R_UNKNOWN_USER;
+		else if (AP_AT(&c, "Authentication failure"))
+			r->reason = AP_R_BAD_PASSWORD;
+		else
+			r->reason = AP_R_OTHER;
+		skip_strerror(&c);
+		if (c.p == al->e)
+			return 1;
+		if (AP_EAT(&c, " (password mismatch?)") || AP_EAT(&c, " (Password mismatch?)"))
+			return verdict_tail(al, c, r);
+		/* "(/etc/pam.d/dovecot missing?)" */
+		if (AP_EAT(&c, " (")) {
+			const char *s = c.p;
+			while (c.p < c.e && c.p - s < 256 && *c.p != ')' && *c.p != ' ')
+				c.p++;
+			return AP_EAT(&c, " missing?)") && c.p == al->e;
+		}
+		return 0;
+	}
+	if (AP_EAT(&c, "pam_acct_mgmt() failed")) {
+		/* the password was right, the account may not log in */
+		r->reason = AP_R_DISABLED;
+		if (c.p == al->e)
+			return 1;
+		if (!AP_EAT(&c, ": "))
+			return 0;
+		skip_strerror(&c);
+		return c.p == al->e;
+	}
+	if (AP_EAT(&c, "Authentication failure due to policy server refusal")) {
+		r->reason = AP_R_OTHER;
+		return c.p == al->e || (AP_AT(&c, " (") && al->closed);
+	}
+	return 0;
+}
+
+/* a ')' at q closing the args group: 1 and *r when a verdict follows */
+static int close_at(const auth_line *al, const char *q, auth_reading *r)
+{
+	ap_cur c = ap_cur_make(q + 1, (size_t)(al->e - q - 1));
+	r->close = q;
+	r->sess = ap_span_make(NULL, 0);
+	if (al->v24) {
+		for (int g = 0; g < 2 && c.p < c.e && *c.p == '<'; g++) {
+			const char *s = ++c.p;
+			while (c.p < c.e && c.p - s < 64 && *c.p != '>')
+				c.p++;
+			if (!ap_cur_eatc(&c, '>'))
+				return 0;
+			if (!al->worker || g == 1)
+				r->sess = ap_span_make(s, (size_t)(c.p - 1 - s));
+		}
+		if (AP_EAT(&c, ": request [")) {
+			int64_t id;
+			if (!ap_cur_uint(&c, &id) || !ap_cur_eatc(&c, ']'))
+				return 0;
+		}
+	}
+	if (!AP_EAT(&c, ": "))
+		return 0;
+	return verdict_at(al, c.p, r);
+}
+
+/* "user[,ip][,sasl:mech][,master][,<sess>]" split from the right: the
+ * tokens after the user hold no ',' and are short (a user name may hold
+ * anything).  The address is the last token that is none of the others;
+ * a last token that is no address belongs to the user. */
+static void auth_args(ap_event *ev, const char *s, const char *e)
+{
 	for (int i = 0; i < 5; i++) {
 		const char *comma = NULL;
-		for (const char *q = e; q > s; q--) {
+		for (const char *q = e; q > s && e - q < 80; q--) {
 			if (q[-1] == ',') {
 				comma = q - 1;
 				break;
@@ -236,16 +445,18 @@ static void auth_args(ap_event *ev, ap_span a)
 		if (tok.n == 0) {
 			/* empty session */
 		} else if (tok.p[0] == '<') {
-			if (tok.n >= 2 && tok.p[tok.n - 1] == '>')
-				ev->session = ap_span_make(tok.p + 1, tok.n - 2);
+			if (tok.n < 2 || tok.p[tok.n - 1] != '>')
+				break;
+			ev->session = ap_span_make(tok.p + 1, tok.n - 2);
 		} else if (tok.n > AP_LEN("sasl:") && AP_HAS_PREFIX(tok.p, tok.n, "sasl:")) {
 			ev->mech = ap_span_make(tok.p + AP_LEN("sasl:"), tok.n - AP_LEN("sasl:"));
 		} else if (AP_SPAN_IS(tok, "master")) {
 			/* master user login */
 		} else {
-			if (!ap_set_ip(&ev->ip, tok.p, tok.n))
+			if (ap_set_ip(&ev->ip, tok.p, tok.n))
+				e = comma;
+			else
 				ev->ip.family = 0;
-			e = comma;
 			break;
 		}
 		e = comma;
@@ -255,98 +466,170 @@ static void auth_args(ap_event *ev, ap_span a)
 		ap_set_user(ev, user.p, user.n);
 }
 
-/* "(given password: X)" at c: X runs to the ')' that ends the line (or
- * precedes " - trying the next passdb/userdb"); a line cut short loses
- * everything after the marker */
-static void redact_given(const ap_line *ln, ap_event *ev, ap_cur c)
+#define MAX_READINGS (AP_MAX_REDACT + 1)
+
+/* The args group [a, ...) and its verdict.  Threat model: dovecot writes
+ * the driver, the address, "sasl:<mech>", "master", the session and the
+ * verdict; the user (str_sanitize'd to 64 bytes) and a logged password
+ * are the client's, either side of the ')' that closes the group.  Every
+ * ')' followed by the close and a verdict that runs to the end of the
+ * line is a reading; dovecot's own is always one of them.  One reading:
+ * it.  Several: the user could have planted a close and a verdict, or
+ * the password could: the event keeps the first reading's user, no
+ * address (ambiguous), and every reading's password is cut out. */
+static int auth_group(const ap_line *ln, ap_event *ev, const auth_line *al, const char *a)
 {
-	if (!AP_SKIP_PAST(&c, "(given password: "))
-		return;
+	auth_reading rd[MAX_READINGS];
+	int n = 0, same_reason = 1;
+	for (const char *q = a; q < al->e;) {
+		q = memchr(q, ')', (size_t)(al->e - q));
+		if (q == NULL)
+			break;
+		auth_reading r;
+		if (close_at(al, q, &r)) {
+			if (n > 0 && r.reason != rd[0].reason)
+				same_reason = 0;
+			if (n < MAX_READINGS)
+				rd[n] = r;
+			n++;
+		}
+		q++;
+	}
+	if (n == 0)
+		return 0;
+	ev->outcome = AP_OUT_FAILURE;
+	ev->reason = same_reason ? rd[0].reason : AP_R_NONE;
+	auth_args(ev, a, rd[0].close);
+	if (rd[0].sess.n > 0)
+		ev->session = rd[0].sess;
+	if (n == 1) {
+		if (rd[0].pw != NULL)
+			ap_add_redact(ev, ln, rd[0].pw, (size_t)(al->pwend - rd[0].pw));
+		return 1;
+	}
+	ev->ambiguous = true;
+	memset(&ev->ip, 0, sizeof(ev->ip));
+	/* every reading's password: its own tail, but the next reading's
+	 * close and verdict stay, so that the message still reads the same
+	 * ways; with more readings than ranges, all from the first */
+	const char *first_pw = NULL;
+	for (int i = 0; i < n && i < MAX_READINGS; i++)
+		if (rd[i].pw != NULL && first_pw == NULL)
+			first_pw = rd[i].pw;
+	if (first_pw == NULL)
+		return 1;
+	int split = n <= AP_MAX_REDACT;
+	for (int i = 0; split && i + 1 < n; i++)
+		if (rd[i].pw != NULL && rd[i].pw > rd[i + 1].close)
+			split = 0;
+	if (!split) {
+		ap_add_redact(ev, ln, first_pw, (size_t)(al->pwend - first_pw));
+		return 1;
+	}
+	for (int i = 0; i < n; i++) {
+		if (rd[i].pw == NULL)
+			continue;
+		const char *end = i + 1 < n ? rd[i + 1].close : al->pwend;
+		if (end > rd[i].pw)
+			ap_add_redact(ev, ln, rd[i].pw, (size_t)(end - rd[i].pw));
+	}
+	return 1;
+}
+
+static void auth_line_init(const ap_line *ln, auth_line *al, ap_cur c)
+{
+	memset(al, 0, sizeof(*al));
 	const char *e = c.e;
 	while (e > c.p && (e[-1] == ' ' || e[-1] == '\t' || e[-1] == '\r' || e[-1] == '\n'))
 		e--;
+	al->e = e;
+	al->pwend = e;
 	static const char *const tails[] = { ") - trying the next passdb",
 					     ") - trying the next userdb", ")" };
 	size_t n = (size_t)(e - c.p);
 	for (size_t i = 0; i < 3; i++) {
 		size_t tl = strlen(tails[i]);
 		if (n >= tl && memcmp(e - tl, tails[i], tl) == 0) {
-			ap_add_redact(ev, ln, c.p, n - tl);
-			return;
+			al->pwend = e - tl;
+			al->closed = 1;
+			break;
 		}
 	}
-	ap_add_redact(ev, ln, c.p, (size_t)(c.e - c.p));
+	/* a password runs to the ')' that ends the line; a line that does
+	 * not end so was cut short by a relay, which only a long one can be
+	 * (syslog relays keep at least 480 bytes) */
+	al->pw_ok = al->closed || ln->len >= 400;
 }
 
 static int parse_auth(const ap_line *ln, ap_event *ev, ap_cur c, const proc_info *pi)
 {
-	for (int i = 0; i < 4; i++) {
-		if (skip_level(&c))
-			continue;
-		/* Debian/2.3 worker connection prefix */
-		if (AP_AT(&c, "conn ")) {
-			if (!AP_SKIP_PAST(&c, "): "))
-				return 0;
-			continue;
-		}
-		if (AP_AT(&c, "auth-worker<")) {
-			if (!AP_SKIP_PAST(&c, ">: "))
-				return 0;
-			continue;
-		}
-		if (AP_AT(&c, "request [")) {
-			if (!AP_SKIP_PAST(&c, "]: "))
-				return 0;
-			continue;
-		}
-		break;
-	}
-
-	/* "driver(args): ", 2.4 "name: " or the verdict itself */
-	ap_span args = { NULL, 0 };
-	ap_cur t = c;
-	const char *s = t.p;
-	while (t.p < t.e && is_name_ch(*t.p) && t.p - s < 64)
-		t.p++;
-	if (t.p > s && t.p < t.e && *t.p == '(') {
-		const char *open = t.p + 1;
-		if (!AP_SKIP_PAST(&t, "): "))
-			return 0;
-		args = ap_span_make(open, (size_t)(t.p - 3 - open));
-		c = t;
-	} else if (t.p > s && AP_AT(&t, ": ")) {
-		c.p = t.p + 2;
-	}
-
-	ev->outcome = AP_OUT_FAILURE;
-	if (AP_EAT(&c, "unknown user")) {
-		ev->reason = AP_R_UNKNOWN_USER;
-	} else if (AP_EAT(&c, "Password mismatch") || AP_EAT(&c, "invalid credentials")) {
-		ev->reason = AP_R_BAD_PASSWORD;
-	} else if (AP_EAT(&c, "pam_authenticate() failed: ")) {
-		if (AP_AT(&c, "User not known"))
-			ev->reason = AP_R_UNKNOWN_USER;
-		else if (AP_AT(&c, "Authentication failure"))
-			ev->reason = AP_R_BAD_PASSWORD;
-		else
-			ev->reason = AP_R_OTHER;
-	} else if (AP_EAT(&c, "pam_acct_mgmt() failed")) {
-		/* the password was right, the account may not log in */
-		ev->reason = AP_R_DISABLED;
-	} else if (AP_EAT(&c, "Authentication failure due to policy server refusal")) {
-		ev->reason = AP_R_OTHER;
-	} else if (AP_MEMMEM(c.p, ap_cur_left(&c), "(given password: ") != NULL) {
-		/* dovecot logs the given password only with a login failure */
-		ev->reason = AP_R_OTHER;
+	auth_line al;
+	auth_line_init(ln, &al, c);
+	c.e = al.e;
+	const char *group = NULL;
+	if (pi->v24) {
+		/* 2.4: the process prefix "auth(user,ip,...)<sess>: " */
+		al.v24 = 1;
+		al.worker = pi->kind == P_WORKER;
+		group = c.p;
 	} else {
-		return 0;
+		for (int i = 0; i < 4; i++) {
+			if (skip_level(&c))
+				continue;
+			/* Debian/2.3 worker connection prefix */
+			if (AP_AT(&c, "conn ")) {
+				if (!AP_SKIP_PAST(&c, "): "))
+					return 0;
+				continue;
+			}
+			if (AP_AT(&c, "auth-worker<")) {
+				if (!AP_SKIP_PAST(&c, ">: "))
+					return 0;
+				continue;
+			}
+			if (AP_AT(&c, "request [")) {
+				if (!AP_SKIP_PAST(&c, "]: "))
+					return 0;
+				continue;
+			}
+			break;
+		}
+		/* "driver(args): verdict" */
+		ap_cur t = c;
+		const char *s = t.p;
+		while (t.p < t.e && is_name_ch(*t.p) && t.p - s < 64)
+			t.p++;
+		if (t.p > s && ap_cur_eatc(&t, '('))
+			group = t.p;
 	}
-	redact_given(ln, ev, c);
 
-	if (args.p != NULL)
-		auth_args(ev, args);
-	else if (span_has(pi->args, ','))
-		auth_args(ev, pi->args);
+	int ok;
+	if (group != NULL) {
+		ok = auth_group(ln, ev, &al, group);
+	} else {
+		/* the verdict alone ("name: verdict") */
+		auth_reading r;
+		ok = verdict_at(&al, c.p, &r);
+		if (ok) {
+			ev->outcome = AP_OUT_FAILURE;
+			ev->reason = r.reason;
+			if (r.pw != NULL)
+				ap_add_redact(ev, ln, r.pw, (size_t)(al.pwend - r.pw));
+		}
+	}
+	if (!ok) {
+		/* a verdict we do not know that carries a password: cut it out
+		 * and report a failure with nothing else (dovecot logs the
+		 * given password only with a failed login) */
+		const char *from = group != NULL ? group : c.p;
+		const char *m = AP_MEMMEM(from, (size_t)(al.e - from), "(given password: ");
+		if (m == NULL)
+			return 0;
+		m += AP_LEN("(given password: ");
+		ev->outcome = AP_OUT_FAILURE;
+		ev->reason = AP_R_OTHER;
+		ap_add_redact(ev, ln, m, (size_t)((al.pwend > m ? al.pwend : al.e) - m));
+	}
 	if (ev->session.n == 0 && pi->sess.n > 0)
 		ev->session = pi->sess;
 
@@ -511,32 +794,83 @@ static ap_span item_value(ap_cur *c, int *last)
 	return ap_span_make(s, (size_t)(c->p - s));
 }
 
-static void login_fields(ap_event *ev, ap_cur c)
+/* the method element before the rip element: "method=M" ending at q */
+static int method_before(const char *list, const char *q, ap_span *m)
 {
-	int saw_rip = 0, saw_lip = 0, saw_tls = 0, last;
-	while (c.p < c.e) {
+	const char *f = AP_MEMRMEM(list, (size_t)(q - list), ", method=");
+	if (f == NULL)
+		return 0;
+	const char *v = f + AP_LEN(", method=");
+	if (q - v < 1 || q - v > 40)
+		return 0;
+	for (const char *p = v; p < q; p++)
+		if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || is_digit(*p)
+		      || *p == '-' || *p == '_'))
+			return 0;
+	*m = ap_span_make(v, (size_t)(q - v));
+	return 1;
+}
+
+/* the field list [list, e): "user=<U>, method=M, rip=R, lip=L, mpid=N,
+ * TLS, session=<S>" (login_log_format_elements).  U is the client's
+ * (str_sanitize'd to 80 bytes: no control bytes, but any '>', ',' or
+ * "rip="); M is the client's word (no blank); everything from rip= on
+ * is dovecot's.  So the rip element is the last ", rip=", the user runs
+ * from "user=<" to the '>' before the method or rip element, and the TLS
+ * state and the rest are read after rip only. */
+static int login_fields(ap_event *ev, const char *list, const char *e)
+{
+	const char *relem = AP_MEMRMEM(list, (size_t)(e - list), ", rip=");
+	const char *rv;
+	if (relem != NULL) {
+		rv = relem + AP_LEN(", rip=");
+	} else if (AP_HAS_PREFIX(list, (size_t)(e - list), "rip=")) {
+		relem = list;
+		rv = list + AP_LEN("rip=");
+	} else {
+		/* no address: the user alone */
+		ap_cur c = ap_cur_make(list, (size_t)(e - list));
 		ap_span v;
-		if (AP_EAT(&c, "user=<")) {
-			if (!angle_value(&c, &v))
-				break; /* cut short: no user rather than half of one */
-			ev->user = ap_span_make(NULL, 0);
+		if (AP_EAT(&c, "user=<") && angle_value(&c, &v))
 			ap_set_user(ev, v.p, v.n);
-		} else if (AP_EAT(&c, "session=<")) {
+		return 1;
+	}
+	if (relem > list && AP_HAS_PREFIX(list, (size_t)(relem - list), "user=<")) {
+		const char *q = relem;
+		ap_span m;
+		if (method_before(list, relem, &m)) {
+			ev->mech = m;
+			q = m.p - AP_LEN(", method=");
+		}
+		const char *u = list + AP_LEN("user=<");
+		if (q > u && q[-1] == '>') {
+			ap_set_user(ev, u, (size_t)(q - 1 - u));
+		} else {
+			/* another format: the first '>' that ends an item; an
+			 * unclosed user is a line we do not know */
+			ap_cur c = ap_cur_make(u, (size_t)(relem - u));
+			ap_span v;
+			if (!angle_value(&c, &v))
+				return 0;
+			ap_set_user(ev, v.p, v.n);
+		}
+	}
+
+	ap_cur c = ap_cur_make(rv, (size_t)(e - rv));
+	int saw_lip = 0, saw_tls = 0, last;
+	ap_span v = item_value(&c, &last);
+	/* the default format always has lip after rip: a rip that ends the
+	 * line may have been cut short */
+	if (last || !ap_set_ip(&ev->ip, v.p, v.n))
+		ev->ip.family = 0;
+	while (AP_EAT(&c, ", ")) {
+		if (AP_EAT(&c, "session=<")) {
 			if (!angle_value(&c, &v))
 				break;
 			ev->session = v;
-		} else if (AP_EAT(&c, "method=")) {
-			v = item_value(&c, &last);
-			if (v.n > 0 && v.n <= 40)
-				ev->mech = v;
-		} else if (AP_EAT(&c, "rip=")) {
-			v = item_value(&c, &last);
-			saw_rip = 1;
-			/* the default format always has lip after rip: a rip
-			 * that ends the line may have been cut short */
-			if (last || !ap_set_ip(&ev->ip, v.p, v.n))
-				ev->ip.family = 0;
-		} else if (AP_EAT(&c, "lip=")) {
+			continue;
+		}
+		if (AP_EAT(&c, "lip=")) {
 			v = item_value(&c, &last);
 			saw_lip = 1;
 			if (!ap_set_ip(&ev->server_ip, v.p, v.n))
@@ -564,17 +898,27 @@ static void login_fields(ap_event *ev, ap_cur c)
 		} else {
 			item_value(&c, &last);
 		}
-		if (!AP_EAT(&c, ", "))
-			break;
 	}
 	/* the default login_log_format_elements always print the TLS state
 	 * (%c / %{secured}): without it the client logged in in plaintext */
-	if (!saw_tls && saw_rip && saw_lip && ev->tls < 0)
+	if (!saw_tls && saw_lip && ev->tls < 0)
 		ev->tls = 0;
+	return 1;
+}
+
+/* dovecot 1.0's summaries, which carry no reason group: "Aborted
+ * login" (the client logged out), "Disconnected" (it closed the
+ * connection), "Disconnected: Inactivity" (it timed out) */
+static int v10_summary(const char *s, const char *e)
+{
+	ap_span t = ap_span_make(s, (size_t)(e - s));
+	return AP_SPAN_IS(t, "Aborted login") || AP_SPAN_IS(t, "Disconnected")
+	       || AP_SPAN_IS(t, "Disconnected: Inactivity");
 }
 
 static int parse_login(ap_event *ev, ap_cur c, const proc_info *pi)
 {
+	int v10 = 0;
 	skip_level(&c);
 	ev->service = pi->service;
 	if (AP_EAT(&c, "Login: ") || AP_EAT(&c, "Logged in: ")) {
@@ -591,13 +935,23 @@ static int parse_login(ap_event *ev, ap_cur c, const proc_info *pi)
 			}
 			t.p += 2;
 		}
-		if (!login_reason(ev, body, list ? list : c.e))
-			return 0;
 		if (list == NULL)
 			return 0; /* no fields: nobody to attribute it to */
+		if (!login_reason(ev, body, list)) {
+			if (!v10_summary(body, list))
+				return 0;
+			/* 1.0: the client gave a name under a mechanism and left
+			 * without a "Login:": its attempt failed (1.1 counts it,
+			 * "(1 authentication attempts)"); how many is unknown */
+			v10 = 1;
+			ev->outcome = AP_OUT_FAILURE;
+		}
 		c.p = list + 2;
 	}
-	login_fields(ev, c);
+	if (!login_fields(ev, c.p, c.e))
+		return 0;
+	if (v10 && (ev->user.n == 0 || ev->mech.n == 0))
+		return 0;
 	if (ev->user.n == 0 && ev->ip.family == 0)
 		return 0;
 	return 1;
@@ -614,7 +968,8 @@ static int rec_dovecot(const ap_line *ln, ap_event *ev)
 
 	proc_info pi;
 	memset(&pi, 0, sizeof(pi));
-	if (!parse_proc(&c, &pi)) {
+	int in_msg = parse_proc(&c, &pi);
+	if (!in_msg) {
 		/* the process is the tag (dovecot's own log file) */
 		memset(&pi, 0, sizeof(pi));
 		if (!proc_by_name(ln->prog, ln->proglen, &pi))
@@ -624,6 +979,15 @@ static int rec_dovecot(const ap_line *ln, ap_event *ev)
 	ev->daemon = "dovecot";
 	if (pi.kind == P_LOGIN)
 		return parse_login(ev, c, &pi);
+	/* "dovecot-auth: pam_unix(dovecot:auth): authentication failure; ..."
+	 * inside the message (1.x behind "dovecot: " or a multilog stamp):
+	 * PAM's own line.  (Under the auth tags it goes to the pam family.) */
+	if (in_msg && !pi.v24 && (AP_AT(&c, "pam_") || AP_AT(&c, "(pam_"))) {
+		ap_line sub = *ln;
+		sub.msg = c.p;
+		sub.len = ap_cur_left(&c);
+		return ap_rec_pam(&sub, ev);
+	}
 	return parse_auth(ln, ev, c, &pi);
 }
 

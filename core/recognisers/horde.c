@@ -8,16 +8,45 @@
  *   2015-03-12T12:00:00+01:00 ERR: HORDE [imp] FAILED LOGIN for U (ip) to {imap://host} (Horde 5)
  * IMP writes the user as "U (Horde user H)": U is kept.
  *
+ * Sources: Horde 3/4 login.php ('FAILED LOGIN for %s [%s] to Horde',
+ * 'Login success for %s [%s] to %s.'), IMP 4's IMP::logMessage() ('%s for
+ * %s [%s]%s to {%s:%s [%s]}') and IMP 6's IMP_Auth::_log() ('%s for %s
+ * (%s)%s to {%s}'), both with ' (forwarded for [' . X-Forwarded-For . '])'
+ * when the header is set; Horde's logger adds ' [on line N of "FILE"]' or
+ * ' [pid N on line N of "FILE"]'.
+ *
  * Only logger words may come before the marker: the time stamp, "HORDE",
- * "[level]", "[app]", "LEVEL:".  The user and X-Forwarded-For are the
- * client's text, so the address is found from the fixed ends: the real
- * " to " is the last " to {" or " to Horde"; the client address is the
- * first "[ip]"/"(ip)" that leads straight to it, or to a
- * " (forwarded for [...])" that does.  X-Forwarded-For replaces the
- * address only when that is loopback, private, link-local or CGNAT (a
- * local proxy); then its rightmost public entry is taken.  Logout and
- * other lines are not events. */
+ * "[level]", "[app]", "LEVEL:"; the marker is at a position no client
+ * text reaches, so the outcome cannot be planted.
+ *
+ * Threat model.  Horde writes the marker, REMOTE_ADDR (the address that
+ * sent the request), " (forwarded for [", "]) to ", the destination and
+ * the logger's suffix; the client types U (the login name) and the
+ * X-Forwarded-For value.  So the line is read from its fixed ends:
+ * - the real " to " is the last " to {" / " to Horde" / " to horde" (only
+ *   the destination and the logger's suffix follow it);
+ * - when the text before it ends with "])", Horde wrote a forwarded part:
+ *   every "(forwarded for [" preceded by "[ADDR] " or "(ADDR) " is a
+ *   reading; one gives REMOTE_ADDR as ev->ip and everything up to the "])"
+ *   before " to " as ev->fwd (a ")" inside the header does not cut it),
+ *   and the pipeline follows the chain only when REMOTE_ADDR is a trusted
+ *   proxy (trustedProxies); several readings (the user or the header holds
+ *   a whole "[ADDR] (forwarded for [") are ambiguous;
+ * - otherwise the address is the "[ADDR]" / "(ADDR)" right before " to ".
+ * The user is what precedes the address.  A line cut before " to " (no
+ * destination) is read only when shorter than 480 bytes: a longer one
+ * may have been cut by a message size limit right after an address typed
+ * into the user (ambiguous).  One pass from each end; no scan restarts.
+ *
+ * SPDX-License-Identifier: Apache-2.0
+ */
 #include "recognisers/recogniser.h"
+
+/* REMOTE_ADDR is an address: a longer token is not one */
+#define ADDR_MAX 64
+/* a line this long or longer may have been cut by a message size limit
+ * (480: RFC 5424's smallest size every receiver takes) */
+#define CUT_SAFE 480
 
 static int is_digit(char c)
 {
@@ -53,13 +82,72 @@ static int logger_word(ap_span w, int idx)
 	return 0;
 }
 
-static const char *last_of(const char *p, const char *e, const char *lit)
+static int is_addr_char(char ch)
 {
-	return ap_memrmem(p, (size_t)(e - p), lit, strlen(lit));
+	return is_digit(ch) || (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || ch == ':'
+	       || ch == '.' || ch == '%' || ch == '-' || ch == '_';
+}
+
+/* "[ADDR]" or "(ADDR)" ending at b, preceded by a blank (lo: where the
+ * user starts): its opening bracket, or NULL */
+static const char *addr_before(const char *lo, const char *b)
+{
+	if (b <= lo || (b[-1] != ']' && b[-1] != ')'))
+		return NULL;
+	char open = b[-1] == ']' ? '[' : '(';
+	const char *p = b - 1;
+	while (p > lo && is_addr_char(p[-1]) && b - p <= ADDR_MAX + 1)
+		p--;
+	if (p == lo || p[-1] != open || p - 1 == lo || p[-2] != ' ')
+		return NULL;
+	return p - 1;
+}
+
+/* the last of lit in [p, e) */
+static const char *last_of(const char *p, const char *e, const char *lit, size_t n)
+{
+	return ap_memrmem(p, (size_t)(e - p), lit, n);
+}
+#define LAST_OF(p, e, lit) last_of((p), (e), (lit), AP_LEN(lit))
+
+/* the user [u, ue): "U (Horde user H)" -> U */
+static void set_user(ap_event *ev, const char *u, const char *ue)
+{
+	if (ue > u && ue[-1] == ')') {
+		const char *hu = LAST_OF(u, ue, " (Horde user ");
+		if (hu != NULL)
+			ue = hu;
+	}
+	if (ue > u)
+		ap_set_user(ev, u, (size_t)(ue - u));
+}
+
+/* the readings "[ADDR] (forwarded for [" / "(ADDR) (forwarded for [" in
+ * [lo, e): how many, and the last one's "(forwarded for [" and bracket */
+static int forwarded_readings(const char *lo, const char *e, const char **fwd, const char **open)
+{
+	int n = 0;
+	const char *f = lo;
+	while ((f = AP_MEMMEM(f, (size_t)(e - f), "(forwarded for [")) != NULL) {
+		const char *o = f > lo && f[-1] == ' ' ? addr_before(lo, f - 1) : NULL;
+		if (o != NULL) {
+			n++;
+			*fwd = f;
+			*open = o;
+		}
+		f += AP_LEN("(forwarded for [");
+	}
+	return n;
+}
+
+static void set_addr(ap_event *ev, const char *open, const char *close)
+{
+	ap_set_ip(&ev->ip, open + 1, (size_t)(close - open - 1));
 }
 
 static int rec_horde(const ap_line *ln, ap_event *ev)
 {
+	static const ap_span unreadable = { "?", 1 };
 	ap_cur c = ap_cur_make(ln->msg, ln->len);
 	ev->daemon = "horde";
 	ev->service = "webmail";
@@ -84,81 +172,46 @@ static int rec_horde(const ap_line *ln, ap_event *ev)
 	if (!found)
 		return 0;
 
-	const char *u = c.p, *e = c.e;
-	const char *t1 = last_of(u, e, " to {"), *t2 = last_of(u, e, " to Horde");
-	const char *to = t1;
+	/* lo: the blank before the user (an empty user leaves one blank) */
+	const char *u = c.p, *lo = c.p - 1, *e = c.e;
+	while (e > u && (e[-1] == ' ' || e[-1] == '\t'))
+		e--;
+	const char *to = LAST_OF(lo, e, " to {");
+	const char *t2 = LAST_OF(lo, e, " to Horde"), *t3 = LAST_OF(lo, e, " to horde");
 	if (t2 != NULL && (to == NULL || t2 > to))
 		to = t2;
-	const char *lim = to ? to : e;
+	if (t3 != NULL && (to == NULL || t3 > to))
+		to = t3;
+	const char *b = to != NULL ? to : e;
+	const char *open, *fwd = NULL, *fopen = NULL;
 
-	/* candidates: " [" or " (" whose content is an address */
-	const char *best = NULL, *bclose = NULL;
-	ap_addr direct = { 0, { 0 } };
-	for (const char *p = u; p + 2 < lim; p++) {
-		if (p[0] != ' ' || (p[1] != '[' && p[1] != '('))
-			continue;
-		char close = p[1] == '[' ? ']' : ')';
-		const char *q = memchr(p + 2, close, (size_t)(lim - p - 2));
-		if (q == NULL)
-			continue;
-		ap_addr a;
-		if (!ap_addr_parse(p + 2, (size_t)(q - p - 2), &a))
-			continue;
-		const char *after = q + 1;
-		int ok;
-		if (to != NULL) {
-			ok = after == to
-			     || (AP_HAS_PREFIX(after, (size_t)(lim - after), " (forwarded for [")
-				 && to - after >= 19 && to[-1] == ')' && to[-2] == ']');
-		} else {
-			/* cut short before " to ": the last address that ends
-			 * the line or leads to a forwarded part */
-			const char *r = after;
-			while (r < e && (*r == ' ' || *r == '\t'))
-				r++;
-			ok = r == e
-			     || AP_HAS_PREFIX(after, (size_t)(e - after), " (forwarded for [");
-		}
-		if (ok) {
-			best = p;
-			bclose = q;
-			direct = a;
-			if (to != NULL)
-				break;
-		}
+	if (b - lo >= 2 && b[-1] == ')' && b[-2] == ']') {
+		/* "... (forwarded for [XFF])" before " to " (or the end) */
+		int n = forwarded_readings(lo, b, &fwd, &fopen);
+		if (n > 1)
+			ev->ambiguous = true;
+		if (n != 1)
+			return to != NULL || n > 1;
+		set_user(ev, u, fopen - 1);
+		set_addr(ev, fopen, fwd - 2);
+		const char *xs = fwd + AP_LEN("(forwarded for [");
+		ev->fwd = ap_span_make(xs, (size_t)(b - 2 - xs));
+	} else if ((open = addr_before(lo, b)) != NULL) {
+		set_user(ev, u, open - 1);
+		set_addr(ev, open, b - 1);
+	} else if (to != NULL) {
+		return 1; /* the address part is unreadable: the outcome only */
+	} else if (forwarded_readings(lo, e, &fwd, &fopen) == 1) {
+		/* cut inside the forwarded part: the chain is unknown */
+		set_user(ev, u, fopen - 1);
+		set_addr(ev, fopen, fwd - 2);
+		ev->fwd = unreadable;
+	} else {
+		return 0;
 	}
-	if (best == NULL) {
-		/* no address: the user alone, if the line says where it ends */
-		if (to == NULL)
-			return 0;
-		/* the address part is unreadable: the user ends before it */
-		const char *ue = to;
-		const char *b1 = AP_MEMRMEM(u, (size_t)(to - u), " [");
-		const char *b2 = AP_MEMRMEM(u, (size_t)(to - u), " (");
-		if (b2 != NULL && (b1 == NULL || b2 > b1))
-			b1 = b2;
-		if (b1 != NULL)
-			ue = b1;
-		ap_set_user(ev, u, (size_t)(ue - u));
-		return 1;
-	}
-	/* "U (Horde user H)" -> U */
-	const char *ue = best;
-	const char *hu = AP_MEMMEM(u, (size_t)(ue - u), " (Horde user ");
-	if (hu != NULL && ue[-1] == ')')
-		ue = hu;
-	ap_set_user(ev, u, (size_t)(ue - u));
-
-	ev->ip = direct;
-	const char *after = bclose + 1;
-	if (AP_HAS_PREFIX(after, (size_t)(e - after), " (forwarded for [")
-	    && ap_addr_is_local_hop(&direct)) {
-		const char *fs = after + AP_LEN(" (forwarded for [");
-		const char *fe = to != NULL ? to - 2 : memchr(fs, ']', (size_t)(e - fs));
-		ap_addr f;
-		if (fe != NULL && fe >= fs && ap_pick_forwarded(fs, (size_t)(fe - fs), &f))
-			ev->ip = f;
-	}
+	/* cut before " to ": maybe by a size limit, after client text */
+	if (to == NULL && ln->len >= CUT_SAFE)
+		ev->ambiguous = true;
 	return 1;
 }
 

@@ -12,13 +12,32 @@
  * unknown_user (the name then comes from ruser=, which dovecot fills with
  * the login).  Other modules log user= either way: no reason.
  *
- * ruser= and user= are client-controlled and come either side of rhost=,
- * so a name holding " rhost=" can plant a second address.  A candidate
- * " rhost=H" is well formed only when H is followed by the end of the line
- * or by "user=".  Among the well-formed candidates the one whose ruser and
- * user agree (dovecot logs the same name in both) wins, otherwise the
- * first: "ruser=rhost=1.2.3.4 rhost=192.0.2.10" gives 192.0.2.10 and
- * "rhost=192.0.2.2 user=x rhost=192.0.2.152" gives 192.0.2.2.  A host
+ * Threat model (Linux-PAM modules/pam_unix/support.c
+ * _unix_verify_password(); dovecot src/auth/passdb-pam.c set_pam_items()):
+ *   "authentication failure; logname=%s uid=%d euid=%d tty=%s ruser=%s
+ *    rhost=%s %s%s"
+ * logname, uid, euid and tty come from the system and the application
+ * (dovecot sets tty=dovecot), rhost from the application (dovecot: the
+ * client's address as text; sshd: the address or a checked DNS name).
+ * ruser and user are the login name the client typed (dovecot sets both
+ * to it), so either may hold " rhost=H  user=", and user= is last.
+ * Anchor: the first " ruser=" is the module's (nothing before it is the
+ * client's).  After it a reading is a " rhost=" candidate followed by
+ * one word (the host) and either the end of the line (no user=: N) or
+ * blanks and "user=" (U).  The real reading is always one of them, so a
+ * single reading is the answer.  With several:
+ * - dovecot (tty=dovecot) gives ruser and user the same name: a U reading
+ *   is possible only when both agree, and at most one U reading can agree
+ *   (their lengths differ from one candidate to the next).  pam_sss
+ *   always writes user=, so N is not possible for it.  When exactly one
+ *   possible reading remains it is taken.
+ * - otherwise the line reads two ways: the event keeps its outcome and
+ *   the user of the first reading, with no address (ambiguous), and a
+ *   reason only when every reading gives the same.
+ * "ruser=rhost=1.2.3.4 rhost=192.0.2.10" gives 192.0.2.10; "ruser=
+ * rhost=192.0.2.2 user=x rhost=192.0.2.152" reads two ways.  Each
+ * candidate is looked at once and only the one candidate whose ruser and
+ * user have the same length is compared, so the scan is linear.  A host
  * name in rhost= (sshd with UseDNS, vsftpd) becomes rdns.
  *
  * "check pass; user unknown" and pam_sss's "received for user" lines
@@ -66,23 +85,45 @@ static void set_service(ap_event *ev, ap_span svc)
 	ev->service = ap_service_from_word(svc.p, svc.n, &ev->tls);
 }
 
-/* what follows a candidate host: end of line or "user=" */
-static int tail_ok(const char *p, const char *e, ap_span *user, int *has_user)
+/* a reading: ruser is [rv, cand), the host the word after " rhost=", the
+ * user (U readings) the rest of the line after "user=" */
+typedef struct {
+	const char *cand;
+	ap_span host, user;
+	int has_user;
+} reading;
+
+/* the candidate at k (" rhost=..."): 1 and *r when it is a reading */
+static int read_at(const char *k, const char *e, reading *r)
 {
-	while (p < e && (*p == ' ' || *p == '\t'))
-		p++;
-	if (p == e) {
-		*has_user = 0;
+	ap_cur c = ap_cur_make(k + AP_LEN(" rhost="), (size_t)(e - k) - AP_LEN(" rhost="));
+	r->cand = k;
+	r->host = ap_cur_word(&c);
+	const char *b = c.p;
+	ap_cur_skip_blanks(&c);
+	if (c.p == c.e) {
+		r->has_user = 0;
+		r->user = ap_span_make(NULL, 0);
 		return 1;
 	}
-	if (AP_HAS_PREFIX(p, (size_t)(e - p), "user=")) {
-		*user = ap_span_trim(
-			ap_span_make(p + AP_LEN("user="), (size_t)(e - p) - AP_LEN("user=")));
-		*has_user = 1;
-		return 1;
-	}
-	return 0;
+	if (c.p == b || !AP_EAT(&c, "user="))
+		return 0;
+	r->has_user = 1;
+	r->user = ap_span_make(c.p, ap_cur_left(&c));
+	return 1;
 }
+
+static void set_reading(ap_event *ev, const reading *r, const char *rv, int is_unix)
+{
+	if (r->has_user && r->user.n > 0)
+		ap_set_user(ev, r->user.p, r->user.n);
+	else
+		ap_set_user(ev, rv, (size_t)(r->cand - rv));
+	if (is_unix)
+		ev->reason = r->has_user ? AP_R_BAD_PASSWORD : AP_R_UNKNOWN_USER;
+}
+
+static int pam_failure(ap_cur c, ap_event *ev, ap_span mod, ap_span svc);
 
 int ap_rec_pam(const ap_line *ln, ap_event *ev)
 {
@@ -116,6 +157,13 @@ int ap_rec_pam(const ap_line *ln, ap_event *ev)
 		if (!AP_EAT(&c, ":"))
 			return 0;
 	}
+	return pam_failure(c, ev, mod, svc);
+}
+
+/* "authentication failure; ..." at c, the module and the PAM service
+ * already read (from the message, or from a "SERVICE(pam_MOD)" tag) */
+static int pam_failure(ap_cur c, ap_event *ev, ap_span mod, ap_span svc)
+{
 	ap_cur_skip_blanks(&c);
 	if (!AP_EAT(&c, "authentication failure;"))
 		return 0;
@@ -124,47 +172,166 @@ int ap_rec_pam(const ap_line *ln, ap_event *ev)
 	set_service(ev, svc);
 	int is_unix = AP_SPAN_IS(mod, "unix");
 
-	/* logname=, uid=, euid= and tty= are set by the system; the first
-	 * " ruser=" is the real one */
+	/* logname=, uid=, euid= and tty= are set by the system and the
+	 * application; the first " ruser=" is the real one */
+	const char *tty = c.p;
 	if (!AP_SKIP_PAST(&c, " ruser="))
 		return 1; /* cut short: a failure, nothing more known */
 	const char *rv = c.p;
+	ap_cur t = ap_cur_make(tty, (size_t)(rv - tty));
+	int dovecot = AP_SKIP_PAST(&t, " tty=dovecot ruser=") && t.p == rv;
+	int always_user = AP_SPAN_IS(mod, "sss");
 
-	int chosen = 0, chosen_has_user = 0;
-	ap_span ch_host = { NULL, 0 }, ch_ruser = { NULL, 0 }, ch_user = { NULL, 0 };
-	ap_cur k = ap_cur_make(rv, ap_cur_left(&c));
+	/* the end of the line without trailing blanks, once */
+	const char *e = c.e;
+	while (e > rv && (e[-1] == ' ' || e[-1] == '\t'))
+		e--;
+	/* N is possible only at the last candidate */
+	const char *last = AP_MEMRMEM(rv, (size_t)(e - rv), " rhost=");
+
+	reading first, n_read, agree;
+	int nread = 0, nu = 0, nagree = 0, has_n = 0;
+	ap_cur k = ap_cur_make(rv, (size_t)(e - rv));
 	/* an empty ruser: "ruser= rhost=" - the candidate starts at rv */
 	while (AP_FIND(&k, " rhost=")) {
-		const char *cand = k.p;
-		k.p += 7;
-		ap_cur h = k;
-		ap_span host = ap_cur_word(&h);
-		ap_span user = { NULL, 0 };
-		int has_user = 0;
-		if (!tail_ok(h.p, h.e, &user, &has_user))
+		reading r;
+		int ok = read_at(k.p, e, &r);
+		k.p += AP_LEN(" rhost=");
+		if (!ok || (!r.has_user && r.cand != last))
 			continue;
-		ap_span ruser = ap_span_make(rv, (size_t)(cand - rv));
-		int agree = has_user && user.n == ruser.n && user.n > 0
-			    && memcmp(user.p, ruser.p, user.n) == 0;
-		if (!chosen || agree) {
-			chosen = 1 + agree;
-			ch_host = host;
-			ch_ruser = ruser;
-			ch_user = user;
-			chosen_has_user = has_user;
+		if (nread++ == 0)
+			first = r;
+		if (!r.has_user) {
+			has_n = 1;
+			n_read = r;
+			continue;
 		}
-		if (agree)
-			break;
+		nu++;
+		size_t rn = (size_t)(r.cand - rv);
+		if (rn > 0 && rn == r.user.n && memcmp(rv, r.user.p, rn) == 0) {
+			nagree++;
+			agree = r;
+		}
 	}
-	if (!chosen)
+	if (nread == 0)
 		return 1;
-	ap_set_ip_or_rdns(ev, ch_host);
-	if (chosen_has_user && ch_user.n > 0)
-		ap_set_user(ev, ch_user.p, ch_user.n);
-	else
-		ap_set_user(ev, ch_ruser.p, ch_ruser.n);
-	if (is_unix)
-		ev->reason = chosen_has_user ? AP_R_BAD_PASSWORD : AP_R_UNKNOWN_USER;
+	if (nread == 1) {
+		set_reading(ev, &first, rv, is_unix);
+		ap_set_ip_or_rdns(ev, first.host);
+		return 1;
+	}
+	/* several readings: what the application tells apart */
+	int n_possible = has_n && !always_user;
+	const reading *pick = NULL;
+	if (dovecot || always_user) {
+		if (nagree == 1 && !n_possible)
+			pick = &agree;
+		else if (dovecot && nagree == 0 && n_possible)
+			pick = &n_read;
+	}
+	if (pick != NULL) {
+		set_reading(ev, pick, rv, is_unix);
+		ap_set_ip_or_rdns(ev, pick->host);
+		return 1;
+	}
+	set_reading(ev, &first, rv, is_unix);
+	if (has_n && nu > 0)
+		ev->reason = AP_R_NONE;
+	ev->ambiguous = true;
+	return 1;
+}
+
+/* the same, and also the bare "authentication failure; ..." some daemons
+ * log (vsftpd), the module named in the tag ("vsftpd(pam_unix)[pid]") or
+ * nowhere */
+int ap_rec_pam_bare(const ap_line *ln, ap_event *ev)
+{
+	ap_cur c = ap_cur_make(ln->msg, ln->len);
+	if (!AP_AT(&c, "authentication failure;"))
+		return ap_rec_pam(ln, ev);
+	ap_span mod = { NULL, 0 }, svc = { NULL, 0 };
+	const char *m = AP_MEMMEM(ln->tag, ln->taglen, "(pam_");
+	if (m != NULL) {
+		ap_cur t = ap_cur_make(m + 1, ln->taglen - (size_t)(m + 1 - ln->tag));
+		eat_module(&t, &mod);
+	}
+	return pam_failure(c, ev, mod, svc);
+}
+
+/* ------------------------------------------------------------------ */
+/* any tag: the generic PAM line                                        */
+
+/* Linux-PAM < 0.99.2 logged under the ident "SERVICE(pam_MOD)": the tag
+ * then holds the module after the program name */
+static int tag_module(const ap_line *ln, ap_span *mod)
+{
+	if (ln->prog < ln->tag || ln->proglen == 0)
+		return 0;
+	size_t off = (size_t)(ln->prog - ln->tag) + ln->proglen;
+	if (off >= ln->taglen)
+		return 0;
+	ap_cur c = ap_cur_make(ln->tag + off, ln->taglen - off);
+	if (!AP_EAT(&c, "(") || !eat_module(&c, mod) || !AP_EAT(&c, ")"))
+		return 0;
+	return 1;
+}
+
+int ap_pam_marker(const ap_line *ln)
+{
+	if (AP_HAS_PREFIX(ln->msg, ln->len, "pam_") || AP_HAS_PREFIX(ln->msg, ln->len, "(pam_"))
+		return 1;
+	size_t off = (size_t)(ln->prog - ln->tag) + ln->proglen;
+	return ln->prog >= ln->tag && off < ln->taglen
+	       && AP_HAS_PREFIX(ln->tag + off, ln->taglen - off, "(pam_");
+}
+
+/* services PAM knows by the daemon's name */
+static const char *service_of_pam(ap_span svc)
+{
+	static const struct {
+		const char *w;
+		const char *svc;
+	} map[] = {
+		{ "vsftpd", "ftp" },    { "proftpd", "ftp" },           { "pure-ftpd", "ftp" },
+		{ "ftpd", "ftp" },      { "wu-ftpd", "ftp" },           { "mysql", "mysql" },
+		{ "mariadb", "mysql" }, { "postgresql", "postgresql" }, { "cockpit", "http" },
+		{ "httpd", "http" },    { "webmin", "panel" },
+	};
+	for (size_t i = 0; i < sizeof(map) / sizeof(map[0]); i++)
+		if (ap_span_ieq(svc, map[i].w, strlen(map[i].w)))
+			return map[i].svc;
+	return NULL;
+}
+
+/* the PAM service of "pam_MOD(SERVICE:auth)" at the start of the message */
+static ap_span message_service(const ap_line *ln)
+{
+	ap_span mod, none = { NULL, 0 };
+	ap_cur c = ap_cur_make(ln->msg, ln->len);
+	if (!eat_module(&c, &mod) || !AP_EAT(&c, "("))
+		return none;
+	ap_span inner;
+	if (!ap_cur_until(&c, ')', &inner) || inner.n > 64)
+		return none;
+	const char *colon = memchr(inner.p, ':', inner.n);
+	return colon ? ap_span_make(inner.p, (size_t)(colon - inner.p)) : none;
+}
+
+int ap_rec_pam_any(const ap_line *ln, ap_event *ev)
+{
+	ap_span mod, svc;
+	if (tag_module(ln, &mod)) {
+		/* "pop(pam_unix)[4920]: authentication failure; ..." */
+		svc = ap_span_make(ln->prog, ln->proglen);
+		if (!pam_failure(ap_cur_make(ln->msg, ln->len), ev, mod, svc))
+			return 0;
+	} else {
+		if (!ap_rec_pam(ln, ev))
+			return 0;
+		svc = message_service(ln);
+	}
+	if (ev->service == NULL && svc.n > 0)
+		ev->service = service_of_pam(svc);
 	return 1;
 }
 

@@ -45,6 +45,17 @@ typedef struct ap_family_def {
 /* pam_unix/pam_sss style "authentication failure; ... rhost=" lines; other
  * recognisers call it for PAM lines under their own tag */
 int ap_rec_pam(const ap_line *ln, ap_event *ev) AP_HIDDEN;
+/* the same, and also the bare "authentication failure; ..." some daemons
+ * log, the module named in the tag ("vsftpd(pam_unix)[pid]") or nowhere */
+int ap_rec_pam_bare(const ap_line *ln, ap_event *ev) AP_HIDDEN;
+/* the same line under a tag of no family (pam.c): does the message (or
+ * a "SERVICE(pam_unix)" tag) start like a PAM module's line?  A prefix
+ * check, nothing more */
+int ap_pam_marker(const ap_line *ln) AP_HIDDEN;
+/* ... and its recogniser: the message forms of ap_rec_pam and the tag
+ * form, the service also from daemon names PAM services carry (vsftpd ->
+ * ftp, ...) */
+int ap_rec_pam_any(const ap_line *ln, ap_event *ev) AP_HIDDEN;
 
 /* ------------------------------------------------------------------ */
 /* setting the event (recogniser.c)                                     */

@@ -9,20 +9,46 @@
  *   APOP authentication failed for user U - IP           bad_password, mech APOP
  *   can't find APOP secret for user U - IP               no_password, mech APOP
  *   root login not allowed - IP                          disabled, user root
- * solid-pop3d logs no successful login: only failures are events. */
+ * Lines end in " - <ip>", or " - <name> (<ip>)" when built with
+ * RESOLVE_HOSTNAME (the name becomes rdns).  solid-pop3d also logs
+ * "user U authenticated - ..." when the password was right, but before it
+ * refuses root ("root login not allowed" follows): those lines are not
+ * read.
+ *
+ * Threat model (solid-pop3d main.c, LOG_EXTEND): "<words> %.40s - %.384s"
+ * with the user name the client sent (at most 40 bytes, raw: any byte
+ * but NUL and the line end) and the host text solid-pop3d wrote
+ * (inet_ntoa/inet_ntop, or gethostbyaddr's name: no blank, no " - ").
+ * Anchor: the last " - " of the line; the user is everything between
+ * solid-pop3d's words and it.  A name that reads as an address is no
+ * rdns, and only the parenthesised address is ever the address. */
 #include "recognisers/recogniser.h"
 
-/* "U - IP" */
+/* "U - IP" or "U - NAME (IP)" */
 static int user_ip(ap_event *ev, ap_cur *c)
 {
 	const char *sep = AP_MEMRMEM(c->p, ap_cur_left(c), " - ");
 	if (sep == NULL)
 		return 0;
 	ap_set_user(ev, c->p, (size_t)(sep - c->p));
-	ap_span ip = ap_span_trim(
+	ap_span h = ap_span_trim(
 		ap_span_make(sep + AP_LEN(" - "), (size_t)(c->e - sep) - AP_LEN(" - ")));
-	if (ip.n > 0)
-		ap_set_ip(&ev->ip, ip.p, ip.n);
+	if (h.n == 0)
+		return 1;
+	if (h.p[h.n - 1] == ')') {
+		const char *open = AP_MEMMEM(h.p, h.n, " (");
+		if (open != NULL) {
+			ap_span name = ap_span_make(h.p, (size_t)(open - h.p));
+			const char *a = open + AP_LEN(" (");
+			ap_addr probe;
+			if (ap_set_ip(&ev->ip, a, (size_t)(h.p + h.n - 1 - a))
+			    && memchr(name.p, ' ', name.n) == NULL
+			    && !ap_set_ip(&probe, name.p, name.n))
+				ev->rdns = name;
+		}
+		return 1;
+	}
+	ap_set_ip(&ev->ip, h.p, h.n);
 	return 1;
 }
 
@@ -57,8 +83,8 @@ static int rec_solidpop3d(const ap_line *ln, ap_event *ev)
 	}
 	if (AP_AT(&c, "root login not allowed - ")) {
 		ev->reason = AP_R_DISABLED;
-		ev->user = ap_span_make(c.p, 4);
-		c.p += 22; /* at " - IP" */
+		ev->user = AP_SPAN_LIT("root");
+		c.p += AP_LEN("root login not allowed"); /* at " - IP" */
 		user_ip(ev, &c);
 		return 1;
 	}

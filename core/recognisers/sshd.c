@@ -4,16 +4,41 @@
  * inside its encrypted transport):
  *   Failed <method> for [invalid user ]U from IP port N ssh2[: <key>]
  *       failure; invalid user -> unknown_user, password and
- *       keyboard-interactive -> bad_password, a refused key (publickey,
- *       hostbased, gssapi) -> other
+ *       keyboard-interactive -> bad_password, a refused key for an
+ *       invalid user or a refused hostbased/gssapi credential -> other
+ *   Failed <method> for <invalid username> from IP port N ssh2
+ *       (SunSSH, Solaris and early OS X) failure unknown_user, no user
  *   Accepted <method> for U from IP port N ssh2[: <key>]      success
  *   Invalid user U from IP[ port N]   (Illegal user: OpenSSH < 3.9)
  *       failure unknown_user
  *   User U from HOST not allowed because ...                  failure disabled
- *   [error: ]PAM: Authentication failure for [illegal user ]U from HOST
- *       failure bad_password (illegal user: unknown_user);
+ *   ROOT LOGIN REFUSED FROM HOST[ port N][ [preauth]]
+ *       failure disabled, user root (auth.c auth_root_allowed(): logged
+ *       when root gave the RIGHT credentials and PermitRootLogin refused
+ *       them; sshd then also logs "Failed <method> for root")
+ *   [error: ]PAM: Authentication failure|authentication error for
+ *       [illegal user ]U from HOST[ via LOCAL]
+ *       failure bad_password (illegal user: unknown_user); " via LOCAL"
+ *       is Apple's sshd (auth-pam.c, OpenSSH-142..209: get_local_ipaddr())
+ *       naming the server's own address: server_ip, never the client
  *   [error: ]PAM: User not known to the underlying authentication module
  *       for U from HOST                                       unknown_user
+ *   [error: ]maximum authentication attempts exceeded for [invalid user ]U
+ *       from IP port N ssh2[ [preauth]]
+ *       failure, reason other (unknown_user for an invalid user): the
+ *       connection reached MaxAuthTries
+ *   Connection closed|reset by authenticating user U IP port N[ [preauth]]
+ *       failure aborted: a real account's client went away during
+ *       authentication without success
+ *   Disconnecting invalid|authenticating user U IP port N: Change of
+ *       username or service not allowed: (..) -> (..)[ [preauth]]
+ *       failure (invalid: unknown_user, else other)
+ *   [error: ]Received disconnect from IP[ port N]:3: <text>: Auth fail[ [preauth]]
+ *       failure, no reason: the client (JSch) gives up after its
+ *       credentials were refused
+ * Prefixes a logger puts in front of the message are skipped: Solaris'
+ * "[ID <n> <facility>.<level>] " and a kernel-time "kernel:[ <t>]: " /
+ * "kernel: [ <t>] " that some journal set-ups add.
  * mech is the SSH method upper case without the PAM sub-method: PASSWORD,
  * PUBLICKEY, KEYBOARD-INTERACTIVE, HOSTBASED, GSSAPI-WITH-MIC.
  *
@@ -23,30 +48,85 @@
  *   that probe.  "Failed none ..." (the same probe, and for a valid user
  *   logged at VERBOSE only) is therefore not an event.  Each later
  *   "Failed password for invalid user" is an event of its own.
+ * - "Failed publickey for <real account>" is not an event: a client
+ *   offers the keys of its agent one after the other and sshd logs each
+ *   refused one, so a user with three keys logs two failures before the
+ *   accepted one (fail2ban gh-1263 makes the same choice).  A connection
+ *   that ends without success still shows: "Connection closed by
+ *   authenticating user" (aborted) or "maximum authentication attempts
+ *   exceeded" (other).  For an invalid user every refused key is a
+ *   failure.
  * - pam_unix/pam_sss "authentication failure;" lines under sshd repeat an
  *   attempt sshd logs itself ("Failed password", or "PAM: Authentication
  *   failure" for keyboard-interactive): not events here (fail2ban's sshd
  *   filter makes the same choice).  Under the auth tags they go to
  *   ap_rec_pam.
- * - "maximum authentication attempts exceeded" and "Disconnecting: Too many
- *   authentication failures" close a connection whose attempts were
- *   already logged one by one: not events.  Neither are "Connection closed
- *   by ...", "Did not receive identification string", "Postponed" and
- *   "Partial".
+ * - "Disconnecting ...: Too many authentication failures" follows the
+ *   "maximum authentication attempts exceeded" line of the same
+ *   connection, "Connection closed by invalid user" follows its "Invalid
+ *   user" line: not events.  Neither are "Connection closed by IP",
+ *   "Disconnected from [authenticating user U ]IP", "Did not receive
+ *   identification string", "Postponed", "Partial", "Received disconnect"
+ *   with another code or text, and key-exchange failures: no credential
+ *   was refused.
  *
- * The user name of an invalid user is the client's and may hold " from ";
- * the address is then the last " from " whose tail is well formed.  For a
- * real account (Accepted, Failed for a valid user) the first well-formed
- * one is taken, as a key's certificate ID after "ssh2: " is client text
- * too. */
+ * Threat model (OpenSSH auth.c auth_log(), allowed_user(), getpwnamallow(),
+ * auth_root_allowed(), auth_maxtries_exceeded(); auth-pam.c
+ * sshpam_thread(); auth.c format_method_key(); packet.c
+ * fmt_connection_id(), sshpkt_vfatal(), ssh_packet_disconnect() and the
+ * SSH2_MSG_DISCONNECT handler; auth2.c ssh_packet_set_log_preamble()):
+ *   "%s %s%s%s for %s%.100s from %.200s port %d ssh2%s%s"
+ * sshd writes the verdict, the method, "invalid user ", the address, the
+ * port and "ssh2".  The client writes the user name (at most 100 bytes,
+ * any text but NUL: sshd's log() turns control and 8-bit bytes into
+ * octal escapes) and, after "ssh2: ", parts of the key description: a
+ * certificate's key ID ("RSA-CERT SHA256:.. ID <key id> (serial N) CA
+ * ..."), hostbased's client user and host, a GSSAPI display name.  So
+ * both sides of the address may hold " from <ip> port <n> ssh2".
+ * Anchors:
+ * - Failed/Accepted: a candidate is a " from " followed by "HOST port N
+ *   ssh2" and then the end or ": ".  sshd's own one is always a
+ *   candidate, so when there is exactly one it is the address.  With
+ *   several, a real account's name (Accepted, Failed without "invalid
+ *   user") is a passwd entry, which holds no " from ": the first " from "
+ *   is sshd's.  For an invalid user the name is the client's and so,
+ *   for a key method, is the key description; a password line carries no
+ *   description in OpenSSH, but other builds and fail2ban's reading
+ *   ("ssh2: from <ip> port <n> ssh2" as planted auth info) disagree, so
+ *   the line is read two ways: the event keeps its outcome, the user up
+ *   to the first candidate, and no address or port (ambiguous).
+ * - "Invalid user U from IP port N", "PAM: ... for U from HOST" and
+ *   "maximum authentication attempts exceeded for U from IP port N ssh2"
+ *   end with sshd's text: the address is the last " from ".  Apple's
+ *   " via LOCAL" is taken off the end first (the last " via " followed
+ *   by one address and the end of the line).
+ * - "User U from HOST not allowed because ...": U is pw->pw_name (a real
+ *   account), HOST sshd's (the address or a DNS name sshd checked): the
+ *   first " from ".
+ * - "ROOT LOGIN REFUSED FROM IP ..." and "Received disconnect from IP":
+ *   the address follows sshd's fixed words, before any client text (the
+ *   disconnect text after the code is the client's, and it only ever
+ *   accuses the client itself).
+ * - "Connection closed|reset by authenticating user U IP port N" and
+ *   "Disconnecting ... user U IP port N: <msg>": the connection id is
+ *   "<preamble> IP port N" with the client's U in the preamble.  The line
+ *   ends with sshd's " IP port N[ [preauth]]": read from the end.  The
+ *   "Change of username" message repeats U and the client's new name
+ *   after the address, so its fixed text ": Change of username or service
+ *   not allowed: (" must occur once; a second one (planted in a name)
+ *   leaves user and address out (ambiguous).
+ * - Success ("Accepted") is read only at the start of the message, which
+ *   is sshd's. */
 #include "recognisers/recogniser.h"
 
-/* the tail after " from ": HOST[ port N][ ssh2][: key| [preauth]] */
-static int tail_ok(const char *p, const char *e, int allow_key, ap_span *host, int32_t *port)
+/* what follows " from ": HOST[ port N][ ssh2|ssh1], then the end (blanks
+ * and " [preauth]" allowed) or, when key is set, ": " (sets *keyed) */
+static int tail_ok(const char *p, const char *e, int key, ap_span *host, int32_t *port, int *keyed)
 {
 	ap_cur c = ap_cur_make(p, (size_t)(e - p));
 	*host = ap_cur_word(&c);
 	*port = -1;
+	*keyed = 0;
 	if (host->n == 0)
 		return 0;
 	if (AP_EAT(&c, " port ")) {
@@ -57,44 +137,74 @@ static int tail_ok(const char *p, const char *e, int allow_key, ap_span *host, i
 	}
 	if (!AP_EAT(&c, " ssh2"))
 		(void)AP_EAT(&c, " ssh1");
-	if (allow_key && AP_AT(&c, ": "))
+	if (key && AP_AT(&c, ": ")) {
+		*keyed = 1;
 		return 1;
+	}
 	(void)AP_EAT(&c, " [preauth]");
 	ap_cur_skip_blanks(&c);
 	return c.p == c.e;
 }
 
-/* user from u to the chosen " from ", then address and port */
-static int user_from(ap_event *ev, const char *u, const char *e, int pick_last, int allow_key,
-		     int hostnames)
+static void set_host(ap_event *ev, ap_span host, int32_t port, int hostnames)
+{
+	if (hostnames)
+		ap_set_ip_or_rdns(ev, host);
+	else
+		ap_set_ip(&ev->ip, host.p, host.n);
+	ev->port = port;
+}
+
+/* the line ends with sshd's text: user from u to the last " from ", then
+ * the address (a DNS name too when hostnames is set) */
+static int user_from_last(ap_event *ev, const char *u, const char *e, int hostnames)
 {
 	/* u follows a literal ending in ' ': an empty user gives "user  from" */
+	const char *f = AP_MEMRMEM(u - 1, (size_t)(e - u + 1), " from ");
+	ap_span host;
+	int32_t port;
+	int keyed;
+	if (f == NULL || !tail_ok(f + AP_LEN(" from "), e, 0, &host, &port, &keyed))
+		return 0;
+	if (f > u)
+		ap_set_user(ev, u, (size_t)(f - u));
+	set_host(ev, host, port, hostnames);
+	return 1;
+}
+
+/* a key method: the candidates are the " from "s followed by a
+ * well-formed tail (see the opening comment) */
+static int user_from_keyed(ap_event *ev, const char *u, const char *e, int real_account)
+{
 	ap_cur k = ap_cur_make(u - 1, (size_t)(e - u + 1));
-	const char *best = NULL;
-	ap_span bhost = { NULL, 0 };
-	int32_t bport = -1;
-	while (AP_FIND(&k, " from ")) {
+	const char *first = NULL, *first_any = NULL;
+	ap_span fhost = { NULL, 0 };
+	int32_t fport = -1;
+	int n = 0;
+	while (n < 2 && AP_FIND(&k, " from ")) {
 		const char *cand = k.p;
-		k.p += 6;
+		k.p += AP_LEN(" from ");
+		if (first_any == NULL)
+			first_any = cand;
 		ap_span host;
 		int32_t port;
-		if (!tail_ok(k.p, e, allow_key, &host, &port))
+		int keyed;
+		if (!tail_ok(k.p, e, 1, &host, &port, &keyed))
 			continue;
-		best = cand;
-		bhost = host;
-		bport = port;
-		if (!pick_last)
-			break;
+		if (n++ == 0) {
+			first = cand;
+			fhost = host;
+			fport = port;
+		}
 	}
-	if (best == NULL)
+	if (first == NULL)
 		return 0;
-	if (best > u)
-		ap_set_user(ev, u, (size_t)(best - u));
-	if (hostnames)
-		ap_set_ip_or_rdns(ev, bhost);
+	if (first > u)
+		ap_set_user(ev, u, (size_t)(first - u));
+	if (n == 1 || (real_account && first == first_any))
+		set_host(ev, fhost, fport, 0);
 	else
-		ap_set_ip(&ev->ip, bhost.p, bhost.n);
-	ev->port = bport;
+		ev->ambiguous = true;
 	return 1;
 }
 
@@ -120,6 +230,15 @@ static int failed_or_accepted(ap_cur *c, ap_event *ev, int ok)
 	if (AP_SPAN_IS(m, "none"))
 		return 0;
 	int invalid = !ok && AP_EAT(c, "invalid user ");
+	/* SunSSH writes this in place of a name it did not find */
+	int noname = !ok && !invalid && AP_AT(c, "<invalid username> from ");
+	if (noname) {
+		c->p += AP_LEN("<invalid username>");
+		invalid = 1;
+	}
+	/* a real account refusing one key of many is not a failure */
+	if (!ok && !invalid && AP_SPAN_IS(m, "publickey"))
+		return 0;
 	set_method(ev, m);
 	ev->outcome = ok ? AP_OUT_SUCCESS : AP_OUT_FAILURE;
 	if (!ok) {
@@ -130,7 +249,190 @@ static int failed_or_accepted(ap_cur *c, ap_event *ev, int ok)
 		else
 			ev->reason = AP_R_BAD_PASSWORD;
 	}
-	return user_from(ev, c->p, c->e, invalid, 1, 0);
+	if (noname) /* no client text on the line: " from ..." is sshd's */
+		return user_from_keyed(ev, c->p + 1, c->e, 1);
+	return user_from_keyed(ev, c->p, c->e, !invalid);
+}
+
+/* "U IP port N" ending at e (sshd's fmt_connection_id() after the
+ * preamble "... user U"): sets user, ip and port; 0 if it is not */
+static int user_ip_port_before(ap_event *ev, const char *u, const char *e)
+{
+	const char *pk = AP_MEMRMEM(u, (size_t)(e - u), " port ");
+	if (pk == NULL)
+		return 0;
+	ap_cur d = ap_cur_make(pk + AP_LEN(" port "), (size_t)(e - pk) - AP_LEN(" port "));
+	int64_t port;
+	if (!ap_cur_uint(&d, &port) || d.p != d.e || port > 65535)
+		return 0;
+	const char *h = pk;
+	while (h > u && h[-1] != ' ')
+		h--;
+	if (h == pk)
+		return 0;
+	ap_set_ip(&ev->ip, h, (size_t)(pk - h));
+	ev->port = (int32_t)port;
+	if (h > u + 1)
+		ap_set_user(ev, u, (size_t)(h - 1 - u));
+	return 1;
+}
+
+/* the end of the message without trailing blanks and " [preauth]" */
+static const char *end_of(ap_cur *c)
+{
+	const char *e = c->e;
+	while (e > c->p && (e[-1] == ' ' || e[-1] == '\t'))
+		e--;
+	if ((size_t)(e - c->p) >= AP_LEN(" [preauth]")
+	    && AP_HAS_PREFIX(e - AP_LEN(" [preauth]"), AP_LEN(" [preauth]"), " [preauth]"))
+		e -= AP_LEN(" [preauth]");
+	return e;
+}
+
+/* "Connection closed|reset by authenticating user U IP port N" */
+static int closed_by(ap_cur *c, ap_event *ev)
+{
+	if (!AP_EAT(c, "authenticating user "))
+		return 0;
+	ev->outcome = AP_OUT_FAILURE;
+	ev->reason = AP_R_ABORTED;
+	return user_ip_port_before(ev, c->p, end_of(c));
+}
+
+/* "Disconnecting invalid|authenticating user U IP port N: Change of
+ * username or service not allowed: (U,svc) -> (V,svc)" */
+static int change_of_user(ap_cur *c, ap_event *ev)
+{
+	int invalid;
+	if (AP_EAT(c, "invalid user "))
+		invalid = 1;
+	else if (AP_EAT(c, "authenticating user "))
+		invalid = 0;
+	else
+		return 0;
+	ap_cur k = *c;
+	if (!AP_FIND(&k, ": Change of username or service not allowed: ("))
+		return 0;
+	const char *mk = k.p;
+	ev->outcome = AP_OUT_FAILURE;
+	ev->reason = invalid ? AP_R_UNKNOWN_USER : AP_R_OTHER;
+	k.p += AP_LEN(": Change of username or service not allowed: (");
+	if (AP_FIND(&k, ": Change of username or service not allowed: (")) {
+		ev->ambiguous = true;
+		return 1;
+	}
+	user_ip_port_before(ev, c->p, mk);
+	return 1;
+}
+
+/* "[error: ]maximum authentication attempts exceeded for [invalid user ]U
+ * from IP port N ssh2" */
+static int max_attempts(ap_cur *c, ap_event *ev)
+{
+	ev->outcome = AP_OUT_FAILURE;
+	ev->reason = AP_EAT(c, "invalid user ") ? AP_R_UNKNOWN_USER : AP_R_OTHER;
+	return user_from_last(ev, c->p, c->e, 0);
+}
+
+/* "Received disconnect from IP[ port N]:[ ]3: <text>: Auth fail" (JSch) */
+static int received_disconnect(ap_cur *c, ap_event *ev)
+{
+	const char *h = c->p;
+	while (c->p < c->e && *c->p != ' ' && !(*c->p == ':' && c->p + 1 < c->e && c->p[1] == ' '))
+		c->p++;
+	ap_span host = ap_span_make(h, (size_t)(c->p - h));
+	int64_t port = -1, code;
+	if (AP_EAT(c, " port ")) {
+		if (!ap_cur_uint(c, &port) || port > 65535)
+			return 0;
+	}
+	if (!ap_cur_eatc(c, ':'))
+		return 0;
+	ap_cur_skip_blanks(c);
+	if (!ap_cur_uint(c, &code) || code != 3 || !AP_EAT(c, ": "))
+		return 0;
+	const char *e = end_of(c);
+	size_t n = (size_t)(e - c->p);
+	if (!(n == AP_LEN("Auth fail") && AP_HAS_PREFIX(c->p, n, "Auth fail"))
+	    && !(n > AP_LEN(": Auth fail")
+		 && AP_HAS_PREFIX(e - AP_LEN(": Auth fail"), AP_LEN(": Auth fail"), ": Auth fail")))
+		return 0;
+	ev->outcome = AP_OUT_FAILURE;
+	ap_set_ip(&ev->ip, host.p, host.n);
+	ev->port = (int32_t)port;
+	return 1;
+}
+
+/* "PAM: <pam_strerror> for [illegal user ]U from HOST[ via LOCAL]" */
+static int pam_line(ap_cur *c, ap_event *ev)
+{
+	const char *p = c->p;
+	size_t n = ap_cur_left(c);
+	if (AP_HAS_IPREFIX(p, n, "authentication failure for ")) {
+		c->p += AP_LEN("authentication failure for ");
+		ev->reason = AP_R_BAD_PASSWORD;
+	} else if (AP_HAS_IPREFIX(p, n, "authentication error for ")) {
+		c->p += AP_LEN("authentication error for ");
+		ev->reason = AP_R_BAD_PASSWORD;
+	} else if (AP_EAT(c, "User not known to the underlying authentication module for ")) {
+		ev->reason = AP_R_UNKNOWN_USER;
+	} else {
+		return 0;
+	}
+	ev->outcome = AP_OUT_FAILURE;
+	if (AP_EAT(c, "illegal user "))
+		ev->reason = AP_R_UNKNOWN_USER;
+	/* Apple's " via <local address>" ends the line */
+	const char *e = c->e;
+	while (e > c->p && (e[-1] == ' ' || e[-1] == '\t'))
+		e--;
+	const char *via = AP_MEMRMEM(c->p, (size_t)(e - c->p), " via ");
+	if (via != NULL) {
+		const char *l = via + AP_LEN(" via ");
+		ap_addr local;
+		if (memchr(l, ' ', (size_t)(e - l)) == NULL
+		    && ap_set_ip(&local, l, (size_t)(e - l))) {
+			ev->server_ip = local;
+			e = via;
+		}
+	}
+	/* sshd's host ends the line; the user may be the client's */
+	return user_from_last(ev, c->p, e, 1);
+}
+
+/* "[ID 800047 auth.info] " (Solaris syslog), "kernel:[  970.699396]: "
+ * or "kernel: [  970.699397] " (a kernel time some journal set-ups put in
+ * front) */
+static void skip_logger_prefix(ap_cur *c)
+{
+	if (AP_AT(c, "[ID ")) {
+		const char *rb = memchr(c->p, ']', ap_cur_left(c) < 64 ? ap_cur_left(c) : 64);
+		if (rb != NULL && rb + 1 < c->e && rb[1] == ' ') {
+			ap_cur t = ap_cur_make(c->p + AP_LEN("[ID "),
+					       (size_t)(rb - c->p) - AP_LEN("[ID "));
+			int64_t id;
+			if (ap_cur_uint(&t, &id) && AP_EAT(&t, " ")
+			    && memchr(t.p, '.', ap_cur_left(&t))
+			    && memchr(t.p, ' ', ap_cur_left(&t)) == NULL)
+				c->p = rb + 2;
+		}
+		return;
+	}
+	ap_cur t = *c;
+	if (!AP_EAT(&t, "kernel:"))
+		return;
+	(void)AP_EAT(&t, " ");
+	if (!ap_cur_eatc(&t, '['))
+		return;
+	ap_cur_skip_blanks(&t);
+	int64_t v;
+	if (!ap_cur_uint(&t, &v) || !ap_cur_eatc(&t, '.') || !ap_cur_uint(&t, &v)
+	    || !ap_cur_eatc(&t, ']'))
+		return;
+	(void)ap_cur_eatc(&t, ':');
+	if (!AP_EAT(&t, " "))
+		return;
+	*c = t;
 }
 
 static int rec_sshd(const ap_line *ln, ap_event *ev)
@@ -139,6 +441,7 @@ static int rec_sshd(const ap_line *ln, ap_event *ev)
 	ev->daemon = "sshd";
 	ev->service = "ssh";
 	ev->tls = 1;
+	skip_logger_prefix(&c);
 
 	if (AP_EAT(&c, "Failed "))
 		return failed_or_accepted(&c, ev, 0);
@@ -147,7 +450,7 @@ static int rec_sshd(const ap_line *ln, ap_event *ev)
 	if (AP_EAT(&c, "Invalid user ") || AP_EAT(&c, "Illegal user ")) {
 		ev->outcome = AP_OUT_FAILURE;
 		ev->reason = AP_R_UNKNOWN_USER;
-		return user_from(ev, c.p, c.e, 1, 0, 0);
+		return user_from_last(ev, c.p, c.e, 0);
 	}
 	if (AP_EAT(&c, "User ")) {
 		/* U is a real account here (allowed_user() runs on a passwd
@@ -156,7 +459,7 @@ static int rec_sshd(const ap_line *ln, ap_event *ev)
 		if (!AP_FIND(&c, " from "))
 			return 0;
 		const char *ue = c.p;
-		c.p += 6;
+		c.p += AP_LEN(" from ");
 		ap_span host = ap_cur_word(&c);
 		if (!AP_AT(&c, " not allowed because "))
 			return 0;
@@ -166,25 +469,30 @@ static int rec_sshd(const ap_line *ln, ap_event *ev)
 		ap_set_ip_or_rdns(ev, host);
 		return 1;
 	}
-	(void)AP_EAT(&c, "error: ");
-	if (AP_EAT(&c, "PAM: ")) {
-		int unknown = 0;
-		if (AP_EAT(&c, "Authentication failure for ")) {
-			ev->reason = AP_R_BAD_PASSWORD;
-		} else if (AP_EAT(&c,
-				  "User not known to the underlying authentication module for ")) {
-			ev->reason = AP_R_UNKNOWN_USER;
-			unknown = 1;
-		} else {
+	if (AP_EAT(&c, "ROOT LOGIN REFUSED FROM ")) {
+		ap_span host;
+		int32_t port;
+		int keyed;
+		if (!tail_ok(c.p, c.e, 0, &host, &port, &keyed))
 			return 0;
-		}
 		ev->outcome = AP_OUT_FAILURE;
-		int illegal = AP_EAT(&c, "illegal user ");
-		if (illegal)
-			ev->reason = AP_R_UNKNOWN_USER;
-		/* an unknown or illegal user is the client's text */
-		return user_from(ev, c.p, c.e, illegal || unknown, 0, 1);
+		ev->reason = AP_R_DISABLED;
+		ev->user = AP_SPAN_LIT("root");
+		/* before OpenSSH 3.x: get_canonical_hostname(), a checked name */
+		set_host(ev, host, port, 1);
+		return 1;
 	}
+	if (AP_EAT(&c, "Connection closed by ") || AP_EAT(&c, "Connection reset by "))
+		return closed_by(&c, ev);
+	if (AP_EAT(&c, "Disconnecting "))
+		return change_of_user(&c, ev);
+	(void)AP_EAT(&c, "error: ");
+	if (AP_EAT(&c, "maximum authentication attempts exceeded for "))
+		return max_attempts(&c, ev);
+	if (AP_EAT(&c, "Received disconnect from "))
+		return received_disconnect(&c, ev);
+	if (AP_EAT(&c, "PAM: "))
+		return pam_line(&c, ev);
 	return 0;
 }
 

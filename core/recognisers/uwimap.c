@@ -14,9 +14,21 @@
  *   Authenticated user=U host=H [ip][ mech=M]   Login user=U host=H [ip]
  *   Auth user=U host=H [ip] nmsgs=..            (ipop3d)
  * H is "name [ip]" or "[ip]" (tcp_clienthost); the name becomes rdns.
- * The host part is found at the last " host=" (the user name is the
- * client's); the user ends at " auth=" when the line has one.
- * Service: imapd -> imap, ipop3d -> pop3, ipop2d -> pop2. */
+ * Service: imapd -> imap, ipop3d -> pop3, ipop2d -> pop2.
+ *
+ * Threat model (c-client env_unix.c server_login(): "Login %s user=%.64s
+ * auth=%.64s host=%.80s"; imapd.c/ipop3d.c; tcp_unix.c tcp_clienthost()
+ * and tcp_name()): UW writes "Login <err>", "host=" and the host part,
+ * which ends the line (a checked PTR name without blanks, then the
+ * address in brackets; cut at 80 bytes, which can cut the address off).
+ * The client writes the user and the authentication id (the user again
+ * for LOGIN), each at most 64 bytes and free to hold " auth=", " host="
+ * and "[ip]".  Anchors: the host part is at the last " host=" (only a
+ * success line has UW's own "mech=" or "nmsgs=" after it); the user of a
+ * failure is the half of "U auth=U" when both halves are the same
+ * (LOGIN), else it ends at the first " auth=".  A success needs UW's
+ * "Login user="/"Authenticated user="/"Auth user=" at the start.  A PTR
+ * name that reads as an address is no rdns. */
 #include "recognisers/recogniser.h"
 
 static const char *service_of(const ap_line *ln)
@@ -51,8 +63,9 @@ static const char *host_part(ap_event *ev, const char *p, const char *e)
 		ap_span ip;
 		if (ap_cur_until(&c, ']', &ip)) {
 			c.p++;
-			ap_set_ip(&ev->ip, ip.p, ip.n);
-			if (name.n > 0)
+			ap_addr probe;
+			if (ap_set_ip(&ev->ip, ip.p, ip.n) && name.n > 0
+			    && !ap_set_ip(&probe, name.p, name.n))
 				ev->rdns = name;
 		}
 	}
@@ -76,9 +89,20 @@ static int user_host(ap_cur *c, ap_event *ev, int has_auth)
 		return 0;
 	const char *ue = h;
 	if (has_auth) {
-		const char *a = AP_MEMMEM(u, (size_t)(h - u), " auth=");
-		if (a != NULL)
-			ue = a;
+		/* "U auth=U" (LOGIN: the same name twice) splits in the
+		 * middle whatever U holds; else the first " auth=" */
+		size_t tn = (size_t)(h - u);
+		size_t k = tn >= AP_LEN(" auth=") ? (tn - AP_LEN(" auth=")) / 2 : 0;
+		const char *mid = u + k;
+		if (tn >= AP_LEN(" auth=") && (tn - AP_LEN(" auth=")) % 2 == 0
+		    && memcmp(mid, " auth=", AP_LEN(" auth=")) == 0
+		    && memcmp(u, mid + AP_LEN(" auth="), k) == 0) {
+			ue = mid;
+		} else {
+			const char *a = AP_MEMMEM(u, tn, " auth=");
+			if (a != NULL)
+				ue = a;
+		}
 	}
 	ap_span user = ap_span_trim(ap_span_make(u, (size_t)(ue - u)));
 	ap_set_user(ev, user.p, user.n);

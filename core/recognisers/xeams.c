@@ -7,8 +7,30 @@
  * tls true/false, the user, the client address, then Xeams' own location
  * label ("LAN" or a country name), which is ignored: geo comes from our
  * own lookup.  The time stamp is local time without a zone; it is read
- * as UTC.  The file holds successes only. */
+ * as UTC.  The file holds successes only (Xeams' "Monitoring Secure
+ * Logins" page: a line for every user who entered correct credentials).
+ *
+ * Threat model.  Xeams writes the time stamp, the channel, the security
+ * flag, the address and the label; the user is the login name the client
+ * sent (it authenticated, but the name as typed is the client's text and
+ * may hold " - ", "(" or an address).  So the fixed prefix is read from
+ * the left up to the user, and the address from the end of the line
+ * leftwards: the label is the parenthesised group that ends the line
+ * (matched by depth: a country name may hold parentheses, "Korea
+ * (Republic of)"), the address is the word before it, preceded by " - ";
+ * the user is what lies between.  A line whose end does not have that
+ * shape is not read.  A line of 480 bytes or more (a real one is about
+ * 100) may have been cut by a message size limit right after an address
+ * typed into the user: it keeps its event but not its address
+ * (ambiguous).
+ *
+ * SPDX-License-Identifier: Apache-2.0
+ */
 #include "recognisers/recogniser.h"
+
+/* a line this long or longer may have been cut by a message size limit
+ * (480: RFC 5424's smallest size every receiver takes) */
+#define CUT_SAFE 480
 
 /* "YYYY-MM-DD HH:MM:SS,mmm" */
 static int stamp(ap_cur *c, int64_t *t)
@@ -44,18 +66,40 @@ static int rec_xeams(const ap_line *ln, ap_event *ev)
 		return 0;
 	if (!AP_EAT(&c, " - "))
 		return 0;
-	/* "<user> - <ip>[ (<label>)]": the user ends at the first " - " */
-	const char *sep = AP_MEMMEM(c.p, ap_cur_left(&c), " - ");
-	if (sep == NULL)
+	/* from the end: "<user> - <ip>[ (<label>)]" */
+	const char *u = c.p, *e = c.e;
+	while (e > u && (e[-1] == ' ' || e[-1] == '\t'))
+		e--;
+	const char *ipe = e;
+	if (e > u && e[-1] == ')') {
+		/* the label's opening parenthesis, matched by depth */
+		int depth = 0;
+		const char *p = e;
+		while (p > u) {
+			p--;
+			if (*p == ')')
+				depth++;
+			else if (*p == '(' && --depth == 0)
+				break;
+		}
+		if (depth != 0 || p == u || p[-1] != ' ')
+			return 0;
+		ipe = p - 1;
+	}
+	const char *ips = ipe;
+	while (ips > u && ips[-1] != ' ' && ips[-1] != '\t')
+		ips--;
+	if (ips == ipe || (size_t)(ips - u) < AP_LEN(" - ")
+	    || memcmp(ips - AP_LEN(" - "), " - ", AP_LEN(" - ")) != 0)
 		return 0;
 	ev->outcome = AP_OUT_SUCCESS;
 	ev->daemon = "xeams";
 	int8_t ignored = -1;
 	ev->service = ap_service_from_word(svc.p, svc.n, &ignored);
-	ap_set_user(ev, c.p, (size_t)(sep - c.p));
-	c.p = sep + AP_LEN(" - ");
-	ap_span ip = ap_cur_word(&c);
-	ap_set_ip(&ev->ip, ip.p, ip.n);
+	ap_set_user(ev, u, (size_t)(ips - AP_LEN(" - ") - u));
+	ap_set_ip(&ev->ip, ips, (size_t)(ipe - ips));
+	if (ln->len >= CUT_SAFE)
+		ev->ambiguous = true;
 	return 1;
 }
 

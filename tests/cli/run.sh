@@ -139,6 +139,46 @@ jsonl_eq "parse: an unknown tag is never parsed" "$T/prog0.out" "$T/empty1.want"
 "$BIN" --program mailauth=vpopmail "$T/prog" >"$T/prog1.out"
 check "parse: --program maps a tag to a family" has "$T/prog1.out" '"user":"user1@xxxx.com"'
 
+# the line splitter (core/split.c): the frames a log file may hold, with
+# the time and host --with-message shows (worked out by hand from each line)
+printf '%s\n' \
+	'2026-11-23T06:10:02.123456+01:00 web1 sshd[811]: Failed password for root from 81.2.69.1 port 22 ssh2' \
+	'<38>1 2019-07-08T17:40:16.954167-04:00 host5.example.com sshd 57915 - - Failed password for invalid user redmond from 81.2.69.2 port 59197 ssh2' \
+	'<38>1 2019-07-08T17:40:17Z host6 sshd 55555 ID47 [timeQuality tzKnown="1" isSynced="0"][x@123 test="[br\]ack] \"q\" from 6.6.6.6"] Failed password for root from 81.2.69.3 port 2 ssh2' \
+	'<38>1 - - sshd - - - Failed password for root from 81.2.69.5 port 4 ssh2' \
+	'@400000004c91b044077a9e94 imap-login: Info: Aborted login (auth failed, 1 attempts): user=<ann>, method=PLAIN, rip=81.2.69.6, lip=10.0.0.1, TLS' \
+	'@400000004c91b045077a9e94 dovecot-auth: pam_unix(dovecot:auth): authentication failure; logname= uid=0 euid=0 tty=dovecot ruser=web rhost=81.2.69.7' \
+	'2019-10-22 03:39:17 mx1.example.net exim[29786]: dovecot_login authenticator failed for (User) [81.2.69.8]: 535 Incorrect authentication data (set_id=test@example.com)' \
+	'2013-08-11 03:56:40 auth-worker(default): Info: pam(username,81.2.69.9): pam_authenticate() failed: Authentication failure (password mismatch?)' \
+	'2024-01-04 17:03:46 [4711] dovecot_login authenticator failed for (x) [81.2.69.10]:40000 I=[10.0.0.1]:587: 535 Incorrect authentication data (set_id=bob)' \
+	'81.2.69.12 # lfd: (sshd) Failed SSH login from 81.2.69.12 (GB/United Kingdom/-): 5 in the last 3600 secs - Wed Jan  1 00:00:00 2025' \
+	'2001:db8::12 # lfd: (imapd) Failed IMAP login from 2001:db8::12 (-): 10 in the last 3600 secs - Wed Jan  1 00:00:00 2025' \
+	'81.2.69.13 # Manually denied: Failed SSH login from 81.2.69.13 (-): 5 in the last 3600 secs' \
+	'Mar  3 00:17:22 [sshd]: User root from 81.2.69.14 not allowed because not listed in AllowUsers' \
+	'2024-01-04 17:03:48 H=(x) [81.2.69.15]: sshd[1]: Failed password for root from 81.2.69.15 port 5 ssh2' \
+	'Jun 25 23:53:34 [sshd] User root from 81.2.69.16 not allowed because not listed in AllowUsers' \
+	'Jun 25 23:53:35 host [sshd] User root from 81.2.69.17 not allowed because not listed in AllowUsers' \
+	>"$T/frames.log"
+printf '<38>1 2019-07-08T17:40:18Z host7 sshd - - - \357\273\277Failed password for root from 81.2.69.4 port 3 ssh2\n' >>"$T/frames.log"
+"$BIN" --year 2026 --aligned --with-message "$T/frames.log" >"$T/frames.out"
+pylines "split: RFC 3339 stamp with fraction and offset (RSYSLOG_FileFormat)" "$T/frames.out" 'd[0].get("time") == "2026-11-23T05:10:02Z" and d[0].get("host") == "web1" and d[0].get("ip") == "81.2.69.1"'
+pylines "split: RFC 5424 without structured data" "$T/frames.out" 'd[1].get("time") == "2019-07-08T21:40:16Z" and d[1].get("host") == "host5.example.com" and d[1].get("user") == "redmond" and d[1].get("ip") == "81.2.69.2"'
+pylines "split: RFC 5424 structured data with escaped ] and quotes is skipped" "$T/frames.out" 'd[2].get("host") == "host6" and d[2].get("user") == "root" and d[2].get("ip") == "81.2.69.3" and d[2].get("message") == "Failed password for root from 81.2.69.3 port 2 ssh2"'
+pylines "split: RFC 5424 nil time stamp and host" "$T/frames.out" '"host" not in d[3] and d[3].get("ip") == "81.2.69.5"'
+pylines "split: RFC 5424 message after a UTF-8 BOM" "$T/frames.out" 'd[16].get("host") == "host7" and d[16].get("ip") == "81.2.69.4" and d[16].get("message", "").startswith("Failed password")'
+pylines "split: TAI64N stamp (multilog) before a dovecot line" "$T/frames.out" 'd[4].get("time") == "2010-09-16T05:50:50Z" and "host" not in d[4] and d[4].get("daemon") == "dovecot" and d[4].get("ip") == "81.2.69.6" and d[4].get("attempts") == 1'
+pylines "split: TAI64N stamp before dovecot-auth's pam_unix line" "$T/frames.out" 'd[5].get("time") == "2010-09-16T05:50:51Z" and d[5].get("outcome") == "failure" and d[5].get("user") == "web" and d[5].get("ip") == "81.2.69.7"'
+pylines "split: YYYY-MM-DD hh:mm:ss host tag[pid]: (exim to syslog)" "$T/frames.out" 'd[6].get("time") == "2019-10-22T03:39:17Z" and d[6].get("host") == "mx1.example.net" and d[6].get("daemon") == "exim" and d[6].get("ip") == "81.2.69.8"'
+pylines "split: dovecot's own log (YYYY-MM-DD hh:mm:ss auth-worker(default):)" "$T/frames.out" 'd[7].get("daemon") == "dovecot" and d[7].get("ip") == "81.2.69.9" and d[7].get("user") == "username"'
+pylines "split: an exim mainlog line is still no syslog frame (--auto finds it)" "$T/frames.out" 'd[8].get("daemon") == "exim" and d[8].get("user") == "bob" and d[8].get("ip") == "81.2.69.10"'
+pylines "split: a csf.deny line is lfd's (no --tag)" "$T/frames.out" 'd[9].get("kind") == "block" and d[9].get("daemon") == "lfd" and d[9].get("ip") == "81.2.69.12" and "host" not in d[9] and "time" not in d[9]'
+pylines "split: a csf.deny line with an IPv6 address" "$T/frames.out" 'd[10].get("kind") == "block" and d[10].get("ip") == "2001:db8::12"'
+pylines "split: a csf.deny line not written by lfd is no event" "$T/frames.out" 'd[11] == {}'
+pylines "split: a bracketed program name without pid" "$T/frames.out" 'd[12].get("daemon") == "sshd" and d[12].get("ip") == "81.2.69.14"'
+pylines "split: after a YYYY-MM-DD stamp a bracketed address is no host or tag" "$T/frames.out" 'd[13] == {}'
+pylines "split: an old logger's [prog] without ':' right after the stamp" "$T/frames.out" 'd[14].get("daemon") == "sshd" and d[14].get("ip") == "81.2.69.16" and "host" not in d[14]'
+pylines "split: ... but not after a host word" "$T/frames.out" 'd[15] == {}'
+
 # --stats
 "$BIN" --year 2026 --stats "$IN" >/dev/null 2>"$T/stats"
 check "parse: --stats counts parsed lines" has "$T/stats" "parsed=5"

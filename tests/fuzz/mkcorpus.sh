@@ -5,7 +5,7 @@
 set -e
 mkdir -p "$2"
 n=0
-grep -h '^line: ' "$1"/*.cases | sed 's/^line: //' | while IFS= read -r l; do
+grep -ah '^line: ' "$1"/*.cases | sed 's/^line: //' | while IFS= read -r l; do
   n=$((n + 1))
   { printf '\377'; printf '%s' "$l"; } > "$2/seed-$n"
 done

@@ -73,6 +73,14 @@ cat > "$RS/expect" <<'EXP'
  "family.exim": 0, "family.cpanel": 0, "family.xeams": 0, "family.lfd": 1, "family.sshd": 1,
  "family.cyrus": 0, "family.sendmail": 0, "family.uw-imap": 0, "family.roundcube": 0,
  "family.horde": 0, "family.solid-pop3d": 0, "family.perdition": 0, "family.pam": 0,
+ "family.directadmin": 0, "family.webmin": 0, "family.plesk": 0, "family.hestia": 0,
+ "family.cwp": 0, "family.froxlor": 0, "family.cphulk": 0,
+ "family.pureftpd": 0, "family.proftpd": 0, "family.vsftpd": 0, "family.qmail": 0,
+ "family.apache": 0, "family.nginx": 0, "family.litespeed": 0, "family.lighttpd": 0,
+ "family.mysql": 0, "family.phpmyadmin": 0, "family.postgresql": 0, "family.sogo": 0,
+ "family.squirrelmail": 0, "family.openwebmail": 0, "family.groupoffice": 0, "family.tine20": 0,
+ "family.zimbra": 0, "family.nginx-mail": 0, "family.kerio": 0, "family.domino": 0,
+ "family.oracleims": 0, "family.dropbear": 0, "family.nextcloud": 0,
  "failed": 0}
 EXP
 
