@@ -17,12 +17,16 @@
 #include "config.h"
 #include "rsyslog.h"
 #include <errno.h>
+#include <fcntl.h>
 #include <pthread.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 #include "conf.h"
 #include "syslogd-types.h"
 #include "template.h"
@@ -553,12 +557,65 @@ finalize_it:
 	RETiRet;
 }
 
+/* The layout probe cannot tell apart two versions whose smsg_t agrees
+ * (8.2302 and 8.2504 do) while other structures and behaviour may not.
+ * rsyslogd exports no version, but its binary holds the text that -v
+ * prints, "rsyslogd  <version> (aka ": read the running binary (through
+ * /proc/self/exe) and refuse to load when that version is not the one of
+ * our headers.  A binary that cannot be read, or has no such text (a
+ * build of its own), is not refused: the layout probe still runs. */
+static rsRetVal checkRsyslogdVersion(void)
+{
+	static const char pre[] = "rsyslogd  ";
+	static const char post[] = " (aka ";
+	char path[4096], running[32] = "";
+	ssize_t pl = readlink("/proc/self/exe", path, sizeof(path) - 1);
+	if (pl <= 0)
+		return RS_RET_OK;
+	path[pl] = '\0';
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return RS_RET_OK;
+	struct stat st;
+	void *map = MAP_FAILED;
+	if (fstat(fd, &st) == 0 && st.st_size > 0)
+		map = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
+	close(fd);
+	if (map == MAP_FAILED)
+		return RS_RET_OK;
+	const char *b = map, *end = b + st.st_size, *p = b;
+	while ((p = memmem(p, (size_t)(end - p), pre, sizeof(pre) - 1)) != NULL) {
+		const char *v = p + sizeof(pre) - 1, *q = v;
+		while (q < end && q - v < (ptrdiff_t)sizeof(running) - 1
+		       && ((*q >= '0' && *q <= '9') || *q == '.'))
+			q++;
+		if (q > v && (size_t)(end - q) >= sizeof(post) - 1
+		    && memcmp(q, post, sizeof(post) - 1) == 0) {
+			memcpy(running, v, (size_t)(q - v));
+			running[q - v] = '\0';
+			break;
+		}
+		p = v;
+	}
+	munmap(map, (size_t)st.st_size);
+	if (running[0] != '\0' && strcmp(running, VERSION) != 0) {
+		LogError(0, RS_RET_ERR,
+			 "mmauthparse: this module was built for rsyslog %s but runs in "
+			 "rsyslogd %s; refusing to load (install the module built for %s, "
+			 "or rebuild with --with-rsyslog-src=<rsyslog-%s source>)",
+			 VERSION, running, running, running);
+		return RS_RET_ERR;
+	}
+	return RS_RET_OK;
+}
+
 BEGINmodInit()
 	CODESTARTmodInit
 	*ipIFVersProvided = CURR_MOD_IF_VERSION;
 	CODEmodInit_QueryRegCFSLineHdlr
 	CHKiRet(objUse(datetime, CORE_COMPONENT));
 	CHKiRet(objUse(statsobj, CORE_COMPONENT));
+	CHKiRet(checkRsyslogdVersion());
 	CHKiRet(checkMsgLayout());
 	dbgprintf("mmauthparse %s: built with rsyslog %s headers\n", ap_version(), VERSION);
 ENDmodInit

@@ -34,7 +34,7 @@ fuzz_build() {
   # shellcheck disable=SC2207
   common+=($(pkg-config --cflags libfastjson))
   # shellcheck disable=SC2207
-  local libs=($(pkg-config --libs libfastjson) -lmaxminddb -lm -lpthread)
+  local libs=($(pkg-config --libs libfastjson) -lmaxminddb -lz -lm -lpthread)
   : > "$FB/build.log"
   rm -f "$FB/stamp" "$FB"/obj/*.o
   # the core and the tool's sources (not its main file), instrumented, in

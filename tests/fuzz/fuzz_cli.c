@@ -56,12 +56,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		o.cfg.detect = true;
 		o.cfg.detect_max_keys = 4096;
 		r.o = &o;
-		r.now = 1700000000;
-		r.this_year = 2023;
 		r.ctx = open_ctx(&o.cfg, quiet_log, NULL);
 		r.w = r.ctx ? ap_worker_new(r.ctx) : NULL;
 		if (r.ctx == NULL || r.w == NULL)
 			abort();
+		tp_init(&r.p, r.ctx, r.w, NULL, 1, 0);
+		r.p.now = 1700000000;
+		r.p.this_year = 2023;
 	}
 	if (size < 2)
 		return 0;
@@ -74,6 +75,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	o.aligned = (data[1] & 2) != 0;
 	o.auto_tags = (data[1] & 4) == 0;
 	o.year = (data[1] & 8) ? 2024 : 0;
+	r.p.tag = o.tag;
+	r.p.auto_tags = o.auto_tags;
+	r.p.year = o.year;
 
 	const uint8_t *p = data + 2, *end = data + size;
 	while (p < end) {
@@ -88,5 +92,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		p += n + (nl ? 1 : 0);
 	}
 	o.tag = NULL;
+	r.p.tag = NULL;
 	return 0;
 }
