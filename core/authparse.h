@@ -27,6 +27,7 @@ extern "C" {
 #endif
 
 struct fjson_object;
+struct ap_incident_close;
 
 /* ------------------------------------------------------------------ */
 /* the event                                                           */
@@ -185,6 +186,14 @@ typedef struct ap_config {
 	ap_detector_cfg det[AP_DET__COUNT];
 	uint32_t detect_max_keys;
 	const char *detect_state_file; /* NULL = none */
+	/* seconds between the background saves of the state file
+	 * (ap_ctx_start); 0 = at ap_ctx_free only (default 60) */
+	uint32_t detect_state_interval;
+	/* called for every incident that closes (its window passed with no new
+	 * activity): from the thread of ap_ctx_start, or from ap_ctx_sweep's
+	 * caller; NULL = closes are only counted */
+	void (*incident_close)(void *arg, const struct ap_incident_close *c);
+	void *incident_arg;
 	/* windows run on the time the caller passes (reception) even when the
 	 * line carries its own time stamp (exim mainlog, cPanel, Xeams) */
 	bool detect_time_reception;
@@ -271,8 +280,34 @@ typedef struct ap_geo {
 
 #define AP_MAX_RELATED 16
 
+typedef enum { AP_INC_NONE = 0, AP_INC_OPEN, AP_INC_UPDATE, AP_INC_CLOSE } ap_inc_state;
+
+/* An incident: one detector firing on one key (an address, a user, or a
+ * user from an address), from the event that crosses the threshold until
+ * the window passes with no new alert.  state AP_INC_NONE: not tracked
+ * (the incident table was full). */
+typedef struct ap_incident {
+	uint64_t id; /* stable for the incident's life, rendered as 16 hex digits */
+	int64_t first_seen, last_seen;
+	uint32_t count; /* running count (docs/SCHEMA.md says per detector) */
+	uint8_t state;  /* ap_inc_state */
+} ap_incident;
+
+typedef enum { AP_KEY_IP = 1, AP_KEY_USER, AP_KEY_USER_IP } ap_keykind;
+
+/* a closed incident, as it is handed to ap_config.incident_close */
+typedef struct ap_incident_close {
+	uint8_t detector;           /* ap_detector */
+	uint8_t key;                /* ap_keykind */
+	ap_addr ip;                 /* AP_KEY_IP, AP_KEY_USER_IP */
+	char user[AP_USER_MAX + 1]; /* AP_KEY_USER, AP_KEY_USER_IP: escaped */
+	uint32_t window;
+	ap_incident inc; /* state AP_INC_CLOSE */
+} ap_incident_close;
+
 typedef struct ap_alert {
 	uint32_t count, threshold, window;
+	ap_incident inc;
 } ap_alert;
 
 typedef struct ap_related {
@@ -307,6 +342,22 @@ int ap_parse(const ap_ctx *ctx, const ap_input *in, ap_event *ev);
  * allocation failure. */
 struct fjson_object *ap_result_json(const ap_result *res);
 
+/* A closed incident as the event JSON of a message of its own
+ * (kind=incident, state=close); NULL on allocation failure. */
+struct fjson_object *ap_incident_json(const ap_incident_close *c);
+
+/* Close the incidents whose window has passed at detection time `now`,
+ * calling ap_config.incident_close for each; now = 0: the detection clock
+ * (the newest message time seen, advanced by the wall clock since it was
+ * seen).  Returns the number closed. */
+size_t ap_ctx_sweep(ap_ctx *ctx, int64_t now);
+
+/* Start the background thread of the context's detection: ap_ctx_sweep
+ * once a second, and the state file every detect_state_interval seconds.
+ * ap_ctx_free stops it.  Call it after any fork (rsyslog: at activation).
+ * AP_OK also when detection is off (nothing to do). */
+ap_status ap_ctx_start(ap_ctx *ctx);
+
 /* Message text with the attempted passwords cut out.  Writes at most
  * dstsz-1 bytes plus a NUL; returns the length the full text needs
  * (excluding the NUL), like snprintf. */
@@ -326,6 +377,8 @@ typedef struct ap_stats {
 	uint64_t detect_keys; /* gauge */
 	uint64_t detect_evictions;
 	uint64_t ambiguous; /* events whose address was left out */
+	uint64_t incidents_opened[AP_DET__COUNT];
+	uint64_t incidents_closed[AP_DET__COUNT];
 } ap_stats;
 
 ap_stats *ap_ctx_stats(ap_ctx *ctx);

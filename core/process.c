@@ -56,6 +56,7 @@ void ap_config_defaults(ap_config *cfg)
 	cfg->det[AP_DET_COMPROMISE] = (ap_detector_cfg){ 3, 3600 };
 	cfg->det[AP_DET_INSECURE] = (ap_detector_cfg){ 1, 0 };
 	cfg->detect_max_keys = 1000000;
+	cfg->detect_state_interval = 60;
 }
 
 const char *ap_strerror(ap_status st)
@@ -218,6 +219,18 @@ int ap_ctx_reload(ap_ctx *ctx)
 ap_stats *ap_ctx_stats(ap_ctx *ctx)
 {
 	return &ctx->stats;
+}
+
+size_t ap_ctx_sweep(ap_ctx *ctx, int64_t now)
+{
+	return ctx->det != NULL ? ap_detect_sweep(ctx->det, now, &ctx->stats) : 0;
+}
+
+ap_status ap_ctx_start(ap_ctx *ctx)
+{
+	if (ctx->det == NULL)
+		return AP_OK;
+	return ap_detect_start(ctx->det, &ctx->stats) == 0 ? AP_OK : AP_E_INTERNAL;
 }
 
 ap_worker *ap_worker_new(ap_ctx *ctx)

@@ -25,6 +25,7 @@
 #include "detect/detect.h"
 #include "detect/store.h"
 #include "detect/attribution.h"
+#include "detect/incident.h"
 
 /* ------------------------------------------------------------------ */
 /* small helpers                                                       */
@@ -41,12 +42,29 @@ static uint32_t clamp_time(int64_t t)
 /* ------------------------------------------------------------------ */
 /* feeding                                                             */
 
+/* what an alert's incident is about: its key, time and oldest time */
+struct firing {
+	struct inc_key key;
+	uint32_t te, first;
+};
+
 static void fire(ap_alerts *out, ap_detector k, uint32_t count, const ap_detector_cfg *c)
 {
 	out->fired |= 1u << k;
 	out->a[k].count = count;
 	out->a[k].threshold = c->threshold;
 	out->a[k].window = c->window;
+	memset(&out->a[k].inc, 0, sizeof(out->a[k].inc));
+}
+
+static void fire_on(ap_alerts *out, struct firing *f, ap_detector k, uint32_t count,
+		    const ap_detector_cfg *c, const struct inc_key *key, uint32_t te,
+		    uint32_t first)
+{
+	fire(out, k, count, c);
+	f[k].key = *key;
+	f[k].te = te;
+	f[k].first = first;
 }
 
 void ap_detect_feed(ap_detect *d, const ap_event *ev, int64_t t, ap_alerts *out, ap_stats *st)
@@ -56,6 +74,8 @@ void ap_detect_feed(ap_detect *d, const ap_event *ev, int64_t t, ap_alerts *out,
 	if (d == NULL || ev == NULL)
 		return;
 	const uint32_t now = clamp_time(t);
+	if (now > __atomic_load_n(&d->tmax, __ATOMIC_RELAXED))
+		__atomic_store_n(&d->tmax, now, __ATOMIC_RELAXED);
 	const bool auth = ev->kind == AP_KIND_AUTH;
 	const bool fail = auth && ev->outcome == AP_OUT_FAILURE;
 	const bool succ = auth && ev->outcome == AP_OUT_SUCCESS;
@@ -78,10 +98,18 @@ void ap_detect_feed(ap_detect *d, const ap_event *ev, int64_t t, ap_alerts *out,
 	uint32_t ntop = 0;
 	uint32_t ipfp = 0;
 	bool changed = false;
+	struct firing fk[AP_DET__COUNT];
+	memset(fk, 0, sizeof(fk));
+	struct inc_key ukey = { .kind = AP_KEY_USER, .uh = uh, .name = name };
+	struct inc_key ikey = { .kind = AP_KEY_IP };
+	if (nl == 0)
+		name[0] = '\0';
 
 	if (has_ip) {
 		uint64_t k0, k1;
 		det_ip_key(&ev->ip, &k0, &k1);
+		ikey.k0 = k0;
+		ikey.k1 = k1;
 		uint64_t h = det_hash_ip(d, k0, k1);
 		ipfp = (uint32_t)(h >> 32);
 		struct shard *s = shard_of(d, h);
@@ -100,22 +128,26 @@ void ap_detect_feed(ap_detect *d, const ap_event *ev, int64_t t, ap_alerts *out,
 			e->last = te;
 			if (fail)
 				det_ip_add_failure(d, e, te, uh, svc);
+			uint32_t o;
 			if (det_on(d, AP_DET_BRUTEFORCE)) {
-				uint32_t c = det_ip_bruteforce(d, e, te);
+				uint32_t c = det_ip_bruteforce(d, e, te, &o);
 				if (c >= d->det[AP_DET_BRUTEFORCE].threshold)
-					fire(out, AP_DET_BRUTEFORCE, c, &d->det[AP_DET_BRUTEFORCE]);
+					fire_on(out, fk, AP_DET_BRUTEFORCE, c,
+						&d->det[AP_DET_BRUTEFORCE], &ikey, te, o);
 			}
 			if (det_on(d, AP_DET_DICTIONARY)) {
 				uint32_t c = det_ip_users(d, e, te,
-							  d->det[AP_DET_DICTIONARY].window);
+							  d->det[AP_DET_DICTIONARY].window, &o);
 				if (c >= d->det[AP_DET_DICTIONARY].threshold)
-					fire(out, AP_DET_DICTIONARY, c, &d->det[AP_DET_DICTIONARY]);
+					fire_on(out, fk, AP_DET_DICTIONARY, c,
+						&d->det[AP_DET_DICTIONARY], &ikey, te, o);
 			}
 			if (succ && det_on(d, AP_DET_COMPROMISE)) {
 				uint32_t c = det_ip_failures(d, e, te,
-							     d->det[AP_DET_COMPROMISE].window);
+							     d->det[AP_DET_COMPROMISE].window, &o);
 				if (c >= d->det[AP_DET_COMPROMISE].threshold)
-					fire(out, AP_DET_COMPROMISE, c, &d->det[AP_DET_COMPROMISE]);
+					fire_on(out, fk, AP_DET_COMPROMISE, c,
+						&d->det[AP_DET_COMPROMISE], &ikey, te, o);
 			}
 			if (block) {
 				/* the block's own window ("in the last 3600 secs"),
@@ -155,30 +187,45 @@ void ap_detect_feed(ap_detect *d, const ap_event *ev, int64_t t, ap_alerts *out,
 			if (fail && has_ip)
 				det_uip_add(d, e->x, ipfp, te);
 			if (det_on(d, AP_DET_DISTRIBUTED)) {
-				uint32_t c = det_user_addrs(d, e, te);
+				uint32_t o;
+				uint32_t c = det_user_addrs(d, e, te, &o);
 				if (c >= d->det[AP_DET_DISTRIBUTED].threshold) {
-					fire(out, AP_DET_DISTRIBUTED, c,
-					     &d->det[AP_DET_DISTRIBUTED]);
+					fire_on(out, fk, AP_DET_DISTRIBUTED, c,
+						&d->det[AP_DET_DISTRIBUTED], &ukey, te, o);
 					if (succ && det_on(d, AP_DET_COMPROMISE)
 					    && !(out->fired & (1u << AP_DET_COMPROMISE)))
-						fire(out, AP_DET_COMPROMISE, c,
-						     &d->det[AP_DET_DISTRIBUTED]);
+						fire_on(out, fk, AP_DET_COMPROMISE, c,
+							&d->det[AP_DET_DISTRIBUTED], &ukey, te, o);
 				}
 			}
 		}
 		pthread_mutex_unlock(&s->mu);
 	}
 
-	if (succ && ev->tls == 0 && det_on(d, AP_DET_INSECURE))
-		fire(out, AP_DET_INSECURE, 1, &d->det[AP_DET_INSECURE]);
+	if (succ && ev->tls == 0 && det_on(d, AP_DET_INSECURE)) {
+		if (uh != 0 || has_ip) /* keyed by the user, else the address */
+			fire_on(out, fk, AP_DET_INSECURE, 1, &d->det[AP_DET_INSECURE],
+				uh != 0 ? &ukey : &ikey, now, now);
+		else
+			fire(out, AP_DET_INSECURE, 1, &d->det[AP_DET_INSECURE]);
+	}
 
 	if (ntop > 0)
 		det_attr_resolve(d, top, ntop, out);
 
-	if (out->fired)
-		for (int k = 0; k < AP_DET__COUNT; k++)
-			if (out->fired & (1u << k))
-				AP_STAT_INC(st, alerts[k]);
+	if (out->fired) {
+		for (int k = 0; k < AP_DET__COUNT; k++) {
+			if (!(out->fired & (1u << k)))
+				continue;
+			AP_STAT_INC(st, alerts[k]);
+			if (fk[k].key.kind != 0)
+				det_inc_touch(d, &fk[k].key, (ap_detector)k, fk[k].te, fk[k].first,
+					      out->a[k].count,
+					      k == AP_DET_INSECURE
+						      || (k == AP_DET_BRUTEFORCE && fail && has_ip),
+					      &out->a[k].inc, st);
+		}
+	}
 	if (changed && st != NULL)
 		__atomic_store_n(&st->detect_keys, __atomic_load_n(&d->nkeys, __ATOMIC_RELAXED),
 				 __ATOMIC_RELAXED);

@@ -96,6 +96,24 @@ void det_ip_key(const ap_addr *a, uint64_t *k0, uint64_t *k1)
 	*k1 = le64(b + 8);
 }
 
+void det_ip_unkey(uint64_t k0, uint64_t k1, ap_addr *a)
+{
+	uint8_t b[16];
+	for (int i = 0; i < 8; i++) {
+		b[i] = (uint8_t)(k0 >> (8 * i));
+		b[8 + i] = (uint8_t)(k1 >> (8 * i));
+	}
+	static const uint8_t v4pre[12] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff };
+	memset(a, 0, sizeof(*a));
+	if (memcmp(b, v4pre, sizeof(v4pre)) == 0) {
+		a->family = 4;
+		memcpy(a->b, b + 12, 4);
+	} else {
+		a->family = 6;
+		memcpy(a->b, b, 16);
+	}
+}
+
 /* ------------------------------------------------------------------ */
 /* service names: a small table of the static strings events carry (and
  * of the names read from a state file), indexed by one byte            */
@@ -432,23 +450,34 @@ void det_ip_add_failure(ap_detect *d, struct dent *e, uint32_t te, uint64_t uh, 
 }
 
 /* failures inside the window w ending at te (at most R) */
-uint32_t det_ip_failures(const ap_detect *d, const struct dent *e, uint32_t te, uint32_t w)
+uint32_t det_ip_failures(const ap_detect *d, const struct dent *e, uint32_t te, uint32_t w,
+			 uint32_t *oldest)
 {
 	struct ipd *p = e->x;
-	if (p == NULL)
-		return (e->t1 != 0 && in_win(e->t1, te, w)) ? 1 : 0;
-	uint32_t *r = ipd_ring(p), c = 0;
-	for (uint32_t i = p->nring; i > 0; i--) {
-		if (!in_win(r[(p->head + i - 1) % d->R], te, w))
-			break;
-		c++;
+	uint32_t o = 0, c = 0;
+	if (p == NULL) {
+		if (e->t1 != 0 && in_win(e->t1, te, w)) {
+			o = e->t1;
+			c = 1;
+		}
+	} else {
+		uint32_t *r = ipd_ring(p);
+		for (uint32_t i = p->nring; i > 0; i--) {
+			uint32_t ts = r[(p->head + i - 1) % d->R];
+			if (!in_win(ts, te, w))
+				break;
+			o = ts;
+			c++;
+		}
 	}
+	if (oldest != NULL)
+		*oldest = o;
 	return c;
 }
 
-uint32_t det_ip_bruteforce(const ap_detect *d, const struct dent *e, uint32_t te)
+uint32_t det_ip_bruteforce(const ap_detect *d, const struct dent *e, uint32_t te, uint32_t *oldest)
 {
-	uint32_t c = det_ip_failures(d, e, te, d->det[AP_DET_BRUTEFORCE].window);
+	uint32_t c = det_ip_failures(d, e, te, d->det[AP_DET_BRUTEFORCE].window, oldest);
 	struct ipd *p = e->x;
 	if (p != NULL && c == d->R && p->nring == d->R)
 		c = (p->over > UINT32_MAX - c) ? UINT32_MAX : c + p->over;
@@ -456,16 +485,28 @@ uint32_t det_ip_bruteforce(const ap_detect *d, const struct dent *e, uint32_t te
 }
 
 /* distinct users that failed inside the window */
-uint32_t det_ip_users(const ap_detect *d, const struct dent *e, uint32_t te, uint32_t w)
+uint32_t det_ip_users(const ap_detect *d, const struct dent *e, uint32_t te, uint32_t w,
+		      uint32_t *oldest)
 {
 	struct ipd *p = e->x;
-	if (p == NULL)
-		return (e->t1 != 0 && e->u != 0 && in_win(e->t1, te, w)) ? 1 : 0;
-	struct usr *u = ipd_usr(d, p);
-	uint32_t c = 0;
-	for (uint32_t i = 0; i < p->nusr; i++)
-		if (in_win(u[i].last, te, w))
-			c++;
+	uint32_t o = 0, c = 0;
+	if (p == NULL) {
+		if (e->t1 != 0 && e->u != 0 && in_win(e->t1, te, w)) {
+			o = e->t1;
+			c = 1;
+		}
+	} else {
+		struct usr *u = ipd_usr(d, p);
+		for (uint32_t i = 0; i < p->nusr; i++) {
+			if (in_win(u[i].last, te, w)) {
+				if (o == 0 || u[i].last < o)
+					o = u[i].last;
+				c++;
+			}
+		}
+	}
+	if (oldest != NULL)
+		*oldest = o;
 	return c;
 }
 
@@ -511,13 +552,19 @@ void det_uip_add(ap_detect *d, struct ud *q, uint32_t fp, uint32_t te)
 	a[k].last = te;
 }
 
-uint32_t det_user_addrs(const ap_detect *d, const struct dent *e, uint32_t te)
+uint32_t det_user_addrs(const ap_detect *d, const struct dent *e, uint32_t te, uint32_t *oldest)
 {
 	struct ud *q = e->x;
 	struct uip *a = ud_ips(d, q);
-	uint32_t c = 0;
-	for (uint32_t i = 0; i < q->nip; i++)
-		if (in_win(a[i].last, te, d->det[AP_DET_DISTRIBUTED].window))
+	uint32_t o = 0, c = 0;
+	for (uint32_t i = 0; i < q->nip; i++) {
+		if (in_win(a[i].last, te, d->det[AP_DET_DISTRIBUTED].window)) {
+			if (o == 0 || a[i].last < o)
+				o = a[i].last;
 			c++;
+		}
+	}
+	if (oldest != NULL)
+		*oldest = o;
 	return c;
 }

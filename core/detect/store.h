@@ -23,6 +23,7 @@ typedef struct ap_detect ap_detect;
 #define MAX_THRESHOLD AP_MAX_THRESHOLD /* ring and set sizes follow the thresholds */
 #define MIN_RETAIN 3600 /* address state kept at least this long (lfd's LF_INTERVAL) */
 #define MAX_SVC 64
+#define INSECURE_WINDOW 3600 /* closes an insecure incident (that detector has no window) */
 
 enum { KT_IP = 1, KT_USER = 2 };
 
@@ -64,6 +65,17 @@ struct uip {
 	uint32_t fp, last;
 };
 
+/* an open incident (incident.c); a slot of a shard's incident table,
+ * empty when kind is 0 */
+struct inc {
+	uint64_t k0, k1, uh; /* the key (incident.h: struct inc_key) */
+	uint64_t id;
+	char *name; /* AP_KEY_USER, AP_KEY_USER_IP: the escaped user name */
+	uint32_t h; /* low bits of the incident key's hash */
+	uint32_t first, last, count;
+	uint8_t det, kind; /* ap_detector, ap_keykind */
+};
+
 struct shard {
 	pthread_mutex_t mu;
 	struct dent *ents;
@@ -73,6 +85,12 @@ struct shard {
 	uint32_t imask;  /* the index bits of a slot; the rest is a hash tag */
 	uint32_t hand, sweep;
 	uint32_t now; /* newest time seen by this shard */
+	/* open incidents (incident.c): open addressing, load <= 1/2 */
+	struct inc *inc;
+	uint32_t incmask, ninc; /* slots - 1 (0: no table), incidents held */
+	/* closed, not yet handed out by det_inc_sweep */
+	struct inc *pend;
+	uint32_t npend, pendalloc;
 } __attribute__((aligned(64)));
 
 struct ap_detect {
@@ -86,6 +104,21 @@ struct ap_detect {
 	char *state_file;
 	ap_log_fn log;
 	void *cookie;
+	/* incidents: where closes go, the newest time any event carried
+	 * (atomic), and the detection clock the sweeps run on (sweep_mu) */
+	void (*close_fn)(void *arg, const ap_incident_close *c);
+	void *close_arg;
+	uint32_t tmax;
+	pthread_mutex_t sweep_mu;
+	uint32_t clk_tmax; /* tmax at the last reading */
+	int64_t clk_wall;  /* monotonic seconds when tmax last moved */
+	/* the background thread (detect.c) */
+	pthread_t thr;
+	pthread_mutex_t thr_mu;
+	pthread_cond_t thr_cv;
+	bool thr_running, thr_stop;
+	uint32_t state_interval;
+	ap_stats *thr_st;
 	pthread_mutex_t svc_mu;
 	uint32_t nsvc; /* atomic; svc[0] is "none" */
 	const char *svc[MAX_SVC];
@@ -126,6 +159,8 @@ uint64_t det_hash_ip(const ap_detect *d, uint64_t k0, uint64_t k1) AP_HIDDEN;
 uint64_t det_hash_userkey(const ap_detect *d, uint64_t uh) AP_HIDDEN;
 /* the key of an address: its 16 bytes, IPv4 as ::ffff:a.b.c.d */
 void det_ip_key(const ap_addr *a, uint64_t *k0, uint64_t *k1) AP_HIDDEN;
+/* the address of a key (the inverse of det_ip_key) */
+void det_ip_unkey(uint64_t k0, uint64_t k1, ap_addr *a) AP_HIDDEN;
 /* index of a service name, adding it; 0 for none or when the table is full */
 uint8_t det_svc_index(ap_detect *d, const char *s, size_t n, bool is_static) AP_HIDDEN;
 const char *det_svc_name(ap_detect *d, uint8_t i) AP_HIDDEN;
@@ -172,19 +207,24 @@ void det_usr_add(ap_detect *d, struct ipd *p, uint64_t uh, uint32_t te, uint8_t 
 struct ipd *det_ipd_make(ap_detect *d, struct dent *e) AP_HIDDEN;
 void det_ip_add_failure(ap_detect *d, struct dent *e, uint32_t te, uint64_t uh,
 			uint8_t svc) AP_HIDDEN;
-/* failures inside the window w ending at te (at most R) */
-uint32_t det_ip_failures(const ap_detect *d, const struct dent *e, uint32_t te,
-			 uint32_t w) AP_HIDDEN;
-uint32_t det_ip_bruteforce(const ap_detect *d, const struct dent *e, uint32_t te) AP_HIDDEN;
-/* distinct users that failed inside the window */
-uint32_t det_ip_users(const ap_detect *d, const struct dent *e, uint32_t te, uint32_t w) AP_HIDDEN;
+/* failures inside the window w ending at te (at most R); *oldest (when
+ * not NULL) gets the oldest of them, 0 for none */
+uint32_t det_ip_failures(const ap_detect *d, const struct dent *e, uint32_t te, uint32_t w,
+			 uint32_t *oldest) AP_HIDDEN;
+uint32_t det_ip_bruteforce(const ap_detect *d, const struct dent *e, uint32_t te,
+			   uint32_t *oldest) AP_HIDDEN;
+/* distinct users that failed inside the window; *oldest as above */
+uint32_t det_ip_users(const ap_detect *d, const struct dent *e, uint32_t te, uint32_t w,
+		      uint32_t *oldest) AP_HIDDEN;
 
 /* ------------------------------------------------------------------ */
 /* user state                                                          */
 
 struct ud *det_ud_make(ap_detect *d, const char *name, size_t nl) AP_HIDDEN;
 void det_uip_add(ap_detect *d, struct ud *q, uint32_t fp, uint32_t te) AP_HIDDEN;
-/* distinct addresses that failed inside the distributed window */
-uint32_t det_user_addrs(const ap_detect *d, const struct dent *e, uint32_t te) AP_HIDDEN;
+/* distinct addresses that failed inside the distributed window; *oldest
+ * as above */
+uint32_t det_user_addrs(const ap_detect *d, const struct dent *e, uint32_t te,
+			uint32_t *oldest) AP_HIDDEN;
 
 #endif

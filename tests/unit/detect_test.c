@@ -474,6 +474,268 @@ static void test_insecure(void)
 }
 
 /* ------------------------------------------------------------------ */
+/* incidents                                                           */
+
+static pthread_mutex_t closemu = PTHREAD_MUTEX_INITIALIZER;
+static ap_incident_close closed[16];
+static int nclosed;
+
+static void on_close(void *arg, const ap_incident_close *c)
+{
+	(void)arg;
+	pthread_mutex_lock(&closemu);
+	if (nclosed < 16)
+		closed[nclosed] = *c;
+	nclosed++;
+	pthread_mutex_unlock(&closemu);
+}
+
+static int nclosed_now(void)
+{
+	pthread_mutex_lock(&closemu);
+	int n = nclosed;
+	pthread_mutex_unlock(&closemu);
+	return n;
+}
+
+static const char *jstr(struct fjson_object *o, const char *a, const char *b, const char *c)
+{
+	struct fjson_object *x = o, *y;
+	const char *path[] = { a, b, c };
+	for (int i = 0; i < 3 && path[i]; i++) {
+		if (!json_object_object_get_ex(x, path[i], &y))
+			return "";
+		x = y;
+	}
+	return json_object_get_string(x);
+}
+
+#define INC(k) (R.alerts.a[(k)].inc)
+
+static void test_incidents(void)
+{
+	ap_config c = cfg_none();
+	c.det[AP_DET_BRUTEFORCE] = (ap_detector_cfg){ 3, 60 };
+	c.det[AP_DET_DICTIONARY] = (ap_detector_cfg){ 2, 60 };
+	c.incident_close = on_close;
+	nclosed = 0;
+	ap_ctx *ctx = open_ctx(&c, logcb, NULL);
+	const char *ip = "81.2.69.160";
+
+	fail_at(ctx, NULL, "pop3", "u1@d.example", ip, 1000);
+	fail_at(ctx, NULL, "pop3", "u1@d.example", ip, 1010);
+	check("inc.none_below_threshold", R.alerts.fired == 0, "fired=0x%x", R.alerts.fired);
+	fail_at(ctx, NULL, "pop3", "u1@d.example", ip, 1020);
+	ap_incident o = INC(AP_DET_BRUTEFORCE);
+	check("inc.open_on_crossing",
+	      o.state == AP_INC_OPEN && o.id != 0 && o.first_seen == 1000 && o.last_seen == 1020
+		      && o.count == 3,
+	      "state %u id %llx first %lld last %lld count %u", o.state, (unsigned long long)o.id,
+	      (long long)o.first_seen, (long long)o.last_seen, o.count);
+	struct fjson_object *j = result_json();
+	const char *id = jstr(j, "alert", "bruteforce", NULL);
+	(void)id;
+	struct fjson_object *bf = NULL, *io = NULL;
+	json_object_object_get_ex(j, "alert", &bf);
+	json_object_object_get_ex(bf, "bruteforce", &bf);
+	json_object_object_get_ex(bf, "incident", &io);
+	char want_id[17];
+	snprintf(want_id, sizeof(want_id), "%016llx", (unsigned long long)o.id);
+	/* 1000 s after the epoch is 00:16:40, 1020 s is 00:17:00 */
+	check("inc.json_open",
+	      io != NULL && !strcmp(jstr(io, "state", NULL, NULL), "open")
+		      && !strcmp(jstr(io, "id", NULL, NULL), want_id)
+		      && !strcmp(jstr(io, "first_seen", NULL, NULL), "1970-01-01T00:16:40Z")
+		      && !strcmp(jstr(io, "last_seen", NULL, NULL), "1970-01-01T00:17:00Z")
+		      && jint(io, "count", NULL, NULL) == 3,
+	      "%s", json_object_to_json_string(j));
+	json_object_put(j);
+
+	fail_at(ctx, NULL, "imap", "u1@d.example", ip, 1030);
+	ap_incident u = INC(AP_DET_BRUTEFORCE);
+	check("inc.update_same_id",
+	      u.state == AP_INC_UPDATE && u.id == o.id && u.first_seen == 1000
+		      && u.last_seen == 1030 && u.count == 4,
+	      "state %u same id %d first %lld last %lld count %u", u.state, u.id == o.id,
+	      (long long)u.first_seen, (long long)u.last_seen, u.count);
+	/* a success from the address: still an alert of the incident, not one
+	 * more failure */
+	ok_at(ctx, NULL, "pop3", "u1@d.example", ip, 1031);
+	u = INC(AP_DET_BRUTEFORCE);
+	check("inc.success_updates_without_counting",
+	      u.state == AP_INC_UPDATE && u.id == o.id && u.last_seen == 1031 && u.count == 4,
+	      "state %u last %lld count %u", u.state, (long long)u.last_seen, u.count);
+	/* a second user: dictionary opens its own incident */
+	fail_at(ctx, NULL, "imap", "u2@d.example", ip, 1032);
+	ap_incident dct = INC(AP_DET_DICTIONARY);
+	check("inc.dictionary_own_incident",
+	      dct.state == AP_INC_OPEN && dct.id != o.id && dct.count == 2
+		      && INC(AP_DET_BRUTEFORCE).count == 5,
+	      "dictionary state %u count %u, bruteforce count %u", dct.state, dct.count,
+	      INC(AP_DET_BRUTEFORCE).count);
+	ap_stats *st = ap_ctx_stats(ctx);
+	check("inc.opened_counted",
+	      st->incidents_opened[AP_DET_BRUTEFORCE] == 1
+		      && st->incidents_opened[AP_DET_DICTIONARY] == 1,
+	      "opened bruteforce %llu dictionary %llu",
+	      (unsigned long long)st->incidents_opened[AP_DET_BRUTEFORCE],
+	      (unsigned long long)st->incidents_opened[AP_DET_DICTIONARY]);
+
+	/* last alert 1032, window 60: open through 1091, closed at 1092 */
+	size_t n = ap_ctx_sweep(ctx, 1091);
+	check("inc.open_inside_window", n == 0 && nclosed == 0, "closed %zu", n);
+	n = ap_ctx_sweep(ctx, 1092);
+	check("inc.closed_after_window", n == 2 && nclosed == 2, "closed %zu (%d callbacks)", n,
+	      nclosed);
+	int bi = closed[0].detector == AP_DET_BRUTEFORCE ? 0 : 1;
+	ap_incident_close *cb = &closed[bi];
+	char ipbuf[64];
+	ap_addr_format(&cb->ip, ipbuf, sizeof(ipbuf));
+	check("inc.close_carries_incident",
+	      cb->detector == AP_DET_BRUTEFORCE && cb->key == AP_KEY_IP && !strcmp(ipbuf, ip)
+		      && cb->inc.id == o.id && cb->inc.state == AP_INC_CLOSE
+		      && cb->inc.first_seen == 1000 && cb->inc.last_seen == 1032
+		      && cb->inc.count == 5 && cb->window == 60,
+	      "det %u key %u ip %s same id %d first %lld last %lld count %u window %u",
+	      cb->detector, cb->key, ipbuf, cb->inc.id == o.id, (long long)cb->inc.first_seen,
+	      (long long)cb->inc.last_seen, cb->inc.count, cb->window);
+	j = ap_incident_json(cb);
+	check("inc.close_json",
+	      !strcmp(jstr(j, "kind", NULL, NULL), "incident")
+		      && !strcmp(jstr(j, "state", NULL, NULL), "close")
+		      && !strcmp(jstr(j, "detector", NULL, NULL), "bruteforce")
+		      && !strcmp(jstr(j, "key", NULL, NULL), "ip")
+		      && !strcmp(jstr(j, "ip", NULL, NULL), "81.2.69.160")
+		      && !strcmp(jstr(j, "id", NULL, NULL), want_id)
+		      && !strcmp(jstr(j, "first_seen", NULL, NULL), "1970-01-01T00:16:40Z")
+		      && !strcmp(jstr(j, "last_seen", NULL, NULL), "1970-01-01T00:17:12Z")
+		      && jint(j, "count", NULL, NULL) == 5 && jint(j, "window", NULL, NULL) == 60
+		      && !json_object_object_get_ex(j, "user", NULL),
+	      "%s", json_object_to_json_string(j));
+	json_object_put(j);
+	check("inc.closed_counted",
+	      st->incidents_closed[AP_DET_BRUTEFORCE] == 1
+		      && st->incidents_closed[AP_DET_DICTIONARY] == 1,
+	      "closed bruteforce %llu dictionary %llu",
+	      (unsigned long long)st->incidents_closed[AP_DET_BRUTEFORCE],
+	      (unsigned long long)st->incidents_closed[AP_DET_DICTIONARY]);
+	n = ap_ctx_sweep(ctx, 5000);
+	check("inc.closed_once", n == 0 && nclosed == 2, "closed %zu more", n);
+
+	/* the same address again later: a new incident, a new id */
+	fail_at(ctx, NULL, "pop3", "u1@d.example", ip, 1200);
+	fail_at(ctx, NULL, "pop3", "u1@d.example", ip, 1201);
+	fail_at(ctx, NULL, "pop3", "u1@d.example", ip, 1202);
+	ap_incident o2 = INC(AP_DET_BRUTEFORCE);
+	check("inc.reopen_new_id", o2.state == AP_INC_OPEN && o2.id != o.id && o2.count == 3,
+	      "state %u same id %d count %u", o2.state, o2.id == o.id, o2.count);
+	/* the window passes before any sweep: the next alert closes the old
+	 * incident (handed out at the next sweep) and opens a new one */
+	fail_at(ctx, NULL, "pop3", "u1@d.example", ip, 1300);
+	fail_at(ctx, NULL, "pop3", "u1@d.example", ip, 1301);
+	fail_at(ctx, NULL, "pop3", "u1@d.example", ip, 1302);
+	ap_incident o3 = INC(AP_DET_BRUTEFORCE);
+	check("inc.expired_unswept_reopens",
+	      o3.state == AP_INC_OPEN && o3.id != o2.id && o3.first_seen == 1300,
+	      "state %u same id %d first %lld", o3.state, o3.id == o2.id, (long long)o3.first_seen);
+	n = ap_ctx_sweep(ctx, 1303);
+	check("inc.expired_unswept_handed_out",
+	      n == 1 && nclosed == 3 && closed[2].inc.id == o2.id
+		      && closed[2].inc.last_seen == 1202,
+	      "closed %zu callbacks %d", n, nclosed);
+	ap_ctx_free(ctx);
+
+	/* a user-keyed incident (distributed) carries the user name */
+	c = cfg_none();
+	c.det[AP_DET_DISTRIBUTED] = (ap_detector_cfg){ 2, 100 };
+	c.incident_close = on_close;
+	nclosed = 0;
+	ctx = open_ctx(&c, logcb, NULL);
+	fail_at(ctx, NULL, "pop3", "boss@d.example", "81.2.69.1", 500);
+	fail_at(ctx, NULL, "pop3", "boss@d.example", "81.2.69.2", 510);
+	check("inc.distributed_open",
+	      INC(AP_DET_DISTRIBUTED).state == AP_INC_OPEN
+		      && INC(AP_DET_DISTRIBUTED).first_seen == 500
+		      && INC(AP_DET_DISTRIBUTED).count == 2,
+	      "state %u first %lld count %u", INC(AP_DET_DISTRIBUTED).state,
+	      (long long)INC(AP_DET_DISTRIBUTED).first_seen, INC(AP_DET_DISTRIBUTED).count);
+	fail_at(ctx, NULL, "pop3", "boss@d.example", "81.2.69.3", 520);
+	/* the distinct count stays at the set's size, the threshold */
+	check("inc.distributed_update",
+	      INC(AP_DET_DISTRIBUTED).state == AP_INC_UPDATE && INC(AP_DET_DISTRIBUTED).count == 2,
+	      "state %u count %u", INC(AP_DET_DISTRIBUTED).state, INC(AP_DET_DISTRIBUTED).count);
+	n = ap_ctx_sweep(ctx, 620);
+	check("inc.distributed_close",
+	      n == 1 && closed[0].key == AP_KEY_USER && !strcmp(closed[0].user, "boss@d.example")
+		      && closed[0].ip.family == 0 && closed[0].inc.count == 2
+		      && closed[0].window == 100,
+	      "closed %zu key %u user '%s' count %u window %u", n, closed[0].key, closed[0].user,
+	      closed[0].inc.count, closed[0].window);
+	j = ap_incident_json(&closed[0]);
+	check("inc.user_close_json",
+	      !strcmp(jstr(j, "key", NULL, NULL), "user")
+		      && !strcmp(jstr(j, "user", NULL, NULL), "boss@d.example")
+		      && !json_object_object_get_ex(j, "ip", NULL),
+	      "%s", json_object_to_json_string(j));
+	json_object_put(j);
+	ap_ctx_free(ctx);
+
+	/* insecure: the user's plaintext logins, an hour apart at most */
+	c = cfg_none();
+	c.det[AP_DET_INSECURE] = (ap_detector_cfg){ 1, 0 };
+	c.incident_close = on_close;
+	nclosed = 0;
+	int err = 0;
+	ap_detect *d = ap_detect_new(&c, logcb, NULL, &err);
+	ap_stats dst;
+	memset(&dst, 0, sizeof(dst));
+	ap_alerts a;
+	ap_event ev = mkevent(AP_KIND_AUTH, AP_OUT_SUCCESS, "bob@d.example", "81.2.69.90");
+	ev.tls = 0;
+	ap_detect_feed(d, &ev, 100, &a, &dst);
+	ap_incident i1 = a.a[AP_DET_INSECURE].inc;
+	ap_detect_feed(d, &ev, 3699, &a, &dst);
+	ap_incident i2 = a.a[AP_DET_INSECURE].inc;
+	check("inc.insecure_counts_logins",
+	      i1.state == AP_INC_OPEN && i1.count == 1 && i2.state == AP_INC_UPDATE
+		      && i2.id == i1.id && i2.count == 2,
+	      "states %u %u counts %u %u", i1.state, i2.state, i1.count, i2.count);
+	ap_detect_sweep(d, 3699 + 3600, &dst);
+	check("inc.insecure_closes_after_an_hour",
+	      nclosed == 1 && closed[0].window == 3600 && closed[0].key == AP_KEY_USER
+		      && dst.incidents_closed[AP_DET_INSECURE] == 1,
+	      "closed %d window %u", nclosed, closed[0].window);
+	ap_detect_free(d);
+}
+
+/* the background thread closes incidents on the detection clock: the
+ * newest message time, advanced by the wall clock when no message comes */
+static void test_incident_thread(void)
+{
+	ap_config c = cfg_none();
+	c.det[AP_DET_BRUTEFORCE] = (ap_detector_cfg){ 2, 2 };
+	c.incident_close = on_close;
+	nclosed = 0;
+	ap_ctx *ctx = open_ctx(&c, logcb, NULL);
+	/* message times far from the wall clock: only the elapsed wall time
+	 * moves the clock */
+	fail_at(ctx, NULL, "pop3", "t@d.example", "81.2.69.77", 100000);
+	fail_at(ctx, NULL, "pop3", "t@d.example", "81.2.69.77", 100000);
+	check("inc.thread_opened", INC(AP_DET_BRUTEFORCE).state == AP_INC_OPEN, "state %u",
+	      INC(AP_DET_BRUTEFORCE).state);
+	check("inc.thread_start", ap_ctx_start(ctx) == AP_OK, "ap_ctx_start failed");
+	int waited = 0;
+	while (nclosed_now() == 0 && waited < 100) {
+		usleep(100000);
+		waited++;
+	}
+	/* closed once the clock reached 100002: two to three seconds */
+	check("inc.thread_closes_on_wall_clock", nclosed_now() == 1 && waited >= 10 && waited <= 45,
+	      "closed %d after %.1f s", nclosed_now(), waited / 10.0);
+	ap_ctx_free(ctx); /* stops the thread */
+}
+
+/* ------------------------------------------------------------------ */
 /* block attribution                                                   */
 
 static int related_is(const ap_alerts *a, uint32_t i, const char *user, const char *svc,
@@ -1074,6 +1336,8 @@ int main(void)
 	test_distributed();
 	test_compromise();
 	test_insecure();
+	test_incidents();
+	test_incident_thread();
 	test_block();
 	test_concurrency();
 	test_clock();
