@@ -4,8 +4,10 @@
 # finds exactly the failures sent (count and addresses) and none of the
 # successes, unknowns and noise; user names built to inject an address
 # (`x ip=6.6.6.6`, `x" ip=7.7.7.7 ...`) never make fail2ban see that
-# address; the filter does not match look-alike lines; the example jails
-# load in fail2ban-client.
+# address; the filter does not match look-alike lines; the alerts filter
+# bans once per incident (the line of the event that opens it, not the
+# lines of later alerts of the same incident); the example jails load in
+# fail2ban-client.
 . "$TOP_SRCDIR/tests/rsyslog/lib.sh"
 trap rs_cleanup EXIT
 rs_new fail2ban
@@ -36,6 +38,7 @@ cat > "$RS/in" <<'IN'
 <22>1 2026-03-03T04:11:09+00:00 mx2 vpopmail 22811 - - vchkpw-imaps: password fail (pass: 'hunter2') sales@shop.example:198.51.100.77
 <22>1 2026-03-03T04:11:10+00:00 mx2 dovecot - - - imap-login: Disconnected (auth failed, 2 attempts): user=<username.bob>, method=PLAIN, rip=49.176.98.87, lip=113.212.99.194, TLS
 <22>1 2026-03-03T04:11:11+00:00 mx2 dovecot - - - imap-login: Disconnected (auth failed, 2 attempts): user=<username.bob>, method=PLAIN, rip=49.176.98.87, lip=113.212.99.194, TLS
+<22>1 2026-03-03T04:11:11+00:00 mx2 dovecot - - - imap-login: Disconnected (auth failed, 1 attempts): user=<username.bob>, method=PLAIN, rip=49.176.98.87, lip=113.212.99.194, TLS
 <22>1 2026-03-03T04:11:12+00:00 mx2 postfix/submission/smtpd 11538 - - warning: unknown[82.221.106.233]: SASL LOGIN authentication failed: UGFzc3dvcmQ6
 <22>1 2026-03-03T04:11:13+00:00 mx2 imapd 77 - - LOGIN FAILED, user=info@example.com, ip=[2a02:d40:0::99]
 <86>1 2026-03-03T04:11:14+00:00 mx2 sshd 4242 - - Failed password for invalid user admin from 81.2.69.160 port 50022 ssh2
@@ -52,20 +55,22 @@ cat > "$RS/expect-fail" <<'EXP'
 198.51.100.77
 49.176.98.87
 49.176.98.87
+49.176.98.87
 82.221.106.233
 2a02:d40::99
 81.2.69.160
 89.160.20.112
 89.160.20.113
 EXP
-# bruteforce.threshold=2: the second failure of 49.176.98.87 fires
+# bruteforce.threshold=2: the second failure of 49.176.98.87 opens the
+# incident, the third updates it: two lines in alerts.log, one ban
 echo 49.176.98.87 > "$RS/expect-alert"
 rs_send_file "$RS/in"
-if rs_wait_lines "$RS/all" 13 && rs_wait_lines "$RS/failures.log" 8; then
+if rs_wait_lines "$RS/all" 14 && rs_wait_lines "$RS/failures.log" 9; then
   sleep 0.3
   rs_stop
 else
-  fail "fail2ban: rsyslogd wrote $(wc -l < "$RS/failures.log" 2>/dev/null) of 8 failure lines"
+  fail "fail2ban: rsyslogd wrote $(wc -l < "$RS/failures.log" 2>/dev/null) of 9 failure lines"
   exit 1
 fi
 
@@ -76,13 +81,13 @@ f2b_summary() { fail2ban-regex "$1" "$2" 2>&1 | sed -n 's/^Lines: //p'; }
 sort "$RS/expect-fail" > "$RS/expect-fail.s"
 f2b_ips "$RS/failures.log" "$F2B/filter.d/mmauthparse.conf" > "$RS/got-fail"
 if cmp -s "$RS/got-fail" "$RS/expect-fail.s"; then
-  pass "fail2ban: fail2ban-regex finds the 8 failures sent, with their addresses"
+  pass "fail2ban: fail2ban-regex finds the 9 failures sent, with their addresses"
 else
   fail "fail2ban: addresses found differ: $(diff "$RS/expect-fail.s" "$RS/got-fail" | tr '\n' ' ')"
 fi
 s=$(f2b_summary "$RS/failures.log" "$F2B/filter.d/mmauthparse.conf")
 case $s in
-  "8 lines, 0 ignored, 8 matched, 0 missed"*) pass "fail2ban: every line of failures.log matches ($s)";;
+  "9 lines, 0 ignored, 9 matched, 0 missed"*) pass "fail2ban: every line of failures.log matches ($s)";;
   *) fail "fail2ban: failures.log: $s";;
 esac
 if grep -Eq '^(6\.6\.6\.6|7\.7\.7\.7)$' "$RS/got-fail"; then
@@ -98,8 +103,11 @@ else fail "fail2ban: time stamp not parsed: $(fail2ban-regex -o row "$RS/failure
 
 # the alerts filter
 f2b_ips "$RS/alerts.log" "$F2B/filter.d/mmauthparse-alerts.conf" > "$RS/got-alert"
+if [ "$(grep -c '/open ' "$RS/alerts.log")" = 1 ] && [ "$(grep -c '/update ' "$RS/alerts.log")" = 1 ]; then
+  pass "fail2ban: alerts.log holds the opening line and the update line"
+else fail "fail2ban: alerts.log: $(cat "$RS/alerts.log")"; fi
 if cmp -s "$RS/got-alert" "$RS/expect-alert"; then
-  pass "fail2ban: alerts filter finds the one brute-force alert (49.176.98.87)"
+  pass "fail2ban: alerts filter finds the one brute-force incident once (49.176.98.87), not its update"
 else fail "fail2ban: alerts found: $(tr '\n' ' ' < "$RS/got-alert") (alerts.log: $(cat "$RS/alerts.log"))"; fi
 n=$(fail2ban-regex -o ip "$RS/failures.log" "$F2B/filter.d/mmauthparse-alerts.conf" 2>&1 | grep -c .)
 [ "$n" -eq 0 ] && pass "fail2ban: alerts filter ignores plain failure lines" \
