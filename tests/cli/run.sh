@@ -182,7 +182,10 @@ done >"$T/det.log"
 pylines "detect: no alert without --detect" "$T/det0.out" 'len(d) == 4 and not any("alert" in e for e in d)'
 "$BIN" --year 2026 --aligned --bruteforce 3/600 "$T/det.log" >"$T/det1.out"; rc=$?
 check "detect: --bruteforce T/W runs" test "$rc" = 0
-pylines "detect: --bruteforce 3/600 fires on the third failure and after" "$T/det1.out" '[e.get("alert", {}).get("bruteforce") for e in d] == [None, None, {"count":3,"threshold":3,"window":600}, {"count":4,"threshold":3,"window":600}]'
+pylines "detect: --bruteforce 3/600 fires on the third failure and after" "$T/det1.out" '[{k: v for k, v in e.get("alert", {}).get("bruteforce", {}).items() if k != "incident"} or None for e in d] == [None, None, {"count":3,"threshold":3,"window":600}, {"count":4,"threshold":3,"window":600}]'
+# the third failure opens an incident, the fourth updates it (the id is
+# random per run: the same in both, 16 hex digits)
+pylines "detect: the alerts carry their incident" "$T/det1.out" '[{k: v for k, v in e["alert"]["bruteforce"]["incident"].items() if k != "id"} for e in d[2:]] == [{"state":"open","first_seen":"2026-03-03T04:11:00Z","last_seen":"2026-03-03T04:13:00Z","count":3}, {"state":"update","first_seen":"2026-03-03T04:11:00Z","last_seen":"2026-03-03T04:14:00Z","count":4}] and d[2]["alert"]["bruteforce"]["incident"]["id"] == d[3]["alert"]["bruteforce"]["incident"]["id"] and len(d[2]["alert"]["bruteforce"]["incident"]["id"]) == 16'
 "$BIN" --year 2026 --aligned --detect --set bruteforce.threshold=4 --set BruteForce.window=60 "$T/det.log" >"$T/det2.out"
 pylines "detect: --set DETECTOR.threshold/window (case-insensitive)" "$T/det2.out" '[e.get("alert", {}).get("bruteforce") for e in d] == [None, None, None, None]'
 "$BIN" --year 2026 --aligned --detect --set bruteforce.threshold=4 --set bruteforce.window=3600 "$T/det.log" >"$T/det3.out"
