@@ -88,6 +88,13 @@ typedef struct ap_event {
 	/* the line can honestly be read two ways: the event keeps its outcome
 	 * but carries no address ("ambiguous": true; counted) */
 	bool ambiguous;
+	/* the detectors do not count this event ("counted": false): a key
+	 * probe (sshd "Failed publickey"), or the second line of an attempt
+	 * another line already stands for (the pipeline sets it then) */
+	bool uncounted;
+	/* the line's part in a pair of lines that describe one attempt
+	 * (ap_corr): the pipeline counts such a pair once */
+	uint8_t corr;
 	ap_addr ip;
 	ap_addr server_ip;
 	int32_t port;     /* -1 when absent */
@@ -109,6 +116,13 @@ typedef struct ap_event {
 	char scratch[AP_USER_MAX];
 } ap_event;
 #define AP_REDACTED "[REDACTED]"
+
+/* ap_event.corr: lines that describe one attempt between them */
+typedef enum {
+	AP_CORR_NONE = 0,
+	AP_CORR_VERDICT, /* the credential check's own verdict (dovecot auth_verbose) */
+	AP_CORR_SUMMARY  /* the connection's summary of it (dovecot "auth failed, N attempts") */
+} ap_corr;
 
 /* ------------------------------------------------------------------ */
 /* families                                                            */
@@ -379,6 +393,7 @@ typedef struct ap_stats {
 	uint64_t ambiguous; /* events whose address was left out */
 	uint64_t incidents_opened[AP_DET__COUNT];
 	uint64_t incidents_closed[AP_DET__COUNT];
+	uint64_t uncounted; /* events the detectors did not count ("counted": false) */
 } ap_stats;
 
 ap_stats *ap_ctx_stats(ap_ctx *ctx);

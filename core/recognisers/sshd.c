@@ -31,8 +31,11 @@
  * - "maximum authentication attempts exceeded" and "Disconnecting: Too many
  *   authentication failures" close a connection whose attempts were
  *   already logged one by one: not events.  Neither are "Connection closed
- *   by ...", "Did not receive identification string", "Postponed" and
- *   "Partial".
+ *   by ...", "Did not receive identification string", "Postponed" (but
+ *   see below) and "Partial".
+ * - Key probes are events the detectors do not count ("counted": false):
+ *   a refused key ("Failed publickey/hostbased/gssapi...", failure) and
+ *   "Postponed publickey" (the key would do; outcome unknown).
  *
  * The user name of an invalid user is the client's and may hold " from ";
  * the address is then the last " from " whose tail is well formed.  For a
@@ -122,6 +125,7 @@ static int failed_or_accepted(ap_cur *c, ap_event *ev, int ok)
 	int invalid = !ok && AP_EAT(c, "invalid user ");
 	set_method(ev, m);
 	ev->outcome = ok ? AP_OUT_SUCCESS : AP_OUT_FAILURE;
+	ev->uncounted = !ok && is_key_method(m);
 	if (!ok) {
 		if (invalid)
 			ev->reason = AP_R_UNKNOWN_USER;
@@ -142,6 +146,9 @@ static int rec_sshd(const ap_line *ln, ap_event *ev)
 
 	if (AP_EAT(&c, "Failed "))
 		return failed_or_accepted(&c, ev, 0);
+	if (AP_AT(&c, "Postponed publickey ") && AP_EAT(&c, "Postponed ")
+	    && failed_or_accepted(&c, ev, 0))
+		return ev->outcome = AP_OUT_UNKNOWN, ev->reason = AP_R_NONE, 1;
 	if (AP_EAT(&c, "Accepted "))
 		return failed_or_accepted(&c, ev, 1);
 	if (AP_EAT(&c, "Invalid user ") || AP_EAT(&c, "Illegal user ")) {
