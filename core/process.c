@@ -321,7 +321,9 @@ int ap_process(ap_ctx *ctx, ap_worker *w, const ap_input *in, ap_result *res)
 		int64_t t = ev->time && !ctx->time_reception ? ev->time : in->time;
 		if (t == 0 && in->time_fn != NULL)
 			t = in->time_fn(in->time_arg);
-		ap_detect_feed(ctx->det, ev, t, &res->alerts, st);
+		ap_detect_feed(ctx->det, &res->ev, t, &res->alerts, st);
 	}
+	if (ev->uncounted)
+		AP_STAT_INC(st, uncounted);
 	return 1;
 }

@@ -10,6 +10,20 @@
  * failure for as long as the ring stays full of failures inside the window
  * (the failures of the ongoing burst), and is exact again once it is not.
  *
+ * One attempt, one count.  An event the recogniser marks uncounted (sshd's
+ * key probes) is looked at (alerts of its keys still fire) but counts for
+ * nothing and creates no key.  Dovecot with auth_verbose logs one failed
+ * attempt twice: the auth process's verdict (AP_CORR_VERDICT) and, at
+ * disconnect, the login process's summary (AP_CORR_SUMMARY, "auth failed,
+ * N attempts").  The first line of such a pair counts; the second, matched
+ * by address and session id (the verdict's "<session>" is the summary's
+ * session=<...>), or by address and user within CORR_NOSESS seconds when a
+ * line carries no session (dovecot 2.0 and older), is marked uncounted
+ * ("counted": false).  The pending line waits in a direct-mapped table of
+ * CORR_SLOTS slots per shard (of the address's shard, under its lock): a
+ * slot reused by another attempt before the second line comes loses the
+ * pairing, and both lines count, as before this existed.
+ *
  * Time.  The time passed in (the message's own time, seconds).  Per key,
  * an event older than the newest one the key has seen is taken as
  * happening at that newest time: a clock that jumps backwards freezes the
@@ -29,6 +43,42 @@
 
 /* ------------------------------------------------------------------ */
 /* small helpers                                                       */
+
+/* how far apart the two lines of one attempt may be: by session, the
+ * connection's length (at most the address retention); without one, 1 s
+ * plus dovecot's auth_failure_delay (2 s by default), which the summary
+ * always waits for after the verdict */
+#define CORR_NOSESS 3
+
+/* the second line of an attempt whose first line was seen: 1 (and the
+ * pending line is consumed); otherwise the line waits for its pair.  With
+ * the address's shard locked. */
+static int corr_second(ap_detect *d, struct shard *s, const ap_event *ev, uint64_t k0, uint64_t k1,
+		       uint64_t uh, uint32_t te)
+{
+	uint64_t k = mix64(k0 ^ d->seed1 ^ 0x636f7272ULL);
+	k = mix64(k ^ k1);
+	bool by_sess = ev->session.n > 0;
+	if (by_sess)
+		k = mix64(k ^ det_hash_bytes(d, ev->session.p, ev->session.n));
+	else if (uh != 0)
+		k = mix64(k ^ uh ^ 0x75ULL);
+	else
+		return 0;
+	struct corr *c = &s->corr[k & (CORR_SLOTS - 1)];
+	uint32_t tag = (uint32_t)(k >> 32) | 1u;
+	uint32_t lim = by_sess ? d->wip : CORR_NOSESS;
+	if (c->t != 0 && c->tag == tag && c->role != ev->corr
+	    && (int64_t)te - (int64_t)c->t <= (int64_t)lim
+	    && (int64_t)c->t - (int64_t)te <= (int64_t)lim) {
+		c->t = 0;
+		return 1;
+	}
+	c->tag = tag;
+	c->t = te;
+	c->role = ev->corr;
+	return 0;
+}
 
 static uint32_t clamp_time(int64_t t)
 {
@@ -67,7 +117,7 @@ static void fire_on(ap_alerts *out, struct firing *f, ap_detector k, uint32_t co
 	f[k].first = first;
 }
 
-void ap_detect_feed(ap_detect *d, const ap_event *ev, int64_t t, ap_alerts *out, ap_stats *st)
+void ap_detect_feed(ap_detect *d, ap_event *ev, int64_t t, ap_alerts *out, ap_stats *st)
 {
 	out->fired = 0;
 	out->nrelated = 0;
@@ -77,7 +127,8 @@ void ap_detect_feed(ap_detect *d, const ap_event *ev, int64_t t, ap_alerts *out,
 	if (now > __atomic_load_n(&d->tmax, __ATOMIC_RELAXED))
 		__atomic_store_n(&d->tmax, now, __ATOMIC_RELAXED);
 	const bool auth = ev->kind == AP_KIND_AUTH;
-	const bool fail = auth && ev->outcome == AP_OUT_FAILURE;
+	/* a failure the detectors count (see "One attempt, one count") */
+	bool fail = auth && ev->outcome == AP_OUT_FAILURE && !ev->uncounted;
 	const bool succ = auth && ev->outcome == AP_OUT_SUCCESS;
 	const bool block = ev->kind == AP_KIND_BLOCK;
 	const bool has_ip = ev->ip.family == 4 || ev->ip.family == 6;
@@ -117,6 +168,12 @@ void ap_detect_feed(ap_detect *d, const ap_event *ev, int64_t t, ap_alerts *out,
 		if (s->now < now)
 			s->now = now;
 		struct dent *e = det_ent_find(s, (uint32_t)h, k0, k1, KT_IP);
+		if (fail && ev->corr != AP_CORR_NONE
+		    && corr_second(d, s, ev, k0, k1, uh,
+				   e != NULL && e->last > now ? e->last : now)) {
+			fail = false;
+			ev->uncounted = true;
+		}
 		if (e != NULL) {
 			e->ref = 1;
 		} else if (fail) {

@@ -76,6 +76,15 @@ struct inc {
 	uint8_t det, kind; /* ap_detector, ap_keykind */
 };
 
+/* the last line of an attempt that may have a second line (ap_corr), in a
+ * small direct-mapped table per shard (detectors.c) */
+#define CORR_SLOTS 256
+struct corr {
+	uint32_t tag; /* high bits of the hash of address and session (or user) */
+	uint32_t t;   /* its time; 0: empty */
+	uint8_t role; /* ap_corr */
+};
+
 struct shard {
 	pthread_mutex_t mu;
 	struct dent *ents;
@@ -91,6 +100,7 @@ struct shard {
 	/* closed, not yet handed out by det_inc_sweep */
 	struct inc *pend;
 	uint32_t npend, pendalloc;
+	struct corr corr[CORR_SLOTS];
 } __attribute__((aligned(64)));
 
 struct ap_detect {

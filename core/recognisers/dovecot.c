@@ -39,6 +39,11 @@
  * auth process: the worker copy is not an event, except that a copy
  * carrying a password is reported with outcome=unknown (never counted as
  * an attack) so that its password is still cut out.
+ *
+ * One attempt, two lines: with auth_verbose=yes a failed attempt is the
+ * auth process's verdict and again the login process's summary ("auth
+ * failed, N attempts"); the verdict is marked AP_CORR_VERDICT, the summary
+ * AP_CORR_SUMMARY, and detection counts the pair once (detectors.c).
  */
 #include "recognisers/recogniser.h"
 
@@ -355,6 +360,8 @@ static int parse_auth(const ap_line *ln, ap_event *ev, ap_cur c, const proc_info
 			return 0;
 		ev->outcome = AP_OUT_UNKNOWN;
 		ev->reason = AP_R_NONE;
+	} else {
+		ev->corr = AP_CORR_VERDICT; /* the login summary repeats it */
 	}
 	return 1;
 }
@@ -453,6 +460,7 @@ static int login_reason(ap_event *ev, const char *s, const char *e)
 			return 0;
 		ev->outcome = AP_OUT_FAILURE;
 		ev->attempts = (int32_t)(n > INT32_MAX ? INT32_MAX : n);
+		ev->corr = AP_CORR_SUMMARY;
 		return 1;
 	}
 	c = ap_cur_make(g.p, g.n);
@@ -469,6 +477,8 @@ static int login_reason(ap_event *ev, const char *s, const char *e)
 			ev->tls = 0;
 		if (AP_EAT(&c, ", ") && ap_cur_uint(&c, &n) && AP_AT(&c, " attempts"))
 			ev->attempts = (int32_t)(n > INT32_MAX ? INT32_MAX : n);
+		if (i == 0) /* "auth failed": the summary of the verdicts above */
+			ev->corr = AP_CORR_SUMMARY;
 		return 1;
 	}
 	return 0;

@@ -736,6 +736,146 @@ static void test_incident_thread(void)
 }
 
 /* ------------------------------------------------------------------ */
+/* one attempt, one count                                              */
+
+static int feed_tag(ap_ctx *ctx, const char *tag, const char *msg, int64_t t)
+{
+	ap_input in = {
+		.tag = tag, .taglen = strlen(tag), .msg = msg, .msglen = strlen(msg), .time = t
+	};
+	memset(&R.alerts, 0xff, sizeof(R.alerts));
+	return ap_process(ctx, NULL, &in, &R);
+}
+
+static int jbool_false(struct fjson_object *o, const char *k)
+{
+	struct fjson_object *v;
+	return json_object_object_get_ex(o, k, &v) && json_object_is_type(v, fjson_type_boolean)
+	       && !json_object_get_boolean(v);
+}
+
+static void test_counted(void)
+{
+	ap_config c = cfg_none();
+	c.det[AP_DET_BRUTEFORCE] = (ap_detector_cfg){ 3, 600 };
+	ap_ctx *ctx = open_ctx(&c, logcb, NULL);
+	ap_stats *st = ap_ctx_stats(ctx);
+
+	/* key probes: events, not counted, no state */
+	for (int i = 0; i < 5; i++)
+		feed_tag(ctx, "sshd[1]:",
+			 "Failed publickey for git from 81.2.69.50 port 4000 ssh2: RSA SHA256:x",
+			 1000 + i);
+	feed_tag(ctx,
+		 "sshd[1]:", "Postponed publickey for git from 81.2.69.50 port 4001 ssh2 [preauth]",
+		 1005);
+	check("counted.key_probes_not_counted",
+	      R.ev.uncounted && R.alerts.fired == 0 && st->detect_keys == 0 && st->uncounted == 6,
+	      "uncounted %d fired 0x%x keys %llu uncounted stat %llu", R.ev.uncounted,
+	      R.alerts.fired, (unsigned long long)st->detect_keys,
+	      (unsigned long long)st->uncounted);
+	struct fjson_object *j = result_json();
+	check("counted.json_counted_false", jbool_false(j, "counted"), "%s",
+	      json_object_to_json_string(j));
+	json_object_put(j);
+	feed_tag(ctx, "sshd[1]:", "Failed password for git from 81.2.69.50 port 4002 ssh2", 1006);
+	feed_tag(ctx, "sshd[1]:", "Failed password for git from 81.2.69.50 port 4003 ssh2", 1007);
+	check("counted.passwords_counted", !R.ev.uncounted && R.alerts.fired == 0,
+	      "uncounted %d fired 0x%x", R.ev.uncounted, R.alerts.fired);
+	j = result_json();
+	check("counted.json_no_member_when_counted", !json_object_object_get_ex(j, "counted", NULL),
+	      "%s", json_object_to_json_string(j));
+	json_object_put(j);
+	feed_tag(ctx, "sshd[1]:", "Failed password for git from 81.2.69.50 port 4004 ssh2", 1008);
+	CHECK_ALERT("counted.third_password_fires", AP_DET_BRUTEFORCE, 3, 3, 600);
+
+	/* dovecot auth_verbose: the verdict and the login summary of one
+	 * attempt, paired by session */
+	const char *ip = "81.2.69.60";
+	char v[512], sum[512];
+	for (int i = 0; i < 3; i++) {
+		snprintf(v, sizeof(v),
+			 "auth: sql(eve@d.example,%s,<Sess%dAbCdEfGhIj>): Password mismatch", ip,
+			 i);
+		snprintf(sum, sizeof(sum),
+			 "imap-login: Disconnected (auth failed, 1 attempts in 2 secs): "
+			 "user=<eve@d.example>, method=PLAIN, rip=%s, lip=10.0.0.1, TLS, "
+			 "session=<Sess%dAbCdEfGhIj>",
+			 ip, i);
+		feed_tag(ctx, "dovecot:", v, 2000 + 10 * i);
+		check(i == 0 ? "counted.dovecot_verdict_counts"
+			     : "counted.dovecot_verdict_counts_again",
+		      !R.ev.uncounted && R.ev.corr == AP_CORR_VERDICT, "uncounted %d corr %u",
+		      R.ev.uncounted, R.ev.corr);
+		if (i == 2)
+			CHECK_ALERT("counted.dovecot_three_attempts_fire", AP_DET_BRUTEFORCE, 3, 3,
+				    600);
+		feed_tag(ctx, "dovecot:", sum, 2000 + 10 * i + 2);
+		check(i == 0 ? "counted.dovecot_summary_not_counted"
+			     : "counted.dovecot_summary_not_counted_again",
+		      R.ev.uncounted && R.ev.corr == AP_CORR_SUMMARY, "uncounted %d corr %u",
+		      R.ev.uncounted, R.ev.corr);
+	}
+	/* three attempts, six lines: the alert still says 3 */
+	CHECK_ALERT("counted.dovecot_pairs_counted_once", AP_DET_BRUTEFORCE, 3, 3, 600);
+	j = result_json();
+	check("counted.dovecot_summary_json", jbool_false(j, "counted"), "%s",
+	      json_object_to_json_string(j));
+	json_object_put(j);
+
+	/* two attempts on one connection: two verdicts count, the summary
+	 * ("2 attempts") does not */
+	ip = "81.2.69.61";
+	snprintf(v, sizeof(v), "auth: sql(joe@d.example,%s,<TwoAttemptsSess1>): Password mismatch",
+		 ip);
+	feed_tag(ctx, "dovecot:", v, 3000);
+	feed_tag(ctx, "dovecot:", v, 3003);
+	check("counted.second_verdict_counts", !R.ev.uncounted, "uncounted %d", R.ev.uncounted);
+	snprintf(sum, sizeof(sum),
+		 "imap-login: Disconnected (auth failed, 2 attempts in 5 secs): "
+		 "user=<joe@d.example>, "
+		 "method=PLAIN, rip=%s, lip=10.0.0.1, session=<TwoAttemptsSess1>",
+		 ip);
+	feed_tag(ctx, "dovecot:", sum, 3005);
+	check("counted.summary_of_two_not_counted", R.ev.uncounted && R.alerts.fired == 0,
+	      "uncounted %d fired 0x%x", R.ev.uncounted, R.alerts.fired);
+	/* a summary alone (auth_verbose off) counts: now 3 */
+	snprintf(sum, sizeof(sum),
+		 "imap-login: Disconnected (auth failed, 1 attempts in 2 secs): "
+		 "user=<joe@d.example>, "
+		 "method=PLAIN, rip=%s, lip=10.0.0.1, session=<OtherSessionXyz1>",
+		 ip);
+	feed_tag(ctx, "dovecot:", sum, 3010);
+	check("counted.summary_alone_counts", !R.ev.uncounted, "uncounted %d", R.ev.uncounted);
+	CHECK_ALERT("counted.summary_alone_fires", AP_DET_BRUTEFORCE, 3, 3, 600);
+
+	/* no session (dovecot 2.0): by user and address, at most 3 s apart */
+	ip = "81.2.69.62";
+	snprintf(v, sizeof(v), "auth: passwd-file(old@d.example,%s): unknown user", ip);
+	snprintf(sum, sizeof(sum),
+		 "imap-login: Disconnected (auth failed, 1 attempts): user=<old@d.example>, "
+		 "method=PLAIN, rip=%s, lip=10.0.0.1",
+		 ip);
+	feed_tag(ctx, "dovecot:", v, 4000);
+	feed_tag(ctx, "dovecot:", sum, 4002);
+	check("counted.no_session_paired_by_user", R.ev.uncounted, "uncounted %d", R.ev.uncounted);
+	feed_tag(ctx, "dovecot:", v, 4100);
+	feed_tag(ctx, "dovecot:", sum, 4104);
+	check("counted.no_session_too_far_apart", !R.ev.uncounted, "uncounted %d", R.ev.uncounted);
+	/* another user's summary does not pair with this verdict */
+	feed_tag(ctx, "dovecot:", v, 4200);
+	snprintf(sum, sizeof(sum),
+		 "imap-login: Disconnected (auth failed, 1 attempts): user=<other@d.example>, "
+		 "method=PLAIN, rip=%s, lip=10.0.0.1",
+		 ip);
+	feed_tag(ctx, "dovecot:", sum, 4201);
+	check("counted.other_user_not_paired", !R.ev.uncounted, "uncounted %d", R.ev.uncounted);
+	/* 4000, 4100, 4104, 4200, 4201 counted: five failures */
+	CHECK_ALERT("counted.no_session_total", AP_DET_BRUTEFORCE, 5, 3, 600);
+	ap_ctx_free(ctx);
+}
+
+/* ------------------------------------------------------------------ */
 /* block attribution                                                   */
 
 static int related_is(const ap_alerts *a, uint32_t i, const char *user, const char *svc,
@@ -1338,6 +1478,7 @@ int main(void)
 	test_insecure();
 	test_incidents();
 	test_incident_thread();
+	test_counted();
 	test_block();
 	test_concurrency();
 	test_clock();
