@@ -344,6 +344,7 @@ static rsRetVal setupStats(instanceData *pData)
 				    CTR_FLAG_NONE, (intctr_t *)&st->detect_keys));
 	CTR("detect.evictions", &st->detect_evictions, ctrType_IntCtr);
 	CTR("ambiguous", &st->ambiguous, ctrType_IntCtr);
+	CTR("uncounted", &st->uncounted, ctrType_IntCtr);
 	for (int f = 1; f < AP_FAM__COUNT; f++) {
 		static char fnames[AP_FAM__COUNT][40];
 		snprintf(fnames[f], sizeof(fnames[f]), "family.%s", ap_family_name((ap_family)f));
