@@ -103,6 +103,10 @@ typedef struct ap_event {
 	int64_t window;   /* kind=block: -1 when absent */
 	int64_t time;     /* timestamp found inside the message (file
 				   formats: exim mainlog, cPanel, Xeams), or 0 */
+	/* keyed hash of the attempted password (the redaction ranges), 0 when
+	 * the line carries none; set by the pipeline for detection, never
+	 * rendered, logged or saved */
+	uint64_t pw_hash;
 	/* attempted passwords found in the message: byte ranges of the
 	 * message text to replace with "[REDACTED]" */
 	uint8_t nredact;
@@ -172,6 +176,7 @@ typedef enum {
 	AP_DET_DISTRIBUTED,
 	AP_DET_COMPROMISE,
 	AP_DET_INSECURE,
+	AP_DET_STALE,
 	AP_DET__COUNT
 } ap_detector;
 
@@ -203,6 +208,13 @@ typedef struct ap_config {
 	/* seconds between the background saves of the state file
 	 * (ap_ctx_start); 0 = at ap_ctx_free only (default 60) */
 	uint32_t detect_state_interval;
+	/* failures that repeat a password already tried for the same user
+	 * from the same address (stale clients) do not count toward
+	 * bruteforce, dictionary and compromise (default true) */
+	bool stale_suppress;
+	/* a success of a user from an address clears that address's failures
+	 * for that user (default false) */
+	bool bruteforce_reset_on_success;
 	/* called for every incident that closes (its window passed with no new
 	 * activity): from the thread of ap_ctx_start, or from ap_ctx_sweep's
 	 * caller; NULL = closes are only counted */
@@ -335,6 +347,10 @@ typedef struct ap_alerts {
 	ap_alert a[AP_DET__COUNT];
 	uint32_t nrelated; /* kind=block */
 	ap_related related[AP_MAX_RELATED];
+	/* a stale client by cadence (failures of one user from one address at
+	 * a steady interval): the interval in seconds and the failures it
+	 * rests on; 0 = no */
+	uint32_t stale_interval, stale_failures;
 } ap_alerts;
 
 typedef struct ap_result {

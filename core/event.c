@@ -23,7 +23,7 @@
 const char *ap_detector_name(ap_detector d)
 {
 	static const char *const n[AP_DET__COUNT] = { "bruteforce", "dictionary", "distributed",
-						      "compromise", "insecure" };
+						      "compromise", "insecure",   "stale" };
 	return (unsigned)d < AP_DET__COUNT ? n[d] : NULL;
 }
 
@@ -290,6 +290,16 @@ struct fjson_object *ap_result_json(const ap_result *res)
 		if (g != NULL) {
 			geo_to_json(g, &res->geo);
 			AP_JSON_ADD(o, "geo", g);
+		}
+	}
+	if (res->alerts.stale_interval > 0) {
+		struct fjson_object *so = json_object_new_object();
+		if (so != NULL) {
+			AP_JSON_ADD(so, "interval",
+				    json_object_new_int64(res->alerts.stale_interval));
+			AP_JSON_ADD(so, "failures",
+				    json_object_new_int64(res->alerts.stale_failures));
+			AP_JSON_ADD(o, "stale", so);
 		}
 	}
 	alerts_to_json(o, &res->alerts);

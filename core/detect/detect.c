@@ -23,6 +23,8 @@
  *   detectors.c    ap_detect_feed(), the five detectors: counts, time
  *   attribution.c  who caused a block
  *   incident.c     incidents: open, update, close
+ *   stale.c        stale clients: the same password again, a steady cadence
+ *   siphash.c      the keyed hash of attempted passwords
  *   statefile.c    the state file: persistence
  *
  * SPDX-License-Identifier: Apache-2.0
@@ -37,6 +39,7 @@
 #include "detect/store.h"
 #include "detect/statefile.h"
 #include "detect/incident.h"
+#include "detect/stale.h"
 
 /* ------------------------------------------------------------------ */
 /* life cycle                                                          */
@@ -118,19 +121,26 @@ ap_detect *ap_detect_new(const ap_config *cfg, ap_log_fn log, void *cookie, int 
 	d->N = d->det[AP_DET_DISTRIBUTED].threshold;
 	d->wip = MIN_RETAIN;
 	for (int k = 0; k < AP_DET__COUNT; k++)
-		if (k != AP_DET_DISTRIBUTED && k != AP_DET_INSECURE && det_on(d, (ap_detector)k)
-		    && d->det[k].window > d->wip)
+		if (k != AP_DET_DISTRIBUTED && k != AP_DET_INSECURE && k != AP_DET_STALE
+		    && det_on(d, (ap_detector)k) && d->det[k].window > d->wip)
 			d->wip = d->det[k].window;
 	d->wu = d->wip;
 	if (det_on(d, AP_DET_DISTRIBUTED) && d->det[AP_DET_DISTRIBUTED].window > d->wu)
 		d->wu = d->det[AP_DET_DISTRIBUTED].window;
-	d->usr_off = (sizeof(struct ipd) + (size_t)d->R * sizeof(uint32_t) + 7) & ~(size_t)7;
+	d->rtag = cfg->bruteforce_reset_on_success;
+	d->stale_suppress = cfg->stale_suppress;
+	if (det_on(d, AP_DET_STALE) && d->R < STALE_CADENCE_MIN)
+		d->R = STALE_CADENCE_MIN; /* the cadence signal reads the ring */
+	d->usr_off = (sizeof(struct ipd) + (size_t)d->R * sizeof(uint32_t)
+		      + (d->rtag ? (size_t)d->R * sizeof(uint16_t) : 0) + 7)
+		     & ~(size_t)7;
 	d->ipd_size = d->usr_off + (size_t)d->U * sizeof(struct usr);
 	d->ud_ipoff = sizeof(struct ud);
 	uint32_t per = cfg->detect_max_keys / NSHARDS;
 	uint32_t ibits = 1;
 	while (ibits < 32 && ((uint64_t)1 << ibits) <= per)
 		ibits++;
+	d->stale_sets = det_stale_sets(per);
 	for (int i = 0; i < NSHARDS; i++) {
 		d->sh[i].capmax = per;
 		d->sh[i].imask = ibits >= 32 ? UINT32_MAX : ((1u << ibits) - 1);
@@ -178,6 +188,7 @@ void ap_detect_free(ap_detect *d)
 		free(s->ents);
 		free(s->slots);
 		det_inc_clear(s);
+		det_stale_free(d, s);
 		pthread_mutex_destroy(&s->mu);
 	}
 	for (int i = 0; i < MAX_SVC; i++)

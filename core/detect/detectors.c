@@ -40,6 +40,7 @@
 #include "detect/store.h"
 #include "detect/attribution.h"
 #include "detect/incident.h"
+#include "detect/stale.h"
 
 /* ------------------------------------------------------------------ */
 /* small helpers                                                       */
@@ -121,6 +122,7 @@ void ap_detect_feed(ap_detect *d, ap_event *ev, int64_t t, ap_alerts *out, ap_st
 {
 	out->fired = 0;
 	out->nrelated = 0;
+	out->stale_interval = out->stale_failures = 0;
 	if (d == NULL || ev == NULL)
 		return;
 	const uint32_t now = clamp_time(t);
@@ -168,11 +170,33 @@ void ap_detect_feed(ap_detect *d, ap_event *ev, int64_t t, ap_alerts *out, ap_st
 		if (s->now < now)
 			s->now = now;
 		struct dent *e = det_ent_find(s, (uint32_t)h, k0, k1, KT_IP);
-		if (fail && ev->corr != AP_CORR_NONE
-		    && corr_second(d, s, ev, k0, k1, uh,
-				   e != NULL && e->last > now ? e->last : now)) {
+		const uint32_t tk = e != NULL && e->last > now ? e->last : now;
+		if (fail && ev->corr != AP_CORR_NONE && corr_second(d, s, ev, k0, k1, uh, tk)) {
 			fail = false;
 			ev->uncounted = true;
+		}
+		if (det_on(d, AP_DET_STALE) && uh != 0) {
+			uint64_t sk = det_stale_key(d, k0, k1, uh);
+			if (fail && ev->pw_hash != 0) {
+				uint32_t first;
+				uint32_t c = det_stale_fail(d, s, sk, ev->pw_hash, tk, &first);
+				if (c >= d->det[AP_DET_STALE].threshold) {
+					struct inc_key pk = { .kind = AP_KEY_USER_IP,
+							      .k0 = k0,
+							      .k1 = k1,
+							      .uh = uh,
+							      .name = name };
+					fire_on(out, fk, AP_DET_STALE, c, &d->det[AP_DET_STALE],
+						&pk, tk, first);
+				}
+				if (c >= 2 && d->stale_suppress) {
+					/* the same password again: a stale client, not a guess */
+					fail = false;
+					ev->uncounted = true;
+				}
+			} else if (succ) {
+				det_stale_success(d, s, sk);
+			}
 		}
 		if (e != NULL) {
 			e->ref = 1;
@@ -185,6 +209,15 @@ void ap_detect_feed(ap_detect *d, ap_event *ev, int64_t t, ap_alerts *out, ap_st
 			e->last = te;
 			if (fail)
 				det_ip_add_failure(d, e, te, uh, svc);
+			if (succ && e->x != NULL)
+				((struct ipd *)e->x)->succ = te;
+			if (fail && ev->pw_hash == 0 && det_on(d, AP_DET_STALE)) {
+				uint32_t nf, iv = det_stale_cadence(d, e, uh, te, &nf);
+				if (iv > 0) {
+					out->stale_interval = iv;
+					out->stale_failures = nf;
+				}
+			}
 			uint32_t o;
 			if (det_on(d, AP_DET_BRUTEFORCE)) {
 				uint32_t c = det_ip_bruteforce(d, e, te, &o);
@@ -214,6 +247,9 @@ void ap_detect_feed(ap_detect *d, ap_event *ev, int64_t t, ap_alerts *out, ap_st
 					w = (uint32_t)ev->window;
 				det_attr_collect(d, e, te, w, top, &ntop);
 			}
+			/* bruteforce.resetOnSuccess: after compromise has seen them */
+			if (succ && d->rtag)
+				det_ip_forget_user(d, e, uh);
 		}
 		pthread_mutex_unlock(&s->mu);
 	}

@@ -271,7 +271,7 @@ static const char *load_ip(ap_detect *d, struct rd *r)
 		ring.pos = 0;
 		p->over = over;
 		for (uint32_t i = 0; i < nring; i++)
-			det_ring_push(d, p, (uint32_t)r_uint(&ring, 4));
+			det_ring_push(d, p, (uint32_t)r_uint(&ring, 4), 0);
 	} else if (nring == 1) {
 		ring.pos = 0;
 		e->t1 = (uint32_t)r_uint(&ring, 4);

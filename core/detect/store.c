@@ -349,11 +349,13 @@ static uint32_t ring_newest(const ap_detect *d, struct ipd *p)
 	return p->nring ? ipd_ring(p)[(p->head + p->nring - 1u) % d->R] : 0;
 }
 
-void det_ring_push(ap_detect *d, struct ipd *p, uint32_t ts)
+void det_ring_push(ap_detect *d, struct ipd *p, uint32_t ts, uint16_t tag)
 {
 	uint32_t *r = ipd_ring(p);
 	if (p->nring < d->R) {
 		r[(p->head + p->nring) % d->R] = ts;
+		if (d->rtag)
+			ipd_tag(d, p)[(p->head + p->nring) % d->R] = tag;
 		p->nring++;
 		return;
 	}
@@ -367,7 +369,48 @@ void det_ring_push(ap_detect *d, struct ipd *p, uint32_t ts)
 		p->over = 0;
 	}
 	r[p->head] = ts;
+	if (d->rtag)
+		ipd_tag(d, p)[p->head] = tag;
 	p->head = (uint16_t)((p->head + 1u) % d->R);
+}
+
+void det_ip_forget_user(ap_detect *d, struct dent *e, uint64_t uh)
+{
+	struct ipd *p = e->x;
+	if (uh == 0)
+		return;
+	if (p == NULL) {
+		if (e->u == uh) {
+			e->t1 = 0;
+			e->u = 0;
+			e->svc = 0;
+		}
+		return;
+	}
+	struct usr *u = ipd_usr(d, p);
+	for (uint32_t i = 0; i < p->nusr; i++) {
+		if (u[i].uh == uh) {
+			u[i] = u[--p->nusr];
+			break;
+		}
+	}
+	if (!d->rtag)
+		return;
+	/* keep the ring's other failures, in order, from the oldest */
+	uint32_t *r = ipd_ring(p);
+	uint16_t *tg = ipd_tag(d, p), t = user_tag(uh);
+	uint32_t n = 0;
+	for (uint32_t i = 0; i < p->nring; i++) {
+		uint32_t k = (p->head + i) % d->R;
+		if (tg[k] == t)
+			continue;
+		uint32_t j = (p->head + n) % d->R;
+		r[j] = r[k];
+		tg[j] = tg[k];
+		n++;
+	}
+	p->nring = (uint16_t)n;
+	p->over = 0;
 }
 
 void det_usr_add(ap_detect *d, struct ipd *p, uint64_t uh, uint32_t te, uint8_t svc, uint32_t cnt)
@@ -410,6 +453,8 @@ struct ipd *det_ipd_make(ap_detect *d, struct dent *e)
 		return NULL;
 	if (e->t1 != 0) {
 		ipd_ring(p)[0] = e->t1;
+		if (d->rtag)
+			ipd_tag(d, p)[0] = user_tag(e->u);
 		p->nring = 1;
 		if (e->u != 0)
 			det_usr_add(d, p, e->u, e->t1, e->svc, 1);
@@ -444,7 +489,7 @@ void det_ip_add_failure(ap_detect *d, struct dent *e, uint32_t te, uint64_t uh, 
 			return;
 		}
 	}
-	det_ring_push(d, p, te);
+	det_ring_push(d, p, te, user_tag(uh));
 	if (uh != 0)
 		det_usr_add(d, p, uh, te, svc, 1);
 }

@@ -24,6 +24,7 @@ typedef struct ap_detect ap_detect;
 #define MIN_RETAIN 3600 /* address state kept at least this long (lfd's LF_INTERVAL) */
 #define MAX_SVC 64
 #define INSECURE_WINDOW 3600 /* closes an insecure incident (that detector has no window) */
+#define STALE_CADENCE_MIN 4  /* failures a steady cadence rests on at least (stale.c) */
 
 enum { KT_IP = 1, KT_USER = 2 };
 
@@ -41,11 +42,14 @@ struct dent {
 	uint8_t pad;
 };
 
-/* address detail: header, then uint32_t ring[R], then struct usr[U] */
+/* address detail: header, then uint32_t ring[R], then (with
+ * bruteforce.resetOnSuccess) uint16_t tag[R] (the user of each failure),
+ * then struct usr[U] */
 struct ipd {
 	uint32_t over;        /* failures pushed out of a full in-window ring */
 	uint16_t nring, head; /* ring[(head + i) % R], i = 0 oldest */
 	uint16_t nusr, pad;
+	uint32_t succ; /* newest success from the address (ends a stale episode) */
 };
 
 struct usr {
@@ -101,13 +105,17 @@ struct shard {
 	struct inc *pend;
 	uint32_t npend, pendalloc;
 	struct corr corr[CORR_SLOTS];
+	struct stale *stale; /* the stale table (stale.c), allocated at first use */
 } __attribute__((aligned(64)));
 
 struct ap_detect {
 	struct shard sh[NSHARDS];
 	ap_detector_cfg det[AP_DET__COUNT];
 	uint32_t R, U, N;
-	uint32_t wip, wu; /* retention of address and user keys */
+	bool rtag;           /* the ring keeps each failure's user (resetOnSuccess) */
+	bool stale_suppress; /* repeated passwords do not count (stale.suppress) */
+	uint32_t stale_sets; /* sets of the stale table per shard (stale.c) */
+	uint32_t wip, wu;    /* retention of address and user keys */
 	size_t ipd_size, usr_off, ud_ipoff;
 	uint64_t seed0, seed1;
 	uint64_t nkeys; /* atomic */
@@ -182,6 +190,15 @@ static inline uint32_t *ipd_ring(struct ipd *p)
 {
 	return (uint32_t *)(void *)(p + 1);
 }
+static inline uint16_t *ipd_tag(const ap_detect *d, struct ipd *p)
+{
+	return (uint16_t *)(void *)(ipd_ring(p) + d->R);
+}
+/* the ring tag of a user hash (0: no user) */
+static inline uint16_t user_tag(uint64_t uh)
+{
+	return uh ? (uint16_t)((uh >> 48) | 1u) : 0;
+}
 static inline struct usr *ipd_usr(const ap_detect *d, struct ipd *p)
 {
 	return (struct usr *)(void *)((char *)p + d->usr_off);
@@ -210,7 +227,10 @@ struct dent *det_ent_insert(ap_detect *d, struct shard *s, uint32_t h, uint64_t 
 /* ------------------------------------------------------------------ */
 /* address state                                                       */
 
-void det_ring_push(ap_detect *d, struct ipd *p, uint32_t ts) AP_HIDDEN;
+void det_ring_push(ap_detect *d, struct ipd *p, uint32_t ts, uint16_t tag) AP_HIDDEN;
+/* bruteforce.resetOnSuccess: the failures of user uh from address key e
+ * are forgotten */
+void det_ip_forget_user(ap_detect *d, struct dent *e, uint64_t uh) AP_HIDDEN;
 void det_usr_add(ap_detect *d, struct ipd *p, uint64_t uh, uint32_t te, uint8_t svc,
 		 uint32_t cnt) AP_HIDDEN;
 /* move the inline failure into a newly allocated detail */

@@ -22,6 +22,7 @@
 #include "text.h"
 #include "recognisers/recogniser.h"
 #include "detect/detect.h"
+#include "detect/siphash.h"
 #include "tests/testctx.h"
 
 static int npass, nfail;
@@ -876,6 +877,240 @@ static void test_counted(void)
 }
 
 /* ------------------------------------------------------------------ */
+/* stale clients                                                       */
+
+static void test_siphash(void)
+{
+	/* the test vectors of the SipHash paper's reference code: key 00..0f,
+	 * messages 00..(n-1) */
+	uint64_t k[2] = { 0x0706050403020100ULL, 0x0f0e0d0c0b0a0908ULL };
+	uint8_t m[64];
+	for (int i = 0; i < 64; i++)
+		m[i] = (uint8_t)i;
+	check("siphash.empty", ap_siphash24(k, m, 0) == 0x726fdb47dd0e0e31ULL, "%016llx",
+	      (unsigned long long)ap_siphash24(k, m, 0));
+	check("siphash.15_bytes", ap_siphash24(k, m, 15) == 0xa129ca6149be45e5ULL, "%016llx",
+	      (unsigned long long)ap_siphash24(k, m, 15));
+	check("siphash.63_bytes", ap_siphash24(k, m, 63) == 0x958a324ceb064572ULL, "%016llx",
+	      (unsigned long long)ap_siphash24(k, m, 63));
+	ap_siphash h;
+	ap_siphash_init(&h, k);
+	ap_siphash_add(&h, m, 3);
+	ap_siphash_add(&h, m + 3, 9);
+	ap_siphash_add(&h, m + 12, 51);
+	check("siphash.in_pieces", ap_siphash_end(&h) == 0x958a324ceb064572ULL, "pieces differ");
+}
+
+static int stale_fail(ap_ctx *ctx, const char *user, const char *pw, const char *ip, int64_t t)
+{
+	char msg[512];
+	snprintf(msg, sizeof(msg), "vchkpw-pop3: password fail (pass: '%s') %s:%s", pw, user, ip);
+	return feed_msg(ctx, NULL, msg, t);
+}
+
+static void test_stale(void)
+{
+	ap_config c = cfg_none();
+	c.det[AP_DET_STALE] = (ap_detector_cfg){ 3, 3600 };
+	c.det[AP_DET_BRUTEFORCE] = (ap_detector_cfg){ 3, 3600 };
+	c.det[AP_DET_DICTIONARY] = (ap_detector_cfg){ 2, 3600 };
+	ap_ctx *ctx = open_ctx(&c, logcb, NULL);
+	const char *ip = "81.2.69.80";
+
+	/* a phone with an old password: the same one every five minutes */
+	stale_fail(ctx, "amy@d.example", "Summer2023", ip, 1000);
+	check("stale.first_counts", !R.ev.uncounted && R.alerts.fired == 0,
+	      "uncounted %d fired 0x%x", R.ev.uncounted, R.alerts.fired);
+	stale_fail(ctx, "amy@d.example", "Summer2023", ip, 1300);
+	check("stale.repeat_suppressed", R.ev.uncounted && R.alerts.fired == 0,
+	      "uncounted %d fired 0x%x", R.ev.uncounted, R.alerts.fired);
+	stale_fail(ctx, "amy@d.example", "Summer2023", ip, 1600);
+	check("stale.alert_at_threshold",
+	      (R.alerts.fired & (1u << AP_DET_STALE)) && R.alerts.a[AP_DET_STALE].count == 3
+		      && R.alerts.a[AP_DET_STALE].threshold == 3
+		      && R.alerts.a[AP_DET_STALE].window == 3600
+		      && !(R.alerts.fired & (1u << AP_DET_BRUTEFORCE)),
+	      "fired 0x%x count %u", R.alerts.fired, R.alerts.a[AP_DET_STALE].count);
+	ap_incident si = R.alerts.a[AP_DET_STALE].inc;
+	check("stale.incident_from_first_try",
+	      si.state == AP_INC_OPEN && si.first_seen == 1000 && si.last_seen == 1600
+		      && si.count == 3,
+	      "state %u first %lld last %lld count %u", si.state, (long long)si.first_seen,
+	      (long long)si.last_seen, si.count);
+	struct fjson_object *j = result_json();
+	const char *js = json_object_to_json_string(j);
+	check("stale.json", jint(j, "alert", "stale", "count") == 3 && jbool_false(j, "counted"),
+	      "%s", js);
+	check("stale.no_password_in_json", strstr(js, "Summer2023") == NULL, "%s", js);
+	json_object_put(j);
+	stale_fail(ctx, "amy@d.example", "Summer2023", ip, 1900);
+	check("stale.update",
+	      R.alerts.a[AP_DET_STALE].inc.state == AP_INC_UPDATE
+		      && R.alerts.a[AP_DET_STALE].count == 4
+		      && !(R.alerts.fired & (1u << AP_DET_BRUTEFORCE)),
+	      "fired 0x%x state %u count %u", R.alerts.fired, R.alerts.a[AP_DET_STALE].inc.state,
+	      R.alerts.a[AP_DET_STALE].count);
+
+	/* a guesser: three passwords for one user, from one address */
+	const char *g = "81.2.69.81";
+	stale_fail(ctx, "bob@d.example", "123456", g, 1000);
+	stale_fail(ctx, "bob@d.example", "password", g, 1010);
+	stale_fail(ctx, "bob@d.example", "qwerty", g, 1020);
+	check("stale.different_passwords_not_stale",
+	      !(R.alerts.fired & (1u << AP_DET_STALE)) && !R.ev.uncounted,
+	      "fired 0x%x uncounted %d", R.alerts.fired, R.ev.uncounted);
+	CHECK_ALERT("stale.different_passwords_are_bruteforce", AP_DET_BRUTEFORCE, 3, 3, 3600);
+	/* the same password for another user is another pair */
+	stale_fail(ctx, "cat@d.example", "123456", g, 1030);
+	check("stale.other_user_counts", !R.ev.uncounted, "uncounted %d", R.ev.uncounted);
+
+	/* a success of that user from that address ends the episode */
+	const char *h = "81.2.69.82";
+	stale_fail(ctx, "dan@d.example", "old", h, 1000);
+	stale_fail(ctx, "dan@d.example", "old", h, 1100);
+	ok_at(ctx, NULL, "pop3", "dan@d.example", h, 1200);
+	stale_fail(ctx, "dan@d.example", "old", h, 1300);
+	stale_fail(ctx, "dan@d.example", "old", h, 1400);
+	check("stale.success_ends_episode",
+	      !(R.alerts.fired & (1u << AP_DET_STALE)) && R.ev.uncounted,
+	      "fired 0x%x uncounted %d (the second after the success repeats it)", R.alerts.fired,
+	      R.ev.uncounted);
+	/* the window passes: forgotten */
+	stale_fail(ctx, "dan@d.example", "old", h, 1400 + 3600);
+	check("stale.window_forgets", !R.ev.uncounted, "uncounted %d", R.ev.uncounted);
+	ap_ctx_free(ctx);
+
+	/* stale.suppress off: the repeats count toward bruteforce too */
+	c.stale_suppress = false;
+	ctx = open_ctx(&c, logcb, NULL);
+	stale_fail(ctx, "amy@d.example", "Summer2023", ip, 1000);
+	stale_fail(ctx, "amy@d.example", "Summer2023", ip, 1300);
+	stale_fail(ctx, "amy@d.example", "Summer2023", ip, 1600);
+	check("stale.suppress_off_both_fire",
+	      (R.alerts.fired & (1u << AP_DET_STALE))
+		      && (R.alerts.fired & (1u << AP_DET_BRUTEFORCE)) && !R.ev.uncounted,
+	      "fired 0x%x uncounted %d", R.alerts.fired, R.ev.uncounted);
+	ap_ctx_free(ctx);
+
+	/* redaction off: the password is hashed all the same */
+	c.stale_suppress = true;
+	c.redact_passwords = false;
+	ctx = open_ctx(&c, logcb, NULL);
+	stale_fail(ctx, "amy@d.example", "Summer2023", ip, 1000);
+	stale_fail(ctx, "amy@d.example", "Summer2023", ip, 1300);
+	stale_fail(ctx, "amy@d.example", "Summer2023", ip, 1600);
+	check("stale.redaction_off_still_hashed",
+	      (R.alerts.fired & (1u << AP_DET_STALE)) && R.ev.nredact == 0, "fired 0x%x nredact %u",
+	      R.alerts.fired, R.ev.nredact);
+	ap_ctx_free(ctx);
+}
+
+static int cad_fail(ap_ctx *ctx, const char *user, const char *ip, int64_t t)
+{
+	char msg[512];
+	snprintf(msg, sizeof(msg),
+		 "imap-login: Disconnected (auth failed, 1 attempts in 2 secs): user=<%s>, "
+		 "method=PLAIN, rip=%s, lip=10.0.0.1, TLS",
+		 user, ip);
+	return feed_tag(ctx, "dovecot:", msg, t);
+}
+
+static void test_cadence(void)
+{
+	ap_config c = cfg_none();
+	c.det[AP_DET_STALE] = (ap_detector_cfg){ 3, 3600 };
+	/* the ring the cadence reads holds max(bruteforce, compromise
+	 * threshold) failures, at least 4: 10 here (never fires: 60 s) */
+	c.det[AP_DET_BRUTEFORCE] = (ap_detector_cfg){ 10, 60 };
+	ap_ctx *ctx = open_ctx(&c, logcb, NULL);
+	const char *ip = "81.2.69.90";
+	/* 300, 310, 290: within a fifth of their mean (300) */
+	cad_fail(ctx, "eva@d.example", ip, 10000);
+	cad_fail(ctx, "eva@d.example", ip, 10300);
+	cad_fail(ctx, "eva@d.example", ip, 10610);
+	check("cadence.three_not_enough", R.alerts.stale_interval == 0, "interval %u",
+	      R.alerts.stale_interval);
+	cad_fail(ctx, "eva@d.example", ip, 10900);
+	check("cadence.four_steady",
+	      R.alerts.stale_interval == 300 && R.alerts.stale_failures == 4 && !R.ev.uncounted,
+	      "interval %u failures %u", R.alerts.stale_interval, R.alerts.stale_failures);
+	struct fjson_object *j = result_json();
+	check("cadence.json",
+	      jint(j, "stale", "interval", NULL) == 300 && jint(j, "stale", "failures", NULL) == 4,
+	      "%s", json_object_to_json_string(j));
+	json_object_put(j);
+	cad_fail(ctx, "eva@d.example", ip, 11200);
+	check("cadence.goes_on", R.alerts.stale_interval == 300 && R.alerts.stale_failures == 5,
+	      "interval %u failures %u", R.alerts.stale_interval, R.alerts.stale_failures);
+	/* a success of that user ends the episode: four more are needed */
+	ok_at(ctx, NULL, "imap", "eva@d.example", ip, 11300);
+	cad_fail(ctx, "eva@d.example", ip, 11500);
+	cad_fail(ctx, "eva@d.example", ip, 11800);
+	cad_fail(ctx, "eva@d.example", ip, 12100);
+	check("cadence.success_ends_it", R.alerts.stale_interval == 0, "interval %u",
+	      R.alerts.stale_interval);
+	cad_fail(ctx, "eva@d.example", ip, 12400);
+	check("cadence.again_after_four", R.alerts.stale_interval == 300, "interval %u",
+	      R.alerts.stale_interval);
+
+	/* irregular: 300, 300, 500 */
+	ip = "81.2.69.91";
+	cad_fail(ctx, "fay@d.example", ip, 10000);
+	cad_fail(ctx, "fay@d.example", ip, 10300);
+	cad_fail(ctx, "fay@d.example", ip, 10600);
+	cad_fail(ctx, "fay@d.example", ip, 11100);
+	check("cadence.irregular_not_stale", R.alerts.stale_interval == 0, "interval %u",
+	      R.alerts.stale_interval);
+	/* too fast: every 30 s */
+	ip = "81.2.69.92";
+	for (int i = 0; i < 5; i++)
+		cad_fail(ctx, "gus@d.example", ip, 10000 + 30 * i);
+	check("cadence.too_fast_not_stale", R.alerts.stale_interval == 0, "interval %u",
+	      R.alerts.stale_interval);
+	/* another user fails from the same address */
+	ip = "81.2.69.93";
+	cad_fail(ctx, "hal@d.example", ip, 10000);
+	cad_fail(ctx, "ida@d.example", ip, 10100);
+	cad_fail(ctx, "hal@d.example", ip, 10300);
+	cad_fail(ctx, "hal@d.example", ip, 10600);
+	cad_fail(ctx, "hal@d.example", ip, 10900);
+	check("cadence.other_user_not_stale", R.alerts.stale_interval == 0, "interval %u",
+	      R.alerts.stale_interval);
+	ap_ctx_free(ctx);
+}
+
+static void test_reset_on_success(void)
+{
+	for (int on = 0; on < 2; on++) {
+		ap_config c = cfg_none();
+		c.det[AP_DET_BRUTEFORCE] = (ap_detector_cfg){ 4, 600 };
+		c.det[AP_DET_COMPROMISE] = (ap_detector_cfg){ 2, 600 };
+		c.bruteforce_reset_on_success = on;
+		ap_ctx *ctx = open_ctx(&c, logcb, NULL);
+		const char *ip = "81.2.69.95";
+		/* two typos of amy, one of bob, then amy logs in */
+		fail_at(ctx, NULL, "imap", "amy@d.example", ip, 1000);
+		fail_at(ctx, NULL, "imap", "bob@d.example", ip, 1010);
+		fail_at(ctx, NULL, "imap", "amy@d.example", ip, 1020);
+		ok_at(ctx, NULL, "imap", "amy@d.example", ip, 1030);
+		/* compromise sees the failures before they are forgotten */
+		CHECK_ALERT(on ? "reset.compromise_still_sees_them" : "reset.off_compromise",
+			    AP_DET_COMPROMISE, 3, 2, 600);
+		fail_at(ctx, NULL, "imap", "bob@d.example", ip, 1040);
+		if (on) {
+			/* amy's two forgotten: bob's two remain */
+			CHECK_QUIET("reset.on_forgets_that_users_failures", AP_DET_BRUTEFORCE);
+			fail_at(ctx, NULL, "imap", "bob@d.example", ip, 1050);
+			fail_at(ctx, NULL, "imap", "bob@d.example", ip, 1060);
+			CHECK_ALERT("reset.on_others_still_count", AP_DET_BRUTEFORCE, 4, 4, 600);
+		} else {
+			CHECK_ALERT("reset.off_counts_everything", AP_DET_BRUTEFORCE, 4, 4, 600);
+		}
+		ap_ctx_free(ctx);
+	}
+}
+
+/* ------------------------------------------------------------------ */
 /* block attribution                                                   */
 
 static int related_is(const ap_alerts *a, uint32_t i, const char *user, const char *svc,
@@ -1479,6 +1714,10 @@ int main(void)
 	test_incidents();
 	test_incident_thread();
 	test_counted();
+	test_siphash();
+	test_stale();
+	test_cadence();
+	test_reset_on_success();
 	test_block();
 	test_concurrency();
 	test_clock();
