@@ -116,6 +116,10 @@ static struct cnfparamdescr actpdescr[] = {
 	{ "insecure", eCmdHdlrBinary, 0 },
 	{ "trustedproxies", eCmdHdlrArray, 0 },
 	{ "incidents.ruleset", eCmdHdlrGetWord, 0 },
+	{ "stale.threshold", eCmdHdlrNonNegInt, 0 },
+	{ "stale.window", eCmdHdlrPositiveInt, 0 },
+	{ "stale.suppress", eCmdHdlrBinary, 0 },
+	{ "bruteforce.resetonsuccess", eCmdHdlrBinary, 0 },
 };
 static struct cnfparamblk actpblk = { CNFPARAMBLK_VERSION,
 				      sizeof(actpdescr) / sizeof(struct cnfparamdescr), actpdescr };
@@ -482,6 +486,10 @@ BEGINnewActInst
 				ABORT_FINALIZE(RS_RET_INVALID_PARAMS);
 			}
 			free(ts);
+		} else if (!strcmp(pname, "stale.suppress")) {
+			cfg.stale_suppress = pvals[i].val.d.n != 0;
+		} else if (!strcmp(pname, "bruteforce.resetonsuccess")) {
+			cfg.bruteforce_reset_on_success = pvals[i].val.d.n != 0;
 		} else if (!strcmp(pname, "insecure")) {
 			cfg.det[AP_DET_INSECURE].threshold = pvals[i].val.d.n ? 1 : 0;
 		} else if ((d = detectorOf(pname, &field)) >= 0) {

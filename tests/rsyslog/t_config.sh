@@ -23,7 +23,7 @@ check() {
   fi
 }
 check "defaults" ok "" ''
-check "all parameters" ok "" 'container="!mail" programs=["mymail=dovecot","smtp-in/smtpd=postfix"] redactPasswords="on" geoip.language="en" geoip.cacheSize="100" reloadOnHup="off" detect="on" detect.maxKeys="1000" detect.timeSource="reception" bruteforce.threshold="5" bruteforce.window="60" dictionary.threshold="0" dictionary.window="60" distributed.threshold="20" distributed.window="7200" compromise.threshold="3" compromise.window="600" insecure="on"'
+check "all parameters" ok "" 'container="!mail" programs=["mymail=dovecot","smtp-in/smtpd=postfix"] redactPasswords="on" geoip.language="en" geoip.cacheSize="100" reloadOnHup="off" detect="on" detect.maxKeys="1000" detect.timeSource="reception" bruteforce.threshold="5" bruteforce.window="60" dictionary.threshold="0" dictionary.window="60" distributed.threshold="20" distributed.window="7200" compromise.threshold="3" compromise.window="600" insecure="on" stale.threshold="4" stale.window="1800" stale.suppress="off" bruteforce.resetOnSuccess="on"'
 check "misspelt parameter" fail "bruteforce.treshold" 'bruteforce.treshold="5"'
 check "container without !" fail "container" 'container="auth"'
 check "unknown family in programs" fail "nosuchdaemon" 'programs=["foo=nosuchdaemon"]'

@@ -74,6 +74,7 @@ cat > "$RS/expect" <<'EXP'
  "incidents.opened.distributed": 0, "incidents.closed.distributed": 0,
  "incidents.opened.compromise": 0, "incidents.closed.compromise": 0,
  "incidents.opened.insecure": 1, "incidents.closed.insecure": 0,
+ "alerts.stale": 0, "incidents.opened.stale": 0, "incidents.closed.stale": 0,
  "detect.keys": 8, "detect.evictions": 0, "ambiguous": 0, "uncounted": 0,
  "family.vpopmail": 2, "family.dovecot": 4, "family.postfix": 2, "family.courier": 1,
  "family.exim": 0, "family.cpanel": 0, "family.xeams": 0, "family.lfd": 1, "family.sshd": 1,
