@@ -188,7 +188,8 @@ const char *ap_detector_name(ap_detector d);
 #define AP_MAX_WINDOW (30u * 86400u) /* seconds: 30 days */
 #define AP_MIN_KEYS 64u
 #define AP_MAX_KEYS 100000000u
-#define AP_MAX_GEO_CACHE 1048576u /* entries per worker */
+#define AP_MAX_GEO_CACHE 1048576u    /* entries per worker */
+#define AP_MAX_STATE_INTERVAL 86400u /* seconds */
 
 typedef struct ap_config {
 	bool redact_passwords; /* default true */

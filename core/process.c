@@ -174,6 +174,8 @@ static ap_status check_config(const ap_config *cfg, ap_log_fn log, void *cookie)
 		}
 		if (cfg->detect_state_file != NULL && cfg->detect_state_file[0] != '\0')
 			ok &= state_dir_ok(cfg->detect_state_file, log, cookie);
+		ok &= in_range(log, cookie, "detect.stateInterval", cfg->detect_state_interval, 0,
+			       AP_MAX_STATE_INTERVAL);
 	}
 	return ok ? AP_OK : AP_E_CONFIG;
 }

@@ -180,7 +180,7 @@ void ap_detect_free(ap_detect *d)
 		return;
 	thread_stop(d);
 	if (d->state_file != NULL)
-		det_state_save(d);
+		det_state_save(d, false);
 	for (int i = 0; i < NSHARDS; i++) {
 		struct shard *s = &d->sh[i];
 		for (uint32_t j = 0; j < s->n; j++)
@@ -255,7 +255,7 @@ static void *thread_main(void *arg)
 		int64_t w = mono_s();
 		if (d->state_file != NULL && d->state_interval > 0
 		    && w - last_save >= (int64_t)d->state_interval) {
-			det_state_save(d);
+			det_state_save(d, true);
 			last_save = w;
 		}
 		pthread_mutex_lock(&d->thr_mu);

@@ -17,7 +17,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <signal.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 #include "text.h"
 #include "recognisers/recogniser.h"
@@ -1593,6 +1595,132 @@ static void test_corrupt(void)
 }
 
 /* ------------------------------------------------------------------ */
+/* the state file: incidents, versions, periodic saves, kill -9        */
+
+static void put_le(unsigned char *b, size_t *n, uint64_t v, int nbytes)
+{
+	for (int i = 0; i < nbytes; i++)
+		b[(*n)++] = (unsigned char)(v >> (8 * i));
+}
+
+static void test_state_v2(void)
+{
+	char path[512];
+	snprintf(path, sizeof(path), "%s/state2", tmpdir);
+	unlink(path);
+	ap_config c = state_cfg(path, 3);
+	ap_ctx *ctx = open_ctx(&c, logcb, NULL);
+	for (int i = 0; i < 3; i++)
+		fail_at(ctx, NULL, "pop3", "a@d.example", "81.2.69.220", 1000 + i);
+	ap_incident o = INC(AP_DET_BRUTEFORCE);
+	ap_ctx_free(ctx);
+	ctx = open_ctx(&c, logcb, NULL);
+	fail_at(ctx, NULL, "pop3", "a@d.example", "81.2.69.220", 1010);
+	ap_incident u = INC(AP_DET_BRUTEFORCE);
+	check("state2.incident_survives_restart",
+	      o.state == AP_INC_OPEN && u.state == AP_INC_UPDATE && u.id == o.id
+		      && u.first_seen == 1000 && u.count == 4,
+	      "states %u %u same id %d first %lld count %u", o.state, u.state, u.id == o.id,
+	      (long long)u.first_seen, u.count);
+	ap_ctx_free(ctx);
+
+	/* a version 1 file (before incidents), written by hand from its
+	 * format: one address, ::ffff:81.2.69.230, failures at 2000 and 2001 */
+	unsigned char b[256];
+	size_t n = 0;
+	memcpy(b, "MMAPDET\n", 8);
+	n = 8;
+	put_le(b, &n, 1, 4);                     /* version */
+	put_le(b, &n, 0, 4);                     /* flags */
+	put_le(b, &n, 0x1111111111111111ULL, 8); /* seeds */
+	put_le(b, &n, 0x2222222222222222ULL, 8);
+	put_le(b, &n, 1, 8); /* keys */
+	put_le(b, &n, 1, 1); /* an address */
+	put_le(b, &n, 0, 8); /* k0: bytes 0..7 of the key */
+	/* k1: bytes 8..15 = 00 00 ff ff 51 02 45 e6 (81.2.69.230) */
+	put_le(b, &n, 0xe6450251ffff0000ULL, 8);
+	put_le(b, &n, 2001, 4); /* last */
+	put_le(b, &n, 0, 4);    /* over */
+	put_le(b, &n, 2, 4);    /* ring */
+	put_le(b, &n, 2000, 4);
+	put_le(b, &n, 2001, 4);
+	put_le(b, &n, 0, 4); /* users */
+	uint64_t sum = 0xcbf29ce484222325ULL;
+	for (size_t i = 0; i < n; i++) {
+		sum ^= b[i];
+		sum *= 0x100000001b3ULL;
+	}
+	put_le(b, &n, sum, 8);
+	write_file(path, b, n);
+	log_reset();
+	ctx = open_ctx(&c, logcb, NULL);
+	check("state2.version_1_read", ctx != NULL && nwarn == 0 && strstr(logbuf, "format 1"),
+	      "%s", logbuf);
+	fail_at(ctx, NULL, "pop3", "a@d.example", "81.2.69.230", 2002);
+	CHECK_ALERT("state2.version_1_state_used", AP_DET_BRUTEFORCE, 3, 3, 600);
+	ap_ctx_free(ctx);
+
+	/* a newer version: refused with a message naming it */
+	n = 0;
+	memcpy(b, "MMAPDET\n", 8);
+	n = 8;
+	put_le(b, &n, 3, 4);
+	for (int i = 0; i < 40; i++)
+		b[n++] = 0;
+	write_file(path, b, n);
+	log_reset();
+	ctx = open_ctx(&c, logcb, NULL);
+	check("state2.newer_version_refused",
+	      ctx != NULL && nwarn == 1 && strstr(logbuf, "version 3 is newer")
+		      && strstr(logbuf, path),
+	      "%s", logbuf);
+	ap_ctx_free(ctx);
+}
+
+/* periodic saves and a crash: a child process saves every second, is
+ * killed with SIGKILL, and what it saved is there for the next start */
+static void test_state_kill(void)
+{
+	char path[512];
+	snprintf(path, sizeof(path), "%s/state-kill", tmpdir);
+	unlink(path);
+	ap_config c = state_cfg(path, 5);
+	c.detect_state_interval = 1;
+	fflush(stdout);
+	pid_t pid = fork();
+	if (pid == 0) {
+		log_reset();
+		ap_ctx *ctx = open_ctx(&c, logcb, NULL);
+		if (ctx == NULL || ap_ctx_start(ctx) != AP_OK)
+			_exit(2);
+		for (int i = 0; i < 4; i++)
+			fail_at(ctx, NULL, "pop3", "k@d.example", "81.2.69.240", 1000 + i);
+		usleep(2500000); /* two saves at least */
+		/* the periodic saves say nothing: a log line a minute is noise */
+		if (strstr(logbuf, "saved") != NULL)
+			_exit(3);
+		kill(getpid(), SIGKILL);
+		_exit(4);
+	}
+	int status = 0;
+	waitpid(pid, &status, 0);
+	check("statekill.child_killed", WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL,
+	      "status 0x%x", status);
+	log_reset();
+	ap_ctx *ctx = open_ctx(&c, logcb, NULL);
+	check("statekill.file_loads", ctx != NULL && nwarn == 0, "%s", logbuf);
+	fail_at(ctx, NULL, "pop3", "k@d.example", "81.2.69.240", 1010);
+	/* 4 failures before the kill, this one the fifth */
+	CHECK_ALERT("statekill.state_survived", AP_DET_BRUTEFORCE, 5, 5, 600);
+	ap_ctx_free(ctx);
+	char tmp[600];
+	snprintf(tmp, sizeof(tmp), "%s.tmp.%ld", path, (long)pid);
+	struct stat sb;
+	check("statekill.no_partial_file_taken", stat(path, &sb) == 0 && sb.st_size > 0, "no file");
+	unlink(tmp);
+}
+
+/* ------------------------------------------------------------------ */
 /* configuration errors                                                */
 
 static void test_config(void)
@@ -1723,6 +1851,8 @@ int main(void)
 	test_clock();
 	test_state();
 	test_corrupt();
+	test_state_v2();
+	test_state_kill();
 	test_config();
 	test_flood();
 	char cmd[600];
