@@ -104,6 +104,7 @@ static struct cnfparamdescr actpdescr[] = {
 	{ "detect", eCmdHdlrBinary, 0 },
 	{ "detect.maxkeys", eCmdHdlrPositiveInt, 0 },
 	{ "detect.statefile", eCmdHdlrGetWord, 0 },
+	{ "detect.stateinterval", eCmdHdlrNonNegInt, 0 },
 	{ "detect.timesource", eCmdHdlrGetWord, 0 },
 	{ "bruteforce.threshold", eCmdHdlrNonNegInt, 0 },
 	{ "bruteforce.window", eCmdHdlrPositiveInt, 0 },
@@ -469,6 +470,9 @@ BEGINnewActInst
 		} else if (!strcmp(pname, "detect.maxkeys")) {
 			CHKiRet(u32Param(pvals[i].val.d.n, "detect.maxKeys", AP_MAX_KEYS,
 					 &cfg.detect_max_keys));
+		} else if (!strcmp(pname, "detect.stateinterval")) {
+			CHKiRet(u32Param(pvals[i].val.d.n, "detect.stateInterval",
+					 AP_MAX_STATE_INTERVAL, &cfg.detect_state_interval));
 		} else if (!strcmp(pname, "detect.statefile")) {
 			CHKmalloc(statefile = es_str2cstr(pvals[i].val.d.estr, NULL));
 		} else if (!strcmp(pname, "detect.timesource")) {

@@ -42,6 +42,8 @@ check "cacheSize above the maximum" fail "geoip.cacheSize" 'geoip.cacheSize="200
 # the state file's directory is checked at start-up, not at shutdown
 check "stateFile in a missing directory" fail "detect.stateFile" 'detect.stateFile="/nonexistent/dir/mmauthparse.state"'
 check "stateFile is a directory" fail "detect.stateFile" "detect.stateFile=\"$RS\""
+check "stateInterval" ok "" "detect.stateFile=\"$RS/state\" detect.stateInterval=\"10\""
+check "stateInterval above a day" fail "detect.stateInterval" 'detect.stateInterval="86401"'
 check "incidents.ruleset names a ruleset" ok "" 'incidents.ruleset="main"'
 check "incidents.ruleset names no ruleset" fail "incidents.ruleset.*nosuchruleset" 'incidents.ruleset="nosuchruleset"'
 check "trustedProxies" ok "" 'trustedProxies=["127.0.0.1","10.0.0.0/8","2001:db8::/32"]'
