@@ -207,8 +207,10 @@ void ap_detect_feed(ap_detect *d, ap_event *ev, int64_t t, ap_alerts *out, ap_st
 		if (e != NULL) {
 			uint32_t te = now > e->last ? now : e->last;
 			e->last = te;
-			if (fail)
+			if (fail) {
+				det_ip_sketch(d, e, uh, te);
 				det_ip_add_failure(d, e, te, uh, svc);
+			}
 			if (succ && e->x != NULL)
 				((struct ipd *)e->x)->succ = te;
 			if (fail && ev->pw_hash == 0 && det_on(d, AP_DET_STALE)) {
@@ -277,8 +279,10 @@ void ap_detect_feed(ap_detect *d, ap_event *ev, int64_t t, ap_alerts *out, ap_st
 		if (e != NULL) {
 			uint32_t te = now > e->last ? now : e->last;
 			e->last = te;
-			if (fail && has_ip)
+			if (fail && has_ip) {
+				det_user_sketch(d, e, ipfp, te);
 				det_uip_add(d, e->x, ipfp, te);
+			}
 			if (det_on(d, AP_DET_DISTRIBUTED)) {
 				uint32_t o;
 				uint32_t c = det_user_addrs(d, e, te, &o);

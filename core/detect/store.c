@@ -42,6 +42,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "detect/store.h"
+#include "detect/sketch.h"
 
 /* ------------------------------------------------------------------ */
 /* keys                                                                */
@@ -529,6 +530,93 @@ uint32_t det_ip_bruteforce(const ap_detect *d, const struct dent *e, uint32_t te
 	return c;
 }
 
+static uint8_t *ipd_sketch(const ap_detect *d, struct ipd *p)
+{
+	return (uint8_t *)p + d->ipd_size;
+}
+
+static uint8_t *ud_sketch(const ap_detect *d, struct ud *q)
+{
+	return (uint8_t *)ud_name(d, q) + q->namelen + 1;
+}
+
+void det_ip_sketch(ap_detect *d, struct dent *e, uint64_t uh, uint32_t te)
+{
+	struct ipd *p = e->x;
+	if (p == NULL || uh == 0 || !det_on(d, AP_DET_DICTIONARY))
+		return;
+	const uint32_t w = d->det[AP_DET_DICTIONARY].window;
+	struct usr *u = ipd_usr(d, p);
+	bool full = p->nusr >= d->U, member = false;
+	for (uint32_t i = 0; i < p->nusr; i++) {
+		full = full && in_win(u[i].last, te, w);
+		member = member || u[i].uh == uh;
+	}
+	if (full && member)
+		return; /* counted already, in the set and the sketch */
+	if (!full) {
+		if (p->flags & DET_SKETCH) {
+			struct ipd *np = realloc(p, d->ipd_size);
+			p = np != NULL ? np : p;
+			p->flags &= (uint16_t)~DET_SKETCH;
+			e->x = p;
+		}
+		return;
+	}
+	if (!(p->flags & DET_SKETCH)) {
+		struct ipd *np = realloc(p, d->ipd_size + HLL_M);
+		if (np == NULL)
+			return;
+		p = np;
+		e->x = p;
+		u = ipd_usr(d, p);
+		memset(ipd_sketch(d, p), 0, HLL_M);
+		for (uint32_t i = 0; i < p->nusr; i++)
+			det_hll_add(ipd_sketch(d, p), mix64(u[i].uh ^ d->seed0));
+		p->flags |= DET_SKETCH;
+	}
+	det_hll_add(ipd_sketch(d, p), mix64(uh ^ d->seed0));
+}
+
+void det_user_sketch(ap_detect *d, struct dent *e, uint32_t fp, uint32_t te)
+{
+	struct ud *q = e->x;
+	if (q == NULL || d->N == 0)
+		return;
+	const uint32_t w = d->det[AP_DET_DISTRIBUTED].window;
+	struct uip *a = ud_ips(d, q);
+	bool full = q->nip >= d->N, member = false;
+	for (uint32_t i = 0; i < q->nip; i++) {
+		full = full && in_win(a[i].last, te, w);
+		member = member || a[i].fp == fp;
+	}
+	if (full && member)
+		return;
+	size_t base = (size_t)(ud_sketch(d, q) - (uint8_t *)q);
+	if (!full) {
+		if (q->flags & DET_SKETCH) {
+			struct ud *nq = realloc(q, base);
+			q = nq != NULL ? nq : q;
+			q->flags &= (uint16_t)~DET_SKETCH;
+			e->x = q;
+		}
+		return;
+	}
+	if (!(q->flags & DET_SKETCH)) {
+		struct ud *nq = realloc(q, base + HLL_M);
+		if (nq == NULL)
+			return;
+		q = nq;
+		e->x = q;
+		a = ud_ips(d, q);
+		memset(ud_sketch(d, q), 0, HLL_M);
+		for (uint32_t i = 0; i < q->nip; i++)
+			det_hll_add(ud_sketch(d, q), mix64(a[i].fp ^ d->seed1));
+		q->flags |= DET_SKETCH;
+	}
+	det_hll_add(ud_sketch(d, q), mix64(fp ^ d->seed1));
+}
+
 /* distinct users that failed inside the window */
 uint32_t det_ip_users(const ap_detect *d, const struct dent *e, uint32_t te, uint32_t w,
 		      uint32_t *oldest)
@@ -548,6 +636,11 @@ uint32_t det_ip_users(const ap_detect *d, const struct dent *e, uint32_t te, uin
 					o = u[i].last;
 				c++;
 			}
+		}
+		if ((p->flags & DET_SKETCH) && c == p->nusr) {
+			uint32_t est = det_hll_count(ipd_sketch(d, p));
+			if (est > c)
+				c = est;
 		}
 	}
 	if (oldest != NULL)
@@ -608,6 +701,11 @@ uint32_t det_user_addrs(const ap_detect *d, const struct dent *e, uint32_t te, u
 				o = a[i].last;
 			c++;
 		}
+	}
+	if ((q->flags & DET_SKETCH) && c == q->nip) {
+		uint32_t est = det_hll_count(ud_sketch(d, q));
+		if (est > c)
+			c = est;
 	}
 	if (oldest != NULL)
 		*oldest = o;

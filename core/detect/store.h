@@ -48,8 +48,8 @@ struct dent {
 struct ipd {
 	uint32_t over;        /* failures pushed out of a full in-window ring */
 	uint16_t nring, head; /* ring[(head + i) % R], i = 0 oldest */
-	uint16_t nusr, pad;
-	uint32_t succ; /* newest success from the address (ends a stale episode) */
+	uint16_t nusr, flags; /* DET_SKETCH: HLL_M sketch bytes follow, at ipd_size */
+	uint32_t succ;        /* newest success from the address (ends a stale episode) */
 };
 
 struct usr {
@@ -63,7 +63,10 @@ struct usr {
 /* user detail: header, then struct uip[N], then the name and a NUL */
 struct ud {
 	uint16_t nip, namelen;
+	uint16_t flags, pad; /* DET_SKETCH: HLL_M sketch bytes follow the name */
 };
+
+#define DET_SKETCH 1u /* struct ipd / struct ud flags */
 
 struct uip {
 	uint32_t fp, last;
@@ -243,7 +246,15 @@ uint32_t det_ip_failures(const ap_detect *d, const struct dent *e, uint32_t te, 
 			 uint32_t *oldest) AP_HIDDEN;
 uint32_t det_ip_bruteforce(const ap_detect *d, const struct dent *e, uint32_t te,
 			   uint32_t *oldest) AP_HIDDEN;
-/* distinct users that failed inside the window; *oldest as above */
+/* the dictionary sketch of address key e, before a failure of user uh at
+ * te is added to the set: started when a new user would push a user that
+ * is still inside the window out of the full set (seeded with the set), fed
+ * while that holds, dropped as soon as the set has room again (exact) */
+void det_ip_sketch(ap_detect *d, struct dent *e, uint64_t uh, uint32_t te) AP_HIDDEN;
+/* the same for the addresses failing for user key e (distributed) */
+void det_user_sketch(ap_detect *d, struct dent *e, uint32_t fp, uint32_t te) AP_HIDDEN;
+/* distinct users that failed inside the window (above a full set: the
+ * sketch's estimate when larger); *oldest as above */
 uint32_t det_ip_users(const ap_detect *d, const struct dent *e, uint32_t te, uint32_t w,
 		      uint32_t *oldest) AP_HIDDEN;
 
