@@ -15,6 +15,10 @@
  * distributed), compromise and stale keep the largest count an alert of the
  * incident reported.
  *
+ * An incident lives in the shard of its key (the address; the user for a
+ * user-keyed one), so the detectors open and update it inside the
+ * critical section they hold for the key anyway.
+ *
  * Memory: each shard holds its open incidents in an open-addressing table
  * of fixed 56-byte slots (load <= 1/2; a user name is allocated beside it),
  * grown by doubling, at most as many incidents as keys per shard
@@ -157,8 +161,25 @@ static void out_of(const struct inc *e, uint8_t state, ap_incident *out)
 	out->state = state;
 }
 
+struct shard *det_inc_shard(ap_detect *d, const struct inc_key *key)
+{
+	if (key->kind == AP_KEY_USER)
+		return shard_of(d, det_hash_userkey(d, key->uh));
+	return shard_of(d, det_hash_ip(d, key->k0, key->k1));
+}
+
 void det_inc_touch(ap_detect *d, const struct inc_key *key, ap_detector k, uint32_t te,
 		   uint32_t first, uint32_t c, bool counted, ap_incident *out, ap_stats *st)
+{
+	struct shard *s = det_inc_shard(d, key);
+	pthread_mutex_lock(&s->mu);
+	det_inc_touch_locked(d, s, key, k, te, first, c, counted, out, st);
+	pthread_mutex_unlock(&s->mu);
+}
+
+void det_inc_touch_locked(ap_detect *d, struct shard *s, const struct inc_key *key, ap_detector k,
+			  uint32_t te, uint32_t first, uint32_t c, bool counted, ap_incident *out,
+			  ap_stats *st)
 {
 	const uint8_t det = (uint8_t)k, kind = key->kind;
 	const uint64_t k0 = kind == AP_KEY_USER ? 0 : key->k0;
@@ -166,11 +187,9 @@ void det_inc_touch(ap_detect *d, const struct inc_key *key, ap_detector k, uint3
 	const uint64_t uh = kind == AP_KEY_IP ? 0 : key->uh;
 	const uint64_t hh = inc_hash(d, det, kind, k0, k1, uh);
 	const uint32_t h = (uint32_t)hh, w = det_inc_window(d->det, k);
-	struct shard *s = shard_of(d, hh);
 	memset(out, 0, sizeof(*out));
 	if (first == 0 || first > te)
 		first = te;
-	pthread_mutex_lock(&s->mu);
 	struct inc *e = inc_find(s, h, det, kind, k0, k1, uh);
 	if (e != NULL && !in_win(e->last, te, w)) {
 		/* its window passed before the sweep came by: closed now */
@@ -209,7 +228,6 @@ void det_inc_touch(ap_detect *d, const struct inc_key *key, ap_detector k, uint3
 			out_of(e, AP_INC_OPEN, out);
 		}
 	}
-	pthread_mutex_unlock(&s->mu);
 }
 
 /* ------------------------------------------------------------------ */
@@ -301,7 +319,8 @@ void det_inc_each(struct shard *s, det_inc_visit_fn fn, void *arg)
 int det_inc_load(ap_detect *d, const struct inc *v, const char *name)
 {
 	const uint64_t hh = inc_hash(d, v->det, v->kind, v->k0, v->k1, v->uh);
-	struct shard *s = shard_of(d, hh);
+	struct inc_key key = { .kind = v->kind, .k0 = v->k0, .k1 = v->k1, .uh = v->uh };
+	struct shard *s = det_inc_shard(d, &key);
 	if (inc_find(s, (uint32_t)hh, v->det, v->kind, v->k0, v->k1, v->uh) != NULL)
 		return -1; /* duplicate: corrupt */
 	if (inc_room(s) != 0)

@@ -29,6 +29,15 @@ uint32_t det_inc_window(const ap_detector_cfg *det, ap_detector k) AP_HIDDEN;
 void det_inc_touch(ap_detect *d, const struct inc_key *key, ap_detector k, uint32_t te,
 		   uint32_t first, uint32_t c, bool counted, ap_incident *out,
 		   ap_stats *st) AP_HIDDEN;
+/* the same with the incident's shard (det_inc_shard) already locked: the
+ * key's own shard, so that the detectors touch an incident inside the
+ * critical section they hold anyway */
+void det_inc_touch_locked(ap_detect *d, struct shard *s, const struct inc_key *key, ap_detector k,
+			  uint32_t te, uint32_t first, uint32_t c, bool counted, ap_incident *out,
+			  ap_stats *st) AP_HIDDEN;
+/* the shard an incident lives in: its key's (the address's, or the
+ * user's for a user-keyed one) */
+struct shard *det_inc_shard(ap_detect *d, const struct inc_key *key) AP_HIDDEN;
 
 /* close every incident whose window has passed at now, handing each to
  * d->close_fn; returns the number closed.  With no shard lock held. */

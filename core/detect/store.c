@@ -564,13 +564,13 @@ void det_ip_sketch(ap_detect *d, struct dent *e, uint64_t uh, uint32_t te)
 		return;
 	}
 	if (!(p->flags & DET_SKETCH)) {
-		struct ipd *np = realloc(p, d->ipd_size + HLL_M);
+		struct ipd *np = realloc(p, d->ipd_size + HLL_BYTES);
 		if (np == NULL)
 			return;
 		p = np;
 		e->x = p;
 		u = ipd_usr(d, p);
-		memset(ipd_sketch(d, p), 0, HLL_M);
+		det_hll_init(ipd_sketch(d, p));
 		for (uint32_t i = 0; i < p->nusr; i++)
 			det_hll_add(ipd_sketch(d, p), mix64(u[i].uh ^ d->seed0));
 		p->flags |= DET_SKETCH;
@@ -603,13 +603,13 @@ void det_user_sketch(ap_detect *d, struct dent *e, uint32_t fp, uint32_t te)
 		return;
 	}
 	if (!(q->flags & DET_SKETCH)) {
-		struct ud *nq = realloc(q, base + HLL_M);
+		struct ud *nq = realloc(q, base + HLL_BYTES);
 		if (nq == NULL)
 			return;
 		q = nq;
 		e->x = q;
 		a = ud_ips(d, q);
-		memset(ud_sketch(d, q), 0, HLL_M);
+		det_hll_init(ud_sketch(d, q));
 		for (uint32_t i = 0; i < q->nip; i++)
 			det_hll_add(ud_sketch(d, q), mix64(a[i].fp ^ d->seed1));
 		q->flags |= DET_SKETCH;

@@ -1147,8 +1147,8 @@ static void test_sketch(void)
 {
 	double sq = 0, worst = 0;
 	for (uint64_t trial = 0; trial < 100; trial++) {
-		uint8_t reg[HLL_M];
-		memset(reg, 0, sizeof(reg));
+		uint8_t reg[HLL_BYTES];
+		det_hll_init(reg);
 		for (uint64_t i = 0; i < 1000; i++)
 			det_hll_add(reg, mix64(i * 0x9e3779b97f4a7c15ULL
 					       + trial * 0x632be59bd9b4e019ULL));
@@ -1164,8 +1164,8 @@ static void test_sketch(void)
 	       worst * 100);
 	check("sketch.rms_error_near_9_percent", rms > 0.05 && rms < 0.12, "rms %.3f", rms);
 	check("sketch.worst_within_four_sigma", worst < 0.37, "worst %.3f", worst);
-	uint8_t reg[HLL_M];
-	memset(reg, 0, sizeof(reg));
+	uint8_t reg[HLL_BYTES];
+	det_hll_init(reg);
 	for (uint64_t i = 0; i < 20; i++)
 		det_hll_add(reg, mix64(i + 12345));
 	uint32_t small = det_hll_count(reg);
