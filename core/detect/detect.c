@@ -131,11 +131,7 @@ ap_detect *ap_detect_new(const ap_config *cfg, ap_log_fn log, void *cookie, int 
 	d->stale_suppress = cfg->stale_suppress;
 	if (det_on(d, AP_DET_STALE) && d->R < STALE_CADENCE_MIN)
 		d->R = STALE_CADENCE_MIN; /* the cadence signal reads the ring */
-	d->usr_off = (sizeof(struct ipd) + (size_t)d->R * sizeof(uint32_t)
-		      + (d->rtag ? (size_t)d->R * sizeof(uint16_t) : 0) + 7)
-		     & ~(size_t)7;
-	d->ipd_size = d->usr_off + (size_t)d->U * sizeof(struct usr);
-	d->ud_ipoff = sizeof(struct ud); /* 8: the uip array stays aligned */
+	d->ud_ipoff = sizeof(struct ud);  /* 8: the uip array stays aligned */
 	uint32_t per = cfg->detect_max_keys / NSHARDS;
 	uint32_t ibits = 1;
 	while (ibits < 32 && ((uint64_t)1 << ibits) <= per)

@@ -183,7 +183,7 @@ uint32_t det_stale_cadence(const ap_detect *d, const struct dent *e, uint64_t uh
 	uint32_t t[MAXN];
 	uint32_t k = 0;
 	for (uint32_t i = p->nring; i > 0 && k < MAXN; i--) {
-		uint32_t ts = r[(p->head + i - 1) % d->R];
+		uint32_t ts = r[(p->head + i - 1) % p->rcap];
 		if (ts <= p->succ)
 			break;
 		t[k++] = ts;

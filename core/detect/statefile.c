@@ -120,7 +120,7 @@ static void write_ip(ap_detect *d, struct wr *w, const struct dent *e)
 	uint32_t *r = ipd_ring(p);
 	w_uint(w, p->nring, 4);
 	for (uint32_t i = 0; i < p->nring; i++)
-		w_uint(w, r[(p->head + i) % d->R], 4);
+		w_uint(w, r[(p->head + i) % p->rcap], 4);
 	struct usr *u = ipd_usr(d, p);
 	w_uint(w, p->nusr, 4);
 	for (uint32_t i = 0; i < p->nusr; i++) {
@@ -382,7 +382,7 @@ static const char *load_ip(ap_detect *d, struct rd *r)
 		ring.pos = 0;
 		p->over = over;
 		for (uint32_t i = 0; i < nring; i++)
-			det_ring_push(d, p, (uint32_t)r_uint(&ring, 4), 0);
+			det_ring_push(d, e, (uint32_t)r_uint(&ring, 4), 0);
 	} else if (nring == 1) {
 		ring.pos = 0;
 		e->t1 = (uint32_t)r_uint(&ring, 4);
@@ -398,7 +398,7 @@ static const char *load_ip(ap_detect *d, struct rd *r)
 			return "impossible user entry";
 		uint8_t si = det_svc_index(d, (const char *)sv, sl, false);
 		if (p != NULL) {
-			det_usr_add(d, p, uh, ul, si, cnt);
+			det_usr_add(d, e, uh, ul, si, cnt);
 		} else if (e->t1 != 0) {
 			e->u = uh;
 			e->svc = si;

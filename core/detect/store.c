@@ -347,20 +347,62 @@ struct dent *det_ent_insert(ap_detect *d, struct shard *s, uint32_t h, uint64_t 
 
 static uint32_t ring_newest(const ap_detect *d, struct ipd *p)
 {
-	return p->nring ? ipd_ring(p)[(p->head + p->nring - 1u) % d->R] : 0;
+	(void)d;
+	return p->nring ? ipd_ring(p)[(p->head + p->nring - 1u) % p->rcap] : 0;
 }
 
-void det_ring_push(ap_detect *d, struct ipd *p, uint32_t ts, uint16_t tag)
+static size_t sketch_bytes(const struct ipd *p)
 {
-	uint32_t *r = ipd_ring(p);
-	if (p->nring < d->R) {
-		r[(p->head + p->nring) % d->R] = ts;
+	return (p->flags & DET_SKETCH) ? HLL_BYTES : 0;
+}
+
+/* address key e's detail with room for rcap failures and ucap users (at
+ * least what it holds): a new block, the ring laid out from its oldest
+ * entry.  NULL when out of memory (the old one is kept). */
+static struct ipd *ipd_resize(ap_detect *d, struct dent *e, uint32_t rcap, uint32_t ucap)
+{
+	struct ipd *o = e->x;
+	struct ipd *p = malloc(ipd_bytes(d, rcap, ucap) + sketch_bytes(o));
+	if (p == NULL)
+		return NULL;
+	*p = *o;
+	p->rcap = (uint16_t)rcap;
+	p->ucap = (uint16_t)ucap;
+	p->head = 0;
+	for (uint32_t i = 0; i < o->nring; i++) {
+		uint32_t k = (o->head + i) % o->rcap;
+		ipd_ring(p)[i] = ipd_ring(o)[k];
 		if (d->rtag)
-			ipd_tag(d, p)[(p->head + p->nring) % d->R] = tag;
+			ipd_tag(d, p)[i] = ipd_tag(d, o)[k];
+	}
+	memcpy(ipd_usr(d, p), ipd_usr(d, o), (size_t)o->nusr * sizeof(struct usr));
+	if (o->flags & DET_SKETCH)
+		memcpy((char *)p + ipd_bytes(d, rcap, ucap),
+		       (char *)o + ipd_bytes(d, o->rcap, o->ucap), HLL_BYTES);
+	free(o);
+	e->x = p;
+	return p;
+}
+
+void det_ring_push(ap_detect *d, struct dent *e, uint32_t ts, uint16_t tag)
+{
+	struct ipd *p = e->x;
+	if (p->nring == p->rcap && p->rcap < d->R) {
+		uint32_t nc = (uint32_t)p->rcap * 2;
+		struct ipd *np = ipd_resize(d, e, nc < d->R ? nc : d->R, p->ucap);
+		if (np != NULL)
+			p = np;
+	}
+	uint32_t *r = ipd_ring(p);
+	if (p->nring < p->rcap) {
+		r[(p->head + p->nring) % p->rcap] = ts;
+		if (d->rtag)
+			ipd_tag(d, p)[(p->head + p->nring) % p->rcap] = tag;
 		p->nring++;
 		return;
 	}
-	if (d->R == 0)
+	/* full: R slots (fewer only when memory ran out); the oldest goes */
+	if (p->rcap == 0)
 		return; /* no ring (ap_detect_new makes R at least 1) */
 	uint32_t old = r[p->head];
 	if (det_on(d, AP_DET_BRUTEFORCE) && in_win(old, ts, d->det[AP_DET_BRUTEFORCE].window)) {
@@ -372,7 +414,7 @@ void det_ring_push(ap_detect *d, struct ipd *p, uint32_t ts, uint16_t tag)
 	r[p->head] = ts;
 	if (d->rtag)
 		ipd_tag(d, p)[p->head] = tag;
-	p->head = (uint16_t)((p->head + 1u) % d->R);
+	p->head = (uint16_t)((p->head + 1u) % p->rcap);
 }
 
 void det_ip_forget_user(ap_detect *d, struct dent *e, uint64_t uh)
@@ -402,10 +444,10 @@ void det_ip_forget_user(ap_detect *d, struct dent *e, uint64_t uh)
 	uint16_t *tg = ipd_tag(d, p), t = user_tag(uh);
 	uint32_t n = 0;
 	for (uint32_t i = 0; i < p->nring; i++) {
-		uint32_t k = (p->head + i) % d->R;
+		uint32_t k = (p->head + i) % p->rcap;
 		if (tg[k] == t)
 			continue;
-		uint32_t j = (p->head + n) % d->R;
+		uint32_t j = (p->head + n) % p->rcap;
 		r[j] = r[k];
 		tg[j] = tg[k];
 		n++;
@@ -414,8 +456,9 @@ void det_ip_forget_user(ap_detect *d, struct dent *e, uint64_t uh)
 	p->over = 0;
 }
 
-void det_usr_add(ap_detect *d, struct ipd *p, uint64_t uh, uint32_t te, uint8_t svc, uint32_t cnt)
+void det_usr_add(ap_detect *d, struct dent *e, uint64_t uh, uint32_t te, uint8_t svc, uint32_t cnt)
 {
+	struct ipd *p = e->x;
 	struct usr *u = ipd_usr(d, p);
 	for (uint32_t i = 0; i < p->nusr; i++) {
 		if (u[i].uh == uh) {
@@ -429,7 +472,15 @@ void det_usr_add(ap_detect *d, struct ipd *p, uint64_t uh, uint32_t te, uint8_t 
 		}
 	}
 	uint32_t k = p->nusr;
-	if (k < d->U) {
+	if (k == p->ucap && p->ucap < d->U) {
+		uint32_t nc = (uint32_t)p->ucap * 2;
+		struct ipd *np = ipd_resize(d, e, p->rcap, nc < d->U ? nc : d->U);
+		if (np != NULL) {
+			p = np;
+			u = ipd_usr(d, p);
+		}
+	}
+	if (k < p->ucap) {
 		p->nusr++;
 	} else {
 		k = 0;
@@ -449,22 +500,29 @@ void det_usr_add(ap_detect *d, struct ipd *p, uint64_t uh, uint32_t te, uint8_t 
 /* move the inline failure into a newly allocated detail */
 struct ipd *det_ipd_make(ap_detect *d, struct dent *e)
 {
-	struct ipd *p = calloc(1, d->ipd_size);
+	uint32_t rc = d->R < IPD_START ? d->R : IPD_START;
+	uint32_t uc = d->U < IPD_START ? d->U : IPD_START;
+	struct ipd *p = calloc(1, ipd_bytes(d, rc, uc));
 	if (p == NULL)
 		return NULL;
-	if (e->t1 != 0) {
-		ipd_ring(p)[0] = e->t1;
-		if (d->rtag)
-			ipd_tag(d, p)[0] = user_tag(e->u);
-		p->nring = 1;
-		if (e->u != 0)
-			det_usr_add(d, p, e->u, e->t1, e->svc, 1);
-	}
+	p->rcap = (uint16_t)rc;
+	p->ucap = (uint16_t)uc;
+	uint32_t t1 = e->t1;
+	uint64_t u1 = e->u;
+	uint8_t s1 = e->svc;
 	e->t1 = 0;
 	e->u = 0;
 	e->svc = 0;
 	e->x = p;
-	return p;
+	if (t1 != 0) {
+		ipd_ring(p)[0] = t1;
+		if (d->rtag)
+			ipd_tag(d, p)[0] = user_tag(u1);
+		p->nring = 1;
+		if (u1 != 0)
+			det_usr_add(d, e, u1, t1, s1, 1);
+	}
+	return e->x;
 }
 
 void det_ip_add_failure(ap_detect *d, struct dent *e, uint32_t te, uint64_t uh, uint8_t svc)
@@ -490,15 +548,16 @@ void det_ip_add_failure(ap_detect *d, struct dent *e, uint32_t te, uint64_t uh, 
 			return;
 		}
 	}
-	det_ring_push(d, p, te, user_tag(uh));
+	det_ring_push(d, e, te, user_tag(uh));
 	if (uh != 0)
-		det_usr_add(d, p, uh, te, svc, 1);
+		det_usr_add(d, e, uh, te, svc, 1);
 }
 
 /* failures inside the window w ending at te (at most R) */
 uint32_t det_ip_failures(const ap_detect *d, const struct dent *e, uint32_t te, uint32_t w,
 			 uint32_t *oldest)
 {
+	(void)d;
 	struct ipd *p = e->x;
 	uint32_t o = 0, c = 0;
 	if (p == NULL) {
@@ -509,7 +568,7 @@ uint32_t det_ip_failures(const ap_detect *d, const struct dent *e, uint32_t te, 
 	} else {
 		uint32_t *r = ipd_ring(p);
 		for (uint32_t i = p->nring; i > 0; i--) {
-			uint32_t ts = r[(p->head + i - 1) % d->R];
+			uint32_t ts = r[(p->head + i - 1) % p->rcap];
 			if (!in_win(ts, te, w))
 				break;
 			o = ts;
@@ -525,14 +584,14 @@ uint32_t det_ip_bruteforce(const ap_detect *d, const struct dent *e, uint32_t te
 {
 	uint32_t c = det_ip_failures(d, e, te, d->det[AP_DET_BRUTEFORCE].window, oldest);
 	struct ipd *p = e->x;
-	if (p != NULL && c == d->R && p->nring == d->R)
+	if (p != NULL && c == d->R && p->nring == d->R && p->rcap == d->R)
 		c = (p->over > UINT32_MAX - c) ? UINT32_MAX : c + p->over;
 	return c;
 }
 
 static uint8_t *ipd_sketch(const ap_detect *d, struct ipd *p)
 {
-	return (uint8_t *)p + d->ipd_size;
+	return (uint8_t *)p + ipd_bytes(d, p->rcap, p->ucap);
 }
 
 static uint8_t *ud_sketch(const ap_detect *d, struct ud *q)
@@ -556,7 +615,7 @@ void det_ip_sketch(ap_detect *d, struct dent *e, uint64_t uh, uint32_t te)
 		return; /* counted already, in the set and the sketch */
 	if (!full) {
 		if (p->flags & DET_SKETCH) {
-			struct ipd *np = realloc(p, d->ipd_size);
+			struct ipd *np = realloc(p, ipd_bytes(d, p->rcap, p->ucap));
 			p = np != NULL ? np : p;
 			p->flags &= (uint16_t)~DET_SKETCH;
 			e->x = p;
@@ -564,7 +623,7 @@ void det_ip_sketch(ap_detect *d, struct dent *e, uint64_t uh, uint32_t te)
 		return;
 	}
 	if (!(p->flags & DET_SKETCH)) {
-		struct ipd *np = realloc(p, d->ipd_size + HLL_BYTES);
+		struct ipd *np = realloc(p, ipd_bytes(d, p->rcap, p->ucap) + HLL_BYTES);
 		if (np == NULL)
 			return;
 		p = np;

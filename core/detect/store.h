@@ -42,15 +42,20 @@ struct dent {
 	uint8_t pad;
 };
 
-/* address detail: header, then uint32_t ring[R], then (with
- * bruteforce.resetOnSuccess) uint16_t tag[R] (the user of each failure),
- * then struct usr[U] */
+/* address detail: header, then uint32_t ring[rcap], then (with
+ * bruteforce.resetOnSuccess) uint16_t tag[rcap] (the user of each
+ * failure), then struct usr[ucap] (8-byte aligned), then with DET_SKETCH
+ * the sketch's HLL_BYTES.  The ring and the user set start small and grow
+ * (doubling) as failures come, up to R and U: most addresses never need
+ * the full sizes. */
 struct ipd {
 	uint32_t over;        /* failures pushed out of a full in-window ring */
-	uint16_t nring, head; /* ring[(head + i) % R], i = 0 oldest */
-	uint16_t nusr, flags; /* DET_SKETCH: HLL_M sketch bytes follow, at ipd_size */
+	uint16_t nring, head; /* ring[(head + i) % rcap], i = 0 oldest */
+	uint16_t nusr, flags; /* DET_SKETCH: the sketch follows the users */
 	uint32_t succ;        /* newest success from the address (ends a stale episode) */
+	uint16_t rcap, ucap;  /* ring and user slots allocated */
 };
+#define IPD_START 3 /* ring and user slots of a new detail (96 bytes with malloc's own) */
 
 struct usr {
 	uint64_t uh; /* user hash */
@@ -119,7 +124,7 @@ struct ap_detect {
 	bool stale_suppress; /* repeated passwords do not count (stale.suppress) */
 	uint32_t stale_sets; /* sets of the stale table per shard (stale.c) */
 	uint32_t wip, wu;    /* retention of address and user keys */
-	size_t ipd_size, usr_off, ud_ipoff;
+	size_t ud_ipoff;
 	uint64_t seed0, seed1;
 	uint64_t nkeys; /* atomic */
 	char *state_file;
@@ -195,7 +200,19 @@ static inline uint32_t *ipd_ring(struct ipd *p)
 }
 static inline uint16_t *ipd_tag(const ap_detect *d, struct ipd *p)
 {
-	return (uint16_t *)(void *)(ipd_ring(p) + d->R);
+	(void)d;
+	return (uint16_t *)(void *)(ipd_ring(p) + p->rcap);
+}
+static inline size_t ipd_usr_off(const ap_detect *d, uint32_t rcap)
+{
+	return (sizeof(struct ipd) + (size_t)rcap * sizeof(uint32_t)
+		+ (d->rtag ? (size_t)rcap * sizeof(uint16_t) : 0) + 7)
+	       & ~(size_t)7;
+}
+/* the bytes of a detail with these capacities, without its sketch */
+static inline size_t ipd_bytes(const ap_detect *d, uint32_t rcap, uint32_t ucap)
+{
+	return ipd_usr_off(d, rcap) + (size_t)ucap * sizeof(struct usr);
 }
 /* the ring tag of a user hash (0: no user) */
 static inline uint16_t user_tag(uint64_t uh)
@@ -204,7 +221,7 @@ static inline uint16_t user_tag(uint64_t uh)
 }
 static inline struct usr *ipd_usr(const ap_detect *d, struct ipd *p)
 {
-	return (struct usr *)(void *)((char *)p + d->usr_off);
+	return (struct usr *)(void *)((char *)p + ipd_usr_off(d, p->rcap));
 }
 static inline struct uip *ud_ips(const ap_detect *d, struct ud *q)
 {
@@ -230,11 +247,12 @@ struct dent *det_ent_insert(ap_detect *d, struct shard *s, uint32_t h, uint64_t 
 /* ------------------------------------------------------------------ */
 /* address state                                                       */
 
-void det_ring_push(ap_detect *d, struct ipd *p, uint32_t ts, uint16_t tag) AP_HIDDEN;
+/* one more failure time into address key e's detail (grown as needed) */
+void det_ring_push(ap_detect *d, struct dent *e, uint32_t ts, uint16_t tag) AP_HIDDEN;
 /* bruteforce.resetOnSuccess: the failures of user uh from address key e
  * are forgotten */
 void det_ip_forget_user(ap_detect *d, struct dent *e, uint64_t uh) AP_HIDDEN;
-void det_usr_add(ap_detect *d, struct ipd *p, uint64_t uh, uint32_t te, uint8_t svc,
+void det_usr_add(ap_detect *d, struct dent *e, uint64_t uh, uint32_t te, uint8_t svc,
 		 uint32_t cnt) AP_HIDDEN;
 /* move the inline failure into a newly allocated detail */
 struct ipd *det_ipd_make(ap_detect *d, struct dent *e) AP_HIDDEN;
