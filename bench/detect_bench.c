@@ -1,7 +1,8 @@
 /* detect_bench.c - cost of attack detection per event, and its memory at
  * one million tracked keys.
  *
- *   detect_bench [events]        (default 2,000,000 per timing row)
+ *   detect_bench [events [maxKeys]]   (defaults 2,000,000 per timing row,
+ *                                     detect.maxKeys 1,000,000 for the memory)
  *
  * Timing: an attack-shaped stream of vpopmail lines, prepared in memory
  * beforehand: 2,000 attacking addresses each trying users from a pool of
@@ -201,10 +202,12 @@ static double run_threads(struct line *v, size_t n, int nth)
 
 enum { MEM_FLOOD, MEM_FLOOD_USERS, MEM_ATTACK };
 
+static uint32_t max_keys = 1000000;
+
 static void mem_child(int kind, int fd)
 {
 	ap_config c = bench_cfg(true);
-	c.detect_max_keys = 1000000;
+	c.detect_max_keys = max_keys;
 	long before = rss_bytes();
 	int err = 0;
 	ap_detect *d = ap_detect_new(&c, NULL, NULL, &err);
@@ -301,6 +304,8 @@ static void mem_row(const char *label, int kind)
 int main(int argc, char **argv)
 {
 	size_t n = argc > 1 ? (size_t)strtoull(argv[1], NULL, 10) : 2000000;
+	if (argc > 2)
+		max_keys = (uint32_t)strtoul(argv[2], NULL, 10);
 	if (n == 0)
 		n = 1;
 	struct line *v = make_stream(n);
@@ -320,7 +325,7 @@ int main(int argc, char **argv)
 	       "");
 	printf("| %-44s | %9.0f | %12s |\n", "ap_process, detection on, 4 threads (wall)",
 	       run_threads(v, n, 4), "");
-	printf("\nmemory (resident set growth, detect.maxKeys = 1000000)\n\n");
+	printf("\nmemory (resident set growth, detect.maxKeys = %u)\n\n", max_keys);
 	printf("| %-52s | %9s | %9s | %8s | %7s |\n", "scenario", "keys", "evicted", "MiB",
 	       "B/key");
 	printf("|%s|%s|%s|%s|%s|\n", "------------------------------------------------------",
