@@ -13,6 +13,16 @@
  * state under sharded locks).  Each worker instance holds its own ap_worker
  * (the geo cache) and is used by one thread at a time.  Nothing else is
  * shared.
+ *
+ * Incidents.  When an incident closes, the core's background thread (one
+ * per action, started at activation, after rsyslogd has forked) calls
+ * closeIncident(), which builds a message of its own (tag "mmauthparse:",
+ * facility auth, severity notice, the close event in the action's
+ * container) and submits it to the ruleset named by incidents.ruleset (the
+ * default ruleset when none is named), as inputs do: msgConstruct, then
+ * ratelimitAddMsg.  Once rsyslogd has begun to stop its inputs
+ * (glbl.GetGlobalInputTermState) nothing more is submitted: the queues go
+ * away next, and freeInstance stops the thread.
  */
 #include "config.h"
 #include "rsyslog.h"
@@ -36,6 +46,11 @@
 #include "msg.h"
 #include "datetime.h"
 #include "statsobj.h"
+#include "ruleset.h"
+#include "ratelimit.h"
+#include "prop.h"
+#include "glbl.h"
+#include "dirty.h"
 #include "authparse.h"
 
 MODULE_TYPE_OUTPUT
@@ -45,6 +60,9 @@ MODULE_CNFNAME("mmauthparse")
 DEF_OMOD_STATIC_DATA
 DEFobjCurrIf(datetime)
 DEFobjCurrIf(statsobj)
+DEFobjCurrIf(ruleset)
+DEFobjCurrIf(prop)
+DEFobjCurrIf(glbl)
 
 #define DFLT_CONTAINER "!auth"
 
@@ -58,6 +76,11 @@ typedef struct _instanceData {
 	statsobj_t *stats;
 	/* counters that are not plain core counters */
 	intctr_t ctrFailed; /* JSON could not be attached */
+	/* incidents: where close messages go (NULL: the default ruleset) */
+	uchar *incRulesetName;
+	ruleset_t *incRuleset;
+	ratelimit_t *ratelimiter;
+	struct _instanceData *next; /* the actions of one configuration */
 } instanceData;
 
 typedef struct wrkrInstanceData {
@@ -67,9 +90,11 @@ typedef struct wrkrInstanceData {
 
 struct modConfData_s {
 	rsconf_t *pConf;
+	instanceData *root; /* this configuration's actions */
 };
 static modConfData_t *loadModConf = NULL;
 static modConfData_t *runModConf = NULL;
+static prop_t *pInputName = NULL; /* $inputname of close messages */
 
 /* action parameters */
 static struct cnfparamdescr actpdescr[] = {
@@ -83,6 +108,7 @@ static struct cnfparamdescr actpdescr[] = {
 	{ "detect", eCmdHdlrBinary, 0 },
 	{ "detect.maxkeys", eCmdHdlrPositiveInt, 0 },
 	{ "detect.statefile", eCmdHdlrGetWord, 0 },
+	{ "detect.stateinterval", eCmdHdlrNonNegInt, 0 },
 	{ "detect.timesource", eCmdHdlrGetWord, 0 },
 	{ "bruteforce.threshold", eCmdHdlrNonNegInt, 0 },
 	{ "bruteforce.window", eCmdHdlrPositiveInt, 0 },
@@ -94,6 +120,11 @@ static struct cnfparamdescr actpdescr[] = {
 	{ "compromise.window", eCmdHdlrPositiveInt, 0 },
 	{ "insecure", eCmdHdlrBinary, 0 },
 	{ "trustedproxies", eCmdHdlrArray, 0 },
+	{ "incidents.ruleset", eCmdHdlrGetWord, 0 },
+	{ "stale.threshold", eCmdHdlrNonNegInt, 0 },
+	{ "stale.window", eCmdHdlrPositiveInt, 0 },
+	{ "stale.suppress", eCmdHdlrBinary, 0 },
+	{ "bruteforce.resetonsuccess", eCmdHdlrBinary, 0 },
 };
 static struct cnfparamblk actpblk = { CNFPARAMBLK_VERSION,
 				      sizeof(actpdescr) / sizeof(struct cnfparamdescr), actpdescr };
@@ -131,13 +162,37 @@ BEGINendCnfLoad
 	CODESTARTendCnfLoad
 ENDendCnfLoad
 
+/* incidents.ruleset names a ruleset of this configuration (rulesets may be
+ * defined after the action, so they are looked up once the whole
+ * configuration is read) */
 BEGINcheckCnf
 	CODESTARTcheckCnf
+	for (instanceData *p = pModConf->root; p != NULL; p = p->next) {
+		if (p->incRulesetName == NULL)
+			continue;
+		if (ruleset.GetRuleset(pModConf->pConf, &p->incRuleset, p->incRulesetName)
+		    != RS_RET_OK) {
+			LogError(0, RS_RET_RULESET_NOT_FOUND,
+				 "mmauthparse: incidents.ruleset: ruleset '%s' not found",
+				 p->incRulesetName);
+			iRet = RS_RET_RULESET_NOT_FOUND;
+		}
+	}
 ENDcheckCnf
 
+/* after rsyslogd has forked: start each action's detection thread
+ * (incident closes, periodic state file) */
 BEGINactivateCnf
 	CODESTARTactivateCnf
 	runModConf = pModConf;
+	for (instanceData *p = pModConf->root; p != NULL; p = p->next) {
+		ap_status st = ap_ctx_start(p->ctx);
+		if (st != AP_OK)
+			LogError(0, RS_RET_ERR,
+				 "mmauthparse: cannot start the detection thread: %s; incidents "
+				 "will not close and the state file is written at shutdown only",
+				 ap_strerror(st));
+	}
 ENDactivateCnf
 
 BEGINfreeCnf
@@ -164,9 +219,12 @@ ENDisCompatibleWithFeature
 
 BEGINfreeInstance
 	CODESTARTfreeInstance
+	ap_ctx_free(pData->ctx); /* stops its thread, writes detect.stateFile */
 	if (pData->stats != NULL)
 		statsobj.Destruct(&pData->stats);
-	ap_ctx_free(pData->ctx); /* writes detect.stateFile */
+	if (pData->ratelimiter != NULL)
+		ratelimitDestruct(pData->ratelimiter);
+	free(pData->incRulesetName);
 	free(pData->container);
 ENDfreeInstance
 
@@ -280,10 +338,22 @@ static rsRetVal setupStats(instanceData *pData)
 				 ap_detector_name((ap_detector)d));
 		CTR(an[d], &st->alerts[d], ctrType_IntCtr);
 	}
+	for (int d = 0; d < AP_DET__COUNT; d++) {
+		static char on[AP_DET__COUNT][48], cn[AP_DET__COUNT][48];
+		if (on[d][0] == '\0') {
+			snprintf(on[d], sizeof(on[d]), "incidents.opened.%s",
+				 ap_detector_name((ap_detector)d));
+			snprintf(cn[d], sizeof(cn[d]), "incidents.closed.%s",
+				 ap_detector_name((ap_detector)d));
+		}
+		CTR(on[d], &st->incidents_opened[d], ctrType_IntCtr);
+		CTR(cn[d], &st->incidents_closed[d], ctrType_IntCtr);
+	}
 	CHKiRet(statsobj.AddCounter(pData->stats, (const uchar *)"detect.keys", ctrType_IntCtr,
 				    CTR_FLAG_NONE, (intctr_t *)&st->detect_keys));
 	CTR("detect.evictions", &st->detect_evictions, ctrType_IntCtr);
 	CTR("ambiguous", &st->ambiguous, ctrType_IntCtr);
+	CTR("uncounted", &st->uncounted, ctrType_IntCtr);
 	for (int f = 1; f < AP_FAM__COUNT; f++) {
 		static char fnames[AP_FAM__COUNT][40];
 		snprintf(fnames[f], sizeof(fnames[f]), "family.%s", ap_family_name((ap_family)f));
@@ -294,6 +364,51 @@ static rsRetVal setupStats(instanceData *pData)
 	CHKiRet(statsobj.ConstructFinalize(pData->stats));
 finalize_it:
 	RETiRet;
+}
+
+/* an incident closed: a message of its own into incidents.ruleset (called
+ * from the core's detection thread) */
+static void closeIncident(void *arg, const ap_incident_close *c)
+{
+	instanceData *pData = arg;
+	smsg_t *m = NULL;
+	char text[512];
+	char ipbuf[64] = "";
+	if (glbl.GetGlobalInputTermState())
+		return; /* shutting down: the queues go away next */
+	struct json_object *json = ap_incident_json(c);
+	if (json == NULL)
+		return;
+	if (c->ip.family != 0)
+		ap_addr_format(&c->ip, ipbuf, sizeof(ipbuf));
+	const char *det = ap_detector_name((ap_detector)c->detector);
+	int n = snprintf(text, sizeof(text), "incident closed: %s %s%s%s%s count=%u window=%u",
+			 det ? det : "?", ipbuf[0] ? "ip=" : "", ipbuf,
+			 c->key != AP_KEY_IP ? (ipbuf[0] ? " user=" : "user=") : "",
+			 c->key != AP_KEY_IP ? c->user : "", c->inc.count, c->window);
+	if (n < 0)
+		n = 0;
+	if ((size_t)n >= sizeof(text))
+		n = (int)sizeof(text) - 1;
+	if (msgConstruct(&m) != RS_RET_OK) {
+		json_object_put(json);
+		return;
+	}
+	MsgSetFlowControlType(m, eFLOWCTL_NO_DELAY);
+	if (pInputName != NULL)
+		MsgSetInputName(m, pInputName);
+	MsgSetRawMsg(m, text, (size_t)n);
+	MsgSetMSGoffs(m, 0);
+	const uchar *host = glbl.GetLocalHostName();
+	MsgSetHOSTNAME(m, host, (int)strlen((const char *)host));
+	MsgSetTAG(m, (const uchar *)"mmauthparse:", sizeof("mmauthparse:") - 1);
+	msgSetPRI(m, LOG_AUTH | LOG_NOTICE);
+	MsgSetRuleset(m, pData->incRuleset);
+	if (msgAddJSON(m, pData->container, json, 0, 0) != RS_RET_OK) { /* owns json */
+		msgDestruct(&m);
+		return;
+	}
+	ratelimitAddMsg(pData->ratelimiter, NULL, m);
 }
 
 BEGINnewActInst
@@ -335,6 +450,10 @@ BEGINnewActInst
 			}
 			free(pData->container);
 			pData->container = (uchar *)c;
+		} else if (!strcmp(pname, "incidents.ruleset")) {
+			free(pData->incRulesetName);
+			CHKmalloc(pData->incRulesetName = (uchar *)es_str2cstr(pvals[i].val.d.estr,
+									       NULL));
 		} else if (!strcmp(pname, "trustedproxies")) {
 			CHKiRet(arrayParam(pvals[i].val.d.ar, &proxies, &nproxies));
 		} else if (!strcmp(pname, "programs")) {
@@ -355,6 +474,9 @@ BEGINnewActInst
 		} else if (!strcmp(pname, "detect.maxkeys")) {
 			CHKiRet(u32Param(pvals[i].val.d.n, "detect.maxKeys", AP_MAX_KEYS,
 					 &cfg.detect_max_keys));
+		} else if (!strcmp(pname, "detect.stateinterval")) {
+			CHKiRet(u32Param(pvals[i].val.d.n, "detect.stateInterval",
+					 AP_MAX_STATE_INTERVAL, &cfg.detect_state_interval));
 		} else if (!strcmp(pname, "detect.statefile")) {
 			CHKmalloc(statefile = es_str2cstr(pvals[i].val.d.estr, NULL));
 		} else if (!strcmp(pname, "detect.timesource")) {
@@ -372,6 +494,10 @@ BEGINnewActInst
 				ABORT_FINALIZE(RS_RET_INVALID_PARAMS);
 			}
 			free(ts);
+		} else if (!strcmp(pname, "stale.suppress")) {
+			cfg.stale_suppress = pvals[i].val.d.n != 0;
+		} else if (!strcmp(pname, "bruteforce.resetonsuccess")) {
+			cfg.bruteforce_reset_on_success = pvals[i].val.d.n != 0;
 		} else if (!strcmp(pname, "insecure")) {
 			cfg.det[AP_DET_INSECURE].threshold = pvals[i].val.d.n ? 1 : 0;
 		} else if ((d = detectorOf(pname, &field)) >= 0) {
@@ -399,6 +525,8 @@ BEGINnewActInst
 
 	cfg.trusted_proxies = (const char *const *)proxies;
 	cfg.ntrusted_proxies = nproxies;
+	cfg.incident_close = closeIncident;
+	cfg.incident_arg = pData;
 
 	/* the core said what exactly through coreLog */
 	ap_status st = ap_ctx_open(&cfg, coreLog, NULL, &pData->ctx);
@@ -412,6 +540,9 @@ BEGINnewActInst
 						   : RS_RET_ERR);
 	}
 	CHKiRet(setupStats(pData));
+	CHKiRet(ratelimitNew(&pData->ratelimiter, "mmauthparse", "incidents"));
+	pData->next = loadModConf->root;
+	loadModConf->root = pData;
 	CODE_STD_FINALIZERnewActInst
 	freeArray(programs, nprograms);
 	freeArray(geofiles, ngeofiles);
@@ -512,6 +643,11 @@ NO_LEGACY_CONF_parseSelectorAct
 
 BEGINmodExit
 	CODESTARTmodExit
+	if (pInputName != NULL)
+		prop.Destruct(&pInputName);
+	objRelease(glbl, CORE_COMPONENT);
+	objRelease(prop, CORE_COMPONENT);
+	objRelease(ruleset, CORE_COMPONENT);
 	objRelease(statsobj, CORE_COMPONENT);
 	objRelease(datetime, CORE_COMPONENT);
 ENDmodExit
@@ -616,6 +752,11 @@ BEGINmodInit()
 	CHKiRet(objUse(datetime, CORE_COMPONENT));
 	CHKiRet(objUse(statsobj, CORE_COMPONENT));
 	CHKiRet(checkRsyslogdVersion());
+	CHKiRet(objUse(ruleset, CORE_COMPONENT));
+	CHKiRet(objUse(prop, CORE_COMPONENT));
+	CHKiRet(objUse(glbl, CORE_COMPONENT));
+	CHKiRet(prop.CreateStringProp(&pInputName, (const uchar *)"mmauthparse",
+				      sizeof("mmauthparse") - 1));
 	CHKiRet(checkMsgLayout());
 	dbgprintf("mmauthparse %s: built with rsyslog %s headers\n", ap_version(), VERSION);
 ENDmodInit

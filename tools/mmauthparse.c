@@ -50,8 +50,9 @@ static const char usage_text[] =
 	"  -d, --detect            run the attack detectors (alert members)\n"
 	"      --DETECTOR T/W      threshold T within W seconds for DETECTOR, one of\n"
 	"                          bruteforce, dictionary, distributed, compromise,\n"
-	"                          insecure (T=0 turns it off); implies --detect\n"
-	"      --set NAME=VALUE    DETECTOR.threshold, DETECTOR.window, detect.maxKeys,\n"
+	"                          insecure, stale (T=0 turns it off); implies --detect\n"
+	"      --set NAME=VALUE    DETECTOR.threshold, DETECTOR.window, stale.suppress,\n"
+	"                          bruteforce.resetOnSuccess (on/off), detect.maxKeys,\n"
 	"                          geoip.cacheSize; a detect setting implies --detect\n"
 	"      --state-file FILE   detection state kept across runs; implies --detect\n"
 	"      --no-redact         keep attempted passwords in the message text\n"
@@ -163,8 +164,20 @@ static void set_name_value(opts *o, const char *arg)
 		o->cfg.geo_cache_size = (uint32_t)parse_num(val, arg, AP_MAX_GEO_CACHE);
 		return;
 	}
+	if (NAME_IS(name, nlen, "stale.suppress")
+	    || NAME_IS(name, nlen, "bruteforce.resetOnSuccess")) {
+		bool on = !strcasecmp(val, "on");
+		if (!on && strcasecmp(val, "off") != 0)
+			die_usage("%s: \"on\" or \"off\"", arg);
+		if (NAME_IS(name, nlen, "stale.suppress"))
+			o->cfg.stale_suppress = on;
+		else
+			o->cfg.bruteforce_reset_on_success = on;
+		o->cfg.detect = true;
+		return;
+	}
 	die_usage("--set: unknown setting '%s' (DETECTOR.threshold, DETECTOR.window, "
-		  "detect.maxKeys, geoip.cacheSize)",
+		  "stale.suppress, bruteforce.resetOnSuccess, detect.maxKeys, geoip.cacheSize)",
 		  arg);
 }
 

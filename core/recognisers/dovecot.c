@@ -80,6 +80,11 @@
  *   an address whose user ends in ",<address>" (possible only with
  *   auth_username_chars emptied and an auth client that sends no rip)
  *   would read as that address: left as it is.
+ *
+ * One attempt, two lines: with auth_verbose=yes a failed attempt is the
+ * auth process's verdict and again the login process's summary ("auth
+ * failed, N attempts"); the verdict is marked AP_CORR_VERDICT, the summary
+ * AP_CORR_SUMMARY, and detection counts the pair once (detectors.c).
  */
 #include "recognisers/recogniser.h"
 
@@ -638,6 +643,8 @@ static int parse_auth(const ap_line *ln, ap_event *ev, ap_cur c, const proc_info
 			return 0;
 		ev->outcome = AP_OUT_UNKNOWN;
 		ev->reason = AP_R_NONE;
+	} else {
+		ev->corr = AP_CORR_VERDICT; /* the login summary repeats it */
 	}
 	return 1;
 }
@@ -736,6 +743,7 @@ static int login_reason(ap_event *ev, const char *s, const char *e)
 			return 0;
 		ev->outcome = AP_OUT_FAILURE;
 		ev->attempts = (int32_t)(n > INT32_MAX ? INT32_MAX : n);
+		ev->corr = AP_CORR_SUMMARY;
 		return 1;
 	}
 	c = ap_cur_make(g.p, g.n);
@@ -752,6 +760,8 @@ static int login_reason(ap_event *ev, const char *s, const char *e)
 			ev->tls = 0;
 		if (AP_EAT(&c, ", ") && ap_cur_uint(&c, &n) && AP_AT(&c, " attempts"))
 			ev->attempts = (int32_t)(n > INT32_MAX ? INT32_MAX : n);
+		if (i == 0) /* "auth failed": the summary of the verdicts above */
+			ev->corr = AP_CORR_SUMMARY;
 		return 1;
 	}
 	return 0;

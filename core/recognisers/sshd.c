@@ -48,14 +48,13 @@
  *   that probe.  "Failed none ..." (the same probe, and for a valid user
  *   logged at VERBOSE only) is therefore not an event.  Each later
  *   "Failed password for invalid user" is an event of its own.
- * - "Failed publickey for <real account>" is not an event: a client
- *   offers the keys of its agent one after the other and sshd logs each
- *   refused one, so a user with three keys logs two failures before the
- *   accepted one (fail2ban gh-1263 makes the same choice).  A connection
- *   that ends without success still shows: "Connection closed by
- *   authenticating user" (aborted) or "maximum authentication attempts
- *   exceeded" (other).  For an invalid user every refused key is a
- *   failure.
+ * - "Failed publickey for <real account>" is an event the detectors do
+ *   not count ("counted": false): a client offers the keys of its agent
+ *   one after the other and sshd logs each refused one, so a user with
+ *   three keys logs two failures before the accepted one (fail2ban
+ *   gh-1263 does not count them either).  A connection that ends without
+ *   success still counts: "Connection closed by authenticating user"
+ *   (aborted) or "maximum authentication attempts exceeded" (other).
  * - pam_unix/pam_sss "authentication failure;" lines under sshd repeat an
  *   attempt sshd logs itself ("Failed password", or "PAM: Authentication
  *   failure" for keyboard-interactive): not events here (fail2ban's sshd
@@ -69,6 +68,9 @@
  *   identification string", "Postponed", "Partial", "Received disconnect"
  *   with another code or text, and key-exchange failures: no credential
  *   was refused.
+ * - Key probes are events the detectors do not count ("counted": false):
+ *   a refused key ("Failed publickey/hostbased/gssapi...", failure) and
+ *   "Postponed publickey" (the key would do; outcome unknown).
  *
  * Threat model (OpenSSH auth.c auth_log(), allowed_user(), getpwnamallow(),
  * auth_root_allowed(), auth_maxtries_exceeded(); auth-pam.c
@@ -236,11 +238,9 @@ static int failed_or_accepted(ap_cur *c, ap_event *ev, int ok)
 		c->p += AP_LEN("<invalid username>");
 		invalid = 1;
 	}
-	/* a real account refusing one key of many is not a failure */
-	if (!ok && !invalid && AP_SPAN_IS(m, "publickey"))
-		return 0;
 	set_method(ev, m);
 	ev->outcome = ok ? AP_OUT_SUCCESS : AP_OUT_FAILURE;
+	ev->uncounted = !ok && is_key_method(m);
 	if (!ok) {
 		if (invalid)
 			ev->reason = AP_R_UNKNOWN_USER;
@@ -445,6 +445,9 @@ static int rec_sshd(const ap_line *ln, ap_event *ev)
 
 	if (AP_EAT(&c, "Failed "))
 		return failed_or_accepted(&c, ev, 0);
+	if (AP_AT(&c, "Postponed publickey ") && AP_EAT(&c, "Postponed ")
+	    && failed_or_accepted(&c, ev, 0))
+		return ev->outcome = AP_OUT_UNKNOWN, ev->reason = AP_R_NONE, 1;
 	if (AP_EAT(&c, "Accepted "))
 		return failed_or_accepted(&c, ev, 1);
 	if (AP_EAT(&c, "Invalid user ") || AP_EAT(&c, "Illegal user ")) {

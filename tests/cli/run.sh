@@ -237,7 +237,10 @@ done >"$T/det.log"
 pylines "detect: no alert without --detect" "$T/det0.out" 'len(d) == 4 and not any("alert" in e for e in d)'
 "$BIN" --year 2026 --aligned --bruteforce 3/600 "$T/det.log" >"$T/det1.out"; rc=$?
 check "detect: --bruteforce T/W runs" test "$rc" = 0
-pylines "detect: --bruteforce 3/600 fires on the third failure and after" "$T/det1.out" '[e.get("alert", {}).get("bruteforce") for e in d] == [None, None, {"count":3,"threshold":3,"window":600}, {"count":4,"threshold":3,"window":600}]'
+pylines "detect: --bruteforce 3/600 fires on the third failure and after" "$T/det1.out" '[{k: v for k, v in e.get("alert", {}).get("bruteforce", {}).items() if k != "incident"} or None for e in d] == [None, None, {"count":3,"threshold":3,"window":600}, {"count":4,"threshold":3,"window":600}]'
+# the third failure opens an incident, the fourth updates it (the id is
+# random per run: the same in both, 16 hex digits)
+pylines "detect: the alerts carry their incident" "$T/det1.out" '[{k: v for k, v in e["alert"]["bruteforce"]["incident"].items() if k != "id"} for e in d[2:]] == [{"state":"open","first_seen":"2026-03-03T04:11:00Z","last_seen":"2026-03-03T04:13:00Z","count":3}, {"state":"update","first_seen":"2026-03-03T04:11:00Z","last_seen":"2026-03-03T04:14:00Z","count":4}] and d[2]["alert"]["bruteforce"]["incident"]["id"] == d[3]["alert"]["bruteforce"]["incident"]["id"] and len(d[2]["alert"]["bruteforce"]["incident"]["id"]) == 16'
 "$BIN" --year 2026 --aligned --detect --set bruteforce.threshold=4 --set BruteForce.window=60 "$T/det.log" >"$T/det2.out"
 pylines "detect: --set DETECTOR.threshold/window (case-insensitive)" "$T/det2.out" '[e.get("alert", {}).get("bruteforce") for e in d] == [None, None, None, None]'
 "$BIN" --year 2026 --aligned --detect --set bruteforce.threshold=4 --set bruteforce.window=3600 "$T/det.log" >"$T/det3.out"
@@ -309,7 +312,9 @@ check "report text: successes after failures" has "$T/rep.txt" "2 in all: 1 flag
 check "report text: compromise line" has_re "$T/rep.txt" 'sales@example\.com +198\.51\.100\.7 +NL +vpopmail/pop3 +3 failures before +\[compromise alert\]'
 check "report text: block with related accounts" has "$T/rep.txt" "related accounts: admin@example.com (imap) x3, info@example.com (imap) x2"
 check "report text: block without related gets the failing accounts" has "$T/rep.txt" "failed earlier from this address: <script>alert(1)</script>"
-check "report text: alerts by detector" has_re "$T/rep.txt" '^bruteforce +1$'
+# alerts of before incidents (no incident object): one incident per detector and key
+check "report text: incidents from alerts without an incident object" has_re "$T/rep.txt" '^203\.0\.113\.50 +bruteforce +2026-03-03 04:04:00 +0s +5 +open +CN +info@example\.com$'
+check "report text: incidents summary" has "$T/rep.txt" "3 incidents (0 closed, 3 open at the end of the input)"
 check "report text: timeline" has_re "$T/rep.txt" '^2026-03-03 05:00 +5 +#+$'
 "$BIN" report --last 3 "$REP" >"$T/rep3.txt"
 check "report text: --last 3 keeps the three newest failures" test "$(sed -n '/^Last 3 attacks/,/^$/p' "$T/rep3.txt" | grep -c '^2026')" = 3
@@ -317,7 +322,7 @@ check "report text: --last 3 keeps the three newest failures" test "$(sed -n '/^
 "$BIN" report --format json "$REP" >"$T/rep.json"; rc=$?
 check "report json: exits 0 and is one object" test "$rc" = 0 -a "$(wc -l <"$T/rep.json")" = 1
 pyexpr "report json: totals" "$T/rep.json" 'd["totals"] == {"events":18,"failures":11,"successes":4,"unknown":1,"blocks":2}'
-pyexpr "report json: lines" "$T/rep.json" 'd["lines"] == {"read":23,"events":18,"skipped":5}'
+pyexpr "report json: lines" "$T/rep.json" 'd["lines"] == {"read":23,"events":18,"skipped":5,"closed_incidents":0}'
 pyexpr "report json: span" "$T/rep.json" 'd["span"]["first_utc"] == "2026-03-03T04:00:00Z" and d["span"]["last_utc"] == "2026-03-03T06:30:00Z" and d["span"]["seconds"] == 9000'
 pyexpr "report json: top addresses" "$T/rep.json" '[(a["ip"], a["count"], a.get("country")) for a in d["top_addresses"]] == [("203.0.113.50",5,"CN"),("198.51.100.7",3,"NL"),("192.0.2.33",2,"US"),("10.0.0.5",1,None)]'
 pyexpr "report json: AS of the top address" "$T/rep.json" 'd["top_addresses"][0]["asn"] == 4134 and d["top_addresses"][0]["as_org"] == "Chinanet"'
@@ -329,7 +334,23 @@ pyexpr "report json: successes after failures" "$T/rep.json" 'd["successes_after
 pyexpr "report json: plaintext logins" "$T/rep.json" 'd["plaintext_logins"]["total"] == 2 and d["plaintext_logins"]["top"][0]["user"] == "bob@example.com" and d["plaintext_logins"]["top"][0]["count"] == 2'
 pyexpr "report json: blocks with related accounts" "$T/rep.json" 'd["blocks"]["total"] == 2 and d["blocks"]["last"][0]["ip"] == "203.0.113.50" and "admin@example.com (imap) x3" in d["blocks"]["last"][0]["related"] and d["blocks"]["last"][1]["failed_earlier"] == "<script>alert(1)</script>"'
 pyexpr "report json: last attacks" "$T/rep.json" 'len(d["last_attacks"]) == 10 and d["last_attacks"][-1]["ip"] == "10.0.0.5" and d["last_attacks"][0]["time"] == "2026-03-03 04:01:00"'
-pyexpr "report json: alerts by detector" "$T/rep.json" 'd["alerts"] == {"bruteforce":1,"compromise":1,"insecure":1}'
+pyexpr "report json: incidents from alerts without an incident object" "$T/rep.json" '[(x["detector"], x["key"], x["count"], x["state"], x.get("country"), x["accounts"]) for x in d["incidents"]["top"]] == [("bruteforce","203.0.113.50",5,"open","CN",["info@example.com"]),("compromise","198.51.100.7",3,"open","NL",["sales@example.com"]),("insecure","bob@example.com",1,"open",None,["bob@example.com"])] and "id" not in d["incidents"]["top"][0]'
+# report-incidents.jsonl, by hand: a bruteforce incident of 203.0.113.9
+# opened at 04:01 (first failure 04:00), updated at 04:02 (count 3), closed
+# by a close record; a dictionary incident opened at 04:02 (count 3, one
+# event: one account); a distributed incident of boss@ (count 10,
+# 04:30-05:00).  Order: count, then first seen, then id.
+RI=$HERE/report-incidents.jsonl
+"$BIN" report "$RI" >"$T/ri.txt"
+check "report incidents: summary" has "$T/ri.txt" "3 incidents (1 closed, 2 open at the end of the input)"
+check "report incidents: the close record is no event" has "$T/ri.txt" "Lines   : 5 read, 4 events, 1 closed incidents, 0 skipped"
+check "report incidents: the closed one, its span and accounts" has_re "$T/ri.txt" '^203\.0\.113\.9 +bruteforce +2026-03-03 04:00:00 +2m 0s +3 +closed +CN +root, info@example\.com$'
+check "report incidents: a user-keyed incident" has_re "$T/ri.txt" '^boss@example\.com +distributed +2026-03-03 04:30:00 +30m 0s +10 +open +boss@example\.com$'
+"$BIN" report --format json "$RI" >"$T/ri.json"
+pyexpr "report incidents json: totals" "$T/ri.json" '{k: d["incidents"][k] for k in ("total","closed","open","not_listed")} == {"total":3,"closed":1,"open":2,"not_listed":0}'
+pyexpr "report incidents json: the list" "$T/ri.json" '[(x["id"], x["detector"], x["key"], x["first_utc"], x["last_utc"], x["seconds"], x["count"], x["state"], x["accounts"]) for x in d["incidents"]["top"]] == [("cccccccccccccccc","distributed","boss@example.com","2026-03-03T04:30:00Z","2026-03-03T05:00:00Z",1800,10,"open",["boss@example.com"]),("aaaaaaaaaaaaaaaa","bruteforce","203.0.113.9","2026-03-03T04:00:00Z","2026-03-03T04:02:00Z",120,3,"closed",["root","info@example.com"]),("bbbbbbbbbbbbbbbb","dictionary","203.0.113.9","2026-03-03T04:00:00Z","2026-03-03T04:02:00Z",120,3,"open",["info@example.com"])]'
+"$BIN" report --format html "$RI" >"$T/ri.html"
+check "report incidents html: the table" has "$T/ri.html" "<h2>Incidents</h2>"
 pyexpr "report json: hourly timeline" "$T/rep.json" '[(b["start"], b["failures"]) for b in d["timeline"]["buckets"]] == [("2026-03-03T04:00:00",5),("2026-03-03T05:00:00",5),("2026-03-03T06:00:00",1)]'
 pyexpr "report json: exact below the counter cap" "$T/rep.json" 'd["approximate"] is False'
 
@@ -390,9 +411,9 @@ for i in 0 1 2 3 4 5 6 7 8 9; do
 	printf 'Mar  3 05:00:0%s mx1 sshd[7]: Failed password for root from 203.0.113.5 port 22 ssh2\n' "$i"
 done >"$T/ssh.log"
 "$BIN" report --year 2026 --format json "$T/ssh.log" >"$T/ssh.json" 2>/dev/null
-pyexpr "report raw: attack detection on raw input" "$T/ssh.json" 'd["totals"]["failures"] == 10 and d["alerts"].get("bruteforce") == 1'
+pyexpr "report raw: attack detection on raw input" "$T/ssh.json" 'd["totals"]["failures"] == 10 and [(i["detector"], i["key"], i["count"], i["state"]) for i in d["incidents"]["top"]] == [("bruteforce", "203.0.113.5", 10, "open")]'
 "$BIN" report --year 2026 --no-detect --format json "$T/ssh.log" >"$T/ssh2.json" 2>/dev/null
-pyexpr "report raw: --no-detect" "$T/ssh2.json" 'd["totals"]["failures"] == 10 and not d["alerts"].get("bruteforce")'
+pyexpr "report raw: --no-detect" "$T/ssh2.json" 'd["totals"]["failures"] == 10 and d["incidents"]["total"] == 0'
 "$BIN" report --geoip "$T/no-such.mmdb" "$IN" >/dev/null 2>"$T/err"; rc=$?
 check "report raw: an unreadable --geoip database exits 2" test "$rc" = 2 -a -s "$T/err"
 # on a terminal (script(1) gives it one) a long run shows its progress

@@ -103,7 +103,46 @@ static void set_when(rec *r, const char *raw)
 	}
 }
 
-/* 1 if the object is an event */
+/* an ISO 8601 time member as epoch seconds, -1 when absent or bad */
+static long long get_time(struct fjson_object *o, const char *k)
+{
+	char buf[64];
+	long long t;
+	int off;
+	if (!get_str(o, k, buf, sizeof(buf)) || !tool_parse_iso(buf, strlen(buf), &t, &off))
+		return -1;
+	return t;
+}
+
+/* the incident of detector k (inc: its object, or the close record
+ * itself), and the key of a close record */
+static void read_incident(rec *r, int k, struct fjson_object *inc, struct fjson_object *close)
+{
+	if (r->ninc >= AP_DET__COUNT)
+		return;
+	rec_inc *x = &r->inc[r->ninc];
+	memset(x, 0, sizeof(*x));
+	x->det = k;
+	x->first = x->last = -1;
+	if (inc != NULL && json_object_is_type(inc, fjson_type_object)) {
+		get_str(inc, "id", x->id, sizeof(x->id));
+		get_str(inc, "state", x->state, sizeof(x->state));
+		x->first = get_time(inc, "first_seen");
+		x->last = get_time(inc, "last_seen");
+		x->count = get_int(inc, "count", 0);
+	}
+	if (close != NULL) {
+		char kk[16];
+		get_str(close, "key", kk, sizeof(kk));
+		if (strcmp(kk, "ip") == 0)
+			get_str(close, "ip", x->key, sizeof(x->key));
+		else
+			get_str(close, "user", x->key, sizeof(x->key));
+	}
+	r->ninc++;
+}
+
+/* 1 if the object is an event (or a closed incident: kind REC_INCIDENT) */
 int to_rec(struct fjson_object *root, rec *r)
 {
 	memset(r, 0, sizeof(*r));
@@ -124,6 +163,8 @@ int to_rec(struct fjson_object *root, rec *r)
 		r->kind = AP_KIND_AUTH;
 	else if (strcmp(kind, "block") == 0)
 		r->kind = AP_KIND_BLOCK;
+	else if (strcmp(kind, "incident") == 0)
+		r->kind = REC_INCIDENT;
 	else
 		return 0;
 
@@ -185,6 +226,18 @@ int to_rec(struct fjson_object *root, rec *r)
 		r->asn = get_int(geo, "asn", -1);
 	}
 
+	if (r->kind == REC_INCIDENT) {
+		char det[32];
+		int k;
+		get_str(ev, "detector", det, sizeof(det));
+		for (k = 0; k < AP_DET__COUNT; k++)
+			if (strcmp(det, ap_detector_name((ap_detector)k)) == 0)
+				break;
+		if (k == AP_DET__COUNT)
+			return 0;
+		read_incident(r, k, ev, ev);
+		return 1;
+	}
 	read_related(r, member(ev, "related"));
 	struct fjson_object *alert = member(ev, "alert");
 	if (alert != NULL && json_object_is_type(alert, fjson_type_object)) {
@@ -204,6 +257,9 @@ int to_rec(struct fjson_object *root, rec *r)
 					break;
 			if (k < AP_DET__COUNT) {
 				r->det_bits |= 1u << k;
+				read_incident(r, k, member(val, "incident"), NULL);
+				if (r->inc[r->ninc - 1].id[0] == '\0') /* before incidents */
+					r->inc[r->ninc - 1].count = get_int(val, "count", 0);
 				if (k == AP_DET_COMPROMISE)
 					r->comp_count = get_int(val, "count", 0);
 				read_related(r, member(val, "related"));

@@ -527,15 +527,38 @@ void print_html(report *rp, FILE *out)
 		fputs("</tbody></table>\n", out);
 	}
 
-	fputs("<h2>Alerts by detector</h2>\n", out);
-	if (rp->ndet == 0)
-		fputs("<p class=\"none\">none</p>\n", out);
-	else {
-		static const char *const cols[] = { "detector", "events" };
-		html_table_start(out, cols, 2, "lr");
-		for (int i = 0; i < rp->ndet; i++)
-			html_cells(out, "lr", 2, rp->det[i].name, th(a, sizeof(a), rp->det[i].n));
-		fputs("</tbody></table>\n", out);
+	fputs("<h2>Incidents</h2>\n", out);
+	{
+		char sum[256];
+		uint32_t ni;
+		inc_summary(rp, sum, sizeof(sum));
+		fputs("<p>", out);
+		hesc(out, sum);
+		fputs("</p>\n", out);
+		inc_entry **iv = inc_sorted(&rp->inc, rp->top, &ni);
+		if (ni > 0) {
+			static const char *const cols[] = {
+				"address/user", "detector", "first seen (UTC)", "span",
+				"count",        "state",    "country",          "accounts"
+			};
+			html_table_start(out, cols, 8, "llllrlll");
+			for (uint32_t i = 0; i < ni; i++) {
+				char f[32], sp[32], acc[320];
+				const inc_entry *ie = iv[i];
+				inc_time(ie->first, f, sizeof(f));
+				duration(ie->first >= 0 && ie->last >= ie->first
+						 ? ie->last - ie->first
+						 : 0,
+					 sp, sizeof(sp));
+				inc_accounts(ie, acc, sizeof(acc));
+				html_cells(out, "llllrlll", 8, ie->key,
+					   ap_detector_name((ap_detector)ie->det), f, sp,
+					   ull(a, sizeof(a), (unsigned long long)ie->count),
+					   ie->closed ? "closed" : "open", ie->country, acc);
+			}
+			fputs("</tbody></table>\n", out);
+		}
+		free(iv);
 	}
 	if (rp->addrs.evicted || rp->logins.evicted || rp->countries.evicted)
 		fputs("<p class=\"note\">Some top tables are approximate: the input held more "

@@ -166,6 +166,7 @@ int report_main(int argc, char **argv)
 	ss_init(&rp->services, 256);
 	ss_init(&rp->daemons, 256);
 	ss_init(&rp->plaintext, max_keys);
+	inc_init(&rp->inc, max_keys);
 	rp->fm.e = xcalloc((size_t)FM_SETS * FM_WAYS, sizeof(fm_entry));
 	ring_init(&rp->attacks, last);
 	ring_init(&rp->saf, last);
@@ -222,6 +223,7 @@ int report_main(int argc, char **argv)
 	ss_free(&rp->services);
 	ss_free(&rp->daemons);
 	ss_free(&rp->plaintext);
+	inc_free(&rp->inc);
 	free(rp->fm.e);
 	free(rp->attacks.v);
 	free(rp->saf.v);
