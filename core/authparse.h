@@ -87,6 +87,10 @@ typedef struct ap_event {
 	/* the line can honestly be read two ways: the event keeps its outcome
 	 * but carries no address ("ambiguous": true; counted) */
 	bool ambiguous;
+	/* a recipient refused as unknown at SMTP RCPT time (courieresmtpd
+	 * "550 User unknown"): no credential, a directory-harvest probe when
+	 * repeated ("harvest": true) */
+	bool harvest;
 	ap_addr ip;
 	ap_addr server_ip;
 	int32_t port;     /* -1 when absent */
