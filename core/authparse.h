@@ -264,6 +264,12 @@ typedef struct ap_input {
 	 * costs nothing for the lines that are not events); NULL otherwise */
 	int64_t (*time_fn)(void *arg);
 	void *time_arg;
+	/* optional: the host that sent the line (syslog HOSTNAME), NULL/0
+	 * when unknown.  With the process id of the tag it names one
+	 * connection of a daemon whose lines do not all carry the client's
+	 * address (sshd); ap_process joins such lines (ap_parse does not) */
+	const char *host;
+	size_t hostlen;
 } ap_input;
 
 typedef enum {
@@ -352,12 +358,13 @@ ap_stats *ap_ctx_stats(ap_ctx *ctx);
 /* ------------------------------------------------------------------ */
 /* helpers shared with the command-line tool and the tests             */
 
-/* Split a log line as a file holds it into tag, message and time:
+/* Split a log line as a file holds it into tag, message, time and host:
  * "Mon DD HH:MM:SS host tag[pid]: msg", "YYYY-MM-DDTHH:MM:SS... host tag: msg",
  * and the host-less and timestamp-less forms.  `year` resolves the
  * year-less RFC 3164 stamp (0 = current year).  Returns 1 if a syslog
  * frame was found, 0 otherwise (then in->msg is the whole line, the tag
- * empty and in->time the time found at the start of the line, if any). */
+ * empty and in->time the time found at the start of the line, if any).
+ * in->host is the frame's host word (NULL when it has none). */
 int ap_split_line(const char *line, size_t len, int year, ap_input *in);
 
 /* Copy text into out with control bytes and invalid UTF-8 written as

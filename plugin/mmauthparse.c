@@ -461,6 +461,9 @@ BEGINdoAction_NoStrings
 	in.time = pData->timeSource == TIME_RECEPTION ? (int64_t)pMsg->ttGenTime : 0;
 	in.time_fn = messageTime;
 	in.time_arg = pMsg;
+	/* with the pid of the tag, the host names one sshd connection */
+	in.host = getHOSTNAME(pMsg);
+	in.hostlen = in.host != NULL ? (size_t)getHOSTNAMELen(pMsg) : 0;
 	if (!ap_process(pData->ctx, pWrkrData->w, &in, &res))
 		FINALIZE; /* not an auth event: untouched */
 

@@ -171,6 +171,8 @@ static void run_case(ap_ctx *ctx, ap_worker *w, const char *file, struct tcase *
 		in.time = 0;
 		in.time_fn = NULL;
 		in.time_arg = NULL;
+		in.host = NULL;
+		in.hostlen = 0;
 	} else {
 		ap_split_line(tc->line, strlen(tc->line), 2024, &in);
 	}
