@@ -12,8 +12,8 @@
  * Concurrency: an ap_ctx is shared by all workers of one rsyslog action; it
  * is immutable after ap_ctx_new() except for the parts that say otherwise
  * (geo databases: swapped under a rwlock on reload; detection state: sharded
- * locks; statistics: atomic counters).  An ap_worker belongs to exactly one
- * thread at a time.
+ * locks; the table of recent sshd connections: sharded locks; statistics:
+ * atomic counters).  An ap_worker belongs to exactly one thread at a time.
  */
 #ifndef AUTHPARSE_H
 #define AUTHPARSE_H
@@ -324,8 +324,10 @@ typedef struct ap_result {
  * undefined; nothing was allocated). */
 int ap_process(ap_ctx *ctx, ap_worker *w, const ap_input *in, ap_result *res);
 
-/* Recognition only (no geo, no detection): 1 event, 0 not.  The
- * programs map of ctx is used; ctx may be NULL for the built-in map. */
+/* Recognition only (no geo, no detection, and each line alone: the
+ * connection table that joins sshd's lines is neither read nor written):
+ * 1 event, 0 not.  The programs map of ctx is used; ctx may be NULL for
+ * the built-in map. */
 int ap_parse(const ap_ctx *ctx, const ap_input *in, ap_event *ev);
 
 /* The event as a new libfastjson object (caller owns it); NULL on

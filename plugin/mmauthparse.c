@@ -455,7 +455,8 @@ BEGINdoAction_NoStrings
 	in.taglen = taglen > 0 ? (size_t)taglen : 0;
 	in.msg = (const char *)getMSG(pMsg);
 	in.msglen = (size_t)getMSGLen(pMsg);
-	/* the time is asked for only by detection, only for events: the
+	/* the time is asked for only by detection, only for events, and by
+	 * sshd's connection table, only for the sshd lines it keeps: the
 	 * conversion (and rsyslog's complaint about an impossible year) costs
 	 * nothing for other lines */
 	in.time = pData->timeSource == TIME_RECEPTION ? (int64_t)pMsg->ttGenTime : 0;
