@@ -91,6 +91,9 @@ typedef struct ap_event {
 	 * "550 User unknown"): no credential, a directory-harvest probe when
 	 * repeated ("harvest": true) */
 	bool harvest;
+	/* ip (and port) or the verdict come from another line of the same
+	 * connection ("correlated": true; sshd's connection table) */
+	bool correlated;
 	ap_addr ip;
 	ap_addr server_ip;
 	int32_t port;     /* -1 when absent */
