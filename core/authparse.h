@@ -12,8 +12,8 @@
  * Concurrency: an ap_ctx is shared by all workers of one rsyslog action; it
  * is immutable after ap_ctx_new() except for the parts that say otherwise
  * (geo databases: swapped under a rwlock on reload; detection state: sharded
- * locks; statistics: atomic counters).  An ap_worker belongs to exactly one
- * thread at a time.
+ * locks; the table of recent sshd connections: sharded locks; statistics:
+ * atomic counters).  An ap_worker belongs to exactly one thread at a time.
  */
 #ifndef AUTHPARSE_H
 #define AUTHPARSE_H
@@ -95,6 +95,13 @@ typedef struct ap_event {
 	/* the line's part in a pair of lines that describe one attempt
 	 * (ap_corr): the pipeline counts such a pair once */
 	uint8_t corr;
+	/* a recipient refused as unknown at SMTP RCPT time (courieresmtpd
+	 * "550 User unknown"): no credential, a directory-harvest probe when
+	 * repeated ("harvest": true) */
+	bool harvest;
+	/* ip (and port) or the verdict come from another line of the same
+	 * connection ("correlated": true; sshd's connection table) */
+	bool correlated;
 	ap_addr ip;
 	ap_addr server_ip;
 	int32_t port;     /* -1 when absent */
@@ -311,6 +318,12 @@ typedef struct ap_input {
 	 * costs nothing for the lines that are not events); NULL otherwise */
 	int64_t (*time_fn)(void *arg);
 	void *time_arg;
+	/* optional: the host that sent the line (syslog HOSTNAME), NULL/0
+	 * when unknown.  With the process id of the tag it names one
+	 * connection of a daemon whose lines do not all carry the client's
+	 * address (sshd); ap_process joins such lines (ap_parse does not) */
+	const char *host;
+	size_t hostlen;
 } ap_input;
 
 typedef enum {
@@ -395,8 +408,10 @@ typedef struct ap_result {
  * undefined; nothing was allocated). */
 int ap_process(ap_ctx *ctx, ap_worker *w, const ap_input *in, ap_result *res);
 
-/* Recognition only (no geo, no detection): 1 event, 0 not.  The
- * programs map of ctx is used; ctx may be NULL for the built-in map. */
+/* Recognition only (no geo, no detection, and each line alone: the
+ * connection table that joins sshd's lines is neither read nor written):
+ * 1 event, 0 not.  The programs map of ctx is used; ctx may be NULL for
+ * the built-in map. */
 int ap_parse(const ap_ctx *ctx, const ap_input *in, ap_event *ev);
 
 /* The event as a new libfastjson object (caller owns it); NULL on
@@ -448,12 +463,13 @@ ap_stats *ap_ctx_stats(ap_ctx *ctx);
 /* ------------------------------------------------------------------ */
 /* helpers shared with the command-line tool and the tests             */
 
-/* Split a log line as a file holds it into tag, message and time:
+/* Split a log line as a file holds it into tag, message, time and host:
  * "Mon DD HH:MM:SS host tag[pid]: msg", "YYYY-MM-DDTHH:MM:SS... host tag: msg",
  * and the host-less and timestamp-less forms.  `year` resolves the
  * year-less RFC 3164 stamp (0 = current year).  Returns 1 if a syslog
  * frame was found, 0 otherwise (then in->msg is the whole line, the tag
- * empty and in->time the time found at the start of the line, if any). */
+ * empty and in->time the time found at the start of the line, if any).
+ * in->host is the frame's host word (NULL when it has none). */
 int ap_split_line(const char *line, size_t len, int year, ap_input *in);
 
 /* Copy text into out with control bytes and invalid UTF-8 written as

@@ -279,6 +279,10 @@ struct fjson_object *ap_result_json(const ap_result *res)
 		AP_JSON_ADD(o, "ambiguous", json_object_new_boolean(1));
 	if (ev->uncounted)
 		AP_JSON_ADD(o, "counted", json_object_new_boolean(0));
+	if (ev->harvest)
+		AP_JSON_ADD(o, "harvest", json_object_new_boolean(1));
+	if (ev->correlated)
+		AP_JSON_ADD(o, "correlated", json_object_new_boolean(1));
 	if (ev->kind == AP_KIND_BLOCK) {
 		if (ev->count >= 0)
 			AP_JSON_ADD(o, "count", json_object_new_int64(ev->count));

@@ -3,8 +3,10 @@
  *
  * Concurrency and locking: ap_ctx is read-only after ap_ctx_open() except
  * for the statistics (atomic counters), the geo databases (geo.c: swapped
- * under a rwlock on reload) and the detection state (detect.c: sharded
- * locks).  An ap_worker (geo cache) is used by one thread at a time. */
+ * under a rwlock on reload), the detection state (detect.c: sharded
+ * locks) and the table of recent sshd connections (session.c: sharded
+ * locks; written by ap_process only).  An ap_worker (geo cache) is used by
+ * one thread at a time. */
 #ifdef HAVE_CONFIG_H
 #include "ap_config.h"
 #endif
@@ -19,6 +21,7 @@
 #include "text.h"
 #include "enrich/addr.h"
 #include "recognisers/dispatch.h"
+#include "recognisers/session.h"
 #include "enrich/geo.h"
 #include "detect/detect.h"
 #include "detect/siphash.h"
@@ -29,6 +32,7 @@ struct ap_ctx {
 	bool redact;
 	ap_geodb *geo;
 	ap_detect *det;
+	ap_sessions *sessions; /* recent sshd connections */
 	ap_log_fn log;
 	void *cookie;
 	uint32_t cache_size;
@@ -215,6 +219,12 @@ ap_status ap_ctx_open(const ap_config *cfg, ap_log_fn log, void *cookie, ap_ctx 
 		st = AP_E_IO;
 		goto fail;
 	}
+	ctx->sessions = ap_sessions_new();
+	if (ctx->sessions == NULL) {
+		ap_logf(log, cookie, AP_LOG_ERR, "out of memory");
+		st = AP_E_NOMEM;
+		goto fail;
+	}
 	if (cfg->detect) {
 		ctx->det = ap_detect_new(cfg, log, cookie, &err);
 		if (err || ctx->det == NULL) {
@@ -239,6 +249,7 @@ void ap_ctx_free(ap_ctx *ctx)
 		return;
 	explicit_bzero(ctx->pw_key, sizeof(ctx->pw_key));
 	ap_detect_free(ctx->det);
+	ap_sessions_free(ctx->sessions);
 	ap_geodb_close(ctx->geo);
 	ap_progmap_free(ctx->map);
 	ap_netlist_free(ctx->proxies);
@@ -295,8 +306,14 @@ void ap_worker_free(ap_worker *w)
 	free(w);
 }
 
-static void make_line(const ap_input *in, ap_line *ln)
+static void make_line(const ap_input *in, ap_sessions *sessions, ap_line *ln)
 {
+	ln->sessions = sessions;
+	ln->host = in->host;
+	ln->hostlen = in->host ? in->hostlen : 0;
+	ln->time = in->time;
+	ln->time_fn = in->time_fn;
+	ln->time_arg = in->time_arg;
 	ln->tag = in->tag ? in->tag : "";
 	ln->taglen = in->tag ? in->taglen : 0;
 	ap_tag_program(ln->tag, ln->taglen, &ln->prog, &ln->proglen);
@@ -331,10 +348,11 @@ static uint64_t password_hash(const uint64_t key[2], const ap_event *ev, const c
 }
 
 static int parse_with(const ap_progmap *map, const ap_netlist *proxies, bool redact,
-		      const uint64_t *pw_key, const ap_input *in, ap_event *ev)
+		      const uint64_t *pw_key, ap_sessions *sessions, const ap_input *in,
+		      ap_event *ev)
 {
 	ap_line ln;
-	make_line(in, &ln);
+	make_line(in, sessions, &ln);
 	ap_famset fams = ap_progmap_lookup(map, ln.prog, ln.proglen);
 	if (in->msg == NULL)
 		return 0;
@@ -358,15 +376,16 @@ static int parse_with(const ap_progmap *map, const ap_netlist *proxies, bool red
 
 int ap_parse(const ap_ctx *ctx, const ap_input *in, ap_event *ev)
 {
+	/* recognition only: the connection table is neither read nor written */
 	return parse_with(ctx ? ctx->map : ap_progmap_builtin(), ctx ? ctx->proxies : NULL,
-			  ctx ? ctx->redact : true, NULL, in, ev);
+			  ctx ? ctx->redact : true, NULL, NULL, in, ev);
 }
 
 int ap_process(ap_ctx *ctx, ap_worker *w, const ap_input *in, ap_result *res)
 {
 	ap_stats *st = &ctx->stats;
-	if (!parse_with(ctx->map, ctx->proxies, ctx->redact, ctx->pw_hash ? ctx->pw_key : NULL, in,
-			&res->ev)) {
+	if (!parse_with(ctx->map, ctx->proxies, ctx->redact, ctx->pw_hash ? ctx->pw_key : NULL,
+			ctx->sessions, in, &res->ev)) {
 		AP_STAT_INC(st, unparsed);
 		return 0;
 	}

@@ -258,6 +258,10 @@ static int rfc5424(const char *p, size_t n, ap_input *in)
 		n -= 3;
 	}
 	in->time = t;
+	if (!(hostl == 1 && host[0] == '-')) {
+		in->host = host;
+		in->hostlen = hostl;
+	}
 	in->tag = app;
 	in->taglen = (appl == 1 && app[0] == '-') ? 0 : appl;
 	in->msg = p;
@@ -290,6 +294,8 @@ int ap_split_line(const char *line, size_t len, int year, ap_input *in)
 	in->time = 0;
 	in->time_fn = NULL;
 	in->time_arg = NULL;
+	in->host = NULL;
+	in->hostlen = 0;
 	while (len > 0 && (line[len - 1] == '\n' || line[len - 1] == '\r'))
 		len--;
 	in->msglen = len;
@@ -342,6 +348,10 @@ int ap_split_line(const char *line, size_t len, int year, ap_input *in)
 			in->taglen = wl;
 			in->msg = p + wl;
 			in->msglen = n - wl;
+			if (w == 1) {
+				in->host = w0;
+				in->hostlen = w0l;
+			}
 			return 1;
 		}
 		/* dovecot 2.4 file log: "auth(user,ip,sasl:login)<sess>: Info: ..." */
@@ -364,5 +374,7 @@ int ap_split_line(const char *line, size_t len, int year, ap_input *in)
 	in->msg = line;
 	in->msglen = len;
 	in->time = 0;
+	in->host = NULL;
+	in->hostlen = 0;
 	return 0;
 }

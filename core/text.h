@@ -91,6 +91,9 @@ int ap_cur_uint(ap_cur *c, int64_t *out) AP_HIDDEN;
 #define AP_HAS_IPREFIX(p, n, lit)   \
 	((size_t)(n) >= AP_LEN(lit) \
 	 && ap_span_ieq(ap_span_make((p), AP_LEN(lit)), (lit), AP_LEN(lit)))
+#define AP_HAS_SUFFIX(p, n, lit)    \
+	((size_t)(n) >= AP_LEN(lit) \
+	 && memcmp((p) + (size_t)(n)-AP_LEN(lit), (lit), AP_LEN(lit)) == 0)
 #define AP_HAS_ISUFFIX(p, n, lit)                                                        \
 	((size_t)(n) >= AP_LEN(lit)                                                      \
 	 && ap_span_ieq(ap_span_make((p) + (size_t)(n)-AP_LEN(lit), AP_LEN(lit)), (lit), \

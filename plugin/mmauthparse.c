@@ -608,12 +608,16 @@ BEGINdoAction_NoStrings
 	in.taglen = taglen > 0 ? (size_t)taglen : 0;
 	in.msg = (const char *)getMSG(pMsg);
 	in.msglen = (size_t)getMSGLen(pMsg);
-	/* the time is asked for only by detection, only for events: the
+	/* the time is asked for only by detection, only for events, and by
+	 * sshd's connection table, only for the sshd lines it keeps: the
 	 * conversion (and rsyslog's complaint about an impossible year) costs
 	 * nothing for other lines */
 	in.time = pData->timeSource == TIME_RECEPTION ? (int64_t)pMsg->ttGenTime : 0;
 	in.time_fn = messageTime;
 	in.time_arg = pMsg;
+	/* with the pid of the tag, the host names one sshd connection */
+	in.host = getHOSTNAME(pMsg);
+	in.hostlen = in.host != NULL ? (size_t)getHOSTNAMELen(pMsg) : 0;
 	if (!ap_process(pData->ctx, pWrkrData->w, &in, &res))
 		FINALIZE; /* not an auth event: untouched */
 

@@ -62,6 +62,12 @@
  *   method word (no blank).  The user is the first element and may hold
  *   '>', ", rip=", ", TLS" or ", session=<": the address is the last
  *   ", rip=" and the TLS state, lip, rport and session are read after it.
+ *   The default format writes lip after rip, so a rip that ends the line
+ *   may have lost its end to a relay that cut the line ("81.2.69.1" of
+ *   "81.2.69.16"): a relay keeps at least 480 bytes of the whole frame
+ *   (RFC 5424), so a message shorter than CUT_SAFE (480 less 128 bytes
+ *   for the frame's header) is whole and its last rip is taken; a longer
+ *   one is read two ways (ambiguous, no address).
  *   Success needs "Login: "/"Logged in: " at the start of the message.
  * - Auth lines: dovecot writes the driver or process name, the address,
  *   ",sasl:<mech>", ",master", the session, the verdict and "(given
@@ -828,7 +834,12 @@ static int method_before(const char *list, const char *q, ap_span *m)
  * is dovecot's.  So the rip element is the last ", rip=", the user runs
  * from "user=<" to the '>' before the method or rip element, and the TLS
  * state and the rest are read after rip only. */
-static int login_fields(ap_event *ev, const char *list, const char *e)
+/* a message this long or longer may have been cut by a relay (RFC 5424:
+ * every receiver takes 480 bytes, counted with the header, for which 128
+ * are left) */
+#define CUT_SAFE (480 - 128)
+
+static int login_fields(ap_event *ev, const char *list, const char *e, size_t msglen)
 {
 	const char *relem = AP_MEMRMEM(list, (size_t)(e - list), ", rip=");
 	const char *rv;
@@ -869,10 +880,15 @@ static int login_fields(ap_event *ev, const char *list, const char *e)
 	ap_cur c = ap_cur_make(rv, (size_t)(e - rv));
 	int saw_lip = 0, saw_tls = 0, last;
 	ap_span v = item_value(&c, &last);
+	if (last)
+		while (v.n > 0 && (v.p[v.n - 1] == ' ' || v.p[v.n - 1] == '\t'))
+			v.n--;
 	/* the default format always has lip after rip: a rip that ends the
-	 * line may have been cut short */
-	if (last || !ap_set_ip(&ev->ip, v.p, v.n))
+	 * line may have been cut short, which only a long line can be */
+	if (!ap_set_ip(&ev->ip, v.p, v.n))
 		ev->ip.family = 0;
+	else if (last && msglen >= CUT_SAFE)
+		ev->ambiguous = true;
 	while (AP_EAT(&c, ", ")) {
 		if (AP_EAT(&c, "session=<")) {
 			if (!angle_value(&c, &v))
@@ -926,7 +942,7 @@ static int v10_summary(const char *s, const char *e)
 	       || AP_SPAN_IS(t, "Disconnected: Inactivity");
 }
 
-static int parse_login(ap_event *ev, ap_cur c, const proc_info *pi)
+static int parse_login(ap_event *ev, ap_cur c, const proc_info *pi, size_t msglen)
 {
 	int v10 = 0;
 	skip_level(&c);
@@ -958,7 +974,7 @@ static int parse_login(ap_event *ev, ap_cur c, const proc_info *pi)
 		}
 		c.p = list + 2;
 	}
-	if (!login_fields(ev, c.p, c.e))
+	if (!login_fields(ev, c.p, c.e, msglen))
 		return 0;
 	if (v10 && (ev->user.n == 0 || ev->mech.n == 0))
 		return 0;
@@ -988,7 +1004,7 @@ static int rec_dovecot(const ap_line *ln, ap_event *ev)
 	ev->kind = AP_KIND_AUTH;
 	ev->daemon = "dovecot";
 	if (pi.kind == P_LOGIN)
-		return parse_login(ev, c, &pi);
+		return parse_login(ev, c, &pi, ln->len);
 	/* "dovecot-auth: pam_unix(dovecot:auth): authentication failure; ..."
 	 * inside the message (1.x behind "dovecot: " or a multilog stamp):
 	 * PAM's own line.  (Under the auth tags it goes to the pam family.) */

@@ -18,6 +18,9 @@
 #include "text.h"
 #include "enrich/addr.h"
 
+/* the table of recent connections of a context (session.h) */
+typedef struct ap_sessions ap_sessions;
+
 typedef struct ap_line {
 	const char *tag; /* the whole tag as received (dovecot 2.4 file logs
 				   carry "auth(user,ip,sasl:login)<sess>" there) */
@@ -27,6 +30,16 @@ typedef struct ap_line {
 	const char *msg; /* message, leading blanks skipped */
 	size_t len;
 	const char *msg0; /* message as given (redaction offsets count from it) */
+	/* for a family that follows a connection over several lines
+	 * (session.h): the context's table (NULL in ap_parse: every line is
+	 * read alone), the host that sent the line (may be empty), and the
+	 * line's time (time, or time_fn(time_arg) when that is 0) */
+	ap_sessions *sessions;
+	const char *host;
+	size_t hostlen;
+	int64_t time;
+	int64_t (*time_fn)(void *arg);
+	void *time_arg;
 } ap_line;
 
 typedef int (*ap_recognise_fn)(const ap_line *ln, ap_event *ev);

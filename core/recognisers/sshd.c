@@ -36,6 +36,16 @@
  *   [error: ]Received disconnect from IP[ port N]:3: <text>: Auth fail[ [preauth]]
  *       failure, no reason: the client (JSch) gives up after its
  *       credentials were refused
+ * Events that name no address, reported through the connection table
+ * (below; read alone, ap_parse, they are no events):
+ *   User U not allowed because account is locked
+ *   User U not allowed because shell S does not exist|is not executable
+ *       failure disabled (auth.c allowed_user(): no host in these three)
+ *   Disconnecting: Too many authentication failures[ for U][ [preauth]]
+ *       failure other: MaxAuthTries before OpenSSH 6.8, which logged no
+ *       "maximum authentication attempts exceeded" line (6.8 to 7.4 log
+ *       both, and this one without U); U is dropped when the text
+ *       reaches sshd's 100-byte cut
  * Prefixes a logger puts in front of the message are skipped: Solaris'
  * "[ID <n> <facility>.<level>] " and a kernel-time "kernel:[ <t>]: " /
  * "kernel: [ <t>] " that some journal set-ups add.
@@ -62,12 +72,66 @@
  *   ap_rec_pam.
  * - "Disconnecting ...: Too many authentication failures" follows the
  *   "maximum authentication attempts exceeded" line of the same
- *   connection, "Connection closed by invalid user" follows its "Invalid
- *   user" line: not events.  Neither are "Connection closed by IP",
- *   "Disconnected from [authenticating user U ]IP", "Did not receive
- *   identification string", "Postponed", "Partial", "Received disconnect"
- *   with another code or text, and key-exchange failures: no credential
- *   was refused.
+ *   connection when sshd logs that line (6.8 and later): then it is no
+ *   event; before 6.8 it is the connection's MaxAuthTries failure.
+ *   "Connection closed by invalid user" follows its "Invalid user" line:
+ *   not an event.  Neither are "Connection closed by IP", "Disconnected
+ *   from [authenticating user U ]IP", "Did not receive identification
+ *   string", "Postponed", "Partial", "Received disconnect" with another
+ *   code or text, and key-exchange failures: no credential was refused
+ *   (they may carry a waiting verdict of their connection, below).
+ *
+ * The connection table (session.h; ap_process only).  sshd logs every
+ * line of one connection under one pid: the per-connection sshd (or
+ * sshd-session) writes them, and its unprivileged child and sshd-auth
+ * hand theirs to it ("[preauth]").  A small table keyed by the sending
+ * host and that pid keeps, per connection, the client address sshd wrote
+ * and two facts: that its MaxAuthTries failure was reported, and a
+ * verdict that waits for an address.  Nothing a client typed goes in:
+ * no user name, no text; an address goes in only from sshd's own
+ * positions, read as the per-line rules below read it, and only when the
+ * line is read one way (an ambiguous line adds nothing).
+ * - "Connection from IP[ port N[ on LIP port LP[ rdomain "R"]]]"
+ *   (LogLevel VERBOSE; sshd.c/sshd-session.c main(), every word sshd's)
+ *   starts a connection: a new entry with its address and port.
+ * - A line that carries sshd's address (every event above with an
+ *   address, "Failed none" and a real account's "Failed publickey")
+ *   writes it; an address other than the entry's means another
+ *   connection under a pid used again: the entry starts anew.
+ * - A verdict that names no address takes the entry's address (the
+ *   event says "correlated": true).  Without one it waits, and the next
+ *   line of the connection that carries sshd's address and is no event of
+ *   its own reports it ("correlated", with that line's address, port and
+ *   connection-id user): usually the line that ends the connection,
+ *   "Connection closed|reset by", "Disconnected from", "Disconnecting
+ *   <id>: Too many authentication failures", "Received disconnect from
+ *   IP" (the address precedes the client's text).  A line that ends the
+ *   connection and is an event of its own (a real account's "Connection
+ *   closed by authenticating user", JSch's "Auth fail") stands for the
+ *   connection: the waiting verdict is dropped.
+ * - "Accepted" and the lines that end a connection forget it.
+ * - An entry lives AP_SESS_TTL (120) seconds of the lines' own time after
+ *   its last write: LoginGraceTime (120 s by default) ends a connection
+ *   that has not authenticated by then, and only such a connection logs
+ *   the lines that need the table.  A longer LoginGraceTime can leave a
+ *   late verdict without its address (no event, as without the table).
+ * - Bounds: 4096 entries (sets of 8 by a hash of host and pid, the
+ *   oldest of a full set given up: a verdict then waits or goes
+ *   unreported, never takes another connection's address), one mutex
+ *   per 8 sets, nothing allocated per line.
+ * - What can still go wrong: a pid used again within 120 seconds by a
+ *   connection whose predecessor ended without any line read here (no
+ *   "Connection from", no end line) and whose own first line is an
+ *   address-less verdict would take the predecessor's address; Linux
+ *   hands a pid out again only after the whole pid range (32768, or 4M
+ *   with systemd's pid_max) was used.  Lines of one connection are
+ *   expected in order; rsyslog workers that take two lines of one
+ *   connection in two batches at once can swap them, which loses the
+ *   verdict's address (no event), the same failure as a missing line.
+ * - pam_unix "authentication failure;" lines stay no events: for
+ *   keyboard-interactive, PAM runs in a process sshd forks (auth-pam.c's
+ *   pthread emulation), whose pid names no connection; for password,
+ *   sshd's own "Failed password" follows.
  * - Key probes are events the detectors do not count ("counted": false):
  *   a refused key ("Failed publickey/hostbased/gssapi...", failure) and
  *   "Postponed publickey" (the key would do; outcome unknown).
@@ -119,7 +183,23 @@
  *   leaves user and address out (ambiguous).
  * - Success ("Accepted") is read only at the start of the message, which
  *   is sshd's. */
-#include "recognisers/recogniser.h"
+#include "recognisers/session.h"
+
+/* what a line tells the connection table (see the opening comment) */
+enum {
+	S_NONE = 0,
+	S_CONNECT, /* "Connection from IP ...": a new connection and its address */
+	S_ADDR,    /* sshd wrote the client's address; the connection goes on */
+	S_END,     /* sshd wrote the client's address; the connection ends */
+	S_SUCCESS, /* Accepted: no verdict can follow */
+	S_VERDICT  /* a failure that names no address */
+};
+
+typedef struct {
+	int what;
+	int maxtries; /* S_ADDR: "maximum authentication attempts exceeded" */
+	int too_many; /* S_VERDICT: "Disconnecting: Too many authentication failures" */
+} sess_line;
 
 /* what follows " from ": HOST[ port N][ ssh2|ssh1], then the end (blanks
  * and " [preauth]" allowed) or, when key is set, ": " (sets *keyed) */
@@ -224,12 +304,10 @@ static int is_key_method(ap_span m)
 	       || (AP_HAS_PREFIX(m.p, m.n, "gssapi"));
 }
 
-static int failed_or_accepted(ap_cur *c, ap_event *ev, int ok)
+static int failed_or_accepted(ap_cur *c, ap_event *ev, int ok, sess_line *sl)
 {
 	ap_span m = ap_cur_word(c);
 	if (m.n == 0 || m.n > 64 || !AP_EAT(c, " for "))
-		return 0;
-	if (AP_SPAN_IS(m, "none"))
 		return 0;
 	int invalid = !ok && AP_EAT(c, "invalid user ");
 	/* SunSSH writes this in place of a name it did not find */
@@ -238,6 +316,14 @@ static int failed_or_accepted(ap_cur *c, ap_event *ev, int ok)
 		c->p += AP_LEN("<invalid username>");
 		invalid = 1;
 	}
+	/* the "none" probe is no failure; its address (read as an event's) is
+	 * the connection's */
+	if (AP_SPAN_IS(m, "none")) {
+		sl->what = S_ADDR;
+		user_from_keyed(ev, c->p + (noname ? 1 : 0), c->e, noname || !invalid);
+		return 0;
+	}
+	sl->what = ok ? S_SUCCESS : S_ADDR;
 	set_method(ev, m);
 	ev->outcome = ok ? AP_OUT_SUCCESS : AP_OUT_FAILURE;
 	ev->uncounted = !ok && is_key_method(m);
@@ -289,14 +375,134 @@ static const char *end_of(ap_cur *c)
 	return e;
 }
 
-/* "Connection closed|reset by authenticating user U IP port N" */
-static int closed_by(ap_cur *c, ap_event *ev)
+/* "IP[ port N]" from p to e and nothing else (sshd's connection id
+ * without a user, or before OpenSSH 7.x the address alone) */
+static int ip_port_only(ap_event *ev, const char *p, const char *e)
 {
-	if (!AP_EAT(c, "authenticating user "))
+	ap_cur d = ap_cur_make(p, (size_t)(e - p));
+	ap_span host = ap_cur_word(&d);
+	int64_t port = -1;
+	if (AP_EAT(&d, " port ") && (!ap_cur_uint(&d, &port) || port > 65535))
 		return 0;
+	if (d.p != d.e || !ap_set_ip(&ev->ip, host.p, host.n))
+		return 0;
+	ev->port = (int32_t)port;
+	return 1;
+}
+
+/* sshd's connection id "[invalid user U |authenticating user U |user U
+ * ]IP port N" (or "IP[ port N]") from c to e: sets user, ip and port */
+static int connection_id(ap_cur *c, ap_event *ev, const char *e)
+{
+	if (AP_EAT(c, "invalid user ") || AP_EAT(c, "authenticating user ") || AP_EAT(c, "user "))
+		return user_ip_port_before(ev, c->p, e);
+	return ip_port_only(ev, c->p, e);
+}
+
+/* "Connection closed|reset by <connection id>": an event for an
+ * authenticating (real) user, otherwise the connection's end */
+static int closed_by(ap_cur *c, ap_event *ev, sess_line *sl)
+{
+	if (!AP_EAT(c, "authenticating user ")) {
+		if (connection_id(c, ev, end_of(c)))
+			sl->what = S_END;
+		return 0;
+	}
 	ev->outcome = AP_OUT_FAILURE;
 	ev->reason = AP_R_ABORTED;
-	return user_ip_port_before(ev, c->p, end_of(c));
+	if (!user_ip_port_before(ev, c->p, end_of(c)))
+		return 0;
+	sl->what = S_END;
+	return 1;
+}
+
+/* "Disconnecting <connection id>: Too many authentication failures"
+ * (OpenSSH 7.5 and later, after "maximum authentication attempts
+ * exceeded"): the connection's end */
+static void disconnecting_too_many(ap_cur c, ap_event *ev, sess_line *sl)
+{
+	const char *e = end_of(&c);
+	size_t n = (size_t)(e - c.p);
+	if (n <= AP_LEN(": Too many authentication failures")
+	    || !AP_HAS_PREFIX(e - AP_LEN(": Too many authentication failures"),
+			      AP_LEN(": Too many authentication failures"),
+			      ": Too many authentication failures"))
+		return;
+	if (connection_id(&c, ev, e - AP_LEN(": Too many authentication failures")))
+		sl->what = S_END;
+}
+
+/* "Disconnecting: Too many authentication failures[ for U]" (OpenSSH
+ * before 7.5; "for U" before 6.8): a verdict without address.  sshd cut
+ * "Too many authentication failures for U" at 100 bytes: a user that
+ * reaches the cut may be cut short and is left out. */
+static int too_many(ap_cur *c, ap_event *ev, sess_line *sl)
+{
+	const char *t = c->p - AP_LEN("Too many authentication failures");
+	const char *e = end_of(c);
+	if (c->p != e && !AP_AT(c, " for "))
+		return 0;
+	ev->outcome = AP_OUT_FAILURE;
+	ev->reason = AP_R_OTHER;
+	if (c->p != e && e - t < 100) {
+		c->p += AP_LEN(" for ");
+		ap_set_user(ev, c->p, (size_t)(e - c->p));
+	}
+	sl->what = S_VERDICT;
+	sl->too_many = 1;
+	return 0;
+}
+
+/* "User U not allowed because account is locked" and "User U not allowed
+ * because shell S does not exist|is not executable" (auth.c
+ * allowed_user(), which names no host there): a verdict without address;
+ * U is pw_name, a real account */
+static int not_allowed_no_host(ap_cur *c, ap_event *ev, sess_line *sl)
+{
+	const char *e = end_of(c);
+	size_t n = (size_t)(e - c->p);
+	const char *ue = NULL;
+	if (AP_HAS_SUFFIX(c->p, n, " not allowed because account is locked")) {
+		ue = e - AP_LEN(" not allowed because account is locked");
+	} else if (AP_HAS_SUFFIX(c->p, n, " does not exist")
+		   || AP_HAS_SUFFIX(c->p, n, " is not executable")) {
+		ue = AP_MEMMEM(c->p, n, " not allowed because shell ");
+	}
+	if (ue == NULL || ue == c->p)
+		return 0;
+	ev->outcome = AP_OUT_FAILURE;
+	ev->reason = AP_R_DISABLED;
+	ap_set_user(ev, c->p, (size_t)(ue - c->p));
+	sl->what = S_VERDICT;
+	return 1;
+}
+
+/* "Connection from IP[ port N[ on LIP port LP[ rdomain "R"]]]" (LogLevel
+ * VERBOSE; sshd.c / sshd-session.c main()): every word is sshd's */
+static void connection_from(ap_cur *c, ap_event *ev, sess_line *sl)
+{
+	ap_span host = ap_cur_word(c);
+	int64_t v;
+	if (AP_EAT(c, " port ")) {
+		if (!ap_cur_uint(c, &v) || v > 65535)
+			return;
+		ev->port = (int32_t)v;
+		if (AP_EAT(c, " on ")) {
+			(void)ap_cur_word(c);
+			if (!AP_EAT(c, " port ") || !ap_cur_uint(c, &v))
+				return;
+			if (AP_EAT(c, " rdomain \"")) {
+				const char *e = end_of(c);
+				if (e == c->p || e[-1] != '"')
+					return;
+				c->p = e;
+			}
+		}
+	}
+	ap_cur_skip_blanks(c);
+	if (c->p != c->e || !ap_set_ip(&ev->ip, host.p, host.n))
+		return;
+	sl->what = S_CONNECT;
 }
 
 /* "Disconnecting invalid|authenticating user U IP port N: Change of
@@ -334,8 +540,9 @@ static int max_attempts(ap_cur *c, ap_event *ev)
 	return user_from_last(ev, c->p, c->e, 0);
 }
 
-/* "Received disconnect from IP[ port N]:[ ]3: <text>: Auth fail" (JSch) */
-static int received_disconnect(ap_cur *c, ap_event *ev)
+/* "Received disconnect from IP[ port N]:[ ]<code>: <text>": the
+ * connection's end; an event for JSch's "3: <text>: Auth fail" */
+static int received_disconnect(ap_cur *c, ap_event *ev, sess_line *sl)
 {
 	const char *h = c->p;
 	while (c->p < c->e && *c->p != ' ' && !(*c->p == ':' && c->p + 1 < c->e && c->p[1] == ' '))
@@ -349,7 +556,16 @@ static int received_disconnect(ap_cur *c, ap_event *ev)
 	if (!ap_cur_eatc(c, ':'))
 		return 0;
 	ap_cur_skip_blanks(c);
-	if (!ap_cur_uint(c, &code) || code != 3 || !AP_EAT(c, ": "))
+	if (!ap_cur_uint(c, &code))
+		return 0;
+	int text = AP_EAT(c, ": ");
+	if (!text && !AP_EAT(c, ":") && c->p != end_of(c))
+		return 0;
+	if (ap_set_ip(&ev->ip, host.p, host.n)) {
+		ev->port = (int32_t)port;
+		sl->what = S_END;
+	}
+	if (code != 3 || !text)
 		return 0;
 	const char *e = end_of(c);
 	size_t n = (size_t)(e - c->p);
@@ -358,8 +574,6 @@ static int received_disconnect(ap_cur *c, ap_event *ev)
 		 && AP_HAS_PREFIX(e - AP_LEN(": Auth fail"), AP_LEN(": Auth fail"), ": Auth fail")))
 		return 0;
 	ev->outcome = AP_OUT_FAILURE;
-	ap_set_ip(&ev->ip, host.p, host.n);
-	ev->port = (int32_t)port;
 	return 1;
 }
 
@@ -435,7 +649,9 @@ static void skip_logger_prefix(ap_cur *c)
 	*c = t;
 }
 
-static int rec_sshd(const ap_line *ln, ap_event *ev)
+/* one line alone: 1 for an event; *sl says what it tells the connection
+ * table (rec_sshd) */
+static int read_line(const ap_line *ln, ap_event *ev, sess_line *sl)
 {
 	ap_cur c = ap_cur_make(ln->msg, ln->len);
 	ev->daemon = "sshd";
@@ -444,18 +660,21 @@ static int rec_sshd(const ap_line *ln, ap_event *ev)
 	skip_logger_prefix(&c);
 
 	if (AP_EAT(&c, "Failed "))
-		return failed_or_accepted(&c, ev, 0);
+		return failed_or_accepted(&c, ev, 0, sl);
 	if (AP_AT(&c, "Postponed publickey ") && AP_EAT(&c, "Postponed ")
-	    && failed_or_accepted(&c, ev, 0))
+	    && failed_or_accepted(&c, ev, 0, sl))
 		return ev->outcome = AP_OUT_UNKNOWN, ev->reason = AP_R_NONE, 1;
 	if (AP_EAT(&c, "Accepted "))
-		return failed_or_accepted(&c, ev, 1);
+		return failed_or_accepted(&c, ev, 1, sl);
 	if (AP_EAT(&c, "Invalid user ") || AP_EAT(&c, "Illegal user ")) {
 		ev->outcome = AP_OUT_FAILURE;
 		ev->reason = AP_R_UNKNOWN_USER;
+		sl->what = S_ADDR;
 		return user_from_last(ev, c.p, c.e, 0);
 	}
 	if (AP_EAT(&c, "User ")) {
+		if (not_allowed_no_host(&c, ev, sl))
+			return 0;
 		/* U is a real account here (allowed_user() runs on a passwd
 		 * entry): the first " from " */
 		const char *u = c.p;
@@ -470,6 +689,7 @@ static int rec_sshd(const ap_line *ln, ap_event *ev)
 		ev->reason = AP_R_DISABLED;
 		ap_set_user(ev, u, (size_t)(ue - u));
 		ap_set_ip_or_rdns(ev, host);
+		sl->what = S_ADDR;
 		return 1;
 	}
 	if (AP_EAT(&c, "ROOT LOGIN REFUSED FROM ")) {
@@ -483,20 +703,138 @@ static int rec_sshd(const ap_line *ln, ap_event *ev)
 		ev->user = AP_SPAN_LIT("root");
 		/* before OpenSSH 3.x: get_canonical_hostname(), a checked name */
 		set_host(ev, host, port, 1);
+		sl->what = S_ADDR;
 		return 1;
 	}
 	if (AP_EAT(&c, "Connection closed by ") || AP_EAT(&c, "Connection reset by "))
-		return closed_by(&c, ev);
-	if (AP_EAT(&c, "Disconnecting "))
-		return change_of_user(&c, ev);
+		return closed_by(&c, ev, sl);
+	if (AP_EAT(&c, "Connection from ")) {
+		connection_from(&c, ev, sl);
+		return 0;
+	}
+	if (AP_EAT(&c, "Disconnected from ")) {
+		if (connection_id(&c, ev, end_of(&c)))
+			sl->what = S_END;
+		return 0;
+	}
+	if (AP_EAT(&c, "Disconnecting: Too many authentication failures"))
+		return too_many(&c, ev, sl);
+	if (AP_EAT(&c, "Disconnecting ")) {
+		ap_cur d = c;
+		if (change_of_user(&d, ev)) {
+			if (ev->ip.family != 0)
+				sl->what = S_END;
+			return 1;
+		}
+		disconnecting_too_many(c, ev, sl);
+		return 0;
+	}
 	(void)AP_EAT(&c, "error: ");
-	if (AP_EAT(&c, "maximum authentication attempts exceeded for "))
+	if (AP_EAT(&c, "maximum authentication attempts exceeded for ")) {
+		sl->what = S_ADDR;
+		sl->maxtries = 1;
 		return max_attempts(&c, ev);
+	}
 	if (AP_EAT(&c, "Received disconnect from "))
-		return received_disconnect(&c, ev);
-	if (AP_EAT(&c, "PAM: "))
+		return received_disconnect(&c, ev, sl);
+	if (AP_EAT(&c, "PAM: ")) {
+		sl->what = S_ADDR;
 		return pam_line(&c, ev);
+	}
 	return 0;
+}
+
+/* flags of a connection */
+#define F_MAXTRIES 1 /* its MaxAuthTries failure was reported */
+
+static int same_addr(const ap_addr *a, const ap_addr *b)
+{
+	return a->family == b->family && memcmp(a->b, b->b, a->family == 4 ? 4 : 16) == 0;
+}
+
+/* a line and its reading, handed to the table's callback */
+typedef struct {
+	const sess_line *sl;
+	ap_event *ev;
+	int event; /* in: the line alone is an event; out: the line's answer */
+} step;
+
+/* the pending verdict of the connection, reported on this line, which
+ * names the address and is no event of its own */
+static void report_pending(ap_event *ev, const ap_conn *c)
+{
+	ev->outcome = AP_OUT_FAILURE;
+	ev->reason = (uint8_t)(c->pending - 1);
+	ev->mech = ap_span_make(NULL, 0);
+	ev->correlated = true;
+}
+
+/* the connection table's part (see the opening comment), under its lock */
+static int step_fn(ap_conn *c, void *arg)
+{
+	step *st = arg;
+	const sess_line *sl = st->sl;
+	ap_event *ev = st->ev;
+	switch (sl->what) {
+	case S_CONNECT:
+		memset(c, 0, sizeof(*c));
+		c->addr = ev->ip;
+		c->port = ev->port;
+		return AP_CONN_KEEP;
+	case S_SUCCESS: return AP_CONN_DROP;
+	case S_ADDR:
+	case S_END:
+		if (c->addr.family != 0 && !same_addr(&c->addr, &ev->ip)) {
+			/* another connection under a pid used again */
+			memset(c, 0, sizeof(*c));
+			c->port = -1;
+		}
+		if (c->pending != 0 && !st->event) {
+			report_pending(ev, c);
+			st->event = 1;
+			c->pending = 0;
+		}
+		if (sl->what == S_END)
+			return AP_CONN_DROP;
+		c->addr = ev->ip;
+		if (ev->port >= 0)
+			c->port = ev->port;
+		if (sl->maxtries)
+			c->flags |= F_MAXTRIES;
+		return AP_CONN_KEEP;
+	case S_VERDICT:
+		if (sl->too_many && (c->flags & F_MAXTRIES))
+			return c->known ? AP_CONN_KEEP : AP_CONN_SKIP; /* reported */
+		if (sl->too_many)
+			c->flags |= F_MAXTRIES;
+		if (c->addr.family != 0) {
+			ev->ip = c->addr;
+			ev->port = c->port;
+			ev->correlated = true;
+			st->event = 1;
+		} else if (c->pending == 0) {
+			/* wait for the line that names the address */
+			c->pending = (uint8_t)(ev->reason + 1);
+		}
+		return AP_CONN_KEEP;
+	default: return AP_CONN_SKIP;
+	}
+}
+
+static int rec_sshd(const ap_line *ln, ap_event *ev)
+{
+	sess_line sl = { S_NONE, 0, 0 };
+	int event = read_line(ln, ev, &sl);
+	if (ln->sessions == NULL || sl.what == S_NONE)
+		return event;
+	/* only an address sshd wrote, read without doubt, goes to the table */
+	if ((sl.what == S_CONNECT || sl.what == S_ADDR || sl.what == S_END)
+	    && (ev->ip.family == 0 || ev->ambiguous))
+		return event;
+	step st = { &sl, ev, event };
+	if (ap_sessions_update(ln, step_fn, &st) < 0)
+		return event;
+	return st.event;
 }
 
 /* the family: its name in events, its recogniser and the tags it reads */

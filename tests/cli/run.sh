@@ -194,6 +194,31 @@ pylines "split: after a YYYY-MM-DD stamp a bracketed address is no host or tag" 
 pylines "split: an old logger's [prog] without ':' right after the stamp" "$T/frames.out" 'd[14].get("daemon") == "sshd" and d[14].get("ip") == "81.2.69.16" and "host" not in d[14]'
 pylines "split: ... but not after a host word" "$T/frames.out" 'd[15] == {}'
 
+# sshd's connection table: the lines of one connection (host and pid) are read
+# together, in the order of the file (expected values worked out by hand)
+printf '%s\n' \
+	'Feb 12 04:09:18 gw1 sshd[26713]: Connection from 81.2.69.140 port 51353 on 10.0.0.2 port 22' \
+	'Feb 12 04:09:19 gw2 sshd[26713]: Disconnecting: Too many authentication failures [preauth]' \
+	'Feb 12 04:09:21 gw1 sshd[26713]: Disconnecting: Too many authentication failures for root [preauth]' \
+	'Feb 12 04:09:22 gw2 sshd[26713]: Connection closed by 81.2.69.141 port 4000 [preauth]' \
+	'gw3 sshd[77]: User root not allowed because account is locked' \
+	'gw3 sshd[77]: Received disconnect from 81.2.69.142 port 4001:11: Bye Bye [preauth]' \
+	'Feb 12 04:09:30 gw1 sshd[26714]: Disconnecting: Too many authentication failures [preauth]' \
+	>"$T/sess.log"
+"$BIN" --year 2026 --aligned "$T/sess.log" >"$T/sess.out"
+pylines "sessions: Connection from gives a later verdict its address" "$T/sess.out" 'd[0] == {} and d[2].get("ip") == "81.2.69.140" and d[2].get("port") == 51353 and d[2].get("user") == "root" and d[2].get("reason") == "other" and d[2].get("correlated") is True'
+pylines "sessions: the same pid on another host is another connection" "$T/sess.out" 'd[1] == {} and d[3].get("ip") == "81.2.69.141" and d[3].get("port") == 4000 and d[3].get("correlated") is True and "user" not in d[3]'
+pylines "sessions: lines without a time stamp (journal export) are joined too" "$T/sess.out" 'd[4] == {} and d[5].get("ip") == "81.2.69.142" and d[5].get("reason") == "disabled" and d[5].get("correlated") is True'
+pylines "sessions: a verdict of a connection never seen waits" "$T/sess.out" 'd[6] == {}'
+# --tag hands the messages over under a tag without pid: each is read alone
+printf '%s\n' 'Connection from 81.2.69.143 port 51353 on 10.0.0.2 port 22' \
+	'Disconnecting: Too many authentication failures [preauth]' \
+	'Connection closed by 81.2.69.143 port 51353 [preauth]' >"$T/sess-msg.log"
+"$BIN" --tag sshd --aligned "$T/sess-msg.log" >"$T/sess-tag.out"
+pylines "sessions: without a pid nothing is joined" "$T/sess-tag.out" 'd == [{}, {}, {}]'
+"$BIN" --tag 'sshd[4242]:' --aligned "$T/sess-msg.log" >"$T/sess-tag2.out"
+pylines "sessions: --tag with a pid joins the lines" "$T/sess-tag2.out" 'd[0] == {} and d[1].get("ip") == "81.2.69.143" and d[1].get("correlated") is True and d[2] == {}'
+
 # --stats
 "$BIN" --year 2026 --stats "$IN" >/dev/null 2>"$T/stats"
 check "parse: --stats counts parsed lines" has "$T/stats" "parsed=5"
