@@ -66,6 +66,11 @@ typedef struct {
 } ap_addr;
 
 #define AP_MAX_REDACT 4
+
+/* a byte range of the message to replace with "[REDACTED]" */
+typedef struct ap_redact_range {
+	uint32_t off, len;
+} ap_redact_range;
 #define AP_USER_MAX 256
 
 typedef struct ap_event {
@@ -117,9 +122,7 @@ typedef struct ap_event {
 	/* attempted passwords found in the message: byte ranges of the
 	 * message text to replace with "[REDACTED]" */
 	uint8_t nredact;
-	struct {
-		uint32_t off, len;
-	} redact[AP_MAX_REDACT];
+	ap_redact_range redact[AP_MAX_REDACT];
 	/* text a recogniser had to decode because the line holds it only in
 	 * an encoded form (courieresmtpd's and exim's base64 SASL user
 	 * names): `user` may point here, so an event must not be copied
