@@ -14,6 +14,8 @@
  * (geo databases: swapped under a rwlock on reload; detection state: sharded
  * locks; the table of recent sshd connections: sharded locks; statistics:
  * atomic counters).  An ap_worker belongs to exactly one thread at a time.
+ *
+ * SPDX-License-Identifier: Apache-2.0
  */
 #ifndef AUTHPARSE_H
 #define AUTHPARSE_H

@@ -23,6 +23,8 @@
  * ratelimitAddMsg.  Once rsyslogd has begun to stop its inputs
  * (glbl.GetGlobalInputTermState) nothing more is submitted: the queues go
  * away next, and freeInstance stops the thread.
+ *
+ * SPDX-License-Identifier: Apache-2.0
  */
 #include "config.h"
 #include "rsyslog.h"

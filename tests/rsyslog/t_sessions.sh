@@ -12,6 +12,7 @@
 #    batches at once, which can lose a verdict's address (no event) but
 #    must never give it another connection's: every event carries its own
 #    connection's address and no connection gets two.
+# SPDX-License-Identifier: Apache-2.0
 . "$TOP_SRCDIR/tests/rsyslog/lib.sh"
 trap rs_cleanup EXIT
 T=60; [ "${RS_VALGRIND:-0}" = 1 ] && T=600
