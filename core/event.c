@@ -31,7 +31,7 @@
 const char *ap_detector_name(ap_detector d)
 {
 	static const char *const n[AP_DET__COUNT] = { "bruteforce", "dictionary", "distributed",
-						      "compromise", "insecure" };
+						      "compromise", "insecure",   "stale" };
 	return (unsigned)d < AP_DET__COUNT ? n[d] : NULL;
 }
 
@@ -242,6 +242,42 @@ static void geo_to_json(ap_jcache *c, struct fjson_object *geo, const ap_geo *g,
 		add_str(c, geo, "as_org", g->as_org, strlen(g->as_org));
 }
 
+/* an ISO 8601 UTC time stamp, "2026-03-03T04:11:09Z" */
+static void add_utc(struct fjson_object *o, const char *k, int64_t t)
+{
+	char tb[32];
+	int64_t y, days = t / 86400, sec = t % 86400;
+	unsigned m, d;
+	if (sec < 0) {
+		sec += 86400;
+		days--;
+	}
+	ap_civil_from_days(days, &y, &m, &d);
+	int n = snprintf(tb, sizeof(tb), "%04lld-%02u-%02uT%02lld:%02lld:%02lldZ", (long long)y, m,
+			 d, (long long)(sec / 3600), (long long)(sec / 60 % 60),
+			 (long long)(sec % 60));
+	if (n > 0 && (size_t)n < sizeof(tb))
+		add_str(NULL, o, k, tb, (size_t)n);
+}
+
+static const char *const inc_state_names[] = { NULL, "open", "update", "close" };
+
+/* the incident's id, state, times and count into o */
+static void incident_fields(struct fjson_object *o, const ap_incident *inc)
+{
+	char id[17];
+	static const char hex[] = "0123456789abcdef";
+	for (int i = 0; i < 16; i++)
+		id[i] = hex[(inc->id >> (60 - 4 * i)) & 15];
+	id[16] = '\0';
+	add_str(NULL, o, "id", id, 16);
+	if (inc->state > 0 && inc->state <= AP_INC_CLOSE)
+		add_cstr(NULL, o, "state", inc_state_names[inc->state]);
+	add_utc(o, "first_seen", inc->first_seen);
+	add_utc(o, "last_seen", inc->last_seen);
+	AP_JSON_ADD(o, "count", json_object_new_int64(inc->count));
+}
+
 static void alerts_to_json(struct fjson_object *ev, const ap_alerts *a, ap_fieldset sel)
 {
 	if (ev == NULL || a == NULL)
@@ -259,6 +295,13 @@ static void alerts_to_json(struct fjson_object *ev, const ap_alerts *a, ap_field
 			AP_JSON_ADD(m, "count", json_object_new_int64(a->a[k].count));
 			AP_JSON_ADD(m, "threshold", json_object_new_int64(a->a[k].threshold));
 			AP_JSON_ADD(m, "window", json_object_new_int64(a->a[k].window));
+			if (a->a[k].inc.state != AP_INC_NONE) {
+				struct fjson_object *io = json_object_new_object();
+				if (io != NULL) {
+					incident_fields(io, &a->a[k].inc);
+					AP_JSON_ADD(m, "incident", io);
+				}
+			}
 			AP_JSON_ADD(al, ap_detector_name((ap_detector)k), m);
 		}
 		AP_JSON_ADD(ev, "alert", al);
@@ -305,6 +348,9 @@ static const char *const field_names[AP_F__COUNT] = {
 	[AP_F_EVENT_TIME] = "event_time",
 	[AP_F_PASSWORD_REDACTED] = "password_redacted",
 	[AP_F_AMBIGUOUS] = "ambiguous",
+	[AP_F_COUNTED] = "counted",
+	[AP_F_HARVEST] = "harvest",
+	[AP_F_CORRELATED] = "correlated",
 	[AP_F_COUNT] = "count",
 	[AP_F_WINDOW] = "window",
 	[AP_F_GEO_SCOPE] = "geo!scope",
@@ -315,6 +361,7 @@ static const char *const field_names[AP_F__COUNT] = {
 	[AP_F_GEO_LON] = "geo!lon",
 	[AP_F_GEO_ASN] = "geo!asn",
 	[AP_F_GEO_AS_ORG] = "geo!as_org",
+	[AP_F_STALE] = "stale",
 	[AP_F_ALERT] = "alert",
 	[AP_F_RELATED] = "related",
 };
@@ -459,6 +506,12 @@ struct fjson_object *ap_event_json(const ap_result *res, ap_jcache *c, ap_fields
 		AP_JSON_ADD(o, "password_redacted", json_object_new_boolean(1));
 	if (ev->ambiguous && WANT(AP_F_AMBIGUOUS))
 		AP_JSON_ADD(o, "ambiguous", json_object_new_boolean(1));
+	if (ev->uncounted && WANT(AP_F_COUNTED))
+		AP_JSON_ADD(o, "counted", json_object_new_boolean(0));
+	if (ev->harvest && WANT(AP_F_HARVEST))
+		AP_JSON_ADD(o, "harvest", json_object_new_boolean(1));
+	if (ev->correlated && WANT(AP_F_CORRELATED))
+		AP_JSON_ADD(o, "correlated", json_object_new_boolean(1));
 	if (ev->kind == AP_KIND_BLOCK) {
 		if (ev->count >= 0 && WANT(AP_F_COUNT))
 			AP_JSON_ADD(o, "count", json_object_new_int64(ev->count));
@@ -475,6 +528,16 @@ struct fjson_object *ap_event_json(const ap_result *res, ap_jcache *c, ap_fields
 				json_object_put(g); /* none of the chosen members is known */
 		}
 	}
+	if (res->alerts.stale_interval > 0 && WANT(AP_F_STALE)) {
+		struct fjson_object *so = json_object_new_object();
+		if (so != NULL) {
+			AP_JSON_ADD(so, "interval",
+				    json_object_new_int64(res->alerts.stale_interval));
+			AP_JSON_ADD(so, "failures",
+				    json_object_new_int64(res->alerts.stale_failures));
+			AP_JSON_ADD(o, "stale", so);
+		}
+	}
 	alerts_to_json(o, &res->alerts, sel);
 	return o;
 }
@@ -482,6 +545,29 @@ struct fjson_object *ap_event_json(const ap_result *res, ap_jcache *c, ap_fields
 struct fjson_object *ap_result_json(const ap_result *res)
 {
 	return ap_event_json(res, NULL, AP_FIELDS_ALL);
+}
+
+struct fjson_object *ap_incident_json(const ap_incident_close *c)
+{
+	struct fjson_object *o = json_object_new_object();
+	if (o == NULL)
+		return NULL;
+	static const char *const keys[] = { NULL, "ip", "user", "user,ip" };
+	add_cstr(NULL, o, "kind", "incident");
+	const char *det = ap_detector_name((ap_detector)c->detector);
+	add_cstr(NULL, o, "detector", det ? det : "unknown");
+	if (c->key >= AP_KEY_IP && c->key <= AP_KEY_USER_IP)
+		add_cstr(NULL, o, "key", keys[c->key]);
+	if (c->key != AP_KEY_IP && c->user[0] != '\0')
+		add_str(NULL, o, "user", c->user, strlen(c->user));
+	if (c->key != AP_KEY_USER && c->ip.family != 0) {
+		char ipbuf[64];
+		ap_addr_format(&c->ip, ipbuf, sizeof(ipbuf));
+		add_str(NULL, o, "ip", ipbuf, strlen(ipbuf));
+	}
+	incident_fields(o, &c->inc); /* id, state "close", first_seen, last_seen, count */
+	AP_JSON_ADD(o, "window", json_object_new_int64(c->window));
+	return o;
 }
 
 size_t ap_redact(const ap_event *ev, const char *msg, size_t msglen, char *dst, size_t dstsz)

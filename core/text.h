@@ -79,6 +79,8 @@ int ap_cur_until(ap_cur *c, char ch, ap_span *out) AP_HIDDEN;
 ap_span ap_cur_word(ap_cur *c) AP_HIDDEN;
 /* exactly n decimal digits (n <= 9) as an int; 1 ok */
 int ap_digits(const char *p, size_t n, int *out) AP_HIDDEN;
+/* the value of a hexadecimal digit, -1 for any other byte */
+int ap_hexval(char ch) AP_HIDDEN;
 /* unsigned decimal (at most 18 digits); 1 ok */
 int ap_cur_uint(ap_cur *c, int64_t *out) AP_HIDDEN;
 
@@ -91,6 +93,9 @@ int ap_cur_uint(ap_cur *c, int64_t *out) AP_HIDDEN;
 #define AP_HAS_IPREFIX(p, n, lit)   \
 	((size_t)(n) >= AP_LEN(lit) \
 	 && ap_span_ieq(ap_span_make((p), AP_LEN(lit)), (lit), AP_LEN(lit)))
+#define AP_HAS_SUFFIX(p, n, lit)    \
+	((size_t)(n) >= AP_LEN(lit) \
+	 && memcmp((p) + (size_t)(n)-AP_LEN(lit), (lit), AP_LEN(lit)) == 0)
 #define AP_HAS_ISUFFIX(p, n, lit)                                                        \
 	((size_t)(n) >= AP_LEN(lit)                                                      \
 	 && ap_span_ieq(ap_span_make((p) + (size_t)(n)-AP_LEN(lit), AP_LEN(lit)), (lit), \
@@ -161,6 +166,10 @@ ap_span ap_span_trim(ap_span s) AP_HIDDEN;
  * UTC (the caller applies a zone); returns the bytes used, 0 if not such
  * a stamp.  An empty fraction ("12:00:00.") is not one. */
 size_t ap_parse_ymdhms(const char *p, size_t n, char sep, int64_t *t) AP_HIDDEN;
+/* "Www Mmm DD HH:MM:SS[.fraction] YYYY", the day blank-padded or not (the
+ * ctime() layout of Apache's error log and vsftpd.log), as seconds since
+ * the epoch read as UTC; returns the bytes used, 0 if not such a stamp */
+size_t ap_parse_ctime(const char *p, size_t n, int64_t *t) AP_HIDDEN;
 /* "Jan".."Dec" -> 1..12, 0 if not a month */
 int ap_month_from_abbr(const char *p, size_t n) AP_HIDDEN;
 
