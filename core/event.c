@@ -242,10 +242,10 @@ static void geo_to_json(ap_jcache *c, struct fjson_object *geo, const ap_geo *g,
 		add_str(c, geo, "as_org", g->as_org, strlen(g->as_org));
 }
 
-/* an ISO 8601 UTC time stamp, "2026-03-03T04:11:09Z" */
-static void add_utc(struct fjson_object *o, const char *k, int64_t t)
+/* "2026-11-23T06:10:02Z" into buf (at least 32 bytes); printf only for a
+ * year outside 0..9999 */
+static size_t utc_stamp(int64_t t, char *buf)
 {
-	char tb[32];
 	int64_t y, days = t / 86400, sec = t % 86400;
 	unsigned m, d;
 	if (sec < 0) {
@@ -253,32 +253,60 @@ static void add_utc(struct fjson_object *o, const char *k, int64_t t)
 		days--;
 	}
 	ap_civil_from_days(days, &y, &m, &d);
-	int n = snprintf(tb, sizeof(tb), "%04lld-%02u-%02uT%02lld:%02lld:%02lldZ", (long long)y, m,
-			 d, (long long)(sec / 3600), (long long)(sec / 60 % 60),
-			 (long long)(sec % 60));
-	if (n > 0 && (size_t)n < sizeof(tb))
-		add_str(NULL, o, k, tb, (size_t)n);
+	if (y < 0 || y > 9999) {
+		int n = snprintf(buf, 32, "%04lld-%02u-%02uT%02lld:%02lld:%02lldZ", (long long)y, m,
+				 d, (long long)(sec / 3600), (long long)(sec / 60 % 60),
+				 (long long)(sec % 60));
+		return n > 0 && n < 32 ? (size_t)n : 0;
+	}
+	const unsigned v[6] = {
+		(unsigned)y,         m, d, (unsigned)(sec / 3600), (unsigned)(sec / 60 % 60),
+		(unsigned)(sec % 60)
+	};
+	char *p = buf;
+	*p++ = (char)('0' + v[0] / 1000);
+	*p++ = (char)('0' + v[0] / 100 % 10);
+	*p++ = (char)('0' + v[0] / 10 % 10);
+	*p++ = (char)('0' + v[0] % 10);
+	for (int i = 1; i < 6; i++) {
+		*p++ = "--T::"[i - 1];
+		*p++ = (char)('0' + v[i] / 10);
+		*p++ = (char)('0' + v[i] % 10);
+	}
+	*p++ = 'Z';
+	*p = '\0';
+	return (size_t)(p - buf);
+}
+
+/* an ISO 8601 UTC time stamp, "2026-03-03T04:11:09Z" */
+static void add_utc(ap_jcache *c, struct fjson_object *o, const char *k, int64_t t)
+{
+	char tb[32];
+	size_t n = utc_stamp(t, tb);
+	if (n > 0)
+		add_str(c, o, k, tb, n);
 }
 
 static const char *const inc_state_names[] = { NULL, "open", "update", "close" };
 
 /* the incident's id, state, times and count into o */
-static void incident_fields(struct fjson_object *o, const ap_incident *inc)
+static void incident_fields(ap_jcache *c, struct fjson_object *o, const ap_incident *inc)
 {
 	char id[17];
 	static const char hex[] = "0123456789abcdef";
 	for (int i = 0; i < 16; i++)
 		id[i] = hex[(inc->id >> (60 - 4 * i)) & 15];
 	id[16] = '\0';
-	add_str(NULL, o, "id", id, 16);
+	add_str(c, o, "id", id, 16);
 	if (inc->state > 0 && inc->state <= AP_INC_CLOSE)
-		add_cstr(NULL, o, "state", inc_state_names[inc->state]);
-	add_utc(o, "first_seen", inc->first_seen);
-	add_utc(o, "last_seen", inc->last_seen);
+		add_cstr(c, o, "state", inc_state_names[inc->state]);
+	add_utc(c, o, "first_seen", inc->first_seen);
+	add_utc(c, o, "last_seen", inc->last_seen);
 	AP_JSON_ADD(o, "count", json_object_new_int64(inc->count));
 }
 
-static void alerts_to_json(struct fjson_object *ev, const ap_alerts *a, ap_fieldset sel)
+static void alerts_to_json(ap_jcache *c, struct fjson_object *ev, const ap_alerts *a,
+			   ap_fieldset sel)
 {
 	if (ev == NULL || a == NULL)
 		return;
@@ -298,7 +326,7 @@ static void alerts_to_json(struct fjson_object *ev, const ap_alerts *a, ap_field
 			if (a->a[k].inc.state != AP_INC_NONE) {
 				struct fjson_object *io = json_object_new_object();
 				if (io != NULL) {
-					incident_fields(io, &a->a[k].inc);
+					incident_fields(c, io, &a->a[k].inc);
 					AP_JSON_ADD(m, "incident", io);
 				}
 			}
@@ -412,38 +440,6 @@ int ap_fields_parse(const char *const *names, size_t n, ap_fieldset *out, ap_log
 /* ------------------------------------------------------------------ */
 /* the event                                                           */
 
-/* "2026-11-23T06:10:02Z" into buf (at least 32 bytes), t >= 0; printf
- * only for a year of more than four digits */
-static size_t utc_stamp(int64_t t, char *buf)
-{
-	int64_t y, sec = t % 86400;
-	unsigned m, d;
-	ap_civil_from_days(t / 86400, &y, &m, &d);
-	if (y > 9999) {
-		int n = snprintf(buf, 32, "%04lld-%02u-%02uT%02lld:%02lld:%02lldZ", (long long)y, m,
-				 d, (long long)(sec / 3600), (long long)(sec / 60 % 60),
-				 (long long)(sec % 60));
-		return n > 0 && n < 32 ? (size_t)n : 0;
-	}
-	const unsigned v[6] = {
-		(unsigned)y,         m, d, (unsigned)(sec / 3600), (unsigned)(sec / 60 % 60),
-		(unsigned)(sec % 60)
-	};
-	char *p = buf;
-	*p++ = (char)('0' + v[0] / 1000);
-	*p++ = (char)('0' + v[0] / 100 % 10);
-	*p++ = (char)('0' + v[0] / 10 % 10);
-	*p++ = (char)('0' + v[0] % 10);
-	for (int i = 1; i < 6; i++) {
-		*p++ = "--T::"[i - 1];
-		*p++ = (char)('0' + v[i] / 10);
-		*p++ = (char)('0' + v[i] % 10);
-	}
-	*p++ = 'Z';
-	*p = '\0';
-	return (size_t)(p - buf);
-}
-
 struct fjson_object *ap_event_json(const ap_result *res, ap_jcache *c, ap_fieldset sel)
 {
 	const ap_event *ev = &res->ev;
@@ -538,7 +534,7 @@ struct fjson_object *ap_event_json(const ap_result *res, ap_jcache *c, ap_fields
 			AP_JSON_ADD(o, "stale", so);
 		}
 	}
-	alerts_to_json(o, &res->alerts, sel);
+	alerts_to_json(c, o, &res->alerts, sel);
 	return o;
 }
 
@@ -565,7 +561,7 @@ struct fjson_object *ap_incident_json(const ap_incident_close *c)
 		ap_addr_format(&c->ip, ipbuf, sizeof(ipbuf));
 		add_str(NULL, o, "ip", ipbuf, strlen(ipbuf));
 	}
-	incident_fields(o, &c->inc); /* id, state "close", first_seen, last_seen, count */
+	incident_fields(NULL, o, &c->inc); /* id, state "close", first_seen, last_seen, count */
 	AP_JSON_ADD(o, "window", json_object_new_int64(c->window));
 	return o;
 }
