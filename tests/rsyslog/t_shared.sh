@@ -7,6 +7,7 @@
 # `set $!auth!geo!country` (its members replaced) and `unset $!auth!ip`;
 # the second and third must come out exactly as without the script.  Then
 # the `fields` parameter: the members chosen, no more, with rsyslogd.
+# SPDX-License-Identifier: Apache-2.0
 . "$TOP_SRCDIR/tests/rsyslog/lib.sh"
 trap rs_cleanup EXIT
 rs_new shared
