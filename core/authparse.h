@@ -290,6 +290,10 @@ typedef struct ap_related {
 
 typedef struct ap_alerts {
 	uint32_t fired; /* bit (1u << ap_detector) */
+	/* of those, the ones whose verdict is the cluster tier's (sync mode,
+	 * core/cluster/cluster.h): a[k] then holds the cluster's count,
+	 * threshold and window, and the alert carries "scope": "cluster" */
+	uint32_t cluster;
 	ap_alert a[AP_DET__COUNT];
 	uint32_t nrelated; /* kind=block */
 	ap_related related[AP_MAX_RELATED];

@@ -142,6 +142,8 @@ static void alerts_to_json(struct fjson_object *ev, const ap_alerts *a)
 			AP_JSON_ADD(m, "count", json_object_new_int64(a->a[k].count));
 			AP_JSON_ADD(m, "threshold", json_object_new_int64(a->a[k].threshold));
 			AP_JSON_ADD(m, "window", json_object_new_int64(a->a[k].window));
+			if (a->cluster & (1u << k))
+				AP_JSON_ADD(m, "scope", json_object_new_string("cluster"));
 			AP_JSON_ADD(al, ap_detector_name((ap_detector)k), m);
 		}
 		AP_JSON_ADD(ev, "alert", al);

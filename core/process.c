@@ -303,6 +303,7 @@ int ap_process(ap_ctx *ctx, ap_worker *w, const ap_input *in, ap_result *res)
 	if (ev->ip.family)
 		ap_geo_lookup(ctx->geo, w ? w->cache : NULL, &ev->ip, &res->geo, st);
 	res->alerts.fired = 0;
+	res->alerts.cluster = 0;
 	res->alerts.nrelated = 0;
 	if (ctx->det != NULL) {
 		int64_t t = ev->time && !ctx->time_reception ? ev->time : in->time;

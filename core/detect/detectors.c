@@ -52,6 +52,7 @@ static void fire(ap_alerts *out, ap_detector k, uint32_t count, const ap_detecto
 void ap_detect_feed(ap_detect *d, const ap_event *ev, int64_t t, ap_alerts *out, ap_stats *st)
 {
 	out->fired = 0;
+	out->cluster = 0;
 	out->nrelated = 0;
 	if (d == NULL || ev == NULL)
 		return;
