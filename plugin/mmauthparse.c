@@ -13,6 +13,18 @@
  * state under sharded locks).  Each worker instance holds its own ap_worker
  * (the geo cache) and is used by one thread at a time.  Nothing else is
  * shared.
+ *
+ * The cluster tier (cluster.* parameters, core/cluster/cluster.h).  The
+ * core owns the tier's background thread (async mode); this module says
+ * when it runs: ap_cluster_start() at activation, after rsyslogd has
+ * forked, and ap_cluster_free() in freeInstance, which stops it after one
+ * last batch.  Each worker instance has its own ap_cluster_worker (its
+ * connection in sync mode).  A crossing reported by the tier becomes a
+ * message of its own, built by submitClusterIncident() (on the tier's
+ * thread in async mode, on the worker's in sync mode) and submitted to
+ * cluster.ruleset as inputs do it (msgConstruct, ratelimitAddMsg, with a
+ * thread-safe rate limiter); nothing is submitted once rsyslogd has begun
+ * to stop its inputs.
  */
 #include "config.h"
 #include "rsyslog.h"
@@ -32,7 +44,12 @@
 #include "msg.h"
 #include "datetime.h"
 #include "statsobj.h"
+#include "ruleset.h"
+#include "ratelimit.h"
+#include "prop.h"
+#include "glbl.h"
 #include "authparse.h"
+#include "cluster/cluster.h"
 
 MODULE_TYPE_OUTPUT
 MODULE_TYPE_NOKEEP
@@ -41,6 +58,9 @@ MODULE_CNFNAME("mmauthparse")
 DEF_OMOD_STATIC_DATA
 DEFobjCurrIf(datetime)
 DEFobjCurrIf(statsobj)
+DEFobjCurrIf(ruleset)
+DEFobjCurrIf(prop)
+DEFobjCurrIf(glbl)
 
 #define DFLT_CONTAINER "!auth"
 
@@ -54,18 +74,27 @@ typedef struct _instanceData {
 	statsobj_t *stats;
 	/* counters that are not plain core counters */
 	intctr_t ctrFailed; /* JSON could not be attached */
+	/* the cluster tier (NULL: none): where its incidents go */
+	ap_cluster *cluster;
+	uchar *clusterRulesetName; /* NULL: the default ruleset */
+	ruleset_t *clusterRuleset;
+	ratelimit_t *clusterRatelimiter;
+	struct _instanceData *clusterNext; /* the cluster actions of one configuration */
 } instanceData;
 
 typedef struct wrkrInstanceData {
 	instanceData *pData;
 	ap_worker *w;
+	ap_cluster_worker *cw; /* cluster tier: this worker's connection (sync) */
 } wrkrInstanceData_t;
 
 struct modConfData_s {
 	rsconf_t *pConf;
+	instanceData *clusterRoot; /* this configuration's actions with a cluster tier */
 };
 static modConfData_t *loadModConf = NULL;
 static modConfData_t *runModConf = NULL;
+static prop_t *pClusterInputName = NULL; /* $inputname of cluster incident messages */
 
 /* action parameters */
 static struct cnfparamdescr actpdescr[] = {
@@ -90,6 +119,25 @@ static struct cnfparamdescr actpdescr[] = {
 	{ "compromise.window", eCmdHdlrPositiveInt, 0 },
 	{ "insecure", eCmdHdlrBinary, 0 },
 	{ "trustedproxies", eCmdHdlrArray, 0 },
+	/* the cluster tier */
+	{ "cluster.mode", eCmdHdlrGetWord, 0 },
+	{ "cluster.redis", eCmdHdlrGetWord, 0 },
+	{ "cluster.prefix", eCmdHdlrGetWord, 0 },
+	{ "cluster.user", eCmdHdlrGetWord, 0 },
+	{ "cluster.password", eCmdHdlrGetWord, 0 },
+	{ "cluster.node", eCmdHdlrGetWord, 0 },
+	{ "cluster.ruleset", eCmdHdlrGetWord, 0 },
+	{ "cluster.timeout", eCmdHdlrPositiveInt, 0 },
+	{ "cluster.connecttimeout", eCmdHdlrPositiveInt, 0 },
+	{ "cluster.queuesize", eCmdHdlrPositiveInt, 0 },
+	{ "cluster.batchsize", eCmdHdlrPositiveInt, 0 },
+	{ "cluster.flushinterval", eCmdHdlrPositiveInt, 0 },
+	{ "cluster.bruteforce.threshold", eCmdHdlrNonNegInt, 0 },
+	{ "cluster.bruteforce.window", eCmdHdlrPositiveInt, 0 },
+	{ "cluster.dictionary.threshold", eCmdHdlrNonNegInt, 0 },
+	{ "cluster.dictionary.window", eCmdHdlrPositiveInt, 0 },
+	{ "cluster.distributed.threshold", eCmdHdlrNonNegInt, 0 },
+	{ "cluster.distributed.window", eCmdHdlrPositiveInt, 0 },
 };
 static struct cnfparamblk actpblk = { CNFPARAMBLK_VERSION,
 				      sizeof(actpdescr) / sizeof(struct cnfparamdescr), actpdescr };
@@ -127,13 +175,36 @@ BEGINendCnfLoad
 	CODESTARTendCnfLoad
 ENDendCnfLoad
 
+/* cluster.ruleset names a ruleset of this configuration (rulesets may be
+ * defined after the action: looked up once the whole configuration is
+ * read) */
 BEGINcheckCnf
 	CODESTARTcheckCnf
+	for (instanceData *p = pModConf->clusterRoot; p != NULL; p = p->clusterNext) {
+		if (p->clusterRulesetName == NULL)
+			continue;
+		if (ruleset.GetRuleset(pModConf->pConf, &p->clusterRuleset, p->clusterRulesetName)
+		    != RS_RET_OK) {
+			LogError(0, RS_RET_RULESET_NOT_FOUND,
+				 "mmauthparse: cluster.ruleset: ruleset '%s' not found",
+				 p->clusterRulesetName);
+			iRet = RS_RET_RULESET_NOT_FOUND;
+		}
+	}
 ENDcheckCnf
 
+/* after rsyslogd has forked: start each cluster tier's thread */
 BEGINactivateCnf
 	CODESTARTactivateCnf
 	runModConf = pModConf;
+	for (instanceData *p = pModConf->clusterRoot; p != NULL; p = p->clusterNext) {
+		ap_status st = ap_cluster_start(p->cluster);
+		if (st != AP_OK)
+			LogError(0, RS_RET_ERR,
+				 "mmauthparse: cannot start the cluster tier: %s; local detection "
+				 "goes on",
+				 ap_strerror(st));
+	}
 ENDactivateCnf
 
 BEGINfreeCnf
@@ -151,6 +222,14 @@ BEGINcreateWrkrInstance
 		LogError(0, RS_RET_OUT_OF_MEMORY, "mmauthparse: cannot create worker state");
 		ABORT_FINALIZE(RS_RET_OUT_OF_MEMORY);
 	}
+	if (pData->cluster != NULL) {
+		pWrkrData->cw = ap_cluster_worker_new(pData->cluster);
+		if (pWrkrData->cw == NULL) {
+			LogError(0, RS_RET_OUT_OF_MEMORY,
+				 "mmauthparse: cannot create the cluster worker state");
+			ABORT_FINALIZE(RS_RET_OUT_OF_MEMORY);
+		}
+	}
 finalize_it:
 ENDcreateWrkrInstance
 
@@ -160,6 +239,11 @@ ENDisCompatibleWithFeature
 
 BEGINfreeInstance
 	CODESTARTfreeInstance
+	/* first: its thread submits incidents with this instance's ruleset */
+	ap_cluster_free(pData->cluster);
+	if (pData->clusterRatelimiter != NULL)
+		ratelimitDestruct(pData->clusterRatelimiter);
+	free(pData->clusterRulesetName);
 	if (pData->stats != NULL)
 		statsobj.Destruct(&pData->stats);
 	ap_ctx_free(pData->ctx); /* writes detect.stateFile */
@@ -168,6 +252,7 @@ ENDfreeInstance
 
 BEGINfreeWrkrInstance
 	CODESTARTfreeWrkrInstance
+	ap_cluster_worker_free(pWrkrData->cw);
 	ap_worker_free(pWrkrData->w);
 ENDfreeWrkrInstance
 
@@ -286,10 +371,198 @@ static rsRetVal setupStats(instanceData *pData)
 		CTR(fnames[f], &st->family[f], ctrType_IntCtr);
 	}
 	CTR("failed", &pData->ctrFailed, ctrType_IntCtr);
+	if (pData->cluster != NULL) {
+		ap_cluster_stats *cs = ap_cluster_stats_of(pData->cluster);
+		CTR("cluster.sent", &cs->sent, ctrType_IntCtr);
+		CTR("cluster.batches", &cs->batches, ctrType_IntCtr);
+		CTR("cluster.errors", &cs->errors, ctrType_IntCtr);
+		CTR("cluster.timeouts", &cs->timeouts, ctrType_IntCtr);
+		CTR("cluster.dropped", &cs->dropped, ctrType_IntCtr);
+		CTR("cluster.incidents", &cs->incidents, ctrType_IntCtr);
+		CHKiRet(statsobj.AddCounter(pData->stats, (const uchar *)"cluster.connected",
+					    ctrType_IntCtr, CTR_FLAG_NONE,
+					    (intctr_t *)&cs->connected));
+	}
 #undef CTR
 	CHKiRet(statsobj.ConstructFinalize(pData->stats));
 finalize_it:
 	RETiRet;
+}
+
+/* ------------------------------------------------------------------ */
+/* the cluster tier                                                    */
+
+/* the cluster.* parameters of one action */
+typedef struct clusterParams {
+	ap_cluster_config cfg;
+	char *mode, *redis, *prefix, *user, *password, *node, *ruleset;
+	int any; /* a cluster.* parameter was given */
+} clusterParams;
+
+static void clusterParamsFree(clusterParams *cp)
+{
+	free(cp->mode);
+	free(cp->redis);
+	free(cp->prefix);
+	free(cp->user);
+	free(cp->password);
+	free(cp->node);
+	free(cp->ruleset);
+}
+
+/* one cluster.* parameter (pname starts with "cluster.") */
+static rsRetVal clusterParam(clusterParams *cp, const char *pname, struct cnfparamvals *v)
+{
+	DEFiRet;
+	const char *f = pname + sizeof("cluster.") - 1;
+	const char *field;
+	char **str = NULL;
+	int d;
+	cp->any = 1;
+	if (!strcmp(f, "mode")) {
+		str = &cp->mode;
+	} else if (!strcmp(f, "redis")) {
+		str = &cp->redis;
+	} else if (!strcmp(f, "prefix")) {
+		str = &cp->prefix;
+	} else if (!strcmp(f, "user")) {
+		str = &cp->user;
+	} else if (!strcmp(f, "password")) {
+		str = &cp->password;
+	} else if (!strcmp(f, "node")) {
+		str = &cp->node;
+	} else if (!strcmp(f, "ruleset")) {
+		str = &cp->ruleset;
+	} else if (!strcmp(f, "timeout")) {
+		CHKiRet(u32Param(v->val.d.n, "cluster.timeout", AP_CLUSTER_MAX_TIMEOUT,
+				 &cp->cfg.timeout_ms));
+	} else if (!strcmp(f, "connecttimeout")) {
+		CHKiRet(u32Param(v->val.d.n, "cluster.connectTimeout", AP_CLUSTER_MAX_TIMEOUT,
+				 &cp->cfg.connect_timeout_ms));
+	} else if (!strcmp(f, "queuesize")) {
+		CHKiRet(u32Param(v->val.d.n, "cluster.queueSize", AP_CLUSTER_MAX_QUEUE,
+				 &cp->cfg.queue_size));
+	} else if (!strcmp(f, "batchsize")) {
+		CHKiRet(u32Param(v->val.d.n, "cluster.batchSize", AP_CLUSTER_MAX_BATCH,
+				 &cp->cfg.batch_size));
+	} else if (!strcmp(f, "flushinterval")) {
+		CHKiRet(u32Param(v->val.d.n, "cluster.flushInterval", AP_CLUSTER_MAX_TIMEOUT,
+				 &cp->cfg.flush_ms));
+	} else if ((d = detectorOf(f, &field)) >= 0) {
+		int thr = !strcmp(field, "threshold");
+		CHKiRet(u32Param(v->val.d.n, pname, thr ? AP_MAX_THRESHOLD : AP_MAX_WINDOW,
+				 thr ? &cp->cfg.det[d].threshold : &cp->cfg.det[d].window));
+	}
+	if (str != NULL) {
+		free(*str);
+		CHKmalloc(*str = es_str2cstr(v->val.d.estr, NULL));
+	}
+finalize_it:
+	RETiRet;
+}
+
+/* a cluster incident: a message of its own into cluster.ruleset (called
+ * on the cluster tier's thread in async mode, on a worker's in sync mode) */
+static void submitClusterIncident(void *arg, const ap_cluster_incident *inc)
+{
+	instanceData *pData = arg;
+	smsg_t *m = NULL;
+	char text[1024];
+	if (glbl.GetGlobalInputTermState())
+		return; /* shutting down: the queues go away next */
+	struct json_object *json = ap_cluster_incident_json(inc);
+	if (json == NULL)
+		return;
+	size_t n = ap_cluster_incident_text(inc, text, sizeof(text));
+	if (msgConstruct(&m) != RS_RET_OK) {
+		json_object_put(json);
+		return;
+	}
+	MsgSetFlowControlType(m, eFLOWCTL_NO_DELAY);
+	if (pClusterInputName != NULL)
+		MsgSetInputName(m, pClusterInputName);
+	MsgSetRawMsg(m, text, n);
+	MsgSetMSGoffs(m, 0);
+	MsgSetHOSTNAME(m, glbl.GetLocalHostName(), (int)strlen((char *)glbl.GetLocalHostName()));
+	MsgSetTAG(m, (const uchar *)"mmauthparse:", sizeof("mmauthparse:") - 1);
+	msgSetPRI(m, LOG_AUTH | LOG_NOTICE);
+	MsgSetRuleset(m, pData->clusterRuleset);
+	if (msgAddJSON(m, pData->container, json, 0, 0) != RS_RET_OK) { /* owns json */
+		msgDestruct(&m);
+		return;
+	}
+	ratelimitAddMsg(pData->clusterRatelimiter, NULL, m);
+}
+
+/* the action's cluster tier from its cluster.* parameters (none without
+ * cluster.redis) */
+static rsRetVal clusterSetup(instanceData *pData, clusterParams *cp)
+{
+	DEFiRet;
+	char host[256];
+	if (cp->redis == NULL) {
+		if (cp->any) {
+			parser_errmsg("mmauthparse: the cluster.* parameters need cluster.redis "
+				      "(the Redis server: host:port or a socket path)");
+			ABORT_FINALIZE(RS_RET_INVALID_PARAMS);
+		}
+		FINALIZE;
+	}
+	if (cp->mode != NULL) {
+		int mode = ap_cluster_mode_from_name(cp->mode);
+		if (mode < 0) {
+			parser_errmsg("mmauthparse: cluster.mode '%s' is neither \"async\" nor "
+				      "\"sync\"",
+				      cp->mode);
+			ABORT_FINALIZE(RS_RET_INVALID_PARAMS);
+		}
+		cp->cfg.mode = (ap_cluster_mode)mode;
+	}
+	if (cp->node == NULL) {
+		/* the host name, as rsyslog shows it (up to the first dot) */
+		if (gethostname(host, sizeof(host)) != 0)
+			snprintf(host, sizeof(host), "localhost");
+		host[sizeof(host) - 1] = '\0';
+		char *dot = strchr(host, '.');
+		if (dot != NULL && dot != host)
+			*dot = '\0';
+		CHKmalloc(cp->node = strdup(host));
+	}
+	cp->cfg.redis = cp->redis;
+	if (cp->prefix != NULL)
+		cp->cfg.prefix = cp->prefix;
+	cp->cfg.user = cp->user;
+	cp->cfg.password = cp->password;
+	cp->cfg.node = cp->node;
+	cp->cfg.incident = submitClusterIncident;
+	cp->cfg.incident_arg = pData;
+	ap_status st = ap_cluster_open(&cp->cfg, coreLog, NULL, &pData->cluster);
+	if (st != AP_OK) {
+		parser_errmsg("mmauthparse: cannot set up the cluster tier: %s (see the previous "
+			      "message)",
+			      ap_strerror(st));
+		ABORT_FINALIZE(st == AP_E_NOMEM ? RS_RET_OUT_OF_MEMORY : RS_RET_INVALID_PARAMS);
+	}
+	pData->clusterRulesetName = (uchar *)cp->ruleset;
+	cp->ruleset = NULL;
+	CHKiRet(ratelimitNew(&pData->clusterRatelimiter, "mmauthparse", "cluster"));
+	ratelimitSetThreadSafe(pData->clusterRatelimiter);
+	pData->clusterNext = loadModConf->clusterRoot;
+	loadModConf->clusterRoot = pData;
+finalize_it:
+	RETiRet;
+}
+
+/* the time local detection runs on (ap_process): the line's own time
+ * stamp unless detect.timeSource="reception", else the message's */
+static int64_t clusterTime(const instanceData *pData, const ap_input *in, const ap_result *res,
+			   smsg_t *pMsg)
+{
+	if (res->ev.time != 0 && pData->timeSource != TIME_RECEPTION)
+		return res->ev.time;
+	if (in->time != 0)
+		return in->time;
+	return (int64_t)datetime.syslogTime2time_t(&pMsg->tTIMESTAMP);
 }
 
 BEGINnewActInst
@@ -298,7 +571,10 @@ BEGINnewActInst
 	char **programs = NULL, **geofiles = NULL, **proxies = NULL;
 	size_t nprograms = 0, ngeofiles = 0, nproxies = 0;
 	char *lang = NULL, *statefile = NULL;
+	clusterParams cp;
 	int i;
+	memset(&cp, 0, sizeof(cp));
+	ap_cluster_config_defaults(&cp.cfg);
 	CODESTARTnewActInst
 	if ((pvals = nvlstGetParams(lst, &actpblk, NULL)) == NULL)
 		ABORT_FINALIZE(RS_RET_MISSING_CNFPARAMS);
@@ -368,6 +644,8 @@ BEGINnewActInst
 				ABORT_FINALIZE(RS_RET_INVALID_PARAMS);
 			}
 			free(ts);
+		} else if (!strncmp(pname, "cluster.", sizeof("cluster.") - 1)) {
+			CHKiRet(clusterParam(&cp, pname, &pvals[i]));
 		} else if (!strcmp(pname, "insecure")) {
 			cfg.det[AP_DET_INSECURE].threshold = pvals[i].val.d.n ? 1 : 0;
 		} else if ((d = detectorOf(pname, &field)) >= 0) {
@@ -407,8 +685,10 @@ BEGINnewActInst
 			       : st == AP_E_CONFIG ? RS_RET_INVALID_PARAMS
 						   : RS_RET_ERR);
 	}
+	CHKiRet(clusterSetup(pData, &cp));
 	CHKiRet(setupStats(pData));
 	CODE_STD_FINALIZERnewActInst
+	clusterParamsFree(&cp);
 	freeArray(programs, nprograms);
 	freeArray(geofiles, ngeofiles);
 	freeArray(proxies, nproxies);
@@ -463,6 +743,10 @@ BEGINdoAction_NoStrings
 	in.time_arg = pMsg;
 	if (!ap_process(pData->ctx, pWrkrData->w, &in, &res))
 		FINALIZE; /* not an auth event: untouched */
+	if (pData->cluster != NULL && res.ev.kind == AP_KIND_AUTH
+	    && res.ev.outcome == AP_OUT_FAILURE && res.ev.ip.family != 0)
+		ap_cluster_feed(pData->cluster, pWrkrData->cw, &res,
+				clusterTime(pData, &in, &res, pMsg));
 
 	struct json_object *json = ap_result_json(&res);
 	if (json == NULL || msgAddJSON(pMsg, pData->container, json, 0, 0) != RS_RET_OK) {
@@ -490,6 +774,11 @@ NO_LEGACY_CONF_parseSelectorAct
 
 BEGINmodExit
 	CODESTARTmodExit
+	if (pClusterInputName != NULL)
+		prop.Destruct(&pClusterInputName);
+	objRelease(glbl, CORE_COMPONENT);
+	objRelease(prop, CORE_COMPONENT);
+	objRelease(ruleset, CORE_COMPONENT);
 	objRelease(statsobj, CORE_COMPONENT);
 	objRelease(datetime, CORE_COMPONENT);
 ENDmodExit
@@ -541,6 +830,11 @@ BEGINmodInit()
 	CODEmodInit_QueryRegCFSLineHdlr
 	CHKiRet(objUse(datetime, CORE_COMPONENT));
 	CHKiRet(objUse(statsobj, CORE_COMPONENT));
+	CHKiRet(objUse(ruleset, CORE_COMPONENT));
+	CHKiRet(objUse(prop, CORE_COMPONENT));
+	CHKiRet(objUse(glbl, CORE_COMPONENT));
+	CHKiRet(prop.CreateStringProp(&pClusterInputName, (const uchar *)"mmauthparse",
+				      sizeof("mmauthparse") - 1));
 	CHKiRet(checkMsgLayout());
 	dbgprintf("mmauthparse %s: built with rsyslog %s headers\n", ap_version(), VERSION);
 ENDmodInit
