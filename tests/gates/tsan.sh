@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # tsan.sh [BUILD_DIR] - the ThreadSanitizer gate: the core and the
-# detection and geo unit tests built with clang -fsanitize=thread, then
-# run (detect_test's threads feeding one ctx; geo_test's readers during
-# reloads, and detection, geo and reload together).  A report from TSan
+# detection, geo and cluster unit tests built with clang -fsanitize=thread,
+# then run (detect_test's threads feeding one ctx; geo_test's readers during
+# reloads, and detection, geo and reload together; cluster_test's feeding
+# threads, the sender thread and its queue, against a private Redis).  A report from TSan
 # fails, whatever the tests themselves say.
 # Prints the tests' PASS/FAIL lines and one per program for TSan.
 #
@@ -20,7 +21,8 @@ if [ ! -f Makefile ] || [ "$top/configure" -nt Makefile ] \
   CC=clang CFLAGS="$flags" "$top/configure" -q >configure.log 2>&1 \
     || { echo "FAIL tsan: configure (see $dir/configure.log)"; exit 1; }
 fi
-if ! make -j"$(nproc)" libauthparse.la tests/unit/detect_test tests/unit/geo_test >make.log 2>&1; then
+if ! make -j"$(nproc)" libauthparse.la tests/unit/detect_test tests/unit/geo_test \
+     tests/unit/cluster_test >make.log 2>&1; then
   echo "FAIL tsan: build (see $dir/make.log)"; tail -5 make.log | sed 's/^/    /'; exit 1
 fi
 cd "$top" || exit 1
@@ -45,4 +47,5 @@ run() {  # run NAME CMD...
 }
 run detect_test "$dir/tests/unit/detect_test"
 top_srcdir=$top top_builddir=$dir run geo_test sh tests/unit/run-geo.sh
+top_srcdir=$top top_builddir=$dir run cluster_test bash tests/unit/run-cluster.sh
 exit $fail
