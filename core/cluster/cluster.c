@@ -24,7 +24,6 @@
 #include "ap_config.h"
 #endif
 #include <errno.h>
-#include <fcntl.h>
 #include <json.h>
 #include <pthread.h>
 #include <stdarg.h>
@@ -46,7 +45,6 @@
 #define BACKOFF_MIN 1  /* seconds */
 #define BACKOFF_MAX 30 /* seconds */
 #define LOG_EVERY 60   /* seconds between two messages of one kind */
-#define ID_LEN 16      /* hex digits of a counted failure's id */
 #define IPTXT 48
 
 /* the detectors of each key family, in the script's order */
@@ -92,7 +90,6 @@ struct ap_cluster {
 	ap_log_fn log;
 	void *cookie;
 	ap_cluster_stats st;
-	uint64_t idbase, idctr; /* ids of counted failures (idctr atomic) */
 
 	/* the queue (async) */
 	pthread_mutex_t mu;
@@ -108,7 +105,7 @@ struct ap_cluster {
 	uint32_t *ord[2];
 	struct group *groups;
 	cl_item *items;
-	char *ids, *iptxt, *scratch;
+	char *iptxt, *scratch;
 	size_t scratch_sz, maxargs;
 	const char **argv;
 	size_t *argvlen;
@@ -132,27 +129,6 @@ static int64_t mono_ms(void)
 	struct timespec ts;
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-static uint64_t mix64(uint64_t x)
-{
-	x ^= x >> 33;
-	x *= 0xff51afd7ed558ccdULL;
-	x ^= x >> 33;
-	x *= 0xc4ceb9fe1a85ec53ULL;
-	x ^= x >> 33;
-	return x;
-}
-
-/* a fresh id for one counted failure: 16 hex digits */
-static void new_id(ap_cluster *cl, char *out)
-{
-	static const char hex[] = "0123456789abcdef";
-	uint64_t v = mix64(cl->idbase + __atomic_fetch_add(&cl->idctr, 1, __ATOMIC_RELAXED));
-	for (int i = 0; i < ID_LEN; i++) {
-		out[i] = hex[v & 15];
-		v >>= 4;
-	}
 }
 
 #define STAT_ADD(cl, f, v) __atomic_fetch_add(&(cl)->st.f, (uint64_t)(v), __ATOMIC_RELAXED)
@@ -224,9 +200,19 @@ static bool det_on(const ap_cluster *cl, ap_detector k)
 	return cl->cfg.det[k].threshold > 0;
 }
 
-static uint32_t det_cap(const ap_cluster *cl, ap_detector k)
+/* a detector's arguments to the script, without events: its letter in the
+ * key's hash, counting or distinct, threshold, window, and the fields it
+ * keeps at most (twice the threshold: counts are exact up to it) */
+static cl_det_args det_args(const ap_cluster *cl, ap_detector k)
 {
-	return cl->cfg.det[k].threshold * 4u;
+	cl_det_args d;
+	memset(&d, 0, sizeof(d));
+	d.letter = k == AP_DET_BRUTEFORCE ? 'b' : k == AP_DET_DICTIONARY ? 'd' : 'x';
+	d.counting = k == AP_DET_BRUTEFORCE;
+	d.threshold = cl->cfg.det[k].threshold;
+	d.window = cl->cfg.det[k].window;
+	d.cap = d.threshold * 2u > 2u ? d.threshold * 2u : 2u;
+	return d;
 }
 
 static int range_ok(ap_cluster *cl, const char *name, uint64_t v, uint64_t lo, uint64_t hi)
@@ -316,41 +302,27 @@ static char *dup_or_null(const char *s, bool *oom)
 	return d;
 }
 
-static void random_base(ap_cluster *cl)
-{
-	uint64_t s = 0;
-	int fd = open("/dev/urandom", O_RDONLY | O_CLOEXEC);
-	if (fd >= 0) {
-		if (read(fd, &s, sizeof(s)) != (ssize_t)sizeof(s))
-			s = 0;
-		close(fd);
-	}
-	struct timespec ts;
-	clock_gettime(CLOCK_REALTIME, &ts);
-	cl->idbase = mix64(s ^ (uint64_t)ts.tv_nsec ^ ((uint64_t)getpid() << 32)
-			   ^ (uint64_t)(uintptr_t)cl);
-}
-
 /* the thread's buffers: one batch of batch_max events, and one call that
  * holds all of them */
 static int alloc_batch(ap_cluster *cl)
 {
 	uint32_t b = cl->batch_max;
-	cl_det_args d[CL_MAX_DET] = { { 0, 0, 0, b, NULL }, { 0, 0, 0, b, NULL } };
+	cl_det_args d[CL_MAX_DET];
+	memset(d, 0, sizeof(d));
+	d[0].n = d[1].n = b;
 	cl->batch = calloc(b, sizeof(*cl->batch));
 	cl->ord[0] = calloc(b, sizeof(uint32_t));
 	cl->ord[1] = calloc(b, sizeof(uint32_t));
 	cl->groups = calloc((size_t)b * 2, sizeof(*cl->groups));
 	cl->items = calloc((size_t)b * 2, sizeof(*cl->items));
-	cl->ids = calloc(b, ID_LEN);
 	cl->iptxt = calloc(b, IPTXT);
 	cl->scratch_sz = cl_scratch_need(cl->cfg.prefix, AP_USER_MAX + IPTXT, d, CL_MAX_DET);
 	cl->scratch = malloc(cl->scratch_sz);
 	cl->maxargs = cl_maxargs(d, CL_MAX_DET);
 	cl->argv = calloc(cl->maxargs, sizeof(*cl->argv));
 	cl->argvlen = calloc(cl->maxargs, sizeof(*cl->argvlen));
-	return cl->batch && cl->ord[0] && cl->ord[1] && cl->groups && cl->items && cl->ids
-	       && cl->iptxt && cl->scratch && cl->argv && cl->argvlen;
+	return cl->batch && cl->ord[0] && cl->ord[1] && cl->groups && cl->items && cl->iptxt
+	       && cl->scratch && cl->argv && cl->argvlen;
 }
 
 ap_status ap_cluster_open(const ap_cluster_config *cfg, ap_log_fn log, void *cookie,
@@ -402,7 +374,6 @@ ap_status ap_cluster_open(const ap_cluster_config *cfg, ap_log_fn log, void *coo
 	if (cl->batch_max > cfg->queue_size)
 		cl->batch_max = cfg->queue_size;
 	cl->lk.backoff = BACKOFF_MIN;
-	random_base(cl);
 	if (!oom && cfg->mode == AP_CLUSTER_ASYNC) {
 		cl->qcap = cfg->queue_size;
 		cl->q = calloc(cl->qcap, sizeof(*cl->q));
@@ -644,16 +615,14 @@ static int group_args(ap_cluster *cl, const struct group *g, cl_det_args *d)
 	cl_item *it = cl->items;
 	for (int j = 0; j < nd; j++) {
 		ap_detector k = fam_det[g->fam][j];
-		d[j] = (cl_det_args){ cl->cfg.det[k].threshold, cl->cfg.det[k].window,
-				      det_cap(cl, k), 0, it };
+		d[j] = det_args(cl, k);
+		d[j].items = it;
 		if (!det_on(cl, k))
 			continue;
 		for (uint32_t i = 0; i < g->len; i++) {
 			const struct qent *e = &B[ord[g->start + i]];
 			if (k == AP_DET_BRUTEFORCE) {
-				char *id = cl->ids + (size_t)i * ID_LEN;
-				new_id(cl, id);
-				*it++ = (cl_item){ e->t, id, ID_LEN };
+				*it++ = (cl_item){ e->t, NULL, 0 };
 				d[j].n++;
 				continue;
 			}
@@ -955,7 +924,6 @@ void ap_cluster_free(ap_cluster *cl)
 	free(cl->ord[1]);
 	free(cl->groups);
 	free(cl->items);
-	free(cl->ids);
 	free(cl->iptxt);
 	free(cl->scratch);
 	free(cl->argv);
@@ -1025,14 +993,13 @@ static void feed_sync(ap_cluster *cl, ap_cluster_worker *cw, const struct qent *
 	}
 	bool ipfam = det_on(cl, AP_DET_BRUTEFORCE) || det_on(cl, AP_DET_DICTIONARY);
 	bool ufam = det_on(cl, AP_DET_DISTRIBUTED) && e->ulen > 0;
-	char iptxt[IPTXT], id[ID_LEN];
+	char iptxt[IPTXT];
 	char scratch[4096];
 	const char *argv[40];
 	size_t argvlen[40];
 	cl_item items[3];
 	cl_det_args d[CL_MAX_DET];
 	ap_addr_format(&e->ip, iptxt, sizeof(iptxt));
-	new_id(cl, id);
 	cl_rc rc;
 	char err[256];
 	bool want[2] = { ipfam, ufam }; /* the calls still to make */
@@ -1040,13 +1007,12 @@ static void feed_sync(ap_cluster *cl, ap_cluster_worker *cw, const struct qent *
 		int fams[2], ncalls = 0;
 		rc = CL_OK;
 		if (want[CL_FAM_IP]) {
-			items[0] = (cl_item){ e->t, id, ID_LEN };
+			items[0] = (cl_item){ e->t, NULL, 0 };
 			items[1] = (cl_item){ e->t, e->user, e->ulen };
 			for (int j = 0; j < 2; j++) {
-				ap_detector k = fam_det[CL_FAM_IP][j];
-				d[j] = (cl_det_args){ cl->cfg.det[k].threshold,
-						      cl->cfg.det[k].window, det_cap(cl, k),
-						      j == 1 && e->ulen == 0 ? 0u : 1u, &items[j] };
+				d[j] = det_args(cl, fam_det[CL_FAM_IP][j]);
+				d[j].n = j == 1 && e->ulen == 0 ? 0u : 1u;
+				d[j].items = &items[j];
 			}
 			rc = cl_append(lk->conn, cl->cfg.prefix, CL_FAM_IP, iptxt, strlen(iptxt),
 				       cl->cfg.node, d, 2, scratch, argv, argvlen, 40);
@@ -1054,9 +1020,9 @@ static void feed_sync(ap_cluster *cl, ap_cluster_worker *cw, const struct qent *
 		}
 		if (want[CL_FAM_USER] && rc == CL_OK) {
 			items[2] = (cl_item){ e->t, iptxt, (uint32_t)strlen(iptxt) };
-			cl_det_args du = { cl->cfg.det[AP_DET_DISTRIBUTED].threshold,
-					   cl->cfg.det[AP_DET_DISTRIBUTED].window,
-					   det_cap(cl, AP_DET_DISTRIBUTED), 1, &items[2] };
+			cl_det_args du = det_args(cl, AP_DET_DISTRIBUTED);
+			du.n = 1;
+			du.items = &items[2];
 			rc = cl_append(lk->conn, cl->cfg.prefix, CL_FAM_USER, e->user, e->ulen,
 				       cl->cfg.node, &du, 1, scratch, argv, argvlen, 40);
 			fams[ncalls++] = CL_FAM_USER;

@@ -131,14 +131,13 @@ void cl_endpoint_text(const cl_endpoint *ep, char *buf, size_t bufsz)
 /* ------------------------------------------------------------------ */
 /* building a call (no hiredis needed)                                 */
 
-static const char *const fam_sets[2][CL_MAX_DET] = { { "b", "d" }, { "x", NULL } };
 static const char fam_tag[2] = { 'i', 'u' };
 
 #define NUMSZ 24
 
 size_t cl_maxargs(const cl_det_args *d, int nd)
 {
-	size_t n = 3 + (size_t)(nd + 1) + 2 + 4 * (size_t)nd;
+	size_t n = 3 + 1 + 2 + 6 * (size_t)nd;
 	for (int j = 0; j < nd; j++)
 		n += 2 * (size_t)d[j].n;
 	return n;
@@ -146,8 +145,8 @@ size_t cl_maxargs(const cl_det_args *d, int nd)
 
 size_t cl_scratch_need(const char *prefix, size_t keylen, const cl_det_args *d, int nd)
 {
-	size_t n = (size_t)(nd + 1) * (strlen(prefix) + keylen + 8);
-	n += NUMSZ * (2 + 4 * (size_t)nd);
+	size_t n = strlen(prefix) + keylen + 8;
+	n += NUMSZ * (2 + 6 * (size_t)nd);
 	for (int j = 0; j < nd; j++)
 		n += NUMSZ * (size_t)d[j].n;
 	return n;
@@ -193,31 +192,30 @@ static size_t build_args(const char *sha, const char *prefix, cl_family fam, con
 	} while (0)
 	ARG("EVALSHA", AP_LEN("EVALSHA"));
 	ARG(sha, strlen(sha));
-	NUM(nd + 1);
-	for (int j = -1; j < nd; j++) {
-		const char *suffix = j < 0 ? "m" : fam_sets[fam][j];
-		char *k = s;
-		*s++ = '{';
-		memcpy(s, prefix, plen);
-		s += plen;
-		*s++ = fam_tag[fam];
-		*s++ = ':';
-		memcpy(s, key, keylen);
-		s += keylen;
-		*s++ = '}';
-		*s++ = suffix[0];
-		ARG(k, (size_t)(s - k));
-	}
+	NUM(1);
+	char *k = s;
+	*s++ = '{';
+	memcpy(s, prefix, plen);
+	s += plen;
+	*s++ = fam_tag[fam];
+	*s++ = ':';
+	memcpy(s, key, keylen);
+	s += keylen;
+	*s++ = '}';
+	ARG(k, (size_t)(s - k));
 	ARG(node, strlen(node));
 	NUM(nd);
 	for (int j = 0; j < nd; j++) {
+		ARG(&d[j].letter, 1);
+		ARG(d[j].counting ? "1" : "0", 1);
 		NUM(d[j].threshold);
 		NUM(d[j].window);
 		NUM(d[j].cap);
 		NUM(d[j].n);
 		for (uint32_t i = 0; i < d[j].n; i++) {
 			NUM(d[j].items[i].t);
-			ARG(d[j].items[i].m, d[j].items[i].mlen);
+			if (!d[j].counting)
+				ARG(d[j].items[i].m, d[j].items[i].mlen);
 		}
 	}
 #undef NUM

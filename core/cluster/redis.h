@@ -62,9 +62,8 @@ cl_rc cl_load_script(cl_conn *c, char *err, size_t errsz) AP_HIDDEN;
 /* one script call: the keys of one entity (an address or a user), the
  * events of each of its detectors                                     */
 
-/* one event of a detector: its time and member (the counted failure's
- * id for bruteforce, the user for dictionary, the address for
- * distributed) */
+/* one event of a detector: its time and, for a distinct detector, its
+ * member (the user for dictionary, the address for distributed) */
 typedef struct cl_item {
 	int64_t t;
 	const char *m;
@@ -72,6 +71,8 @@ typedef struct cl_item {
 } cl_item;
 
 typedef struct cl_det_args {
+	char letter;   /* its fields in the key's hash: b, d, x (script.c) */
+	bool counting; /* counts events (bruteforce), or distinct members */
 	uint32_t threshold, window, cap;
 	uint32_t n;
 	const cl_item *items;
@@ -79,8 +80,8 @@ typedef struct cl_det_args {
 
 #define CL_MAX_DET 2 /* detectors of one key family (the address: 2) */
 
-/* the family's keys: "{<prefix>i:<address>}m" (meta), "...b", "...d",
- * or "{<prefix>u:<user>}m", "...x" */
+/* the family's key: the hash "{<prefix>i:<address>}" or
+ * "{<prefix>u:<user>}" */
 typedef enum { CL_FAM_IP = 0, CL_FAM_USER = 1 } cl_family;
 
 /* Append one call to the pipeline (nothing is sent until the first
