@@ -570,6 +570,13 @@ size_t ap_cluster_incident_text(const ap_cluster_incident *inc, char *buf, size_
 /* ------------------------------------------------------------------ */
 /* the async queue                                                     */
 
+/* an entry's used bytes only (the user is mostly much shorter than its
+ * room): the copies under the queue's lock stay short */
+static inline void qcopy(struct qent *dst, const struct qent *src)
+{
+	memcpy(dst, src, offsetof(struct qent, user) + src->ulen);
+}
+
 static int ip_cmp(const ap_addr *a, const ap_addr *b)
 {
 	if (a->family != b->family)
@@ -800,7 +807,7 @@ static uint32_t take(ap_cluster *cl)
 {
 	uint32_t k = cl->n < cl->batch_max ? cl->n : cl->batch_max;
 	for (uint32_t i = 0; i < k; i++)
-		cl->batch[i] = cl->q[(cl->head + i) % cl->qcap];
+		qcopy(&cl->batch[i], &cl->q[(cl->head + i) % cl->qcap]);
 	cl->head = (cl->head + k) % cl->qcap;
 	cl->n -= k;
 	return k;
@@ -969,7 +976,7 @@ static void enqueue(ap_cluster *cl, const struct qent *e)
 		cl->n--;
 		full = true;
 	}
-	cl->q[(cl->head + cl->n) % cl->qcap] = *e;
+	qcopy(&cl->q[(cl->head + cl->n) % cl->qcap], e);
 	cl->n++;
 	if (cl->n == cl->cfg.batch_size)
 		pthread_cond_signal(&cl->wake);
