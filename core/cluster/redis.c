@@ -207,7 +207,7 @@ static size_t build_args(const char *sha, const char *prefix, cl_family fam, con
 	NUM(nd);
 	for (int j = 0; j < nd; j++) {
 		ARG(&d[j].letter, 1);
-		ARG(d[j].counting ? "1" : "0", 1);
+		ARG(d[j].counting ? "1" : "0", AP_LEN("1"));
 		NUM(d[j].threshold);
 		NUM(d[j].window);
 		NUM(d[j].cap);
