@@ -2,7 +2,9 @@
  * reasons, and the one step that turns an ap_result into the
  * JSON of the contract (docs/SCHEMA.md): the event's own fields, its geo
  * object and the detectors' alerts, which detection hands over as plain
- * data (ap_alerts).  Also the redaction of the message text.
+ * data (ap_alerts).  Also the way back, for an event an edge collector
+ * already recognised (input="event": ap_event_from_json), and the
+ * redaction of the message text.
  *
  * SPDX-License-Identifier: Apache-2.0
  */
@@ -251,6 +253,149 @@ struct fjson_object *ap_result_json(const ap_result *res)
 	}
 	alerts_to_json(o, &res->alerts);
 	return o;
+}
+
+void ap_result_alerts_to_json(const ap_result *res, struct fjson_object *obj)
+{
+	if (obj == NULL || json_object_get_type(obj) != fjson_type_object)
+		return;
+	json_object_object_del(obj, "alert");
+	json_object_object_del(obj, "related");
+	alerts_to_json(obj, &res->alerts);
+}
+
+/* ------------------------------------------------------------------ */
+/* the way back: an event an edge collector rendered                   */
+
+/* a member's string, NULL when absent or not a string */
+static const char *jstr(struct fjson_object *o, const char *k, uint32_t *len)
+{
+	struct fjson_object *v;
+	if (!json_object_object_get_ex(o, k, &v) || json_object_get_type(v) != fjson_type_string)
+		return NULL;
+	int n = json_object_get_string_len(v);
+	if (n < 0)
+		return NULL;
+	if (len != NULL)
+		*len = (uint32_t)n;
+	return json_object_get_string(v);
+}
+
+/* a member's integer within [lo, hi], def when absent or not one */
+static int64_t jint(struct fjson_object *o, const char *k, int64_t lo, int64_t hi, int64_t def)
+{
+	struct fjson_object *v;
+	if (!json_object_object_get_ex(o, k, &v) || json_object_get_type(v) != fjson_type_int)
+		return def;
+	int64_t x = json_object_get_int64(v);
+	return x >= lo && x <= hi ? x : def;
+}
+
+/* a member's boolean: 1, 0, or -1 when absent or not one */
+static int jbool(struct fjson_object *o, const char *k)
+{
+	struct fjson_object *v;
+	if (!json_object_object_get_ex(o, k, &v) || json_object_get_type(v) != fjson_type_boolean)
+		return -1;
+	return json_object_get_boolean(v) ? 1 : 0;
+}
+
+/* index of s in names[lo..n), 0 when none */
+static int name_index(const char *s, const char *const *names, int lo, int n)
+{
+	if (s == NULL)
+		return 0;
+	for (int i = lo; i < n; i++)
+		if (names[i] != NULL && strcmp(s, names[i]) == 0)
+			return i;
+	return 0;
+}
+
+/* the static name of a service the recognisers produce (detection keeps
+ * the pointer), NULL for any other.  A family that brings a new service
+ * adds it here: the case tables read every event back (tests/unit/cases.c)
+ * and fail on a service this list does not know. */
+static const char *static_service(const char *s)
+{
+	static const char *const svc[] = { "imap",    "pop3", "pop2",  "smtp", "submission",
+					   "webmail", "http", "sieve", "ssh",  "cpanel",
+					   "whm",     "ftp",  "panel" };
+	if (s == NULL)
+		return NULL;
+	for (size_t i = 0; i < sizeof(svc) / sizeof(svc[0]); i++)
+		if (strcmp(s, svc[i]) == 0)
+			return svc[i];
+	return NULL;
+}
+
+static ap_span jspan(struct fjson_object *o, const char *k)
+{
+	uint32_t n = 0;
+	const char *p = jstr(o, k, &n);
+	return p != NULL ? ap_span_make(p, n) : ap_span_make(NULL, 0);
+}
+
+int ap_event_from_json(struct fjson_object *obj, ap_event *ev)
+{
+	memset(ev, 0, offsetof(ap_event, scratch));
+	ev->tls = -1;
+	ev->port = -1;
+	ev->attempts = -1;
+	ev->count = -1;
+	ev->window = -1;
+	if (obj == NULL || json_object_get_type(obj) != fjson_type_object)
+		return 0;
+	const char *kind = jstr(obj, "kind", NULL);
+	const char *daemon = jstr(obj, "daemon", NULL);
+	if (kind == NULL || daemon == NULL || daemon[0] == '\0')
+		return 0;
+	if (strcmp(kind, "auth") == 0) {
+		ev->kind = AP_KIND_AUTH;
+		ev->outcome = (uint8_t)name_index(jstr(obj, "outcome", NULL), outcome_names, 1,
+						  AP_OUT_UNKNOWN + 1);
+		if (ev->outcome == AP_OUT_NONE)
+			return 0;
+	} else if (strcmp(kind, "block") == 0) {
+		ev->kind = AP_KIND_BLOCK;
+		ev->count = jint(obj, "count", 0, INT64_MAX, -1);
+		ev->window = jint(obj, "window", 0, INT64_MAX, -1);
+	} else {
+		return 0; /* an incident, a close event: not for the detectors */
+	}
+	ev->reason = (uint8_t)name_index(jstr(obj, "reason", NULL), reason_names, 1,
+					 AP_R_OTHER + 1);
+	ev->daemon = daemon;
+	ap_family f = ap_family_from_name(daemon, strlen(daemon));
+	if (f == AP_FAM_NONE && strlen(daemon) > 1 && daemon[strlen(daemon) - 1] == 'd')
+		f = ap_family_from_name(daemon, strlen(daemon) - 1); /* cphulkd */
+	ev->family = (uint8_t)f;
+	ev->service = static_service(jstr(obj, "service", NULL));
+	ev->tls = (int8_t)jbool(obj, "tls");
+	ev->mech = jspan(obj, "mech");
+	ev->user = jspan(obj, "user");
+	if (ev->user.n > AP_USER_MAX)
+		ev->user.n = AP_USER_MAX;
+	ev->rdns = jspan(obj, "rdns");
+	ev->session = jspan(obj, "session");
+	uint32_t n = 0;
+	const char *ip = jstr(obj, "ip", &n);
+	if (ip != NULL && !ap_addr_parse(ip, n, &ev->ip))
+		memset(&ev->ip, 0, sizeof(ev->ip));
+	ip = jstr(obj, "server_ip", &n);
+	if (ip != NULL && !ap_addr_parse(ip, n, &ev->server_ip))
+		memset(&ev->server_ip, 0, sizeof(ev->server_ip));
+	ev->port = (int32_t)jint(obj, "port", 0, 65535, -1);
+	ev->attempts = (int32_t)jint(obj, "attempts", 0, INT32_MAX, -1);
+	const char *et = jstr(obj, "event_time", &n);
+	int64_t t = 0;
+	size_t used = et != NULL ? ap_parse_ymdhms(et, n, 'T', &t) : 0;
+	if (used > 0 && used + 1 == n && et[used] == 'Z' && t > 0)
+		ev->time = t;
+	ev->password_redacted = jbool(obj, "password_redacted") == 1;
+	ev->ambiguous = jbool(obj, "ambiguous") == 1;
+	if (ev->ambiguous)
+		memset(&ev->ip, 0, sizeof(ev->ip));
+	return 1;
 }
 
 size_t ap_redact(const ap_event *ev, const char *msg, size_t msglen, char *dst, size_t dstsz)

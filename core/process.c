@@ -285,22 +285,21 @@ int ap_parse(const ap_ctx *ctx, const ap_input *in, ap_event *ev)
 			  ctx ? ctx->redact : true, in, ev);
 }
 
-int ap_process(ap_ctx *ctx, ap_worker *w, const ap_input *in, ap_result *res)
+/* an event, recognised here (`here`: geo, and its redaction counted) or
+ * read back from an edge's JSON: counted, detection */
+static void after_recognition(ap_ctx *ctx, ap_worker *w, const ap_input *in, ap_result *res,
+			      bool here)
 {
 	ap_stats *st = &ctx->stats;
-	if (!parse_with(ctx->map, ctx->proxies, ctx->redact, in, &res->ev)) {
-		AP_STAT_INC(st, unparsed);
-		return 0;
-	}
 	const ap_event *ev = &res->ev;
 	AP_STAT_INC(st, parsed);
 	AP_STAT_INC(st, outcome[ev->kind == AP_KIND_BLOCK ? 0 : ev->outcome]);
 	AP_STAT_INC(st, family[ev->family]);
-	if (ev->password_redacted)
+	if (ev->password_redacted && here)
 		AP_STAT_INC(st, redacted);
 	if (ev->ambiguous)
 		AP_STAT_INC(st, ambiguous);
-	if (ev->ip.family)
+	if (ev->ip.family && here)
 		ap_geo_lookup(ctx->geo, w ? w->cache : NULL, &ev->ip, &res->geo, st);
 	res->alerts.fired = 0;
 	res->alerts.cluster = 0;
@@ -311,5 +310,26 @@ int ap_process(ap_ctx *ctx, ap_worker *w, const ap_input *in, ap_result *res)
 			t = in->time_fn(in->time_arg);
 		ap_detect_feed(ctx->det, ev, t, &res->alerts, st);
 	}
+}
+
+int ap_process(ap_ctx *ctx, ap_worker *w, const ap_input *in, ap_result *res)
+{
+	if (!parse_with(ctx->map, ctx->proxies, ctx->redact, in, &res->ev)) {
+		AP_STAT_INC(&ctx->stats, unparsed);
+		return 0;
+	}
+	after_recognition(ctx, w, in, res, true);
+	return 1;
+}
+
+int ap_process_json(ap_ctx *ctx, ap_worker *w, struct fjson_object *obj, const ap_input *in,
+		    ap_result *res)
+{
+	if (!ap_event_from_json(obj, &res->ev)) {
+		AP_STAT_INC(&ctx->stats, unparsed);
+		return 0;
+	}
+	memset(&res->geo, 0, sizeof(res->geo));
+	after_recognition(ctx, w, in, res, false);
 	return 1;
 }
