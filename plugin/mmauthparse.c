@@ -71,6 +71,9 @@ typedef struct _instanceData {
 	ap_ctx *ctx;
 	sbool reloadOnHup;
 	timesource_t timeSource;
+	/* input="event": the event an edge collector attached, not the text */
+	sbool inputEvent;
+	msgPropDescr_t *containerProp; /* input="event": the container to read */
 	statsobj_t *stats;
 	/* counters that are not plain core counters */
 	intctr_t ctrFailed; /* JSON could not be attached */
@@ -119,6 +122,7 @@ static struct cnfparamdescr actpdescr[] = {
 	{ "compromise.window", eCmdHdlrPositiveInt, 0 },
 	{ "insecure", eCmdHdlrBinary, 0 },
 	{ "trustedproxies", eCmdHdlrArray, 0 },
+	{ "input", eCmdHdlrGetWord, 0 },
 	/* the cluster tier */
 	{ "cluster.mode", eCmdHdlrGetWord, 0 },
 	{ "cluster.redis", eCmdHdlrGetWord, 0 },
@@ -244,6 +248,10 @@ BEGINfreeInstance
 	if (pData->clusterRatelimiter != NULL)
 		ratelimitDestruct(pData->clusterRatelimiter);
 	free(pData->clusterRulesetName);
+	if (pData->containerProp != NULL) {
+		msgPropDescrDestruct(pData->containerProp);
+		free(pData->containerProp);
+	}
 	if (pData->stats != NULL)
 		statsobj.Destruct(&pData->stats);
 	ap_ctx_free(pData->ctx); /* writes detect.stateFile */
@@ -607,6 +615,19 @@ BEGINnewActInst
 			}
 			free(pData->container);
 			pData->container = (uchar *)c;
+		} else if (!strcmp(pname, "input")) {
+			char *v = es_str2cstr(pvals[i].val.d.estr, NULL);
+			CHKmalloc(v);
+			if (!strcasecmp(v, "text") || !strcasecmp(v, "event")) {
+				pData->inputEvent = !strcasecmp(v, "event");
+				free(v);
+			} else {
+				parser_errmsg("mmauthparse: input '%s' is neither \"text\" nor "
+					      "\"event\"",
+					      v);
+				free(v);
+				ABORT_FINALIZE(RS_RET_INVALID_PARAMS);
+			}
 		} else if (!strcmp(pname, "trustedproxies")) {
 			CHKiRet(arrayParam(pvals[i].val.d.ar, &proxies, &nproxies));
 		} else if (!strcmp(pname, "programs")) {
@@ -662,6 +683,11 @@ BEGINnewActInst
 	}
 	if (pData->container == NULL)
 		CHKmalloc(pData->container = (uchar *)strdup(DFLT_CONTAINER));
+	if (pData->inputEvent) {
+		CHKmalloc(pData->containerProp = calloc(1, sizeof(msgPropDescr_t)));
+		CHKiRet(msgPropDescrFill(pData->containerProp, pData->container,
+					 (int)strlen((char *)pData->container)));
+	}
 	cfg.programs = (const char *const *)programs;
 	cfg.nprograms = nprograms;
 	cfg.geo_files = (const char *const *)geofiles;
@@ -721,6 +747,61 @@ static int64_t messageTime(void *arg)
 	return (int64_t)datetime.syslogTime2time_t(&pMsg->tTIMESTAMP);
 }
 
+/* input="event": the event an edge collector attached, from the container
+ * (when the message carries one: parse_json or mmjsonparse put it there)
+ * or else from a JSON message body ("{...}", "@cee:" before it allowed).
+ * Detection (and the cluster tier) run on it, its alerts replace the
+ * edge's, the rest of the object stays as the edge wrote it.  Anything
+ * that is not an auth or block event passes untouched. */
+static void eventInput(wrkrInstanceData_t *pWrkrData, smsg_t *pMsg)
+{
+	instanceData *const pData = pWrkrData->pData;
+	struct json_object *obj = NULL;
+	ap_input in;
+	ap_result res;
+	if (msgGetJSONPropJSON(pMsg, pData->containerProp, &obj) != RS_RET_OK || obj == NULL) {
+		const char *m = (const char *)getMSG(pMsg);
+		int len = getMSGLen(pMsg);
+		while (len > 0 && (*m == ' ' || *m == '\t')) {
+			m++;
+			len--;
+		}
+		if (len >= (int)sizeof("@cee:") - 1 && !memcmp(m, "@cee:", sizeof("@cee:") - 1)) {
+			m += sizeof("@cee:") - 1;
+			len -= (int)sizeof("@cee:") - 1;
+			while (len > 0 && *m == ' ') {
+				m++;
+				len--;
+			}
+		}
+		if (len > 0 && *m == '{') {
+			struct json_tokener *tok = json_tokener_new();
+			if (tok != NULL) {
+				obj = json_tokener_parse_ex(tok, m, len);
+				json_tokener_free(tok);
+			}
+		}
+	}
+	memset(&in, 0, sizeof(in));
+	in.time = pData->timeSource == TIME_RECEPTION ? (int64_t)pMsg->ttGenTime : 0;
+	in.time_fn = messageTime;
+	in.time_arg = pMsg;
+	if (!ap_process_json(pData->ctx, pWrkrData->w, obj, &in, &res)) {
+		if (obj != NULL)
+			json_object_put(obj);
+		return; /* not an event: untouched */
+	}
+	if (pData->cluster != NULL && res.ev.kind == AP_KIND_AUTH
+	    && res.ev.outcome == AP_OUT_FAILURE && res.ev.ip.family != 0)
+		ap_cluster_feed(pData->cluster, pWrkrData->cw, &res,
+				clusterTime(pData, &in, &res, pMsg));
+	ap_result_alerts_to_json(&res, obj);
+	/* force_reset: replace the container the message may already hold
+	 * (without it rsyslog merges an object into the root, not the leaf) */
+	if (msgAddJSON(pMsg, pData->container, obj, 1, 0) != RS_RET_OK) /* owns obj */
+		__atomic_fetch_add(&pData->ctrFailed, 1, __ATOMIC_RELAXED);
+}
+
 BEGINdoAction_NoStrings
 	smsg_t **ppMsg = (smsg_t **)pMsgData;
 	smsg_t *pMsg = ppMsg[0];
@@ -730,6 +811,10 @@ BEGINdoAction_NoStrings
 	ap_input in;
 	ap_result res;
 	CODESTARTdoAction
+	if (pData->inputEvent) {
+		eventInput(pWrkrData, pMsg);
+		FINALIZE;
+	}
 	getTAG(pMsg, &tag, &taglen, LOCK_MUTEX);
 	in.tag = (const char *)tag;
 	in.taglen = taglen > 0 ? (size_t)taglen : 0;

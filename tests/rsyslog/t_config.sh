@@ -44,6 +44,8 @@ check "stateFile in a missing directory" fail "detect.stateFile" 'detect.stateFi
 check "stateFile is a directory" fail "detect.stateFile" "detect.stateFile=\"$RS\""
 check "trustedProxies" ok "" 'trustedProxies=["127.0.0.1","10.0.0.0/8","2001:db8::/32"]'
 check "trustedProxies with a bad entry" fail "trustedProxies" 'trustedProxies=["10.0.0.0/33"]'
+check "input event" ok "" 'input="event"'
+check "bad input" fail "input" 'input="json"'
 # the cluster tier: checked and the server's name resolved at start-up,
 # never connected during a check
 check "cluster parameters" ok "" 'cluster.redis="127.0.0.1:6379" cluster.mode="sync" cluster.prefix="site1:" cluster.user="mmap" cluster.password="x" cluster.node="mx1" cluster.timeout="40" cluster.connectTimeout="150" cluster.queueSize="500" cluster.batchSize="64" cluster.flushInterval="50" cluster.bruteforce.threshold="20" cluster.bruteforce.window="900" cluster.dictionary.threshold="0" cluster.distributed.threshold="30" cluster.distributed.window="7200"'
