@@ -756,10 +756,11 @@ static int64_t messageTime(void *arg)
 static void eventInput(wrkrInstanceData_t *pWrkrData, smsg_t *pMsg)
 {
 	instanceData *const pData = pWrkrData->pData;
-	struct json_object *obj = NULL;
+	struct json_object *evjson = NULL;
 	ap_input in;
 	ap_result res;
-	if (msgGetJSONPropJSON(pMsg, pData->containerProp, &obj) != RS_RET_OK || obj == NULL) {
+	if (msgGetJSONPropJSON(pMsg, pData->containerProp, &evjson) != RS_RET_OK
+	    || evjson == NULL) {
 		const char *m = (const char *)getMSG(pMsg);
 		int len = getMSGLen(pMsg);
 		while (len > 0 && (*m == ' ' || *m == '\t')) {
@@ -777,7 +778,7 @@ static void eventInput(wrkrInstanceData_t *pWrkrData, smsg_t *pMsg)
 		if (len > 0 && *m == '{') {
 			struct json_tokener *tok = json_tokener_new();
 			if (tok != NULL) {
-				obj = json_tokener_parse_ex(tok, m, len);
+				evjson = json_tokener_parse_ex(tok, m, len);
 				json_tokener_free(tok);
 			}
 		}
@@ -786,19 +787,19 @@ static void eventInput(wrkrInstanceData_t *pWrkrData, smsg_t *pMsg)
 	in.time = pData->timeSource == TIME_RECEPTION ? (int64_t)pMsg->ttGenTime : 0;
 	in.time_fn = messageTime;
 	in.time_arg = pMsg;
-	if (!ap_process_json(pData->ctx, pWrkrData->w, obj, &in, &res)) {
-		if (obj != NULL)
-			json_object_put(obj);
+	if (!ap_process_json(pData->ctx, pWrkrData->w, evjson, &in, &res)) {
+		if (evjson != NULL)
+			json_object_put(evjson);
 		return; /* not an event: untouched */
 	}
 	if (pData->cluster != NULL && res.ev.kind == AP_KIND_AUTH
 	    && res.ev.outcome == AP_OUT_FAILURE && res.ev.ip.family != 0)
 		ap_cluster_feed(pData->cluster, pWrkrData->cw, &res,
 				clusterTime(pData, &in, &res, pMsg));
-	ap_result_alerts_to_json(&res, obj);
+	ap_result_alerts_to_json(&res, evjson);
 	/* force_reset: replace the container the message may already hold
 	 * (without it rsyslog merges an object into the root, not the leaf) */
-	if (msgAddJSON(pMsg, pData->container, obj, 1, 0) != RS_RET_OK) /* owns obj */
+	if (msgAddJSON(pMsg, pData->container, evjson, 1, 0) != RS_RET_OK) /* owns evjson */
 		__atomic_fetch_add(&pData->ctrFailed, 1, __ATOMIC_RELAXED);
 }
 
