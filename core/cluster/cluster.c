@@ -59,12 +59,23 @@ _Static_assert(CL_MAX_NODES == AP_CLUSTER_MAX_NODES && CL_NODE_MAX == AP_CLUSTER
 
 enum { LOG_CONN = 0, LOG_REPLY, LOG_UP, LOG_QUEUE, LOG__N };
 
+/* an event of a batch (and of the sync path) */
 struct qent {
 	int64_t t;
 	ap_addr ip;
 	uint16_t ulen; /* 0: no user */
 	char user[AP_USER_MAX];
 };
+
+/* an event in the queue: 32 bytes; its user in the queue's byte ring */
+struct qhdr {
+	int64_t t;
+	ap_addr ip;
+	uint16_t ulen;
+	uint32_t uoff; /* where the user starts in the byte ring */
+};
+
+#define QUEUE_USER_BYTES 32 /* bytes of user names the queue holds per event */
 
 /* the thread's (or a sync worker's) side of Redis */
 struct link {
@@ -94,8 +105,10 @@ struct ap_cluster {
 	/* the queue (async) */
 	pthread_mutex_t mu;
 	pthread_cond_t wake, idle;
-	struct qent *q;
+	struct qhdr *q; /* a ring of qcap events */
 	uint32_t qcap, head, n;
+	char *ubuf; /* a byte ring of their users, in the same order */
+	size_t ucap, uhead, uused;
 	bool busy, stop, running;
 	pthread_t thr;
 
@@ -174,7 +187,7 @@ void ap_cluster_config_defaults(ap_cluster_config *cfg)
 	cfg->mode = AP_CLUSTER_ASYNC;
 	cfg->prefix = DFLT_PREFIX;
 	cfg->connect_timeout_ms = 200;
-	cfg->queue_size = 10000;
+	cfg->queue_size = 50000;
 	cfg->batch_size = 256;
 	cfg->flush_ms = 100;
 	/* the local detectors' defaults: the cluster fires where one node
@@ -377,7 +390,11 @@ ap_status ap_cluster_open(const ap_cluster_config *cfg, ap_log_fn log, void *coo
 	if (!oom && cfg->mode == AP_CLUSTER_ASYNC) {
 		cl->qcap = cfg->queue_size;
 		cl->q = calloc(cl->qcap, sizeof(*cl->q));
-		oom = cl->q == NULL || !alloc_batch(cl);
+		cl->ucap = (size_t)cl->qcap * QUEUE_USER_BYTES;
+		if (cl->ucap < 4 * AP_USER_MAX)
+			cl->ucap = 4 * AP_USER_MAX;
+		cl->ubuf = malloc(cl->ucap);
+		oom = cl->q == NULL || cl->ubuf == NULL || !alloc_batch(cl);
 	}
 	if (oom) {
 		ap_logf(log, cookie, AP_LOG_ERR, "cluster: out of memory");
@@ -570,11 +587,32 @@ size_t ap_cluster_incident_text(const ap_cluster_incident *inc, char *buf, size_
 /* ------------------------------------------------------------------ */
 /* the async queue                                                     */
 
-/* an entry's used bytes only (the user is mostly much shorter than its
- * room): the copies under the queue's lock stay short */
-static inline void qcopy(struct qent *dst, const struct qent *src)
+/* the queue's byte ring of user names (cl->mu held): n bytes at off,
+ * wrapping at the end */
+static void ring_put(ap_cluster *cl, size_t off, const char *p, size_t n)
 {
-	memcpy(dst, src, offsetof(struct qent, user) + src->ulen);
+	size_t first = cl->ucap - off < n ? cl->ucap - off : n;
+	memcpy(cl->ubuf + off, p, first);
+	memcpy(cl->ubuf, p + first, n - first);
+}
+
+static void ring_get(const ap_cluster *cl, size_t off, char *p, size_t n)
+{
+	size_t first = cl->ucap - off < n ? cl->ucap - off : n;
+	memcpy(p, cl->ubuf + off, first);
+	memcpy(p + first, cl->ubuf, n - first);
+}
+
+/* the k oldest events out of the queue (cl->mu held) */
+static void pop(ap_cluster *cl, uint32_t k)
+{
+	for (uint32_t i = 0; i < k; i++) {
+		const struct qhdr *h = &cl->q[cl->head];
+		cl->uhead = (cl->uhead + h->ulen) % cl->ucap;
+		cl->uused -= h->ulen;
+		cl->head = (cl->head + 1) % cl->qcap;
+		cl->n--;
+	}
 }
 
 static int ip_cmp(const ap_addr *a, const ap_addr *b)
@@ -806,10 +844,15 @@ static void ts_add_ms(struct timespec *ts, int64_t ms)
 static uint32_t take(ap_cluster *cl)
 {
 	uint32_t k = cl->n < cl->batch_max ? cl->n : cl->batch_max;
-	for (uint32_t i = 0; i < k; i++)
-		qcopy(&cl->batch[i], &cl->q[(cl->head + i) % cl->qcap]);
-	cl->head = (cl->head + k) % cl->qcap;
-	cl->n -= k;
+	for (uint32_t i = 0; i < k; i++) {
+		const struct qhdr *h = &cl->q[(cl->head + i) % cl->qcap];
+		struct qent *e = &cl->batch[i];
+		e->t = h->t;
+		e->ip = h->ip;
+		e->ulen = h->ulen;
+		ring_get(cl, h->uoff, e->user, h->ulen);
+	}
+	pop(cl, k);
 	return k;
 }
 
@@ -926,6 +969,7 @@ void ap_cluster_free(ap_cluster *cl)
 	pthread_cond_destroy(&cl->wake);
 	pthread_cond_destroy(&cl->idle);
 	free(cl->q);
+	free(cl->ubuf);
 	free(cl->batch);
 	free(cl->ord[0]);
 	free(cl->ord[1]);
@@ -969,20 +1013,26 @@ void ap_cluster_worker_free(ap_cluster_worker *cw)
 
 static void enqueue(ap_cluster *cl, const struct qent *e)
 {
-	bool full = false;
+	uint32_t full = 0;
 	pthread_mutex_lock(&cl->mu);
-	if (cl->n == cl->qcap) {
-		cl->head = (cl->head + 1) % cl->qcap;
-		cl->n--;
-		full = true;
+	/* room for one more event and its user: the oldest go */
+	while (cl->n > 0 && (cl->n == cl->qcap || cl->ucap - cl->uused < e->ulen)) {
+		pop(cl, 1);
+		full++;
 	}
-	qcopy(&cl->q[(cl->head + cl->n) % cl->qcap], e);
+	struct qhdr *h = &cl->q[(cl->head + cl->n) % cl->qcap];
+	h->t = e->t;
+	h->ip = e->ip;
+	h->ulen = e->ulen;
+	h->uoff = (uint32_t)((cl->uhead + cl->uused) % cl->ucap);
+	ring_put(cl, h->uoff, e->user, e->ulen);
+	cl->uused += e->ulen;
 	cl->n++;
 	if (cl->n == cl->cfg.batch_size)
 		pthread_cond_signal(&cl->wake);
 	pthread_mutex_unlock(&cl->mu);
 	if (full) {
-		STAT_ADD(cl, dropped, 1);
+		STAT_ADD(cl, dropped, full);
 		log_limited(cl, LOG_QUEUE, AP_LOG_WARNING,
 			    "the queue to Redis at %s is full (cluster.queueSize %u): dropping "
 			    "the oldest events",

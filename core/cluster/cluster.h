@@ -76,9 +76,12 @@ typedef struct ap_cluster_config {
 	const char *node;            /* this collector's name; required (the host name) */
 	uint32_t timeout_ms;         /* one call; 0: the mode's default (sync 50, async 2000) */
 	uint32_t connect_timeout_ms; /* default 200 */
-	uint32_t queue_size;         /* async: events held; default 10000 */
-	uint32_t batch_size;         /* async: a batch is sent at this many events; default 256 */
-	uint32_t flush_ms;           /* async: and at least this often; default 100 */
+	/* async: events held, default 50000; the queue takes 32 bytes per
+	 * event and 32 per event for the user names (a burst of longer
+	 * names holds fewer events) */
+	uint32_t queue_size;
+	uint32_t batch_size; /* async: a batch is sent at this many events; default 256 */
+	uint32_t flush_ms;   /* async: and at least this often; default 100 */
 	/* thresholds (0 = off) and windows of bruteforce, dictionary and
 	 * distributed; the other detectors are local only */
 	ap_detector_cfg det[AP_DET__COUNT];

@@ -356,7 +356,7 @@ static void test_config(void)
 	ap_cluster_config_defaults(&d);
 	check("config.defaults",
 	      d.mode == AP_CLUSTER_ASYNC && strcmp(d.prefix, "mmap:") == 0
-		      && d.connect_timeout_ms == 200 && d.queue_size == 10000 && d.batch_size == 256
+		      && d.connect_timeout_ms == 200 && d.queue_size == 50000 && d.batch_size == 256
 		      && d.flush_ms == 100 && d.det[AP_DET_BRUTEFORCE].threshold == 10
 		      && d.det[AP_DET_BRUTEFORCE].window == 600
 		      && d.det[AP_DET_DICTIONARY].threshold == 5
@@ -458,6 +458,48 @@ static void test_queue_drops_oldest(void)
 		      "1002..1005 %d",
 		      drained, (unsigned long long)st->sent, (unsigned long long)st->batches, nf,
 		      sum, newest);
+	}
+	ap_cluster_free(cl);
+}
+
+/* the queue holds 32 bytes of user names per event: long names make
+ * room by dropping the oldest events; the names wrap around the ring and
+ * come out whole */
+static void test_queue_long_users(void)
+{
+	char pfx[96];
+	new_prefix(pfx, sizeof(pfx), "qlong");
+	ap_cluster_config c = cfg_for("q2", AP_CLUSTER_ASYNC, pfx);
+	if (redis_addr == NULL)
+		c.redis = "127.0.0.1:1";
+	c.det[AP_DET_DICTIONARY] = (ap_detector_cfg){ 100, 600 };
+	c.queue_size = 40; /* 1,280 bytes of user names */
+	ap_cluster *cl = open_cl(&c);
+	static char users[10][201];
+	for (int i = 0; i < 10; i++) {
+		memset(users[i], 'a' + i, 200);
+		users[i][200] = '\0';
+		ap_result r = mk("198.51.100.2", users[i]);
+		ap_cluster_feed(cl, NULL, &r, 1000 + i);
+	}
+	ap_cluster_stats *st = ap_cluster_stats_of(cl);
+	/* 200 bytes each: 6 fit in 1,280 */
+	check("queue.long_users_drop_the_oldest", st->dropped == 4, "dropped %llu, want 4",
+	      (unsigned long long)st->dropped);
+	if (redis_addr != NULL) {
+		ap_cluster_start(cl);
+		ap_cluster_drain(cl, 5000);
+		char key[128], field[256];
+		snprintf(key, sizeof(key), "{%si:198.51.100.2}", pfx);
+		int whole = 1;
+		for (int i = 0; i < 10; i++) {
+			snprintf(field, sizeof(field), "d:%.200s", users[i]);
+			long long v = hget(key, field);
+			whole &= i < 4 ? v == -1 : v == 1000 + i;
+		}
+		check("queue.long_users_come_out_whole", st->sent == 6 && whole,
+		      "sent %llu, the six newest users whole in Redis: %d",
+		      (unsigned long long)st->sent, whole);
 	}
 	ap_cluster_free(cl);
 }
@@ -1006,6 +1048,7 @@ int main(void)
 	test_config();
 	test_incident_format();
 	test_queue_drops_oldest();
+	test_queue_long_users();
 	if (redis_addr != NULL) {
 		test_sync_bruteforce();
 		test_two_nodes();
