@@ -1009,6 +1009,56 @@ static void test_slow(void)
 	ap_cluster_free(cl);
 }
 
+/* a full server (maxmemory, noeviction): the call is refused with OOM,
+ * counted and logged once, the connection kept; a replica (READONLY):
+ * refused, the connection dropped, backing off */
+static void test_refusals(void)
+{
+	char pfx[96];
+	new_prefix(pfx, sizeof(pfx), "oom");
+	ap_cluster_config c = cfg_for("o", AP_CLUSTER_SYNC, pfx);
+	c.det[AP_DET_BRUTEFORCE] = (ap_detector_cfg){ 1, 600 };
+	c.timeout_ms = 1000;
+	ap_cluster *cl = open_cl(&c);
+	ap_cluster_worker *w = ap_cluster_worker_new(cl);
+	reset();
+	ap_result r = mk("192.0.2.4", NULL);
+	ap_cluster_feed(cl, w, &r, T0); /* connected, script loaded */
+	admin_cmd("CONFIG SET maxmemory-policy noeviction");
+	admin_cmd("CONFIG SET maxmemory 1");
+	ap_result r1 = mk("192.0.2.4", NULL), r2 = mk("192.0.2.4", NULL);
+	ap_cluster_feed(cl, w, &r1, T0 + 1);
+	ap_cluster_feed(cl, w, &r2, T0 + 2);
+	admin_cmd("CONFIG SET maxmemory 0");
+	ap_cluster_stats *st = ap_cluster_stats_of(cl);
+	int nlog = 0;
+	for (const char *p = logbuf; (p = strstr(p, "OOM")) != NULL; p++)
+		nlog++;
+	check("refusals.oom_counted_connection_kept",
+	      r1.alerts.fired == 0 && r2.alerts.fired == 0 && st->errors == 2 && st->connected == 1
+		      && nlog == 1,
+	      "fired 0x%x/0x%x errors %llu connected %llu, %d log lines: %s", r1.alerts.fired,
+	      r2.alerts.fired, (unsigned long long)st->errors, (unsigned long long)st->connected,
+	      nlog, logbuf);
+	ap_result r3 = mk("192.0.2.4", NULL);
+	ap_cluster_feed(cl, w, &r3, T0 + 3);
+	check("refusals.after_oom_works_again", alert(&r3, AP_DET_BRUTEFORCE, 2, 1, 600),
+	      "fired 0x%x count %u (the two refused calls counted nothing)", r3.alerts.fired,
+	      r3.alerts.a[0].count);
+	/* a replica: REPLICAOF a master that is not there */
+	admin_cmd("REPLICAOF 127.0.0.1 1");
+	ap_result r4 = mk("192.0.2.4", NULL);
+	ap_cluster_feed(cl, w, &r4, T0 + 4);
+	admin_cmd("REPLICAOF NO ONE");
+	check("refusals.readonly_drops_the_connection",
+	      r4.alerts.fired == 0 && st->errors == 3 && st->connected == 0
+		      && strstr(logbuf, "READONLY") != NULL,
+	      "fired 0x%x errors %llu connected %llu; log: %s", r4.alerts.fired,
+	      (unsigned long long)st->errors, (unsigned long long)st->connected, logbuf);
+	ap_cluster_worker_free(w);
+	ap_cluster_free(cl);
+}
+
 /* nothing listens: fails at once, one error, then backing off; none of
  * the 100 events reached Redis */
 static void test_down(void)
@@ -1060,6 +1110,7 @@ int main(void)
 		test_noscript();
 		test_auth();
 		test_slow();
+		test_refusals();
 		test_down();
 	} else {
 		printf("cluster: MMAP_TEST_REDIS not set: the checks against Redis were "
