@@ -124,7 +124,7 @@ e2e_run() {  # CONFIG -> msg/s
   python3 -c '
 import json, sys
 r = [json.loads(l[l.index("{"):]) for l in open(sys.argv[1]) if "\"mmauthparse\"" in l]
-print(r[-1].get("cluster.sent", 0) if r else 0)' "$d/stats" > "$work/sent.$c"
+print("%s %s" % (r[-1].get("cluster.sent", 0), r[-1].get("cluster.dropped", 0)) if r else "0 0")' "$d/stats" > "$work/sent.$c"
   rm -rf "$d"
   awk -v n="$E2E_N" -v s="$secs" 'BEGIN { printf "%.0f", n / s }'
 }
@@ -138,7 +138,7 @@ for ((r = 0; r < ROUNDS; r++)); do
 done
 med() { printf '%s\n' "$@" | sort -n | awk '{ v[NR] = $1 } END { m = NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2; printf "%.0f %.0f %.0f", m, v[1], v[NR] }'; }
 read -r l_med l_min l_max <<< "$(med ${E2E[l]})"
-e2e_table="| configuration | msg/s, median | min-max | ratio | cluster.sent (last run) |"$'\n'"|---|---:|---|---:|---:|"$'\n'
+e2e_table="| configuration | msg/s, median | min-max | ratio | cluster.sent, dropped (last run) |"$'\n'"|---|---:|---|---:|---:|"$'\n'
 for c in l a s; do
   read -r m mn mx <<< "$(med ${E2E[$c]})"
   case $c in
@@ -146,7 +146,7 @@ for c in l a s; do
     a) label="+ cluster tier, async (default)" ;;
     s) label="+ cluster tier, sync (one round trip per failure)" ;;
   esac
-  e2e_table+="| $label | $m | $mn-$mx | $(awk -v x="$m" -v a="$l_med" 'BEGIN { printf "%.2f", x / a }') | ${SENT[$c]} |"$'\n'
+  e2e_table+="| $label | $m | $mn-$mx | $(awk -v x="$m" -v a="$l_med" 'BEGIN { printf "%.2f", x / a }') | ${SENT[$c]/ /, } |"$'\n'
 done
 
 out=${BENCH_OUT:-}

@@ -15,8 +15,9 @@
  *           Redis (the queue full, dropping); + sync (one round trip per
  *           failure).  ns per line and lines/s.
  * absorb    `clients` collectors (threads, each its own ap_cluster, async,
- *           its own node name) send n failures each as fast as they can;
- *           the clock stops when every queue is drained.  Two streams:
+ *           its own node name, a queue that holds all n) send n failures
+ *           each as fast as they can; the clock stops when every queue is
+ *           drained.  Two streams:
  *           attack-shaped (keys repeat: combining works) and every event a
  *           new address and a new user (nothing to combine).  Events/s,
  *           script calls per event and Redis's own CPU time per event
@@ -190,7 +191,7 @@ static void mk(ap_result *r, const char *ip, const char *user, size_t ulen)
 }
 
 static ap_cluster *open_cluster(ap_cluster_mode mode, const char *redis, const char *node,
-				const char *prefix)
+				const char *prefix, uint32_t queue)
 {
 	ap_cluster_config c;
 	ap_cluster_config_defaults(&c);
@@ -198,7 +199,7 @@ static ap_cluster *open_cluster(ap_cluster_mode mode, const char *redis, const c
 	c.redis = redis;
 	c.node = node;
 	c.prefix = prefix;
-	c.queue_size = 100000;
+	c.queue_size = queue;
 	ap_cluster *cl = NULL;
 	if (ap_cluster_open(&c, quiet, NULL, &cl) != AP_OK) {
 		fprintf(stderr, "cluster_bench: cannot open the cluster tier\n");
@@ -227,9 +228,9 @@ static double run_pipeline(const struct line *v, size_t n, int how, ap_cluster_s
 	snprintf(prefix, sizeof(prefix), "bp%d.%ld:", how, (long)getpid());
 	if (how == P_ASYNC || how == P_SYNC)
 		cl = open_cluster(how == P_SYNC ? AP_CLUSTER_SYNC : AP_CLUSTER_ASYNC, redis_addr,
-				  "bench", prefix);
+				  "bench", prefix, 50000);
 	else if (how == P_ASYNC_DOWN)
-		cl = open_cluster(AP_CLUSTER_ASYNC, "127.0.0.1:1", "bench", prefix);
+		cl = open_cluster(AP_CLUSTER_ASYNC, "127.0.0.1:1", "bench", prefix, 50000);
 	if (cl != NULL) {
 		cw = ap_cluster_worker_new(cl);
 		ap_cluster_start(cl);
@@ -372,8 +373,10 @@ static void absorb(size_t n, int nclients)
 		for (int i = 0; i < nclients; i++) {
 			char node[16];
 			snprintf(node, sizeof(node), "n%d", i);
+			/* a queue that holds them all: the clients produce far faster
+			 * than any Redis absorbs; the clock runs until it is drained */
 			c[i] = (struct client){ open_cluster(AP_CLUSTER_ASYNC, redis_addr, node,
-							     prefix),
+							     prefix, (uint32_t)n),
 						n, i, shape, 0x1234567ULL * (uint64_t)(i + 1) };
 			ap_cluster_start(c[i].cl);
 		}
@@ -412,7 +415,7 @@ static void absorb(size_t n, int nclients)
 static void memory(size_t m)
 {
 	flushall();
-	ap_cluster *cl = open_cluster(AP_CLUSTER_ASYNC, redis_addr, "mem", "mmap:");
+	ap_cluster *cl = open_cluster(AP_CLUSTER_ASYNC, redis_addr, "mem", "mmap:", 100000);
 	ap_cluster_start(cl);
 	usleep(300000);
 	double m0 = info("memory", "used_memory");
