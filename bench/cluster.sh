@@ -63,6 +63,7 @@ e2e_conf() {  # DIR CONFIG
   case $c in
     l) mm="action(type=\"mmauthparse\")" ;;
     a) mm="action(type=\"mmauthparse\" cluster.redis=\"$REDIS_ADDR\" cluster.node=\"b$RANDOM\" cluster.prefix=\"e2e$RANDOM:\")" ;;
+    d) mm="action(type=\"mmauthparse\" cluster.redis=\"127.0.0.1:1\" cluster.node=\"b$RANDOM\")" ;;
     s) mm="action(type=\"mmauthparse\" cluster.mode=\"sync\" cluster.redis=\"$REDIS_ADDR\" cluster.node=\"b$RANDOM\" cluster.prefix=\"e2e$RANDOM:\")" ;;
   esac
   cat > "$d/rsyslog.conf" <<CONF
@@ -129,8 +130,8 @@ print("%s %s" % (r[-1].get("cluster.sent", 0), r[-1].get("cluster.dropped", 0)) 
   awk -v n="$E2E_N" -v s="$secs" 'BEGIN { printf "%.0f", n / s }'
 }
 for ((r = 0; r < ROUNDS; r++)); do
-  set -- l a s
-  order=("${@:$((r % 3 + 1))}" "${@:1:$((r % 3))}")
+  set -- l a d s
+  order=("${@:$((r % 4 + 1))}" "${@:1:$((r % 4))}")
   for c in "${order[@]}"; do
     v=$(e2e_run "$c"); E2E[$c]="${E2E[$c]:-} $v"; SENT[$c]=$(cat "$work/sent.$c")
     log "  round $((r + 1)): ($c) $v msg/s (cluster.sent ${SENT[$c]})"
@@ -139,11 +140,12 @@ done
 med() { printf '%s\n' "$@" | sort -n | awk '{ v[NR] = $1 } END { m = NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2; printf "%.0f %.0f %.0f", m, v[1], v[NR] }'; }
 read -r l_med l_min l_max <<< "$(med ${E2E[l]})"
 e2e_table="| configuration | msg/s, median | min-max | ratio | cluster.sent, dropped (last run) |"$'\n'"|---|---:|---|---:|---:|"$'\n'
-for c in l a s; do
+for c in l a d s; do
   read -r m mn mx <<< "$(med ${E2E[$c]})"
   case $c in
     l) label="mmauthparse, local detection (no geo)" ;;
     a) label="+ cluster tier, async (default)" ;;
+    d) label="+ cluster tier, async, no Redis (the tier's own cost: queue full, dropping)" ;;
     s) label="+ cluster tier, sync (one round trip per failure)" ;;
   esac
   e2e_table+="| $label | $m | $mn-$mx | $(awk -v x="$m" -v a="$l_med" 'BEGIN { printf "%.2f", x / a }') | ${SENT[$c]/ /, } |"$'\n'
