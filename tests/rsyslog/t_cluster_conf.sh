@@ -193,4 +193,5 @@ LL
   [ "$got" = 0 ] && pass "cluster_conf: the filter takes none of the look-alike lines" \
     || fail "cluster_conf: the filter took $got look-alike lines"
 fi
+rs_valgrind_check cluster_conf
 [ "$RS_FAIL" -eq 0 ]
