@@ -1,7 +1,8 @@
 /* detect_bench.c - cost of attack detection per event, and its memory at
  * one million tracked keys.
  *
- *   detect_bench [events]        (default 2,000,000 per timing row)
+ *   detect_bench [events [maxKeys]]   (defaults 2,000,000 per timing row,
+ *                                     detect.maxKeys 1,000,000 for the memory)
  *
  * Timing: an attack-shaped stream of vpopmail lines, prepared in memory
  * beforehand: 2,000 attacking addresses each trying users from a pool of
@@ -11,9 +12,14 @@
  * (ap_process), the detector alone (ap_detect_feed on parsed events), and
  * the pipeline on 4 threads sharing one context.
  *
+ * Incidents: the cost of one sweep of the background thread (once a
+ * second) over 100,000 open incidents, when none is due and when all are
+ * (each handed to a callback that renders its close event as JSON).
+ *
  * Memory: each scenario runs in a child process that builds the state and
  * reports its resident set growth (from /proc/self/statm) per key.
  * No pass/fail: figures only. */
+#include <json.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -197,14 +203,62 @@ static double run_threads(struct line *v, size_t n, int nth)
 }
 
 /* ------------------------------------------------------------------ */
+/* incidents: the sweep                                                */
+
+static size_t nclosed_bytes;
+
+static void on_close(void *arg, const ap_incident_close *c)
+{
+	(void)arg;
+	struct fjson_object *j = ap_incident_json(c);
+	nclosed_bytes += strlen(fjson_object_to_json_string(j));
+	fjson_object_put(j);
+}
+
+static void run_sweep(void)
+{
+	ap_config c = bench_cfg(true);
+	for (int k = 0; k < AP_DET__COUNT; k++)
+		c.det[k] = (ap_detector_cfg){ 0, 0 };
+	c.det[AP_DET_BRUTEFORCE] = (ap_detector_cfg){ 1, 600 };
+	c.incident_close = on_close;
+	ap_ctx *ctx = open_ctx(&c, NULL, NULL);
+	ap_result res;
+	char msg[128];
+	const uint32_t n = 100000;
+	for (uint32_t i = 0; i < n; i++) {
+		snprintf(msg, sizeof(msg), "vchkpw-pop3: password fail u@d.example:10.%u.%u.%u",
+			 (i >> 16) & 255, (i >> 8) & 255, i & 255);
+		ap_input in = { .tag = "vpopmail[1]:",
+				.taglen = 12,
+				.msg = msg,
+				.msglen = strlen(msg),
+				.time = 1700000000 };
+		ap_process(ctx, NULL, &in, &res);
+	}
+	double t0 = now_s();
+	size_t a = ap_ctx_sweep(ctx, 1700000000 + 10);
+	double t1 = now_s();
+	size_t b = ap_ctx_sweep(ctx, 1700000000 + 600);
+	double t2 = now_s();
+	printf("| %-44s | %9.2f | %12zu |\n", "sweep, 100,000 open incidents, none due (ms)",
+	       (t1 - t0) * 1e3, a);
+	printf("| %-44s | %9.2f | %12zu |\n", "sweep, 100,000 open incidents, all close (ms)",
+	       (t2 - t1) * 1e3, b);
+	ap_ctx_free(ctx);
+}
+
+/* ------------------------------------------------------------------ */
 /* memory                                                              */
 
 enum { MEM_FLOOD, MEM_FLOOD_USERS, MEM_ATTACK };
 
+static uint32_t max_keys = 1000000;
+
 static void mem_child(int kind, int fd)
 {
 	ap_config c = bench_cfg(true);
-	c.detect_max_keys = 1000000;
+	c.detect_max_keys = max_keys;
 	long before = rss_bytes();
 	int err = 0;
 	ap_detect *d = ap_detect_new(&c, NULL, NULL, &err);
@@ -301,6 +355,8 @@ static void mem_row(const char *label, int kind)
 int main(int argc, char **argv)
 {
 	size_t n = argc > 1 ? (size_t)strtoull(argv[1], NULL, 10) : 2000000;
+	if (argc > 2)
+		max_keys = (uint32_t)strtoul(argv[2], NULL, 10);
 	if (n == 0)
 		n = 1;
 	struct line *v = make_stream(n);
@@ -320,7 +376,11 @@ int main(int argc, char **argv)
 	       "");
 	printf("| %-44s | %9.0f | %12s |\n", "ap_process, detection on, 4 threads (wall)",
 	       run_threads(v, n, 4), "");
-	printf("\nmemory (resident set growth, detect.maxKeys = 1000000)\n\n");
+	printf("\n| %-44s | %9s | %12s |\n", "incidents", "ms", "closed");
+	printf("|%s|%s|%s|\n", "----------------------------------------------", "-----------",
+	       "--------------");
+	run_sweep();
+	printf("\nmemory (resident set growth, detect.maxKeys = %u)\n\n", max_keys);
 	printf("| %-52s | %9s | %9s | %8s | %7s |\n", "scenario", "keys", "evicted", "MiB",
 	       "B/key");
 	printf("|%s|%s|%s|%s|%s|\n", "------------------------------------------------------",

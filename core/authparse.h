@@ -12,8 +12,8 @@
  * Concurrency: an ap_ctx is shared by all workers of one rsyslog action; it
  * is immutable after ap_ctx_new() except for the parts that say otherwise
  * (geo databases: swapped under a rwlock on reload; detection state: sharded
- * locks; statistics: atomic counters).  An ap_worker belongs to exactly one
- * thread at a time.
+ * locks; the table of recent sshd connections: sharded locks; statistics:
+ * atomic counters).  An ap_worker belongs to exactly one thread at a time.
  */
 #ifndef AUTHPARSE_H
 #define AUTHPARSE_H
@@ -27,6 +27,7 @@ extern "C" {
 #endif
 
 struct fjson_object;
+struct ap_incident_close;
 
 /* ------------------------------------------------------------------ */
 /* the event                                                           */
@@ -87,6 +88,20 @@ typedef struct ap_event {
 	/* the line can honestly be read two ways: the event keeps its outcome
 	 * but carries no address ("ambiguous": true; counted) */
 	bool ambiguous;
+	/* the detectors do not count this event ("counted": false): a key
+	 * probe (sshd "Failed publickey"), or the second line of an attempt
+	 * another line already stands for (the pipeline sets it then) */
+	bool uncounted;
+	/* the line's part in a pair of lines that describe one attempt
+	 * (ap_corr): the pipeline counts such a pair once */
+	uint8_t corr;
+	/* a recipient refused as unknown at SMTP RCPT time (courieresmtpd
+	 * "550 User unknown"): no credential, a directory-harvest probe when
+	 * repeated ("harvest": true) */
+	bool harvest;
+	/* ip (and port) or the verdict come from another line of the same
+	 * connection ("correlated": true; sshd's connection table) */
+	bool correlated;
 	ap_addr ip;
 	ap_addr server_ip;
 	int32_t port;     /* -1 when absent */
@@ -95,6 +110,10 @@ typedef struct ap_event {
 	int64_t window;   /* kind=block: -1 when absent */
 	int64_t time;     /* timestamp found inside the message (file
 				   formats: exim mainlog, cPanel, Xeams), or 0 */
+	/* keyed hash of the attempted password (the redaction ranges), 0 when
+	 * the line carries none; set by the pipeline for detection, never
+	 * rendered, logged or saved */
+	uint64_t pw_hash;
 	/* attempted passwords found in the message: byte ranges of the
 	 * message text to replace with "[REDACTED]" */
 	uint8_t nredact;
@@ -108,6 +127,13 @@ typedef struct ap_event {
 	char scratch[AP_USER_MAX];
 } ap_event;
 #define AP_REDACTED "[REDACTED]"
+
+/* ap_event.corr: lines that describe one attempt between them */
+typedef enum {
+	AP_CORR_NONE = 0,
+	AP_CORR_VERDICT, /* the credential check's own verdict (dovecot auth_verbose) */
+	AP_CORR_SUMMARY  /* the connection's summary of it (dovecot "auth failed, N attempts") */
+} ap_corr;
 
 /* ------------------------------------------------------------------ */
 /* families                                                            */
@@ -138,6 +164,29 @@ typedef enum {
 	AP_FAM_CWP,
 	AP_FAM_FROXLOR,
 	AP_FAM_CPHULK,
+	AP_FAM_PUREFTPD,
+	AP_FAM_PROFTPD,
+	AP_FAM_VSFTPD,
+	AP_FAM_QMAIL,
+	AP_FAM_APACHE,
+	AP_FAM_NGINX,
+	AP_FAM_LITESPEED,
+	AP_FAM_LIGHTTPD,
+	AP_FAM_MYSQL,
+	AP_FAM_PHPMYADMIN,
+	AP_FAM_POSTGRESQL,
+	AP_FAM_SOGO,
+	AP_FAM_SQUIRRELMAIL,
+	AP_FAM_OPENWEBMAIL,
+	AP_FAM_GROUPOFFICE,
+	AP_FAM_TINE20,
+	AP_FAM_ZIMBRA,
+	AP_FAM_NGINXMAIL,
+	AP_FAM_KERIO,
+	AP_FAM_DOMINO,
+	AP_FAM_ORACLEIMS,
+	AP_FAM_DROPBEAR,
+	AP_FAM_NEXTCLOUD,
 	AP_FAM__COUNT
 } ap_family;
 
@@ -164,6 +213,7 @@ typedef enum {
 	AP_DET_DISTRIBUTED,
 	AP_DET_COMPROMISE,
 	AP_DET_INSECURE,
+	AP_DET_STALE,
 	AP_DET__COUNT
 } ap_detector;
 
@@ -175,7 +225,8 @@ const char *ap_detector_name(ap_detector d);
 #define AP_MAX_WINDOW (30u * 86400u) /* seconds: 30 days */
 #define AP_MIN_KEYS 64u
 #define AP_MAX_KEYS 100000000u
-#define AP_MAX_GEO_CACHE 1048576u /* entries per worker */
+#define AP_MAX_GEO_CACHE 1048576u    /* entries per worker */
+#define AP_MAX_STATE_INTERVAL 86400u /* seconds */
 
 typedef struct ap_config {
 	bool redact_passwords; /* default true */
@@ -192,6 +243,21 @@ typedef struct ap_config {
 	ap_detector_cfg det[AP_DET__COUNT];
 	uint32_t detect_max_keys;
 	const char *detect_state_file; /* NULL = none */
+	/* seconds between the background saves of the state file
+	 * (ap_ctx_start); 0 = at ap_ctx_free only (default 60) */
+	uint32_t detect_state_interval;
+	/* failures that repeat a password already tried for the same user
+	 * from the same address (stale clients) do not count toward
+	 * bruteforce, dictionary and compromise (default true) */
+	bool stale_suppress;
+	/* a success of a user from an address clears that address's failures
+	 * for that user (default false) */
+	bool bruteforce_reset_on_success;
+	/* called for every incident that closes (its window passed with no new
+	 * activity): from the thread of ap_ctx_start, or from ap_ctx_sweep's
+	 * caller; NULL = closes are only counted */
+	void (*incident_close)(void *arg, const struct ap_incident_close *c);
+	void *incident_arg;
 	/* windows run on the time the caller passes (reception) even when the
 	 * line carries its own time stamp (exim mainlog, cPanel, Xeams) */
 	bool detect_time_reception;
@@ -252,6 +318,12 @@ typedef struct ap_input {
 	 * costs nothing for the lines that are not events); NULL otherwise */
 	int64_t (*time_fn)(void *arg);
 	void *time_arg;
+	/* optional: the host that sent the line (syslog HOSTNAME), NULL/0
+	 * when unknown.  With the process id of the tag it names one
+	 * connection of a daemon whose lines do not all carry the client's
+	 * address (sshd); ap_process joins such lines (ap_parse does not) */
+	const char *host;
+	size_t hostlen;
 } ap_input;
 
 typedef enum {
@@ -278,8 +350,34 @@ typedef struct ap_geo {
 
 #define AP_MAX_RELATED 16
 
+typedef enum { AP_INC_NONE = 0, AP_INC_OPEN, AP_INC_UPDATE, AP_INC_CLOSE } ap_inc_state;
+
+/* An incident: one detector firing on one key (an address, a user, or a
+ * user from an address), from the event that crosses the threshold until
+ * the window passes with no new alert.  state AP_INC_NONE: not tracked
+ * (the incident table was full). */
+typedef struct ap_incident {
+	uint64_t id; /* stable for the incident's life, rendered as 16 hex digits */
+	int64_t first_seen, last_seen;
+	uint32_t count; /* running count (docs/SCHEMA.md says per detector) */
+	uint8_t state;  /* ap_inc_state */
+} ap_incident;
+
+typedef enum { AP_KEY_IP = 1, AP_KEY_USER, AP_KEY_USER_IP } ap_keykind;
+
+/* a closed incident, as it is handed to ap_config.incident_close */
+typedef struct ap_incident_close {
+	uint8_t detector;           /* ap_detector */
+	uint8_t key;                /* ap_keykind */
+	ap_addr ip;                 /* AP_KEY_IP, AP_KEY_USER_IP */
+	char user[AP_USER_MAX + 1]; /* AP_KEY_USER, AP_KEY_USER_IP: escaped */
+	uint32_t window;
+	ap_incident inc; /* state AP_INC_CLOSE */
+} ap_incident_close;
+
 typedef struct ap_alert {
 	uint32_t count, threshold, window;
+	ap_incident inc;
 } ap_alert;
 
 typedef struct ap_related {
@@ -297,6 +395,10 @@ typedef struct ap_alerts {
 	ap_alert a[AP_DET__COUNT];
 	uint32_t nrelated; /* kind=block */
 	ap_related related[AP_MAX_RELATED];
+	/* a stale client by cadence (failures of one user from one address at
+	 * a steady interval): the interval in seconds and the failures it
+	 * rests on; 0 = no */
+	uint32_t stale_interval, stale_failures;
 } ap_alerts;
 
 typedef struct ap_result {
@@ -310,14 +412,31 @@ typedef struct ap_result {
  * undefined; nothing was allocated). */
 int ap_process(ap_ctx *ctx, ap_worker *w, const ap_input *in, ap_result *res);
 
-/* Recognition only (no geo, no detection): 1 event, 0 not.  The
- * programs map of ctx is used; ctx may be NULL for the built-in map. */
+/* Recognition only (no geo, no detection, and each line alone: the
+ * connection table that joins sshd's lines is neither read nor written):
+ * 1 event, 0 not.  The programs map of ctx is used; ctx may be NULL for
+ * the built-in map. */
 int ap_parse(const ap_ctx *ctx, const ap_input *in, ap_event *ev);
 
 /* The event as a new libfastjson object (caller owns it); NULL on
  * allocation failure. */
 struct fjson_object *ap_result_json(const ap_result *res);
 
+/* A closed incident as the event JSON of a message of its own
+ * (kind=incident, state=close); NULL on allocation failure. */
+struct fjson_object *ap_incident_json(const ap_incident_close *c);
+
+/* Close the incidents whose window has passed at detection time `now`,
+ * calling ap_config.incident_close for each; now = 0: the detection clock
+ * (the newest message time seen, advanced by the wall clock since it was
+ * seen).  Returns the number closed. */
+size_t ap_ctx_sweep(ap_ctx *ctx, int64_t now);
+
+/* Start the background thread of the context's detection: ap_ctx_sweep
+ * once a second, and the state file every detect_state_interval seconds.
+ * ap_ctx_free stops it.  Call it after any fork (rsyslog: at activation).
+ * AP_OK also when detection is off (nothing to do). */
+ap_status ap_ctx_start(ap_ctx *ctx);
 /* ------------------------------------------------------------------ */
 /* events an edge collector already recognised (input="event")        */
 
@@ -359,6 +478,9 @@ typedef struct ap_stats {
 	uint64_t detect_keys; /* gauge */
 	uint64_t detect_evictions;
 	uint64_t ambiguous; /* events whose address was left out */
+	uint64_t incidents_opened[AP_DET__COUNT];
+	uint64_t incidents_closed[AP_DET__COUNT];
+	uint64_t uncounted; /* events the detectors did not count ("counted": false) */
 } ap_stats;
 
 ap_stats *ap_ctx_stats(ap_ctx *ctx);
@@ -366,12 +488,13 @@ ap_stats *ap_ctx_stats(ap_ctx *ctx);
 /* ------------------------------------------------------------------ */
 /* helpers shared with the command-line tool and the tests             */
 
-/* Split a log line as a file holds it into tag, message and time:
+/* Split a log line as a file holds it into tag, message, time and host:
  * "Mon DD HH:MM:SS host tag[pid]: msg", "YYYY-MM-DDTHH:MM:SS... host tag: msg",
  * and the host-less and timestamp-less forms.  `year` resolves the
  * year-less RFC 3164 stamp (0 = current year).  Returns 1 if a syslog
  * frame was found, 0 otherwise (then in->msg is the whole line, the tag
- * empty and in->time the time found at the start of the line, if any). */
+ * empty and in->time the time found at the start of the line, if any).
+ * in->host is the frame's host word (NULL when it has none). */
 int ap_split_line(const char *line, size_t len, int year, ap_input *in);
 
 /* Copy text into out with control bytes and invalid UTF-8 written as

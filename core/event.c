@@ -9,6 +9,7 @@
  * SPDX-License-Identifier: Apache-2.0
  */
 #include <json.h>
+#include <pthread.h>
 #include <math.h>
 #include <stddef.h>
 #include <stdio.h>
@@ -25,7 +26,7 @@
 const char *ap_detector_name(ap_detector d)
 {
 	static const char *const n[AP_DET__COUNT] = { "bruteforce", "dictionary", "distributed",
-						      "compromise", "insecure" };
+						      "compromise", "insecure",   "stale" };
 	return (unsigned)d < AP_DET__COUNT ? n[d] : NULL;
 }
 
@@ -127,6 +128,42 @@ static void geo_to_json(struct fjson_object *geo, const ap_geo *g)
 		AP_JSON_ADD(geo, "as_org", json_object_new_string(g->as_org));
 }
 
+/* an ISO 8601 UTC time stamp, "2026-03-03T04:11:09Z" */
+static void add_utc(struct fjson_object *o, const char *k, int64_t t)
+{
+	char tb[32];
+	int64_t y, days = t / 86400, sec = t % 86400;
+	unsigned m, d;
+	if (sec < 0) {
+		sec += 86400;
+		days--;
+	}
+	ap_civil_from_days(days, &y, &m, &d);
+	int n = snprintf(tb, sizeof(tb), "%04lld-%02u-%02uT%02lld:%02lld:%02lldZ", (long long)y, m,
+			 d, (long long)(sec / 3600), (long long)(sec / 60 % 60),
+			 (long long)(sec % 60));
+	if (n > 0 && (size_t)n < sizeof(tb))
+		add_str(o, k, tb, (size_t)n);
+}
+
+static const char *const inc_state_names[] = { NULL, "open", "update", "close" };
+
+/* the incident's id, state, times and count into o */
+static void incident_fields(struct fjson_object *o, const ap_incident *inc)
+{
+	char id[17];
+	static const char hex[] = "0123456789abcdef";
+	for (int i = 0; i < 16; i++)
+		id[i] = hex[(inc->id >> (60 - 4 * i)) & 15];
+	id[16] = '\0';
+	add_str(o, "id", id, 16);
+	if (inc->state > 0 && inc->state <= AP_INC_CLOSE)
+		add_cstr(o, "state", inc_state_names[inc->state]);
+	add_utc(o, "first_seen", inc->first_seen);
+	add_utc(o, "last_seen", inc->last_seen);
+	AP_JSON_ADD(o, "count", json_object_new_int64(inc->count));
+}
+
 static void alerts_to_json(struct fjson_object *ev, const ap_alerts *a)
 {
 	if (ev == NULL || a == NULL)
@@ -146,6 +183,13 @@ static void alerts_to_json(struct fjson_object *ev, const ap_alerts *a)
 			AP_JSON_ADD(m, "window", json_object_new_int64(a->a[k].window));
 			if (a->cluster & (1u << k))
 				AP_JSON_ADD(m, "scope", json_object_new_string("cluster"));
+			if (a->a[k].inc.state != AP_INC_NONE) {
+				struct fjson_object *io = json_object_new_object();
+				if (io != NULL) {
+					incident_fields(io, &a->a[k].inc);
+					AP_JSON_ADD(m, "incident", io);
+				}
+			}
 			AP_JSON_ADD(al, ap_detector_name((ap_detector)k), m);
 		}
 		AP_JSON_ADD(ev, "alert", al);
@@ -238,6 +282,12 @@ struct fjson_object *ap_result_json(const ap_result *res)
 		AP_JSON_ADD(o, "password_redacted", json_object_new_boolean(1));
 	if (ev->ambiguous)
 		AP_JSON_ADD(o, "ambiguous", json_object_new_boolean(1));
+	if (ev->uncounted)
+		AP_JSON_ADD(o, "counted", json_object_new_boolean(0));
+	if (ev->harvest)
+		AP_JSON_ADD(o, "harvest", json_object_new_boolean(1));
+	if (ev->correlated)
+		AP_JSON_ADD(o, "correlated", json_object_new_boolean(1));
 	if (ev->kind == AP_KIND_BLOCK) {
 		if (ev->count >= 0)
 			AP_JSON_ADD(o, "count", json_object_new_int64(ev->count));
@@ -249,6 +299,16 @@ struct fjson_object *ap_result_json(const ap_result *res)
 		if (g != NULL) {
 			geo_to_json(g, &res->geo);
 			AP_JSON_ADD(o, "geo", g);
+		}
+	}
+	if (res->alerts.stale_interval > 0) {
+		struct fjson_object *so = json_object_new_object();
+		if (so != NULL) {
+			AP_JSON_ADD(so, "interval",
+				    json_object_new_int64(res->alerts.stale_interval));
+			AP_JSON_ADD(so, "failures",
+				    json_object_new_int64(res->alerts.stale_failures));
+			AP_JSON_ADD(o, "stale", so);
 		}
 	}
 	alerts_to_json(o, &res->alerts);
@@ -311,21 +371,41 @@ static int name_index(const char *s, const char *const *names, int lo, int n)
 	return 0;
 }
 
-/* the static name of a service the recognisers produce (detection keeps
- * the pointer), NULL for any other.  A family that brings a new service
- * adds it here: the case tables read every event back (tests/unit/cases.c)
- * and fail on a service this list does not know. */
-static const char *static_service(const char *s)
+/* the lasting name of a service (detection keeps the pointer): the
+ * services the recognisers produce, and others as they come (a newer edge
+ * may know more), copied once and kept for the process's life, at most
+ * MAX_SERVICES in all; NULL for a name that is not a service word (lower
+ * case letters, digits, '-', at most 32 bytes) or when the table is full */
+#define MAX_SERVICES 64
+static const char *lasting_service(const char *s)
 {
-	static const char *const svc[] = { "imap",    "pop3", "pop2",  "smtp", "submission",
-					   "webmail", "http", "sieve", "ssh",  "cpanel",
-					   "whm",     "ftp",  "panel" };
+	static const char *tab[MAX_SERVICES] = { "imap",       "pop3",    "pop2",       "smtp",
+						 "submission", "webmail", "http",       "sieve",
+						 "ssh",        "cpanel",  "whm",        "ftp",
+						 "panel",      "mysql",   "postgresql", "dns",
+						 "activesync" };
+	static size_t ntab = 17;
+	static pthread_mutex_t mu = PTHREAD_MUTEX_INITIALIZER;
 	if (s == NULL)
 		return NULL;
-	for (size_t i = 0; i < sizeof(svc) / sizeof(svc[0]); i++)
-		if (strcmp(s, svc[i]) == 0)
-			return svc[i];
-	return NULL;
+	size_t n = strlen(s);
+	if (n == 0 || n > 32)
+		return NULL;
+	for (size_t i = 0; i < n; i++)
+		if (!((s[i] >= 'a' && s[i] <= 'z') || (s[i] >= '0' && s[i] <= '9') || s[i] == '-'))
+			return NULL;
+	const char *r = NULL;
+	pthread_mutex_lock(&mu);
+	for (size_t i = 0; i < ntab && r == NULL; i++)
+		if (strcmp(tab[i], s) == 0)
+			r = tab[i];
+	if (r == NULL && ntab < MAX_SERVICES) {
+		char *c = strdup(s);
+		if (c != NULL)
+			r = tab[ntab++] = c;
+	}
+	pthread_mutex_unlock(&mu);
+	return r;
 }
 
 static ap_span jspan(struct fjson_object *o, const char *k)
@@ -369,7 +449,7 @@ int ap_event_from_json(struct fjson_object *obj, ap_event *ev)
 	if (f == AP_FAM_NONE && strlen(daemon) > 1 && daemon[strlen(daemon) - 1] == 'd')
 		f = ap_family_from_name(daemon, strlen(daemon) - 1); /* cphulkd */
 	ev->family = (uint8_t)f;
-	ev->service = static_service(jstr(obj, "service", NULL));
+	ev->service = lasting_service(jstr(obj, "service", NULL));
 	ev->tls = (int8_t)jbool(obj, "tls");
 	ev->mech = jspan(obj, "mech");
 	ev->user = jspan(obj, "user");
@@ -393,9 +473,35 @@ int ap_event_from_json(struct fjson_object *obj, ap_event *ev)
 		ev->time = t;
 	ev->password_redacted = jbool(obj, "password_redacted") == 1;
 	ev->ambiguous = jbool(obj, "ambiguous") == 1;
+	ev->uncounted = jbool(obj, "counted") == 0;
+	ev->harvest = jbool(obj, "harvest") == 1;
+	ev->correlated = jbool(obj, "correlated") == 1;
 	if (ev->ambiguous)
 		memset(&ev->ip, 0, sizeof(ev->ip));
 	return 1;
+}
+
+struct fjson_object *ap_incident_json(const ap_incident_close *c)
+{
+	struct fjson_object *o = json_object_new_object();
+	if (o == NULL)
+		return NULL;
+	static const char *const keys[] = { NULL, "ip", "user", "user,ip" };
+	add_cstr(o, "kind", "incident");
+	const char *det = ap_detector_name((ap_detector)c->detector);
+	add_cstr(o, "detector", det ? det : "unknown");
+	if (c->key >= AP_KEY_IP && c->key <= AP_KEY_USER_IP)
+		add_cstr(o, "key", keys[c->key]);
+	if (c->key != AP_KEY_IP && c->user[0] != '\0')
+		add_cstr(o, "user", c->user);
+	if (c->key != AP_KEY_USER && c->ip.family != 0) {
+		char ipbuf[64];
+		ap_addr_format(&c->ip, ipbuf, sizeof(ipbuf));
+		add_cstr(o, "ip", ipbuf);
+	}
+	incident_fields(o, &c->inc); /* id, state "close", first_seen, last_seen, count */
+	AP_JSON_ADD(o, "window", json_object_new_int64(c->window));
+	return o;
 }
 
 size_t ap_redact(const ap_event *ev, const char *msg, size_t msglen, char *dst, size_t dstsz)

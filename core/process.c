@@ -3,22 +3,28 @@
  *
  * Concurrency and locking: ap_ctx is read-only after ap_ctx_open() except
  * for the statistics (atomic counters), the geo databases (geo.c: swapped
- * under a rwlock on reload) and the detection state (detect.c: sharded
- * locks).  An ap_worker (geo cache) is used by one thread at a time. */
+ * under a rwlock on reload), the detection state (detect.c: sharded
+ * locks) and the table of recent sshd connections (session.c: sharded
+ * locks; written by ap_process only).  An ap_worker (geo cache) is used by
+ * one thread at a time. */
 #ifdef HAVE_CONFIG_H
 #include "ap_config.h"
 #endif
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 #include "text.h"
 #include "enrich/addr.h"
 #include "recognisers/dispatch.h"
+#include "recognisers/session.h"
 #include "enrich/geo.h"
 #include "detect/detect.h"
+#include "detect/siphash.h"
 
 struct ap_ctx {
 	ap_progmap *map;
@@ -26,10 +32,15 @@ struct ap_ctx {
 	bool redact;
 	ap_geodb *geo;
 	ap_detect *det;
+	ap_sessions *sessions; /* recent sshd connections */
 	ap_log_fn log;
 	void *cookie;
 	uint32_t cache_size;
 	bool time_reception;
+	/* the key of the attempted passwords' hashes (stale clients): random
+	 * per process, in memory only, never logged or saved */
+	bool pw_hash;
+	uint64_t pw_key[2];
 	ap_stats stats;
 };
 
@@ -55,7 +66,10 @@ void ap_config_defaults(ap_config *cfg)
 	cfg->det[AP_DET_DISTRIBUTED] = (ap_detector_cfg){ 10, 3600 };
 	cfg->det[AP_DET_COMPROMISE] = (ap_detector_cfg){ 3, 3600 };
 	cfg->det[AP_DET_INSECURE] = (ap_detector_cfg){ 1, 0 };
+	cfg->det[AP_DET_STALE] = (ap_detector_cfg){ 3, 3600 };
 	cfg->detect_max_keys = 1000000;
+	cfg->detect_state_interval = 60;
+	cfg->stale_suppress = true;
 }
 
 const char *ap_strerror(ap_status st)
@@ -122,6 +136,28 @@ static int state_dir_ok(const char *path, ap_log_fn log, void *cookie)
 	return 1;
 }
 
+/* 128 random bits from the kernel (the clock and addresses mixed in when
+ * it cannot give them) */
+static void random_key(uint64_t k[2])
+{
+	uint64_t r[2] = { 0, 0 };
+	ssize_t got = -1;
+	int fd = open("/dev/urandom", O_RDONLY | O_CLOEXEC);
+	if (fd >= 0) {
+		got = read(fd, r, sizeof(r));
+		close(fd);
+	}
+	if (got != (ssize_t)sizeof(r)) {
+		struct timespec ts;
+		clock_gettime(CLOCK_REALTIME, &ts);
+		r[0] ^= (uint64_t)ts.tv_nsec * 0x9e3779b97f4a7c15ULL ^ (uint64_t)(uintptr_t)k;
+		r[1] ^= (uint64_t)ts.tv_sec * 0xc2b2ae3d27d4eb4fULL ^ ((uint64_t)getpid() << 32);
+	}
+	k[0] = r[0];
+	k[1] = r[1];
+	explicit_bzero(r, sizeof(r));
+}
+
 static ap_status check_config(const ap_config *cfg, ap_log_fn log, void *cookie)
 {
 	int ok = in_range(log, cookie, "geoip.cacheSize", cfg->geo_cache_size, 0, AP_MAX_GEO_CACHE);
@@ -142,6 +178,8 @@ static ap_status check_config(const ap_config *cfg, ap_log_fn log, void *cookie)
 		}
 		if (cfg->detect_state_file != NULL && cfg->detect_state_file[0] != '\0')
 			ok &= state_dir_ok(cfg->detect_state_file, log, cookie);
+		ok &= in_range(log, cookie, "detect.stateInterval", cfg->detect_state_interval, 0,
+			       AP_MAX_STATE_INTERVAL);
 	}
 	return ok ? AP_OK : AP_E_CONFIG;
 }
@@ -181,11 +219,21 @@ ap_status ap_ctx_open(const ap_config *cfg, ap_log_fn log, void *cookie, ap_ctx 
 		st = AP_E_IO;
 		goto fail;
 	}
+	ctx->sessions = ap_sessions_new();
+	if (ctx->sessions == NULL) {
+		ap_logf(log, cookie, AP_LOG_ERR, "out of memory");
+		st = AP_E_NOMEM;
+		goto fail;
+	}
 	if (cfg->detect) {
 		ctx->det = ap_detect_new(cfg, log, cookie, &err);
 		if (err || ctx->det == NULL) {
 			st = err ? AP_E_CONFIG : AP_E_NOMEM;
 			goto fail;
+		}
+		if (cfg->det[AP_DET_STALE].threshold > 0) {
+			ctx->pw_hash = true;
+			random_key(ctx->pw_key);
 		}
 	}
 	*out = ctx;
@@ -199,7 +247,9 @@ void ap_ctx_free(ap_ctx *ctx)
 {
 	if (ctx == NULL)
 		return;
+	explicit_bzero(ctx->pw_key, sizeof(ctx->pw_key));
 	ap_detect_free(ctx->det);
+	ap_sessions_free(ctx->sessions);
 	ap_geodb_close(ctx->geo);
 	ap_progmap_free(ctx->map);
 	ap_netlist_free(ctx->proxies);
@@ -218,6 +268,18 @@ int ap_ctx_reload(ap_ctx *ctx)
 ap_stats *ap_ctx_stats(ap_ctx *ctx)
 {
 	return &ctx->stats;
+}
+
+size_t ap_ctx_sweep(ap_ctx *ctx, int64_t now)
+{
+	return ctx->det != NULL ? ap_detect_sweep(ctx->det, now, &ctx->stats) : 0;
+}
+
+ap_status ap_ctx_start(ap_ctx *ctx)
+{
+	if (ctx->det == NULL)
+		return AP_OK;
+	return ap_detect_start(ctx->det, &ctx->stats) == 0 ? AP_OK : AP_E_INTERNAL;
 }
 
 ap_worker *ap_worker_new(ap_ctx *ctx)
@@ -244,8 +306,14 @@ void ap_worker_free(ap_worker *w)
 	free(w);
 }
 
-static void make_line(const ap_input *in, ap_line *ln)
+static void make_line(const ap_input *in, ap_sessions *sessions, ap_line *ln)
 {
+	ln->sessions = sessions;
+	ln->host = in->host;
+	ln->hostlen = in->host ? in->hostlen : 0;
+	ln->time = in->time;
+	ln->time_fn = in->time_fn;
+	ln->time_arg = in->time_arg;
 	ln->tag = in->tag ? in->tag : "";
 	ln->taglen = in->tag ? in->taglen : 0;
 	ap_tag_program(ln->tag, ln->taglen, &ln->prog, &ln->proglen);
@@ -257,21 +325,48 @@ static void make_line(const ap_input *in, ap_line *ln)
 	ln->len = in->msglen - skip;
 }
 
+/* the keyed hash of the attempted password: the redaction ranges, each
+ * with its length; 0 when there is none */
+static uint64_t password_hash(const uint64_t key[2], const ap_event *ev, const char *msg,
+			      size_t msglen)
+{
+	ap_siphash h;
+	int n = 0;
+	ap_siphash_init(&h, key);
+	for (unsigned i = 0; i < ev->nredact; i++) {
+		uint32_t off = ev->redact[i].off, len = ev->redact[i].len;
+		if (off > msglen || len > msglen - off)
+			continue;
+		uint8_t lb[4] = { (uint8_t)len, (uint8_t)(len >> 8), (uint8_t)(len >> 16),
+				  (uint8_t)(len >> 24) };
+		ap_siphash_add(&h, lb, sizeof(lb));
+		ap_siphash_add(&h, msg + off, len);
+		n++;
+	}
+	uint64_t v = ap_siphash_end(&h);
+	return n > 0 ? (v ? v : 1) : 0;
+}
+
 static int parse_with(const ap_progmap *map, const ap_netlist *proxies, bool redact,
-		      const ap_input *in, ap_event *ev)
+		      const uint64_t *pw_key, ap_sessions *sessions, const ap_input *in,
+		      ap_event *ev)
 {
 	ap_line ln;
-	make_line(in, &ln);
+	make_line(in, sessions, &ln);
 	ap_famset fams = ap_progmap_lookup(map, ln.prog, ln.proglen);
-	if (fams == 0 || in->msg == NULL)
+	if (in->msg == NULL)
 		return 0;
-	if (!ap_recognise(fams, &ln, ev))
+	if (fams == 0 ? !ap_recognise_untagged(&ln, ev) : !ap_recognise(fams, &ln, ev))
 		return 0;
 	/* a forwarded-for chain counts only when a trusted proxy sent it */
 	if (ev->fwd.n > 0 && ev->ip.family != 0 && !ap_forwarded_client(proxies, ev->fwd, &ev->ip))
 		ev->ambiguous = true;
 	if (ev->ambiguous)
 		memset(&ev->ip, 0, sizeof(ev->ip));
+	/* the ranges are cleared just below when redaction is off: hash first */
+	ev->pw_hash = pw_key != NULL && ev->nredact > 0
+			      ? password_hash(pw_key, ev, in->msg, in->msglen)
+			      : 0;
 	if (!redact) {
 		ev->nredact = 0;
 		ev->password_redacted = false;
@@ -281,8 +376,9 @@ static int parse_with(const ap_progmap *map, const ap_netlist *proxies, bool red
 
 int ap_parse(const ap_ctx *ctx, const ap_input *in, ap_event *ev)
 {
+	/* recognition only: the connection table is neither read nor written */
 	return parse_with(ctx ? ctx->map : ap_progmap_builtin(), ctx ? ctx->proxies : NULL,
-			  ctx ? ctx->redact : true, in, ev);
+			  ctx ? ctx->redact : true, NULL, NULL, in, ev);
 }
 
 /* an event, recognised here (`here`: geo, and its redaction counted) or
@@ -304,17 +400,21 @@ static void after_recognition(ap_ctx *ctx, ap_worker *w, const ap_input *in, ap_
 	res->alerts.fired = 0;
 	res->alerts.cluster = 0;
 	res->alerts.nrelated = 0;
+	res->alerts.stale_interval = res->alerts.stale_failures = 0;
 	if (ctx->det != NULL) {
 		int64_t t = ev->time && !ctx->time_reception ? ev->time : in->time;
 		if (t == 0 && in->time_fn != NULL)
 			t = in->time_fn(in->time_arg);
-		ap_detect_feed(ctx->det, ev, t, &res->alerts, st);
+		ap_detect_feed(ctx->det, &res->ev, t, &res->alerts, st);
 	}
+	if (ev->uncounted)
+		AP_STAT_INC(st, uncounted);
 }
 
 int ap_process(ap_ctx *ctx, ap_worker *w, const ap_input *in, ap_result *res)
 {
-	if (!parse_with(ctx->map, ctx->proxies, ctx->redact, in, &res->ev)) {
+	if (!parse_with(ctx->map, ctx->proxies, ctx->redact, ctx->pw_hash ? ctx->pw_key : NULL,
+			ctx->sessions, in, &res->ev)) {
 		AP_STAT_INC(&ctx->stats, unparsed);
 		return 0;
 	}

@@ -173,6 +173,42 @@ int64_t ap_days_from_civil(int64_t y, unsigned m, unsigned d)
 	return era * 146097 + (int64_t)doe - 719468;
 }
 
+size_t ap_parse_ctime(const char *p, size_t n, int64_t *t)
+{
+	/* "Www Mmm " */
+	if (n < 8 || p[3] != ' ' || p[7] != ' ')
+		return 0;
+	int mon = ap_month_from_abbr(p + 4, 3);
+	if (mon == 0)
+		return 0;
+	size_t i = 8;
+	if (i < n && p[i] == ' ')
+		i++;
+	int day = 0;
+	size_t ds = i;
+	while (i < n && i - ds < 2 && p[i] >= '0' && p[i] <= '9')
+		day = day * 10 + (p[i++] - '0');
+	int hh, mm, ss, y;
+	if (i == ds || i + 9 > n || p[i] != ' ' || !ap_digits(p + i + 1, 2, &hh) || p[i + 3] != ':'
+	    || !ap_digits(p + i + 4, 2, &mm) || p[i + 6] != ':' || !ap_digits(p + i + 7, 2, &ss))
+		return 0;
+	i += 9;
+	if (i < n && p[i] == '.') {
+		size_t fs = ++i;
+		while (i < n && p[i] >= '0' && p[i] <= '9')
+			i++;
+		if (i == fs)
+			return 0;
+	}
+	if (i + 5 > n || p[i] != ' ' || !ap_digits(p + i + 1, 4, &y))
+		return 0;
+	i += 5;
+	if (day < 1 || day > 31 || hh > 23 || mm > 59 || ss > 60)
+		return 0;
+	*t = ap_days_from_civil(y, (unsigned)mon, (unsigned)day) * 86400 + hh * 3600 + mm * 60 + ss;
+	return i;
+}
+
 /* the inverse: the civil date of a day number (the same algorithm) */
 void ap_civil_from_days(int64_t days, int64_t *y, unsigned *m, unsigned *d)
 {

@@ -91,6 +91,9 @@ int ap_cur_uint(ap_cur *c, int64_t *out) AP_HIDDEN;
 #define AP_HAS_IPREFIX(p, n, lit)   \
 	((size_t)(n) >= AP_LEN(lit) \
 	 && ap_span_ieq(ap_span_make((p), AP_LEN(lit)), (lit), AP_LEN(lit)))
+#define AP_HAS_SUFFIX(p, n, lit)    \
+	((size_t)(n) >= AP_LEN(lit) \
+	 && memcmp((p) + (size_t)(n)-AP_LEN(lit), (lit), AP_LEN(lit)) == 0)
 #define AP_HAS_ISUFFIX(p, n, lit)                                                        \
 	((size_t)(n) >= AP_LEN(lit)                                                      \
 	 && ap_span_ieq(ap_span_make((p) + (size_t)(n)-AP_LEN(lit), AP_LEN(lit)), (lit), \
@@ -131,6 +134,10 @@ ap_span ap_span_trim(ap_span s) AP_HIDDEN;
  * UTC (the caller applies a zone); returns the bytes used, 0 if not such
  * a stamp.  An empty fraction ("12:00:00.") is not one. */
 size_t ap_parse_ymdhms(const char *p, size_t n, char sep, int64_t *t) AP_HIDDEN;
+/* "Www Mmm DD HH:MM:SS[.fraction] YYYY", the day blank-padded or not (the
+ * ctime() layout of Apache's error log and vsftpd.log), as seconds since
+ * the epoch read as UTC; returns the bytes used, 0 if not such a stamp */
+size_t ap_parse_ctime(const char *p, size_t n, int64_t *t) AP_HIDDEN;
 /* "Jan".."Dec" -> 1..12, 0 if not a month */
 int ap_month_from_abbr(const char *p, size_t n) AP_HIDDEN;
 

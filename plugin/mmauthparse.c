@@ -14,6 +14,15 @@
  * (the geo cache) and is used by one thread at a time.  Nothing else is
  * shared.
  *
+ * Incidents.  When an incident closes, the core's background thread (one
+ * per action, started at activation, after rsyslogd has forked) calls
+ * closeIncident(), which builds a message of its own (tag "mmauthparse:",
+ * facility auth, severity notice, the close event in the action's
+ * container) and submits it to the ruleset named by incidents.ruleset (the
+ * default ruleset when none is named), as inputs do: msgConstruct, then
+ * ratelimitAddMsg.  Once rsyslogd has begun to stop its inputs
+ * (glbl.GetGlobalInputTermState) nothing more is submitted: the queues go
+ * away next, and freeInstance stops the thread.
  * The cluster tier (cluster.* parameters, core/cluster/cluster.h).  The
  * core owns the tier's background thread (async mode); this module says
  * when it runs: ap_cluster_start() at activation, after rsyslogd has
@@ -29,12 +38,16 @@
 #include "config.h"
 #include "rsyslog.h"
 #include <errno.h>
+#include <fcntl.h>
 #include <pthread.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 #include "conf.h"
 #include "syslogd-types.h"
 #include "template.h"
@@ -48,6 +61,7 @@
 #include "ratelimit.h"
 #include "prop.h"
 #include "glbl.h"
+#include "dirty.h"
 #include "authparse.h"
 #include "cluster/cluster.h"
 
@@ -77,6 +91,11 @@ typedef struct _instanceData {
 	statsobj_t *stats;
 	/* counters that are not plain core counters */
 	intctr_t ctrFailed; /* JSON could not be attached */
+	/* incidents: where close messages go (NULL: the default ruleset) */
+	uchar *incRulesetName;
+	ruleset_t *incRuleset;
+	ratelimit_t *ratelimiter;
+	struct _instanceData *next; /* the actions of one configuration */
 	/* the cluster tier (NULL: none): where its incidents go */
 	ap_cluster *cluster;
 	uchar *clusterRulesetName; /* NULL: the default ruleset */
@@ -93,11 +112,12 @@ typedef struct wrkrInstanceData {
 
 struct modConfData_s {
 	rsconf_t *pConf;
+	instanceData *root;        /* this configuration's actions */
 	instanceData *clusterRoot; /* this configuration's actions with a cluster tier */
 };
 static modConfData_t *loadModConf = NULL;
 static modConfData_t *runModConf = NULL;
-static prop_t *pClusterInputName = NULL; /* $inputname of cluster incident messages */
+static prop_t *pInputName = NULL; /* $inputname of close and cluster incident messages */
 
 /* action parameters */
 static struct cnfparamdescr actpdescr[] = {
@@ -111,6 +131,7 @@ static struct cnfparamdescr actpdescr[] = {
 	{ "detect", eCmdHdlrBinary, 0 },
 	{ "detect.maxkeys", eCmdHdlrPositiveInt, 0 },
 	{ "detect.statefile", eCmdHdlrGetWord, 0 },
+	{ "detect.stateinterval", eCmdHdlrNonNegInt, 0 },
 	{ "detect.timesource", eCmdHdlrGetWord, 0 },
 	{ "bruteforce.threshold", eCmdHdlrNonNegInt, 0 },
 	{ "bruteforce.window", eCmdHdlrPositiveInt, 0 },
@@ -122,6 +143,11 @@ static struct cnfparamdescr actpdescr[] = {
 	{ "compromise.window", eCmdHdlrPositiveInt, 0 },
 	{ "insecure", eCmdHdlrBinary, 0 },
 	{ "trustedproxies", eCmdHdlrArray, 0 },
+	{ "incidents.ruleset", eCmdHdlrGetWord, 0 },
+	{ "stale.threshold", eCmdHdlrNonNegInt, 0 },
+	{ "stale.window", eCmdHdlrPositiveInt, 0 },
+	{ "stale.suppress", eCmdHdlrBinary, 0 },
+	{ "bruteforce.resetonsuccess", eCmdHdlrBinary, 0 },
 	{ "input", eCmdHdlrGetWord, 0 },
 	/* the cluster tier */
 	{ "cluster.mode", eCmdHdlrGetWord, 0 },
@@ -179,11 +205,22 @@ BEGINendCnfLoad
 	CODESTARTendCnfLoad
 ENDendCnfLoad
 
-/* cluster.ruleset names a ruleset of this configuration (rulesets may be
- * defined after the action: looked up once the whole configuration is
- * read) */
+/* incidents.ruleset and cluster.ruleset name rulesets of this configuration
+ * (rulesets may be defined after the action, so they are looked up once
+ * the whole configuration is read) */
 BEGINcheckCnf
 	CODESTARTcheckCnf
+	for (instanceData *p = pModConf->root; p != NULL; p = p->next) {
+		if (p->incRulesetName == NULL)
+			continue;
+		if (ruleset.GetRuleset(pModConf->pConf, &p->incRuleset, p->incRulesetName)
+		    != RS_RET_OK) {
+			LogError(0, RS_RET_RULESET_NOT_FOUND,
+				 "mmauthparse: incidents.ruleset: ruleset '%s' not found",
+				 p->incRulesetName);
+			iRet = RS_RET_RULESET_NOT_FOUND;
+		}
+	}
 	for (instanceData *p = pModConf->clusterRoot; p != NULL; p = p->clusterNext) {
 		if (p->clusterRulesetName == NULL)
 			continue;
@@ -197,10 +234,19 @@ BEGINcheckCnf
 	}
 ENDcheckCnf
 
-/* after rsyslogd has forked: start each cluster tier's thread */
+/* after rsyslogd has forked: start each action's detection thread
+ * (incident closes, periodic state file) and each cluster tier's thread */
 BEGINactivateCnf
 	CODESTARTactivateCnf
 	runModConf = pModConf;
+	for (instanceData *p = pModConf->root; p != NULL; p = p->next) {
+		ap_status st = ap_ctx_start(p->ctx);
+		if (st != AP_OK)
+			LogError(0, RS_RET_ERR,
+				 "mmauthparse: cannot start the detection thread: %s; incidents "
+				 "will not close and the state file is written at shutdown only",
+				 ap_strerror(st));
+	}
 	for (instanceData *p = pModConf->clusterRoot; p != NULL; p = p->clusterNext) {
 		ap_status st = ap_cluster_start(p->cluster);
 		if (st != AP_OK)
@@ -252,9 +298,12 @@ BEGINfreeInstance
 		msgPropDescrDestruct(pData->containerProp);
 		free(pData->containerProp);
 	}
+	ap_ctx_free(pData->ctx); /* stops its thread, writes detect.stateFile */
 	if (pData->stats != NULL)
 		statsobj.Destruct(&pData->stats);
-	ap_ctx_free(pData->ctx); /* writes detect.stateFile */
+	if (pData->ratelimiter != NULL)
+		ratelimitDestruct(pData->ratelimiter);
+	free(pData->incRulesetName);
 	free(pData->container);
 ENDfreeInstance
 
@@ -369,10 +418,22 @@ static rsRetVal setupStats(instanceData *pData)
 				 ap_detector_name((ap_detector)d));
 		CTR(an[d], &st->alerts[d], ctrType_IntCtr);
 	}
+	for (int d = 0; d < AP_DET__COUNT; d++) {
+		static char on[AP_DET__COUNT][48], cn[AP_DET__COUNT][48];
+		if (on[d][0] == '\0') {
+			snprintf(on[d], sizeof(on[d]), "incidents.opened.%s",
+				 ap_detector_name((ap_detector)d));
+			snprintf(cn[d], sizeof(cn[d]), "incidents.closed.%s",
+				 ap_detector_name((ap_detector)d));
+		}
+		CTR(on[d], &st->incidents_opened[d], ctrType_IntCtr);
+		CTR(cn[d], &st->incidents_closed[d], ctrType_IntCtr);
+	}
 	CHKiRet(statsobj.AddCounter(pData->stats, (const uchar *)"detect.keys", ctrType_IntCtr,
 				    CTR_FLAG_NONE, (intctr_t *)&st->detect_keys));
 	CTR("detect.evictions", &st->detect_evictions, ctrType_IntCtr);
 	CTR("ambiguous", &st->ambiguous, ctrType_IntCtr);
+	CTR("uncounted", &st->uncounted, ctrType_IntCtr);
 	for (int f = 1; f < AP_FAM__COUNT; f++) {
 		static char fnames[AP_FAM__COUNT][40];
 		snprintf(fnames[f], sizeof(fnames[f]), "family.%s", ap_family_name((ap_family)f));
@@ -395,6 +456,51 @@ static rsRetVal setupStats(instanceData *pData)
 	CHKiRet(statsobj.ConstructFinalize(pData->stats));
 finalize_it:
 	RETiRet;
+}
+
+/* an incident closed: a message of its own into incidents.ruleset (called
+ * from the core's detection thread) */
+static void closeIncident(void *arg, const ap_incident_close *c)
+{
+	instanceData *pData = arg;
+	smsg_t *m = NULL;
+	char text[512];
+	char ipbuf[64] = "";
+	if (glbl.GetGlobalInputTermState())
+		return; /* shutting down: the queues go away next */
+	struct json_object *json = ap_incident_json(c);
+	if (json == NULL)
+		return;
+	if (c->ip.family != 0)
+		ap_addr_format(&c->ip, ipbuf, sizeof(ipbuf));
+	const char *det = ap_detector_name((ap_detector)c->detector);
+	int n = snprintf(text, sizeof(text), "incident closed: %s %s%s%s%s count=%u window=%u",
+			 det ? det : "?", ipbuf[0] ? "ip=" : "", ipbuf,
+			 c->key != AP_KEY_IP ? (ipbuf[0] ? " user=" : "user=") : "",
+			 c->key != AP_KEY_IP ? c->user : "", c->inc.count, c->window);
+	if (n < 0)
+		n = 0;
+	if ((size_t)n >= sizeof(text))
+		n = (int)sizeof(text) - 1;
+	if (msgConstruct(&m) != RS_RET_OK) {
+		json_object_put(json);
+		return;
+	}
+	MsgSetFlowControlType(m, eFLOWCTL_NO_DELAY);
+	if (pInputName != NULL)
+		MsgSetInputName(m, pInputName);
+	MsgSetRawMsg(m, text, (size_t)n);
+	MsgSetMSGoffs(m, 0);
+	const uchar *host = glbl.GetLocalHostName();
+	MsgSetHOSTNAME(m, host, (int)strlen((const char *)host));
+	MsgSetTAG(m, (const uchar *)"mmauthparse:", sizeof("mmauthparse:") - 1);
+	msgSetPRI(m, LOG_AUTH | LOG_NOTICE);
+	MsgSetRuleset(m, pData->incRuleset);
+	if (msgAddJSON(m, pData->container, json, 0, 0) != RS_RET_OK) { /* owns json */
+		msgDestruct(&m);
+		return;
+	}
+	ratelimitAddMsg(pData->ratelimiter, NULL, m);
 }
 
 /* ------------------------------------------------------------------ */
@@ -487,8 +593,8 @@ static void submitClusterIncident(void *arg, const ap_cluster_incident *inc)
 		return;
 	}
 	MsgSetFlowControlType(m, eFLOWCTL_NO_DELAY);
-	if (pClusterInputName != NULL)
-		MsgSetInputName(m, pClusterInputName);
+	if (pInputName != NULL)
+		MsgSetInputName(m, pInputName);
 	MsgSetRawMsg(m, text, n);
 	MsgSetMSGoffs(m, 0);
 	MsgSetHOSTNAME(m, glbl.GetLocalHostName(), (int)strlen((char *)glbl.GetLocalHostName()));
@@ -615,6 +721,10 @@ BEGINnewActInst
 			}
 			free(pData->container);
 			pData->container = (uchar *)c;
+		} else if (!strcmp(pname, "incidents.ruleset")) {
+			free(pData->incRulesetName);
+			CHKmalloc(pData->incRulesetName = (uchar *)es_str2cstr(pvals[i].val.d.estr,
+									       NULL));
 		} else if (!strcmp(pname, "input")) {
 			char *v = es_str2cstr(pvals[i].val.d.estr, NULL);
 			CHKmalloc(v);
@@ -648,6 +758,9 @@ BEGINnewActInst
 		} else if (!strcmp(pname, "detect.maxkeys")) {
 			CHKiRet(u32Param(pvals[i].val.d.n, "detect.maxKeys", AP_MAX_KEYS,
 					 &cfg.detect_max_keys));
+		} else if (!strcmp(pname, "detect.stateinterval")) {
+			CHKiRet(u32Param(pvals[i].val.d.n, "detect.stateInterval",
+					 AP_MAX_STATE_INTERVAL, &cfg.detect_state_interval));
 		} else if (!strcmp(pname, "detect.statefile")) {
 			CHKmalloc(statefile = es_str2cstr(pvals[i].val.d.estr, NULL));
 		} else if (!strcmp(pname, "detect.timesource")) {
@@ -665,6 +778,10 @@ BEGINnewActInst
 				ABORT_FINALIZE(RS_RET_INVALID_PARAMS);
 			}
 			free(ts);
+		} else if (!strcmp(pname, "stale.suppress")) {
+			cfg.stale_suppress = pvals[i].val.d.n != 0;
+		} else if (!strcmp(pname, "bruteforce.resetonsuccess")) {
+			cfg.bruteforce_reset_on_success = pvals[i].val.d.n != 0;
 		} else if (!strncmp(pname, "cluster.", sizeof("cluster.") - 1)) {
 			CHKiRet(clusterParam(&cp, pname, &pvals[i]));
 		} else if (!strcmp(pname, "insecure")) {
@@ -699,6 +816,8 @@ BEGINnewActInst
 
 	cfg.trusted_proxies = (const char *const *)proxies;
 	cfg.ntrusted_proxies = nproxies;
+	cfg.incident_close = closeIncident;
+	cfg.incident_arg = pData;
 
 	/* the core said what exactly through coreLog */
 	ap_status st = ap_ctx_open(&cfg, coreLog, NULL, &pData->ctx);
@@ -713,6 +832,9 @@ BEGINnewActInst
 	}
 	CHKiRet(clusterSetup(pData, &cp));
 	CHKiRet(setupStats(pData));
+	CHKiRet(ratelimitNew(&pData->ratelimiter, "mmauthparse", "incidents"));
+	pData->next = loadModConf->root;
+	loadModConf->root = pData;
 	CODE_STD_FINALIZERnewActInst
 	clusterParamsFree(&cp);
 	freeArray(programs, nprograms);
@@ -723,21 +845,39 @@ BEGINnewActInst
 	cnfparamvalsDestruct(pvals, &actpblk);
 ENDnewActInst
 
-/* the message text with the attempted passwords cut out */
+/* The message text with the attempted passwords cut out.  Redaction never
+ * depends on an allocation: when the redacted text does not fit the stack
+ * buffer and malloc fails, or rsyslog cannot grow the message (a password
+ * shorter than "[REDACTED]" makes the text longer, and MsgReplaceMSG then
+ * allocates), the message becomes the redacted text cut to what fits both
+ * the stack buffer and the message's own length.  A text no longer than the
+ * message is copied in place by MsgReplaceMSG, which then cannot fail.
+ * ap_redact writes at most dstsz-1 bytes: a cut text holds no byte of a
+ * password. */
 static void redactMessage(smsg_t *pMsg, const ap_event *ev, const uchar *msg, int len)
 {
 	char stackbuf[4096];
-	char *buf = stackbuf;
-	size_t need = ap_redact(ev, (const char *)msg, (size_t)len, stackbuf, sizeof(stackbuf));
-	if (need >= sizeof(stackbuf)) {
-		buf = malloc(need + 1);
-		if (buf == NULL)
+	const char *m = (const char *)msg;
+	size_t n = (size_t)len;
+	size_t need = ap_redact(ev, m, n, stackbuf, sizeof(stackbuf));
+	if (need < sizeof(stackbuf)) {
+		if (MsgReplaceMSG(pMsg, (const uchar *)stackbuf, (int)need) == RS_RET_OK)
 			return;
-		ap_redact(ev, (const char *)msg, (size_t)len, buf, need + 1);
+	} else {
+		char *buf = malloc(need + 1);
+		if (buf != NULL) {
+			ap_redact(ev, m, n, buf, need + 1);
+			rsRetVal r = MsgReplaceMSG(pMsg, (const uchar *)buf, (int)need);
+			free(buf);
+			if (r == RS_RET_OK)
+				return;
+		}
 	}
-	MsgReplaceMSG(pMsg, (const uchar *)buf, (int)need);
-	if (buf != stackbuf)
-		free(buf);
+	size_t cap = n < sizeof(stackbuf) ? n + 1 : sizeof(stackbuf);
+	size_t cut = ap_redact(ev, m, n, stackbuf, cap);
+	if (cut > cap - 1)
+		cut = cap - 1;
+	MsgReplaceMSG(pMsg, (const uchar *)stackbuf, (int)cut);
 }
 
 /* the message's own time stamp, seconds since the epoch */
@@ -821,12 +961,16 @@ BEGINdoAction_NoStrings
 	in.taglen = taglen > 0 ? (size_t)taglen : 0;
 	in.msg = (const char *)getMSG(pMsg);
 	in.msglen = (size_t)getMSGLen(pMsg);
-	/* the time is asked for only by detection, only for events: the
+	/* the time is asked for only by detection, only for events, and by
+	 * sshd's connection table, only for the sshd lines it keeps: the
 	 * conversion (and rsyslog's complaint about an impossible year) costs
 	 * nothing for other lines */
 	in.time = pData->timeSource == TIME_RECEPTION ? (int64_t)pMsg->ttGenTime : 0;
 	in.time_fn = messageTime;
 	in.time_arg = pMsg;
+	/* with the pid of the tag, the host names one sshd connection */
+	in.host = getHOSTNAME(pMsg);
+	in.hostlen = in.host != NULL ? (size_t)getHOSTNAMELen(pMsg) : 0;
 	if (!ap_process(pData->ctx, pWrkrData->w, &in, &res))
 		FINALIZE; /* not an auth event: untouched */
 	if (pData->cluster != NULL && res.ev.kind == AP_KIND_AUTH
@@ -860,8 +1004,8 @@ NO_LEGACY_CONF_parseSelectorAct
 
 BEGINmodExit
 	CODESTARTmodExit
-	if (pClusterInputName != NULL)
-		prop.Destruct(&pClusterInputName);
+	if (pInputName != NULL)
+		prop.Destruct(&pInputName);
 	objRelease(glbl, CORE_COMPONENT);
 	objRelease(prop, CORE_COMPONENT);
 	objRelease(ruleset, CORE_COMPONENT);
@@ -910,16 +1054,69 @@ finalize_it:
 	RETiRet;
 }
 
+/* The layout probe cannot tell apart two versions whose smsg_t agrees
+ * (8.2302 and 8.2504 do) while other structures and behaviour may not.
+ * rsyslogd exports no version, but its binary holds the text that -v
+ * prints, "rsyslogd  <version> (aka ": read the running binary (through
+ * /proc/self/exe) and refuse to load when that version is not the one of
+ * our headers.  A binary that cannot be read, or has no such text (a
+ * build of its own), is not refused: the layout probe still runs. */
+static rsRetVal checkRsyslogdVersion(void)
+{
+	static const char pre[] = "rsyslogd  ";
+	static const char post[] = " (aka ";
+	char path[4096], running[32] = "";
+	ssize_t pl = readlink("/proc/self/exe", path, sizeof(path) - 1);
+	if (pl <= 0)
+		return RS_RET_OK;
+	path[pl] = '\0';
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return RS_RET_OK;
+	struct stat st;
+	void *map = MAP_FAILED;
+	if (fstat(fd, &st) == 0 && st.st_size > 0)
+		map = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
+	close(fd);
+	if (map == MAP_FAILED)
+		return RS_RET_OK;
+	const char *b = map, *end = b + st.st_size, *p = b;
+	while ((p = memmem(p, (size_t)(end - p), pre, sizeof(pre) - 1)) != NULL) {
+		const char *v = p + sizeof(pre) - 1, *q = v;
+		while (q < end && q - v < (ptrdiff_t)sizeof(running) - 1
+		       && ((*q >= '0' && *q <= '9') || *q == '.'))
+			q++;
+		if (q > v && (size_t)(end - q) >= sizeof(post) - 1
+		    && memcmp(q, post, sizeof(post) - 1) == 0) {
+			memcpy(running, v, (size_t)(q - v));
+			running[q - v] = '\0';
+			break;
+		}
+		p = v;
+	}
+	munmap(map, (size_t)st.st_size);
+	if (running[0] != '\0' && strcmp(running, VERSION) != 0) {
+		LogError(0, RS_RET_ERR,
+			 "mmauthparse: this module was built for rsyslog %s but runs in "
+			 "rsyslogd %s; refusing to load (install the module built for %s, "
+			 "or rebuild with --with-rsyslog-src=<rsyslog-%s source>)",
+			 VERSION, running, running, running);
+		return RS_RET_ERR;
+	}
+	return RS_RET_OK;
+}
+
 BEGINmodInit()
 	CODESTARTmodInit
 	*ipIFVersProvided = CURR_MOD_IF_VERSION;
 	CODEmodInit_QueryRegCFSLineHdlr
 	CHKiRet(objUse(datetime, CORE_COMPONENT));
 	CHKiRet(objUse(statsobj, CORE_COMPONENT));
+	CHKiRet(checkRsyslogdVersion());
 	CHKiRet(objUse(ruleset, CORE_COMPONENT));
 	CHKiRet(objUse(prop, CORE_COMPONENT));
 	CHKiRet(objUse(glbl, CORE_COMPONENT));
-	CHKiRet(prop.CreateStringProp(&pClusterInputName, (const uchar *)"mmauthparse",
+	CHKiRet(prop.CreateStringProp(&pInputName, (const uchar *)"mmauthparse",
 				      sizeof("mmauthparse") - 1));
 	CHKiRet(checkMsgLayout());
 	dbgprintf("mmauthparse %s: built with rsyslog %s headers\n", ap_version(), VERSION);

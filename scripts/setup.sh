@@ -2,7 +2,24 @@
 # mmauthparse: install every build and test dependency on Debian bookworm and
 # fetch the rsyslog source matching the installed rsyslogd (rsyslog ships no
 # headers). Safe to run twice. Needs root (or sudo).
+#
+#   scripts/setup.sh            the bookworm machine
+#   scripts/setup.sh --trixie   also a Debian 13 (trixie) chroot, made with
+#                               mmdebstrap under /var/cache/mmauthparse-ci/
+#                               (MMAP_TRIXIE_DIR), with trixie's rsyslog and
+#                               build tools, and trixie's rsyslog source in
+#                               .deps/rsyslog-sdk-trixie: tests/run then
+#                               builds, installs and tests the module there
+#                               (tests/package/t_trixie.sh)
 set -euo pipefail
+
+TRIXIE=0
+for arg in "$@"; do
+  case "$arg" in
+    --trixie) TRIXIE=1 ;;
+    *) echo "usage: $0 [--trixie]" >&2; exit 2 ;;
+  esac
+done
 
 here=$(cd "$(dirname "$0")/.." && pwd)
 SDK_DIR=${MMAP_SDK_DIR:-$here/.deps}
@@ -16,7 +33,8 @@ PKGS=(build-essential autoconf automake libtool pkg-config
       libmaxmind-db-writer-perl libnet-works-perl valgrind
       clang clang-tools libclang-rt-14-dev llvm
       dpkg-dev python3 fail2ban gzip ca-certificates rsyslog-elasticsearch logrotate
-      libhiredis-dev redis-server)
+      debhelper lintian python3-docutils zlib1g-dev chromium chromium-driver
+      mmdebstrap libhiredis-dev redis-server)
 
 export DEBIAN_FRONTEND=noninteractive
 
@@ -105,4 +123,48 @@ else
   echo "$got" > "$SDK_DIR/rsyslog-sdk/.mmap-source-version"
   rm -rf "$SDK_DIR/src-dl"
   log "rsyslog source $got unpacked in $SDK_DIR/rsyslog-sdk (installed rsyslogd: $inst)"
+fi
+
+# 4. --trixie: a Debian 13 chroot and trixie's rsyslog source
+[ "$TRIXIE" -eq 1 ] || exit 0
+TRIXIE_DIR=${MMAP_TRIXIE_DIR:-/var/cache/mmauthparse-ci/trixie}
+TRIXIE_PKGS="build-essential,autoconf,automake,libtool,pkg-config,rsyslog,libestr-dev"
+TRIXIE_PKGS="$TRIXIE_PKGS,libfastjson-dev,libmaxminddb-dev,zlib1g-dev,python3,debhelper,dpkg-dev"
+TRIXIE_PKGS="$TRIXIE_PKGS,lintian,fail2ban,logrotate,libmaxmind-db-writer-perl,libnet-works-perl"
+TRIXIE_PKGS="$TRIXIE_PKGS,mmdb-bin,rsyslog-elasticsearch,ca-certificates,procps,gzip"
+if [ -f "$TRIXIE_DIR/.mmap-packages" ] && [ "$(cat "$TRIXIE_DIR/.mmap-packages")" = "$TRIXIE_PKGS" ]; then
+  log "trixie chroot in $TRIXIE_DIR already made"
+else
+  log "making the trixie chroot in $TRIXIE_DIR (mmdebstrap)"
+  t0=$(date +%s)
+  $SUDO rm -rf "$TRIXIE_DIR" "$TRIXIE_DIR.tmp"
+  $SUDO mkdir -p "$(dirname "$TRIXIE_DIR")"
+  $SUDO mmdebstrap --quiet --variant=apt --include="$TRIXIE_PKGS" trixie "$TRIXIE_DIR.tmp" \
+    "deb http://deb.debian.org/debian trixie main" \
+    "deb-src http://deb.debian.org/debian trixie main" >&2
+  echo "$TRIXIE_PKGS" | $SUDO tee "$TRIXIE_DIR.tmp/.mmap-packages" >/dev/null
+  $SUDO mv "$TRIXIE_DIR.tmp" "$TRIXIE_DIR"
+  log "trixie chroot made in $(( $(date +%s) - t0 )) s"
+fi
+tinst=$($SUDO chroot "$TRIXIE_DIR" dpkg-query -W -f='${Version}' rsyslog)
+TSDK=$SDK_DIR/rsyslog-sdk-trixie
+if [ -f "$TSDK/.mmap-version" ] && [ "$(cat "$TSDK/.mmap-version")" = "$tinst" ]; then
+  log "trixie's rsyslog source for $tinst already in $TSDK"
+else
+  # apt inside the chroot fetches it (its sources have the deb-src line);
+  # exactly the chroot's version, as for bookworm
+  # (mmdebstrap leaves no package lists; the chroot resolves names as the
+  # machine does)
+  $SUDO cp /etc/resolv.conf "$TRIXIE_DIR/etc/resolv.conf"
+  $SUDO chroot "$TRIXIE_DIR" sh -c "apt-get update -qq >/dev/null 2>&1; rm -rf /tmp/sdk \
+    && mkdir /tmp/sdk && cd /tmp/sdk \
+    && apt-get source -qq --download-only rsyslog=$tinst >/dev/null 2>&1 \
+    && dpkg-source -x rsyslog_*.dsc rsyslog-sdk >/dev/null 2>&1" \
+    || { log "ERROR: trixie's rsyslog source $tinst could not be fetched"; exit 1; }
+  rm -rf "$TSDK"
+  cp -a "$TRIXIE_DIR/tmp/sdk/rsyslog-sdk" "$TSDK"
+  $SUDO rm -rf "$TRIXIE_DIR/tmp/sdk"
+  echo "$tinst" > "$TSDK/.mmap-version"
+  echo "$tinst" > "$TSDK/.mmap-source-version"
+  log "trixie's rsyslog source $tinst unpacked in $TSDK"
 fi

@@ -19,6 +19,7 @@
 #include <unistd.h>
 #include "authparse.h"
 #include "common.h"
+#include "lines.h"
 #include "report/report.h"
 
 static const char usage_text[] =
@@ -49,8 +50,9 @@ static const char usage_text[] =
 	"  -d, --detect            run the attack detectors (alert members)\n"
 	"      --DETECTOR T/W      threshold T within W seconds for DETECTOR, one of\n"
 	"                          bruteforce, dictionary, distributed, compromise,\n"
-	"                          insecure (T=0 turns it off); implies --detect\n"
-	"      --set NAME=VALUE    DETECTOR.threshold, DETECTOR.window, detect.maxKeys,\n"
+	"                          insecure, stale (T=0 turns it off); implies --detect\n"
+	"      --set NAME=VALUE    DETECTOR.threshold, DETECTOR.window, stale.suppress,\n"
+	"                          bruteforce.resetOnSuccess (on/off), detect.maxKeys,\n"
 	"                          geoip.cacheSize; a detect setting implies --detect\n"
 	"      --state-file FILE   detection state kept across runs; implies --detect\n"
 	"      --no-redact         keep attempted passwords in the message text\n"
@@ -63,9 +65,6 @@ static const char usage_text[] =
 	"\n"
 	"Run \"mmauthparse report --help\" and \"mmauthparse follow --help\" for the others.\n"
 	"Exit status: 0 ok, 1 an input could not be read, 2 usage or configuration error.\n";
-
-/* file-format tags tried on lines without a syslog frame (--auto) */
-static const char *const auto_tags[] = { "exim", "cpanel", "xeams", "roundcube", "horde" };
 
 typedef struct opts {
 	ap_config cfg;
@@ -165,8 +164,20 @@ static void set_name_value(opts *o, const char *arg)
 		o->cfg.geo_cache_size = (uint32_t)parse_num(val, arg, AP_MAX_GEO_CACHE);
 		return;
 	}
+	if (NAME_IS(name, nlen, "stale.suppress")
+	    || NAME_IS(name, nlen, "bruteforce.resetOnSuccess")) {
+		bool on = !strcasecmp(val, "on");
+		if (!on && strcasecmp(val, "off") != 0)
+			die_usage("%s: \"on\" or \"off\"", arg);
+		if (NAME_IS(name, nlen, "stale.suppress"))
+			o->cfg.stale_suppress = on;
+		else
+			o->cfg.bruteforce_reset_on_success = on;
+		o->cfg.detect = true;
+		return;
+	}
 	die_usage("--set: unknown setting '%s' (DETECTOR.threshold, DETECTOR.window, "
-		  "detect.maxKeys, geoip.cacheSize)",
+		  "stale.suppress, bruteforce.resetOnSuccess, detect.maxKeys, geoip.cacheSize)",
 		  arg);
 }
 
@@ -275,12 +286,7 @@ typedef struct runner {
 	opts *o;
 	ap_ctx *ctx;
 	ap_worker *w;
-	time_t now;
-	int this_year;
-	char *redbuf; /* redacted message */
-	size_t redsz;
-	char *safebuf; /* sanitised message */
-	size_t safesz;
+	tool_parser p;
 } runner;
 
 static void log_cb(void *cookie, ap_loglevel lvl, const char *msg)
@@ -295,158 +301,19 @@ static void log_cb(void *cookie, ap_loglevel lvl, const char *msg)
 		msg);
 }
 
-/* the host word of a split syslog line: the word just before the tag,
- * unless it belongs to the time stamp */
-static ap_span host_of(const char *line, const ap_input *in)
-{
-	ap_span none = { NULL, 0 };
-	if (in->taglen == 0 || in->tag <= line)
-		return none;
-	size_t before = (size_t)(in->tag - line);
-	/* count the words before the tag and remember the last one */
-	size_t i = 0, words = 0, ws = 0, we = 0;
-	while (i < before) {
-		while (i < before && (line[i] == ' ' || line[i] == '\t'))
-			i++;
-		if (i >= before)
-			break;
-		size_t s = i;
-		while (i < before && line[i] != ' ' && line[i] != '\t')
-			i++;
-		words++;
-		ws = s;
-		we = i;
-	}
-	size_t stamp_words = 0;
-	if (in->time != 0)
-		stamp_words = (line[0] >= '0' && line[0] <= '9') ? 1 : 3;
-	if (words <= stamp_words || we <= ws)
-		return none;
-	ap_span h = { line + ws, (uint32_t)(we - ws) };
-	return h;
-}
-
-static int grow(char **buf, size_t *sz, size_t need)
-{
-	if (need <= *sz)
-		return 0;
-	char *n = realloc(*buf, need);
-	if (n == NULL)
-		return -1;
-	*buf = n;
-	*sz = need;
-	return 0;
-}
-
-static void add_string(struct fjson_object *o, const char *k, const char *s, size_t n)
-{
-	json_object_object_add(o, k, json_object_new_string_len(s, (int)n));
-}
-
-/* the event with "time" and "host" in front and "message" at the end */
-static struct fjson_object *with_message(runner *r, struct fjson_object *ev, const char *line,
-					 const ap_input *in, const ap_result *res, long long t)
-{
-	struct fjson_object *o = json_object_new_object();
-	if (o == NULL)
-		return ev;
-	char tbuf[32], hbuf[300];
-	if (t != 0) {
-		tool_format_iso(t, tbuf, sizeof(tbuf));
-		if (tbuf[0])
-			json_object_object_add(o, "time", json_object_new_string(tbuf));
-	}
-	ap_span h = host_of(line, in);
-	if (h.n > 0) {
-		size_t hn = ap_escape_text(h.p, h.n, hbuf, sizeof(hbuf));
-		add_string(o, "host", hbuf, hn);
-	}
-	struct fjson_object_iterator it = fjson_object_iter_begin(ev);
-	struct fjson_object_iterator end = fjson_object_iter_end(ev);
-	while (!fjson_object_iter_equal(&it, &end)) {
-		json_object_object_add(o, fjson_object_iter_peek_name(&it),
-				       json_object_get(fjson_object_iter_peek_value(&it)));
-		fjson_object_iter_next(&it);
-	}
-	json_object_put(ev);
-
-	size_t need = ap_redact(&res->ev, in->msg, in->msglen, NULL, 0) + 1;
-	if (grow(&r->redbuf, &r->redsz, need) == 0
-	    && grow(&r->safebuf, &r->safesz, 4 * need + 1) == 0) {
-		size_t n = ap_redact(&res->ev, in->msg, in->msglen, r->redbuf, r->redsz);
-		const char *m = r->redbuf;
-		while (n > 0 && (*m == ' ' || *m == '\t')) {
-			m++;
-			n--;
-		}
-		size_t sn = ap_escape_text(m, n, r->safebuf, r->safesz);
-		add_string(o, "message", r->safebuf, sn);
-	}
-	return o;
-}
-
-static int emit(struct fjson_object *o)
-{
-	const char *s = json_object_to_json_string_ext(o, FJSON_TO_STRING_PLAIN);
-	if (s == NULL)
-		return -1;
-	fputs(s, stdout);
-	putchar('\n');
-	return 0;
-}
-
 static void process_line(runner *r, const char *line, size_t len)
 {
-	opts *o = r->o;
-	ap_input in = { 0 };
-	ap_result res;
-	long long line_time = 0;
-
-	if (o->tag != NULL) {
-		while (len > 0 && (line[len - 1] == '\r' || line[len - 1] == '\n'))
-			len--;
-		in.tag = o->tag;
-		in.taglen = strlen(o->tag);
-		in.msg = line;
-		in.msglen = len;
-		in.time = 0;
-	} else {
-		int framed = ap_split_line(line, len, o->year, &in);
-		if (o->year == 0 && in.time > (int64_t)r->now + 2 * 86400)
-			framed = ap_split_line(line, len, r->this_year - 1,
-					       &in); /* December's lines read in January */
-		line_time = in.time;
-		if (!framed && o->auto_tags) {
-			size_t ml = in.msglen;
-			for (size_t i = 0; i < sizeof(auto_tags) / sizeof(auto_tags[0]); i++) {
-				ap_input t = { .tag = auto_tags[i],
-					       .taglen = strlen(auto_tags[i]),
-					       .msg = line,
-					       .msglen = ml,
-					       .time = 0 };
-				ap_event ev;
-				if (ap_parse(r->ctx, &t, &ev)) {
-					in = t;
-					break;
-				}
-			}
-		}
-	}
-	if (in.time == 0)
-		in.time = (int64_t)r->now;
-	if (!ap_process(r->ctx, r->w, &in, &res)) {
-		if (o->aligned)
+	struct fjson_object *obj = tp_event(&r->p, line, len, r->o->with_message);
+	if (obj == NULL) {
+		if (r->o->aligned)
 			fputs("{}\n", stdout);
 		return;
 	}
-	struct fjson_object *obj = ap_result_json(&res);
-	if (obj == NULL) {
-		fprintf(stderr, PROG ": out of memory\n");
-		exit(1);
+	const char *s = json_object_to_json_string_ext(obj, FJSON_TO_STRING_PLAIN);
+	if (s != NULL) {
+		fputs(s, stdout);
+		putchar('\n');
 	}
-	if (o->with_message)
-		obj = with_message(r, obj, line, &in, &res, res.ev.time ? res.ev.time : line_time);
-	emit(obj);
 	json_object_put(obj);
 }
 
@@ -508,10 +375,6 @@ static int parse_main(int argc, char **argv)
 	runner r;
 	memset(&r, 0, sizeof(r));
 	r.o = &o;
-	r.now = time(NULL);
-	struct tm tm;
-	gmtime_r(&r.now, &tm);
-	r.this_year = tm.tm_year + 1900;
 	o.cfg.geo_files_required = true; /* a database named on the command line must open */
 	ap_status st = ap_ctx_open(&o.cfg, log_cb, &o.verbose, &r.ctx);
 	if (st != AP_OK) {
@@ -528,6 +391,7 @@ static int parse_main(int argc, char **argv)
 		free(o.geo);
 		return 1;
 	}
+	tp_init(&r.p, r.ctx, r.w, o.tag, o.auto_tags, o.year);
 
 	int status = 0;
 	if (first >= argc) {
@@ -556,8 +420,7 @@ static int parse_main(int argc, char **argv)
 		print_stats(r.ctx);
 	ap_worker_free(r.w);
 	ap_ctx_free(r.ctx);
-	free(r.redbuf);
-	free(r.safebuf);
+	tp_free(&r.p);
 	free(o.programs);
 	free(o.geo);
 	return status;

@@ -1112,8 +1112,9 @@ static void feed_sync(ap_cluster *cl, ap_cluster_worker *cw, const struct qent *
 					continue;
 				res->alerts.fired |= 1u << k;
 				res->alerts.cluster |= 1u << k;
-				res->alerts.a[k] = (ap_alert){ r[j].count, cl->cfg.det[k].threshold,
-							       cl->cfg.det[k].window };
+				res->alerts.a[k] = (ap_alert){ .count = r[j].count,
+							       .threshold = cl->cfg.det[k].threshold,
+							       .window = cl->cfg.det[k].window };
 				if (r[j].crossed) {
 					if (fam == CL_FAM_IP)
 						report(cl, k, &e->ip, NULL, 0, &r[j]);

@@ -10,6 +10,20 @@
  * failure for as long as the ring stays full of failures inside the window
  * (the failures of the ongoing burst), and is exact again once it is not.
  *
+ * One attempt, one count.  An event the recogniser marks uncounted (sshd's
+ * key probes) is looked at (alerts of its keys still fire) but counts for
+ * nothing and creates no key.  Dovecot with auth_verbose logs one failed
+ * attempt twice: the auth process's verdict (AP_CORR_VERDICT) and, at
+ * disconnect, the login process's summary (AP_CORR_SUMMARY, "auth failed,
+ * N attempts").  The first line of such a pair counts; the second, matched
+ * by address and session id (the verdict's "<session>" is the summary's
+ * session=<...>), or by address and user within CORR_NOSESS seconds when a
+ * line carries no session (dovecot 2.0 and older), is marked uncounted
+ * ("counted": false).  The pending line waits in a direct-mapped table of
+ * CORR_SLOTS slots per shard (of the address's shard, under its lock): a
+ * slot reused by another attempt before the second line comes loses the
+ * pairing, and both lines count, as before this existed.
+ *
  * Time.  The time passed in (the message's own time, seconds).  Per key,
  * an event older than the newest one the key has seen is taken as
  * happening at that newest time: a clock that jumps backwards freezes the
@@ -25,9 +39,47 @@
 #include "detect/detect.h"
 #include "detect/store.h"
 #include "detect/attribution.h"
+#include "detect/incident.h"
+#include "detect/stale.h"
 
 /* ------------------------------------------------------------------ */
 /* small helpers                                                       */
+
+/* how far apart the two lines of one attempt may be: by session, the
+ * connection's length (at most the address retention); without one, 1 s
+ * plus dovecot's auth_failure_delay (2 s by default), which the summary
+ * always waits for after the verdict */
+#define CORR_NOSESS 3
+
+/* the second line of an attempt whose first line was seen: 1 (and the
+ * pending line is consumed); otherwise the line waits for its pair.  With
+ * the address's shard locked. */
+static int corr_second(ap_detect *d, struct shard *s, const ap_event *ev, uint64_t k0, uint64_t k1,
+		       uint64_t uh, uint32_t te)
+{
+	uint64_t k = mix64(k0 ^ d->seed1 ^ 0x636f7272ULL);
+	k = mix64(k ^ k1);
+	bool by_sess = ev->session.n > 0;
+	if (by_sess)
+		k = mix64(k ^ det_hash_bytes(d, ev->session.p, ev->session.n));
+	else if (uh != 0)
+		k = mix64(k ^ uh ^ 0x75ULL);
+	else
+		return 0;
+	struct corr *c = &s->corr[k & (CORR_SLOTS - 1)];
+	uint32_t tag = (uint32_t)(k >> 32) | 1u;
+	uint32_t lim = by_sess ? d->wip : CORR_NOSESS;
+	if (c->t != 0 && c->tag == tag && c->role != ev->corr
+	    && (int64_t)te - (int64_t)c->t <= (int64_t)lim
+	    && (int64_t)c->t - (int64_t)te <= (int64_t)lim) {
+		c->t = 0;
+		return 1;
+	}
+	c->tag = tag;
+	c->t = te;
+	c->role = ev->corr;
+	return 0;
+}
 
 static uint32_t clamp_time(int64_t t)
 {
@@ -41,24 +93,61 @@ static uint32_t clamp_time(int64_t t)
 /* ------------------------------------------------------------------ */
 /* feeding                                                             */
 
+/* what an alert's incident is about: its key, time and oldest time */
+struct firing {
+	struct inc_key key;
+	uint32_t te, first;
+};
+
 static void fire(ap_alerts *out, ap_detector k, uint32_t count, const ap_detector_cfg *c)
 {
 	out->fired |= 1u << k;
 	out->a[k].count = count;
 	out->a[k].threshold = c->threshold;
 	out->a[k].window = c->window;
+	memset(&out->a[k].inc, 0, sizeof(out->a[k].inc));
 }
 
-void ap_detect_feed(ap_detect *d, const ap_event *ev, int64_t t, ap_alerts *out, ap_stats *st)
+/* the incidents of the detectors fired in mask, inside the critical
+ * section of shard s (their keys' shard); done ones are not touched again */
+static void touch_here(ap_detect *d, struct shard *s, ap_alerts *out, struct firing *f,
+		       uint32_t mask, bool counted_failure, ap_stats *st)
+{
+	for (int k = 0; k < AP_DET__COUNT; k++) {
+		if (!(out->fired & mask & (1u << k)) || f[k].key.kind == 0)
+			continue;
+		det_inc_touch_locked(
+			d, s, &f[k].key, (ap_detector)k, f[k].te, f[k].first, out->a[k].count,
+			k == AP_DET_INSECURE || (k == AP_DET_BRUTEFORCE && counted_failure),
+			&out->a[k].inc, st);
+		f[k].key.kind = 0;
+	}
+}
+
+static void fire_on(ap_alerts *out, struct firing *f, ap_detector k, uint32_t count,
+		    const ap_detector_cfg *c, const struct inc_key *key, uint32_t te,
+		    uint32_t first)
+{
+	fire(out, k, count, c);
+	f[k].key = *key;
+	f[k].te = te;
+	f[k].first = first;
+}
+
+void ap_detect_feed(ap_detect *d, ap_event *ev, int64_t t, ap_alerts *out, ap_stats *st)
 {
 	out->fired = 0;
 	out->cluster = 0;
 	out->nrelated = 0;
+	out->stale_interval = out->stale_failures = 0;
 	if (d == NULL || ev == NULL)
 		return;
 	const uint32_t now = clamp_time(t);
+	if (now > __atomic_load_n(&d->tmax, __ATOMIC_RELAXED))
+		__atomic_store_n(&d->tmax, now, __ATOMIC_RELAXED);
 	const bool auth = ev->kind == AP_KIND_AUTH;
-	const bool fail = auth && ev->outcome == AP_OUT_FAILURE;
+	/* a failure the detectors count (see "One attempt, one count") */
+	bool fail = auth && ev->outcome == AP_OUT_FAILURE && !ev->uncounted;
 	const bool succ = auth && ev->outcome == AP_OUT_SUCCESS;
 	const bool block = ev->kind == AP_KIND_BLOCK;
 	const bool has_ip = ev->ip.family == 4 || ev->ip.family == 6;
@@ -79,10 +168,18 @@ void ap_detect_feed(ap_detect *d, const ap_event *ev, int64_t t, ap_alerts *out,
 	uint32_t ntop = 0;
 	uint32_t ipfp = 0;
 	bool changed = false;
+	struct firing fk[AP_DET__COUNT];
+	memset(fk, 0, sizeof(fk));
+	struct inc_key ukey = { .kind = AP_KEY_USER, .uh = uh, .name = name };
+	struct inc_key ikey = { .kind = AP_KEY_IP };
+	if (nl == 0)
+		name[0] = '\0';
 
 	if (has_ip) {
 		uint64_t k0, k1;
 		det_ip_key(&ev->ip, &k0, &k1);
+		ikey.k0 = k0;
+		ikey.k1 = k1;
 		uint64_t h = det_hash_ip(d, k0, k1);
 		ipfp = (uint32_t)(h >> 32);
 		struct shard *s = shard_of(d, h);
@@ -90,6 +187,34 @@ void ap_detect_feed(ap_detect *d, const ap_event *ev, int64_t t, ap_alerts *out,
 		if (s->now < now)
 			s->now = now;
 		struct dent *e = det_ent_find(s, (uint32_t)h, k0, k1, KT_IP);
+		const uint32_t tk = e != NULL && e->last > now ? e->last : now;
+		if (fail && ev->corr != AP_CORR_NONE && corr_second(d, s, ev, k0, k1, uh, tk)) {
+			fail = false;
+			ev->uncounted = true;
+		}
+		if (det_on(d, AP_DET_STALE) && uh != 0) {
+			uint64_t sk = det_stale_key(d, k0, k1, uh);
+			if (fail && ev->pw_hash != 0) {
+				uint32_t first;
+				uint32_t c = det_stale_fail(d, s, sk, ev->pw_hash, tk, &first);
+				if (c >= d->det[AP_DET_STALE].threshold) {
+					struct inc_key pk = { .kind = AP_KEY_USER_IP,
+							      .k0 = k0,
+							      .k1 = k1,
+							      .uh = uh,
+							      .name = name };
+					fire_on(out, fk, AP_DET_STALE, c, &d->det[AP_DET_STALE],
+						&pk, tk, first);
+				}
+				if (c >= 2 && d->stale_suppress) {
+					/* the same password again: a stale client, not a guess */
+					fail = false;
+					ev->uncounted = true;
+				}
+			} else if (succ) {
+				det_stale_success(d, s, sk);
+			}
+		}
 		if (e != NULL) {
 			e->ref = 1;
 		} else if (fail) {
@@ -99,24 +224,39 @@ void ap_detect_feed(ap_detect *d, const ap_event *ev, int64_t t, ap_alerts *out,
 		if (e != NULL) {
 			uint32_t te = now > e->last ? now : e->last;
 			e->last = te;
-			if (fail)
+			if (fail) {
+				det_ip_sketch(d, e, uh, te);
 				det_ip_add_failure(d, e, te, uh, svc);
+			}
+			if (succ && e->x != NULL)
+				((struct ipd *)e->x)->succ = te;
+			if (fail && ev->pw_hash == 0 && det_on(d, AP_DET_STALE)) {
+				uint32_t nf, iv = det_stale_cadence(d, e, uh, te, &nf);
+				if (iv > 0) {
+					out->stale_interval = iv;
+					out->stale_failures = nf;
+				}
+			}
+			uint32_t o;
 			if (det_on(d, AP_DET_BRUTEFORCE)) {
-				uint32_t c = det_ip_bruteforce(d, e, te);
+				uint32_t c = det_ip_bruteforce(d, e, te, &o);
 				if (c >= d->det[AP_DET_BRUTEFORCE].threshold)
-					fire(out, AP_DET_BRUTEFORCE, c, &d->det[AP_DET_BRUTEFORCE]);
+					fire_on(out, fk, AP_DET_BRUTEFORCE, c,
+						&d->det[AP_DET_BRUTEFORCE], &ikey, te, o);
 			}
 			if (det_on(d, AP_DET_DICTIONARY)) {
 				uint32_t c = det_ip_users(d, e, te,
-							  d->det[AP_DET_DICTIONARY].window);
+							  d->det[AP_DET_DICTIONARY].window, &o);
 				if (c >= d->det[AP_DET_DICTIONARY].threshold)
-					fire(out, AP_DET_DICTIONARY, c, &d->det[AP_DET_DICTIONARY]);
+					fire_on(out, fk, AP_DET_DICTIONARY, c,
+						&d->det[AP_DET_DICTIONARY], &ikey, te, o);
 			}
 			if (succ && det_on(d, AP_DET_COMPROMISE)) {
 				uint32_t c = det_ip_failures(d, e, te,
-							     d->det[AP_DET_COMPROMISE].window);
+							     d->det[AP_DET_COMPROMISE].window, &o);
 				if (c >= d->det[AP_DET_COMPROMISE].threshold)
-					fire(out, AP_DET_COMPROMISE, c, &d->det[AP_DET_COMPROMISE]);
+					fire_on(out, fk, AP_DET_COMPROMISE, c,
+						&d->det[AP_DET_COMPROMISE], &ikey, te, o);
 			}
 			if (block) {
 				/* the block's own window ("in the last 3600 secs"),
@@ -126,7 +266,11 @@ void ap_detect_feed(ap_detect *d, const ap_event *ev, int64_t t, ap_alerts *out,
 					w = (uint32_t)ev->window;
 				det_attr_collect(d, e, te, w, top, &ntop);
 			}
+			/* bruteforce.resetOnSuccess: after compromise has seen them */
+			if (succ && d->rtag)
+				det_ip_forget_user(d, e, uh);
 		}
+		touch_here(d, s, out, fk, ~0u, fail && has_ip, st);
 		pthread_mutex_unlock(&s->mu);
 	}
 
@@ -153,33 +297,51 @@ void ap_detect_feed(ap_detect *d, const ap_event *ev, int64_t t, ap_alerts *out,
 		if (e != NULL) {
 			uint32_t te = now > e->last ? now : e->last;
 			e->last = te;
-			if (fail && has_ip)
+			if (fail && has_ip) {
+				det_user_sketch(d, e, ipfp, te);
 				det_uip_add(d, e->x, ipfp, te);
+			}
 			if (det_on(d, AP_DET_DISTRIBUTED)) {
-				uint32_t c = det_user_addrs(d, e, te);
+				uint32_t o;
+				uint32_t c = det_user_addrs(d, e, te, &o);
 				if (c >= d->det[AP_DET_DISTRIBUTED].threshold) {
-					fire(out, AP_DET_DISTRIBUTED, c,
-					     &d->det[AP_DET_DISTRIBUTED]);
+					fire_on(out, fk, AP_DET_DISTRIBUTED, c,
+						&d->det[AP_DET_DISTRIBUTED], &ukey, te, o);
 					if (succ && det_on(d, AP_DET_COMPROMISE)
 					    && !(out->fired & (1u << AP_DET_COMPROMISE)))
-						fire(out, AP_DET_COMPROMISE, c,
-						     &d->det[AP_DET_DISTRIBUTED]);
+						fire_on(out, fk, AP_DET_COMPROMISE, c,
+							&d->det[AP_DET_DISTRIBUTED], &ukey, te, o);
 				}
 			}
 		}
+		touch_here(d, s, out, fk, ~0u, false, st);
 		pthread_mutex_unlock(&s->mu);
 	}
 
-	if (succ && ev->tls == 0 && det_on(d, AP_DET_INSECURE))
-		fire(out, AP_DET_INSECURE, 1, &d->det[AP_DET_INSECURE]);
+	if (succ && ev->tls == 0 && det_on(d, AP_DET_INSECURE)) {
+		if (uh != 0 || has_ip) /* keyed by the user, else the address */
+			fire_on(out, fk, AP_DET_INSECURE, 1, &d->det[AP_DET_INSECURE],
+				uh != 0 ? &ukey : &ikey, now, now);
+		else
+			fire(out, AP_DET_INSECURE, 1, &d->det[AP_DET_INSECURE]);
+	}
 
 	if (ntop > 0)
 		det_attr_resolve(d, top, ntop, out);
 
-	if (out->fired)
-		for (int k = 0; k < AP_DET__COUNT; k++)
-			if (out->fired & (1u << k))
-				AP_STAT_INC(st, alerts[k]);
+	if (out->fired) {
+		for (int k = 0; k < AP_DET__COUNT; k++) {
+			if (!(out->fired & (1u << k)))
+				continue;
+			AP_STAT_INC(st, alerts[k]);
+			if (fk[k].key.kind != 0)
+				det_inc_touch(d, &fk[k].key, (ap_detector)k, fk[k].te, fk[k].first,
+					      out->a[k].count,
+					      k == AP_DET_INSECURE
+						      || (k == AP_DET_BRUTEFORCE && fail && has_ip),
+					      &out->a[k].inc, st);
+		}
+	}
 	if (changed && st != NULL)
 		__atomic_store_n(&st->detect_keys, __atomic_load_n(&d->nkeys, __ATOMIC_RELAXED),
 				 __ATOMIC_RELAXED);

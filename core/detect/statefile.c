@@ -1,20 +1,36 @@
 /* statefile.c - persistence: the state file (detect.stateFile), loaded by
- * ap_detect_new() and saved by ap_detect_free().
+ * ap_detect_new(), written by the background thread every
+ * detect.stateInterval seconds and by ap_detect_free().
  *
- * Binary, little-endian, written whole on ap_detect_free() to
- * "<file>.tmp.<pid>", flushed, fsync'ed and renamed over <file>:
- *   "MMAPDET\n"  u32 version (1)  u32 flags (0)  u64 seed0  u64 seed1
- *   u64 number of keys, then per key:
- *     u8 1 (address): u64 k0, u64 k1, u32 last, u32 over,
- *        u32 n, n x u32 failure time (oldest first),
- *        u32 n, n x { u64 user hash, u32 last, u32 count, u8 len, service name }
- *     u8 2 (user): u64 user hash, u32 last, u16 len, escaped name,
- *        u32 n, n x { u32 address fingerprint, u32 last }
+ * Written to "<file>.tmp.<pid>", flushed, fsync'ed, renamed over <file>
+ * and the directory fsync'ed: a crash (kill -9, power loss) leaves the
+ * previous complete file or the new one, never a mix, so at most one
+ * interval of state is lost.  Each shard is serialised into memory under
+ * its lock and written out with no lock held: workers wait for memory
+ * copies only, never for the disk.
+ *
+ * Binary, little-endian.  Version 2:
+ *   "MMAPDET\n"  u32 version (2)  u32 flags (0)  u64 seed0  u64 seed1
+ *   u32 number of blocks, then per block (one per shard, each consistent
+ *   in itself):
+ *     u64 number of keys, then per key:
+ *       u8 1 (address): u64 k0, u64 k1, u32 last, u32 over,
+ *          u32 n, n x u32 failure time (oldest first),
+ *          u32 n, n x { u64 user hash, u32 last, u32 count, u8 len, service name }
+ *       u8 2 (user): u64 user hash, u32 last, u16 len, escaped name,
+ *          u32 n, n x { u32 address fingerprint, u32 last }
+ *     u64 number of open incidents, then per incident:
+ *       u8 detector, u8 key kind, u64 k0, u64 k1, u64 user hash, u64 id,
+ *       u32 first, u32 last, u32 count, u16 len, escaped user name
  *   u64 FNV-1a 64 of everything before it.
- * The hashes are keyed with the seeds, so the reader adopts the file's
- * seeds.  Sizes that differ from the current thresholds are fitted (the
- * newest entries kept).  Any defect (short, bad magic, other version, bad
- * checksum, impossible field) is logged and the whole file ignored.
+ * Version 1 (before incidents): the same header, then u64 number of keys
+ * and the keys, no blocks and no incidents; it is read.  Any other version
+ * is refused with a message naming it, as is any defect (short, bad magic,
+ * bad checksum, impossible field): the whole file is ignored, never half
+ * read.  The hashes are keyed with the seeds, so the reader adopts the
+ * file's seeds.  Sizes that differ from the current thresholds are fitted
+ * (the newest entries kept).  The stale detector's password hashes are
+ * never written: their key dies with the process.
  *
  * SPDX-License-Identifier: Apache-2.0
  */
@@ -27,25 +43,45 @@
 #include <sys/stat.h>
 #include <unistd.h>
 #include "detect/statefile.h"
+#include "detect/incident.h"
 
 #define STATE_MAGIC "MMAPDET\n"
-#define STATE_VERSION 1u
+#define STATE_VERSION 2u
 
+/* a growable memory buffer: one shard's block, then the file */
 struct wr {
-	FILE *f;
-	uint64_t sum;
+	uint8_t *b;
+	size_t n, cap;
 	int err;
 };
 
 static void w_bytes(struct wr *w, const void *p, size_t n)
 {
-	const uint8_t *b = p;
-	for (size_t i = 0; i < n; i++) {
-		w->sum ^= b[i];
-		w->sum *= 0x100000001b3ULL;
+	if (n == 0 || w->err)
+		return;
+	if (w->cap - w->n < n) {
+		size_t nc = w->cap ? w->cap : 65536;
+		while (nc - w->n < n)
+			nc *= 2;
+		uint8_t *nb = realloc(w->b, nc);
+		if (nb == NULL) {
+			w->err = 1;
+			return;
+		}
+		w->b = nb;
+		w->cap = nc;
 	}
-	if (n > 0 && fwrite(p, 1, n, w->f) != n)
-		w->err = 1;
+	memcpy(w->b + w->n, p, n);
+	w->n += n;
+}
+
+static uint64_t fnv(uint64_t sum, const uint8_t *b, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		sum ^= b[i];
+		sum *= 0x100000001b3ULL;
+	}
+	return sum;
 }
 
 static void w_uint(struct wr *w, uint64_t v, int nbytes)
@@ -84,7 +120,7 @@ static void write_ip(ap_detect *d, struct wr *w, const struct dent *e)
 	uint32_t *r = ipd_ring(p);
 	w_uint(w, p->nring, 4);
 	for (uint32_t i = 0; i < p->nring; i++)
-		w_uint(w, r[(p->head + i) % d->R], 4);
+		w_uint(w, r[(p->head + i) % p->rcap], 4);
 	struct usr *u = ipd_usr(d, p);
 	w_uint(w, p->nusr, 4);
 	for (uint32_t i = 0; i < p->nusr; i++) {
@@ -116,7 +152,61 @@ static void write_user(ap_detect *d, struct wr *w, const struct dent *e)
 	}
 }
 
-void det_state_save(ap_detect *d)
+static void write_inc(void *arg, const struct inc *e)
+{
+	struct wr *w = arg;
+	size_t nl = e->name != NULL ? strlen(e->name) : 0;
+	if (nl > AP_USER_MAX)
+		nl = AP_USER_MAX;
+	w_uint(w, e->det, 1);
+	w_uint(w, e->kind, 1);
+	w_uint(w, e->k0, 8);
+	w_uint(w, e->k1, 8);
+	w_uint(w, e->uh, 8);
+	w_uint(w, e->id, 8);
+	w_uint(w, e->first, 4);
+	w_uint(w, e->last, 4);
+	w_uint(w, e->count, 4);
+	w_uint(w, nl, 2);
+	w_bytes(w, e->name, nl);
+}
+
+/* write all of buf to fd; 0 ok */
+static int write_all(int fd, const uint8_t *p, size_t n)
+{
+	while (n > 0) {
+		ssize_t k = write(fd, p, n);
+		if (k < 0 && errno == EINTR)
+			continue;
+		if (k <= 0)
+			return -1;
+		p += k;
+		n -= (size_t)k;
+	}
+	return 0;
+}
+
+/* fsync the directory of path, so that the rename itself is durable */
+static void sync_dir(const char *path)
+{
+	char dir[4096];
+	const char *slash = strrchr(path, '/');
+	size_t n = slash == NULL ? 1 : (slash == path ? 1 : (size_t)(slash - path));
+	if (n >= sizeof(dir))
+		return;
+	if (slash == NULL)
+		dir[0] = '.';
+	else
+		memcpy(dir, slash == path ? "/" : path, n);
+	dir[n] = '\0';
+	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd >= 0) {
+		(void)fsync(fd);
+		close(fd);
+	}
+}
+
+void det_state_save(ap_detect *d, bool quiet)
 {
 	size_t plen = strlen(d->state_file);
 	char *tmp = malloc(plen + 32);
@@ -127,49 +217,69 @@ void det_state_save(ap_detect *d)
 	}
 	snprintf(tmp, plen + 32, "%s.tmp.%ld", d->state_file, (long)getpid());
 	int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-	FILE *f = fd >= 0 ? fdopen(fd, "wb") : NULL;
-	if (f == NULL) {
+	if (fd < 0) {
 		logf_(d, AP_LOG_ERR, "detect.stateFile: cannot write %s: %s; state not saved", tmp,
 		      strerror(errno));
-		if (fd >= 0)
-			close(fd);
 		free(tmp);
 		return;
 	}
-	struct wr w = { f, 0xcbf29ce484222325ULL, 0 };
-	uint64_t n = 0;
-	for (int i = 0; i < NSHARDS; i++)
-		n += d->sh[i].n;
+	struct wr w = { NULL, 0, 0, 0 };
+	uint64_t sum = 0xcbf29ce484222325ULL, nkeys = 0, ninc = 0;
+	int err = 0;
 	w_bytes(&w, STATE_MAGIC, 8);
 	w_uint(&w, STATE_VERSION, 4);
 	w_uint(&w, 0, 4);
 	w_uint(&w, d->seed0, 8);
 	w_uint(&w, d->seed1, 8);
-	w_uint(&w, n, 8);
-	for (int i = 0; i < NSHARDS; i++) {
+	w_uint(&w, NSHARDS, 4);
+	for (int i = 0; i < NSHARDS && !err; i++) {
 		struct shard *s = &d->sh[i];
 		pthread_mutex_lock(&s->mu);
+		w_uint(&w, s->n, 8);
 		for (uint32_t j = 0; j < s->n; j++) {
 			if (s->ents[j].type == KT_IP)
 				write_ip(d, &w, &s->ents[j]);
 			else
 				write_user(d, &w, &s->ents[j]);
 		}
+		w_uint(&w, s->ninc, 8);
+		det_inc_each(s, write_inc, &w);
+		nkeys += s->n;
+		ninc += s->ninc;
 		pthread_mutex_unlock(&s->mu);
+		/* the block goes out with no lock held */
+		if (w.err || write_all(fd, w.b, w.n) != 0)
+			err = 1;
+		sum = fnv(sum, w.b, w.n);
+		w.n = 0;
 	}
-	uint64_t sum = w.sum;
-	w_uint(&w, sum, 8);
-	if (fflush(f) != 0 || fsync(fileno(f)) != 0)
-		w.err = 1;
-	if (fclose(f) != 0)
-		w.err = 1;
-	if (w.err || rename(tmp, d->state_file) != 0) {
+	uint8_t tail[8];
+	for (int k = 0; k < 8; k++)
+		tail[k] = (uint8_t)(sum >> (8 * k));
+	if (!err && write_all(fd, tail, sizeof(tail)) != 0)
+		err = 1;
+	if (!err && fsync(fd) != 0)
+		err = 1;
+	int saved_errno = errno;
+	if (close(fd) != 0 && !err) {
+		err = 1;
+		saved_errno = errno;
+	}
+	free(w.b);
+	if (!err && rename(tmp, d->state_file) != 0) {
+		err = 1;
+		saved_errno = errno;
+	}
+	if (err) {
 		logf_(d, AP_LOG_ERR, "detect.stateFile %s: cannot write: %s; state not saved",
-		      d->state_file, strerror(errno));
+		      d->state_file, w.err ? "out of memory" : strerror(saved_errno));
 		unlink(tmp);
 	} else {
-		logf_(d, AP_LOG_INFO, "detect.stateFile %s: saved %llu keys", d->state_file,
-		      (unsigned long long)n);
+		sync_dir(d->state_file);
+		if (!quiet)
+			logf_(d, AP_LOG_INFO,
+			      "detect.stateFile %s: saved %llu keys, %llu incidents", d->state_file,
+			      (unsigned long long)nkeys, (unsigned long long)ninc);
 	}
 	free(tmp);
 }
@@ -208,6 +318,7 @@ static void clear_all(ap_detect *d)
 {
 	for (int i = 0; i < NSHARDS; i++) {
 		struct shard *s = &d->sh[i];
+		det_inc_clear(s);
 		for (uint32_t j = 0; j < s->n; j++)
 			free(s->ents[j].x);
 		s->n = 0;
@@ -271,7 +382,7 @@ static const char *load_ip(ap_detect *d, struct rd *r)
 		ring.pos = 0;
 		p->over = over;
 		for (uint32_t i = 0; i < nring; i++)
-			det_ring_push(d, p, (uint32_t)r_uint(&ring, 4));
+			det_ring_push(d, e, (uint32_t)r_uint(&ring, 4), 0);
 	} else if (nring == 1) {
 		ring.pos = 0;
 		e->t1 = (uint32_t)r_uint(&ring, 4);
@@ -287,7 +398,7 @@ static const char *load_ip(ap_detect *d, struct rd *r)
 			return "impossible user entry";
 		uint8_t si = det_svc_index(d, (const char *)sv, sl, false);
 		if (p != NULL) {
-			det_usr_add(d, p, uh, ul, si, cnt);
+			det_usr_add(d, e, uh, ul, si, cnt);
 		} else if (e->t1 != 0) {
 			e->u = uh;
 			e->svc = si;
@@ -329,6 +440,51 @@ static const char *load_user(ap_detect *d, struct rd *r)
 		det_uip_add(d, q, fp, ul);
 	}
 	return NULL;
+}
+
+static const char *load_inc(ap_detect *d, struct rd *r)
+{
+	struct inc v;
+	char name[AP_USER_MAX + 1];
+	memset(&v, 0, sizeof(v));
+	v.det = (uint8_t)r_uint(r, 1);
+	v.kind = (uint8_t)r_uint(r, 1);
+	v.k0 = r_uint(r, 8);
+	v.k1 = r_uint(r, 8);
+	v.uh = r_uint(r, 8);
+	v.id = r_uint(r, 8);
+	v.first = (uint32_t)r_uint(r, 4);
+	v.last = (uint32_t)r_uint(r, 4);
+	v.count = (uint32_t)r_uint(r, 4);
+	uint32_t nl = (uint32_t)r_uint(r, 2);
+	if (r->err)
+		return "truncated";
+	if (v.det >= AP_DET__COUNT || v.kind < AP_KEY_IP || v.kind > AP_KEY_USER_IP || v.id == 0
+	    || v.first == 0 || v.first > v.last || nl > AP_USER_MAX
+	    || (v.kind == AP_KEY_IP) != (nl == 0))
+		return "impossible incident";
+	const uint8_t *np = r_bytes(r, nl);
+	if (np == NULL)
+		return "truncated";
+	if (memchr(np, '\0', nl) != NULL)
+		return "impossible incident";
+	memcpy(name, np, nl);
+	name[nl] = '\0';
+	if (det_inc_load(d, &v, name) != 0)
+		return "duplicate incident";
+	return NULL;
+}
+
+static const char *load_key_any(ap_detect *d, struct rd *r)
+{
+	uint32_t type = (uint32_t)r_uint(r, 1);
+	if (r->err)
+		return "truncated";
+	if (type == KT_IP)
+		return load_ip(d, r);
+	if (type == KT_USER)
+		return load_user(d, r);
+	return "unknown key type";
 }
 
 void det_state_load(ap_detect *d)
@@ -383,8 +539,13 @@ void det_state_load(ap_detect *d)
 	}
 	struct rd r = { buf, len - 8, 8, 0 };
 	uint32_t ver = (uint32_t)r_uint(&r, 4);
-	if (ver != STATE_VERSION) {
-		why = "unsupported version";
+	char whybuf[128];
+	if (ver != 1 && ver != STATE_VERSION) {
+		snprintf(whybuf, sizeof(whybuf),
+			 ver > STATE_VERSION ? "version %u is newer than this build reads (%u)"
+					     : "unsupported version %u (this build reads 1 and %u)",
+			 ver, STATE_VERSION);
+		why = whybuf;
 		goto done;
 	}
 	uint64_t sum = 0xcbf29ce484222325ULL;
@@ -400,17 +561,24 @@ void det_state_load(ap_detect *d)
 	(void)r_uint(&r, 4); /* flags */
 	d->seed0 = r_uint(&r, 8);
 	d->seed1 = r_uint(&r, 8);
-	uint64_t n = r_uint(&r, 8);
-	for (uint64_t i = 0; i < n && why == NULL; i++) {
-		uint32_t type = (uint32_t)r_uint(&r, 1);
-		if (r.err)
-			why = "truncated";
-		else if (type == KT_IP)
-			why = load_ip(d, &r);
-		else if (type == KT_USER)
-			why = load_user(d, &r);
-		else
-			why = "unknown key type";
+	if (ver == 1) { /* one run of keys, no incidents */
+		uint64_t n = r_uint(&r, 8);
+		for (uint64_t i = 0; i < n && why == NULL; i++)
+			why = load_key_any(d, &r);
+	} else {
+		uint32_t nb = (uint32_t)r_uint(&r, 4);
+		if (nb > 65536)
+			why = "impossible block count";
+		for (uint32_t b = 0; b < nb && why == NULL; b++) {
+			uint64_t n = r_uint(&r, 8);
+			for (uint64_t i = 0; i < n && why == NULL; i++)
+				why = load_key_any(d, &r);
+			uint64_t ni = why == NULL ? r_uint(&r, 8) : 0;
+			for (uint64_t i = 0; i < ni && why == NULL; i++)
+				why = load_inc(d, &r);
+			if (why == NULL && r.err)
+				why = "truncated";
+		}
 	}
 	if (why == NULL && r.pos != r.n)
 		why = "trailing bytes";
@@ -422,8 +590,13 @@ done:
 		      "detection state",
 		      path, why);
 	} else {
-		logf_(d, AP_LOG_INFO, "detect.stateFile %s: loaded %llu keys", path,
-		      (unsigned long long)__atomic_load_n(&d->nkeys, __ATOMIC_RELAXED));
+		uint64_t ninc = 0;
+		for (int i = 0; i < NSHARDS; i++)
+			ninc += d->sh[i].ninc;
+		logf_(d, AP_LOG_INFO,
+		      "detect.stateFile %s: loaded %llu keys, %llu incidents (format %u)", path,
+		      (unsigned long long)__atomic_load_n(&d->nkeys, __ATOMIC_RELAXED),
+		      (unsigned long long)ninc, ver);
 	}
 	free(buf);
 	close(fd);

@@ -42,6 +42,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "detect/store.h"
+#include "detect/sketch.h"
 
 /* ------------------------------------------------------------------ */
 /* keys                                                                */
@@ -94,6 +95,24 @@ void det_ip_key(const ap_addr *a, uint64_t *k0, uint64_t *k1)
 	}
 	*k0 = le64(b);
 	*k1 = le64(b + 8);
+}
+
+void det_ip_unkey(uint64_t k0, uint64_t k1, ap_addr *a)
+{
+	uint8_t b[16];
+	for (int i = 0; i < 8; i++) {
+		b[i] = (uint8_t)(k0 >> (8 * i));
+		b[8 + i] = (uint8_t)(k1 >> (8 * i));
+	}
+	static const uint8_t v4pre[12] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff };
+	memset(a, 0, sizeof(*a));
+	if (memcmp(b, v4pre, sizeof(v4pre)) == 0) {
+		a->family = 4;
+		memcpy(a->b, b + 12, 4);
+	} else {
+		a->family = 6;
+		memcpy(a->b, b, 16);
+	}
 }
 
 /* ------------------------------------------------------------------ */
@@ -328,18 +347,62 @@ struct dent *det_ent_insert(ap_detect *d, struct shard *s, uint32_t h, uint64_t 
 
 static uint32_t ring_newest(const ap_detect *d, struct ipd *p)
 {
-	return p->nring ? ipd_ring(p)[(p->head + p->nring - 1u) % d->R] : 0;
+	(void)d;
+	return p->nring ? ipd_ring(p)[(p->head + p->nring - 1u) % p->rcap] : 0;
 }
 
-void det_ring_push(ap_detect *d, struct ipd *p, uint32_t ts)
+static size_t sketch_bytes(const struct ipd *p)
 {
+	return (p->flags & DET_SKETCH) ? HLL_BYTES : 0;
+}
+
+/* address key e's detail with room for rcap failures and ucap users (at
+ * least what it holds): a new block, the ring laid out from its oldest
+ * entry.  NULL when out of memory (the old one is kept). */
+static struct ipd *ipd_resize(ap_detect *d, struct dent *e, uint32_t rcap, uint32_t ucap)
+{
+	struct ipd *o = e->x;
+	struct ipd *p = malloc(ipd_bytes(d, rcap, ucap) + sketch_bytes(o));
+	if (p == NULL)
+		return NULL;
+	*p = *o;
+	p->rcap = (uint16_t)rcap;
+	p->ucap = (uint16_t)ucap;
+	p->head = 0;
+	for (uint32_t i = 0; i < o->nring; i++) {
+		uint32_t k = (o->head + i) % o->rcap;
+		ipd_ring(p)[i] = ipd_ring(o)[k];
+		if (d->rtag)
+			ipd_tag(d, p)[i] = ipd_tag(d, o)[k];
+	}
+	memcpy(ipd_usr(d, p), ipd_usr(d, o), (size_t)o->nusr * sizeof(struct usr));
+	if (o->flags & DET_SKETCH)
+		memcpy((char *)p + ipd_bytes(d, rcap, ucap),
+		       (char *)o + ipd_bytes(d, o->rcap, o->ucap), HLL_BYTES);
+	free(o);
+	e->x = p;
+	return p;
+}
+
+void det_ring_push(ap_detect *d, struct dent *e, uint32_t ts, uint16_t tag)
+{
+	struct ipd *p = e->x;
+	if (p->nring == p->rcap && p->rcap < d->R) {
+		uint32_t nc = (uint32_t)p->rcap * 2;
+		struct ipd *np = ipd_resize(d, e, nc < d->R ? nc : d->R, p->ucap);
+		if (np != NULL)
+			p = np;
+	}
 	uint32_t *r = ipd_ring(p);
-	if (p->nring < d->R) {
-		r[(p->head + p->nring) % d->R] = ts;
+	if (p->nring < p->rcap) {
+		r[(p->head + p->nring) % p->rcap] = ts;
+		if (d->rtag)
+			ipd_tag(d, p)[(p->head + p->nring) % p->rcap] = tag;
 		p->nring++;
 		return;
 	}
-	if (d->R == 0)
+	/* full: R slots (fewer only when memory ran out); the oldest goes */
+	if (p->rcap == 0)
 		return; /* no ring (ap_detect_new makes R at least 1) */
 	uint32_t old = r[p->head];
 	if (det_on(d, AP_DET_BRUTEFORCE) && in_win(old, ts, d->det[AP_DET_BRUTEFORCE].window)) {
@@ -349,11 +412,53 @@ void det_ring_push(ap_detect *d, struct ipd *p, uint32_t ts)
 		p->over = 0;
 	}
 	r[p->head] = ts;
-	p->head = (uint16_t)((p->head + 1u) % d->R);
+	if (d->rtag)
+		ipd_tag(d, p)[p->head] = tag;
+	p->head = (uint16_t)((p->head + 1u) % p->rcap);
 }
 
-void det_usr_add(ap_detect *d, struct ipd *p, uint64_t uh, uint32_t te, uint8_t svc, uint32_t cnt)
+void det_ip_forget_user(ap_detect *d, struct dent *e, uint64_t uh)
 {
+	struct ipd *p = e->x;
+	if (uh == 0)
+		return;
+	if (p == NULL) {
+		if (e->u == uh) {
+			e->t1 = 0;
+			e->u = 0;
+			e->svc = 0;
+		}
+		return;
+	}
+	struct usr *u = ipd_usr(d, p);
+	for (uint32_t i = 0; i < p->nusr; i++) {
+		if (u[i].uh == uh) {
+			u[i] = u[--p->nusr];
+			break;
+		}
+	}
+	if (!d->rtag)
+		return;
+	/* keep the ring's other failures, in order, from the oldest */
+	uint32_t *r = ipd_ring(p);
+	uint16_t *tg = ipd_tag(d, p), t = user_tag(uh);
+	uint32_t n = 0;
+	for (uint32_t i = 0; i < p->nring; i++) {
+		uint32_t k = (p->head + i) % p->rcap;
+		if (tg[k] == t)
+			continue;
+		uint32_t j = (p->head + n) % p->rcap;
+		r[j] = r[k];
+		tg[j] = tg[k];
+		n++;
+	}
+	p->nring = (uint16_t)n;
+	p->over = 0;
+}
+
+void det_usr_add(ap_detect *d, struct dent *e, uint64_t uh, uint32_t te, uint8_t svc, uint32_t cnt)
+{
+	struct ipd *p = e->x;
 	struct usr *u = ipd_usr(d, p);
 	for (uint32_t i = 0; i < p->nusr; i++) {
 		if (u[i].uh == uh) {
@@ -367,7 +472,15 @@ void det_usr_add(ap_detect *d, struct ipd *p, uint64_t uh, uint32_t te, uint8_t 
 		}
 	}
 	uint32_t k = p->nusr;
-	if (k < d->U) {
+	if (k == p->ucap && p->ucap < d->U) {
+		uint32_t nc = (uint32_t)p->ucap * 2;
+		struct ipd *np = ipd_resize(d, e, p->rcap, nc < d->U ? nc : d->U);
+		if (np != NULL) {
+			p = np;
+			u = ipd_usr(d, p);
+		}
+	}
+	if (k < p->ucap) {
 		p->nusr++;
 	} else {
 		k = 0;
@@ -387,20 +500,29 @@ void det_usr_add(ap_detect *d, struct ipd *p, uint64_t uh, uint32_t te, uint8_t 
 /* move the inline failure into a newly allocated detail */
 struct ipd *det_ipd_make(ap_detect *d, struct dent *e)
 {
-	struct ipd *p = calloc(1, d->ipd_size);
+	uint32_t rc = d->R < IPD_START ? d->R : IPD_START;
+	uint32_t uc = d->U < IPD_START ? d->U : IPD_START;
+	struct ipd *p = calloc(1, ipd_bytes(d, rc, uc));
 	if (p == NULL)
 		return NULL;
-	if (e->t1 != 0) {
-		ipd_ring(p)[0] = e->t1;
-		p->nring = 1;
-		if (e->u != 0)
-			det_usr_add(d, p, e->u, e->t1, e->svc, 1);
-	}
+	p->rcap = (uint16_t)rc;
+	p->ucap = (uint16_t)uc;
+	uint32_t t1 = e->t1;
+	uint64_t u1 = e->u;
+	uint8_t s1 = e->svc;
 	e->t1 = 0;
 	e->u = 0;
 	e->svc = 0;
 	e->x = p;
-	return p;
+	if (t1 != 0) {
+		ipd_ring(p)[0] = t1;
+		if (d->rtag)
+			ipd_tag(d, p)[0] = user_tag(u1);
+		p->nring = 1;
+		if (u1 != 0)
+			det_usr_add(d, e, u1, t1, s1, 1);
+	}
+	return e->x;
 }
 
 void det_ip_add_failure(ap_detect *d, struct dent *e, uint32_t te, uint64_t uh, uint8_t svc)
@@ -426,46 +548,162 @@ void det_ip_add_failure(ap_detect *d, struct dent *e, uint32_t te, uint64_t uh, 
 			return;
 		}
 	}
-	det_ring_push(d, p, te);
+	det_ring_push(d, e, te, user_tag(uh));
 	if (uh != 0)
-		det_usr_add(d, p, uh, te, svc, 1);
+		det_usr_add(d, e, uh, te, svc, 1);
 }
 
 /* failures inside the window w ending at te (at most R) */
-uint32_t det_ip_failures(const ap_detect *d, const struct dent *e, uint32_t te, uint32_t w)
+uint32_t det_ip_failures(const ap_detect *d, const struct dent *e, uint32_t te, uint32_t w,
+			 uint32_t *oldest)
 {
+	(void)d;
 	struct ipd *p = e->x;
-	if (p == NULL)
-		return (e->t1 != 0 && in_win(e->t1, te, w)) ? 1 : 0;
-	uint32_t *r = ipd_ring(p), c = 0;
-	for (uint32_t i = p->nring; i > 0; i--) {
-		if (!in_win(r[(p->head + i - 1) % d->R], te, w))
-			break;
-		c++;
+	uint32_t o = 0, c = 0;
+	if (p == NULL) {
+		if (e->t1 != 0 && in_win(e->t1, te, w)) {
+			o = e->t1;
+			c = 1;
+		}
+	} else {
+		uint32_t *r = ipd_ring(p);
+		for (uint32_t i = p->nring; i > 0; i--) {
+			uint32_t ts = r[(p->head + i - 1) % p->rcap];
+			if (!in_win(ts, te, w))
+				break;
+			o = ts;
+			c++;
+		}
 	}
+	if (oldest != NULL)
+		*oldest = o;
 	return c;
 }
 
-uint32_t det_ip_bruteforce(const ap_detect *d, const struct dent *e, uint32_t te)
+uint32_t det_ip_bruteforce(const ap_detect *d, const struct dent *e, uint32_t te, uint32_t *oldest)
 {
-	uint32_t c = det_ip_failures(d, e, te, d->det[AP_DET_BRUTEFORCE].window);
+	uint32_t c = det_ip_failures(d, e, te, d->det[AP_DET_BRUTEFORCE].window, oldest);
 	struct ipd *p = e->x;
-	if (p != NULL && c == d->R && p->nring == d->R)
+	if (p != NULL && c == d->R && p->nring == d->R && p->rcap == d->R)
 		c = (p->over > UINT32_MAX - c) ? UINT32_MAX : c + p->over;
 	return c;
 }
 
-/* distinct users that failed inside the window */
-uint32_t det_ip_users(const ap_detect *d, const struct dent *e, uint32_t te, uint32_t w)
+static uint8_t *ipd_sketch(const ap_detect *d, struct ipd *p)
+{
+	return (uint8_t *)p + ipd_bytes(d, p->rcap, p->ucap);
+}
+
+static uint8_t *ud_sketch(const ap_detect *d, struct ud *q)
+{
+	return (uint8_t *)ud_name(d, q) + q->namelen + 1;
+}
+
+void det_ip_sketch(ap_detect *d, struct dent *e, uint64_t uh, uint32_t te)
 {
 	struct ipd *p = e->x;
-	if (p == NULL)
-		return (e->t1 != 0 && e->u != 0 && in_win(e->t1, te, w)) ? 1 : 0;
+	if (p == NULL || uh == 0 || !det_on(d, AP_DET_DICTIONARY))
+		return;
+	const uint32_t w = d->det[AP_DET_DICTIONARY].window;
 	struct usr *u = ipd_usr(d, p);
-	uint32_t c = 0;
-	for (uint32_t i = 0; i < p->nusr; i++)
-		if (in_win(u[i].last, te, w))
-			c++;
+	bool full = p->nusr >= d->U, member = false;
+	for (uint32_t i = 0; i < p->nusr; i++) {
+		full = full && in_win(u[i].last, te, w);
+		member = member || u[i].uh == uh;
+	}
+	if (full && member)
+		return; /* counted already, in the set and the sketch */
+	if (!full) {
+		if (p->flags & DET_SKETCH) {
+			struct ipd *np = realloc(p, ipd_bytes(d, p->rcap, p->ucap));
+			p = np != NULL ? np : p;
+			p->flags &= (uint16_t)~DET_SKETCH;
+			e->x = p;
+		}
+		return;
+	}
+	if (!(p->flags & DET_SKETCH)) {
+		struct ipd *np = realloc(p, ipd_bytes(d, p->rcap, p->ucap) + HLL_BYTES);
+		if (np == NULL)
+			return;
+		p = np;
+		e->x = p;
+		u = ipd_usr(d, p);
+		det_hll_init(ipd_sketch(d, p));
+		for (uint32_t i = 0; i < p->nusr; i++)
+			det_hll_add(ipd_sketch(d, p), mix64(u[i].uh ^ d->seed0));
+		p->flags |= DET_SKETCH;
+	}
+	det_hll_add(ipd_sketch(d, p), mix64(uh ^ d->seed0));
+}
+
+void det_user_sketch(ap_detect *d, struct dent *e, uint32_t fp, uint32_t te)
+{
+	struct ud *q = e->x;
+	if (q == NULL || d->N == 0)
+		return;
+	const uint32_t w = d->det[AP_DET_DISTRIBUTED].window;
+	struct uip *a = ud_ips(d, q);
+	bool full = q->nip >= d->N, member = false;
+	for (uint32_t i = 0; i < q->nip; i++) {
+		full = full && in_win(a[i].last, te, w);
+		member = member || a[i].fp == fp;
+	}
+	if (full && member)
+		return;
+	size_t base = (size_t)(ud_sketch(d, q) - (uint8_t *)q);
+	if (!full) {
+		if (q->flags & DET_SKETCH) {
+			struct ud *nq = realloc(q, base);
+			q = nq != NULL ? nq : q;
+			q->flags &= (uint16_t)~DET_SKETCH;
+			e->x = q;
+		}
+		return;
+	}
+	if (!(q->flags & DET_SKETCH)) {
+		struct ud *nq = realloc(q, base + HLL_BYTES);
+		if (nq == NULL)
+			return;
+		q = nq;
+		e->x = q;
+		a = ud_ips(d, q);
+		det_hll_init(ud_sketch(d, q));
+		for (uint32_t i = 0; i < q->nip; i++)
+			det_hll_add(ud_sketch(d, q), mix64(a[i].fp ^ d->seed1));
+		q->flags |= DET_SKETCH;
+	}
+	det_hll_add(ud_sketch(d, q), mix64(fp ^ d->seed1));
+}
+
+/* distinct users that failed inside the window */
+uint32_t det_ip_users(const ap_detect *d, const struct dent *e, uint32_t te, uint32_t w,
+		      uint32_t *oldest)
+{
+	struct ipd *p = e->x;
+	uint32_t o = 0, c = 0;
+	if (p == NULL) {
+		if (e->t1 != 0 && e->u != 0 && in_win(e->t1, te, w)) {
+			o = e->t1;
+			c = 1;
+		}
+	} else {
+		struct usr *u = ipd_usr(d, p);
+		for (uint32_t i = 0; i < p->nusr; i++) {
+			if (in_win(u[i].last, te, w)) {
+				if (o == 0 || u[i].last < o)
+					o = u[i].last;
+				c++;
+			}
+		}
+		if ((p->flags & DET_SKETCH) && c == p->nusr) {
+			uint32_t est = det_hll_count(ipd_sketch(d, p));
+			if (est > c)
+				c = est;
+		}
+	}
+	if (oldest != NULL)
+		*oldest = o;
 	return c;
 }
 
@@ -511,13 +749,24 @@ void det_uip_add(ap_detect *d, struct ud *q, uint32_t fp, uint32_t te)
 	a[k].last = te;
 }
 
-uint32_t det_user_addrs(const ap_detect *d, const struct dent *e, uint32_t te)
+uint32_t det_user_addrs(const ap_detect *d, const struct dent *e, uint32_t te, uint32_t *oldest)
 {
 	struct ud *q = e->x;
 	struct uip *a = ud_ips(d, q);
-	uint32_t c = 0;
-	for (uint32_t i = 0; i < q->nip; i++)
-		if (in_win(a[i].last, te, d->det[AP_DET_DISTRIBUTED].window))
+	uint32_t o = 0, c = 0;
+	for (uint32_t i = 0; i < q->nip; i++) {
+		if (in_win(a[i].last, te, d->det[AP_DET_DISTRIBUTED].window)) {
+			if (o == 0 || a[i].last < o)
+				o = a[i].last;
 			c++;
+		}
+	}
+	if ((q->flags & DET_SKETCH) && c == q->nip) {
+		uint32_t est = det_hll_count(ud_sketch(d, q));
+		if (est > c)
+			c = est;
+	}
+	if (oldest != NULL)
+		*oldest = o;
 	return c;
 }

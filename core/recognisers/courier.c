@@ -1,9 +1,11 @@
 /* courier.c - Courier mail server: courier-imap/courier-pop3 login
- * verdicts and courieresmtpd's SMTP AUTH errors.
+ * verdicts, courieresmtpd's SMTP AUTH errors and its refusals of unknown
+ * recipients.
  *
  * imapd / pop3d (tags imapd, imapd-ssl, pop3d, pop3d-ssl, courierpop3login,
- * courier-imapd-ssl, ...; the tag names the service, "-ssl" means the
- * implicit-TLS listener):
+ * courier-imapd-ssl, Plesk's courier-imaps and courier-pop3s, ...; the tag
+ * names the service, "-ssl" and "imaps"/"pop3s" mean the implicit-TLS
+ * listener):
  *   LOGIN FAILED, user=<user>, ip=[<ip>][, port=[<port>]]
  *   LOGIN FAILED, method=<MECH>, ip=[<ip>][, port=[<port>]]
  *   LOGIN, user=<user>, ip=[<ip>], port=[<port>][, protocol=<PROTO>][, starttls=1]
@@ -31,6 +33,18 @@
  *
  * courieresmtpd (module.esmtp/courieresmtpd.C, iov_logerror()):
  *   error,relay=<ip>[,port=<n>][,ident="<info>"],msg="535 Authentication failed.",cmd: <cmd>
+ * and (print_submit_log_fix(), set_submit_error()) a recipient refused as
+ * unknown, submit's "550 User unknown." (cdmsgq2.C) or the local
+ * module's "550 User <name> unknown":
+ *   error,relay=<ip>[,port=<n>][,ident=<info>],from=<F>,to=<T>: 550 User unknown.
+ * failure unknown_user, user T, marked "harvest": the client named an
+ * account that does not exist, as sshd's "Invalid user" does, but at RCPT
+ * time and with no credential (a directory-harvest probe when repeated;
+ * fail2ban's courier-smtp jail bans on it).  F and T are the client's
+ * MAIL FROM and RCPT TO addresses with every '<', '>' and ':' inside
+ * turned into a blank by courier, and the ident has no ',' or ':' left:
+ * so ",to=<" and the ">: " after T are courier's, and the reply that
+ * follows them is courier's (with the client's name inside "<...>").
  * relay, port and ident are the server's (couriertcpd sets TCPREMOTEINFO
  * only for haproxy: "proxy via <ip>, port <n>"); <cmd> is the client's
  * last command and ends the line.  The fields are read left to right in
@@ -161,6 +175,38 @@ static int login_line(const ap_line *ln, ap_event *ev)
 	return 1;
 }
 
+/* ",from=<F>,to=<T>: 550 User unknown." after the relay fields: F and
+ * T hold no '<', '>' or ':' (courier blanks them), so the first '>' ends
+ * each and the reply after T's ">: " is courier's */
+static int rcpt_unknown(ap_event *ev, ap_cur c, ap_span relay, int32_t port)
+{
+	ap_span v;
+	if (AP_EAT(&c, ",from=<") && (!ap_cur_until(&c, '>', &v) || !ap_cur_eatc(&c, '>')))
+		return 0;
+	if (!AP_EAT(&c, ",to=<") || !ap_cur_until(&c, '>', &v) || !AP_EAT(&c, ">: "))
+		return 0;
+	ap_span to = v;
+	const char *e = c.e;
+	while (e > c.p && (e[-1] == ' ' || e[-1] == '\t' || e[-1] == '\r' || e[-1] == '\n'))
+		e--;
+	if (e > c.p && e[-1] == '.')
+		e--;
+	ap_span r = ap_span_make(c.p, (size_t)(e - c.p));
+	if (!AP_SPAN_IS(r, "550 User unknown")
+	    && !(AP_HAS_PREFIX(r.p, r.n, "550 User <") && r.n > AP_LEN("550 User <> unknown")
+		 && AP_HAS_PREFIX(e - AP_LEN("> unknown"), AP_LEN("> unknown"), "> unknown")))
+		return 0;
+	ev->outcome = AP_OUT_FAILURE;
+	ev->reason = AP_R_UNKNOWN_USER;
+	ev->harvest = true;
+	ev->daemon = "courier";
+	ev->service = "smtp";
+	ap_set_user(ev, to.p, to.n);
+	ap_set_ip(&ev->ip, relay.p, relay.n);
+	ev->port = port;
+	return 1;
+}
+
 static int esmtpd_line(const ap_line *ln, ap_event *ev)
 {
 	ap_cur c = ap_cur_make(ln->msg, ln->len);
@@ -181,7 +227,13 @@ static int esmtpd_line(const ap_line *ln, ap_event *ev)
 		if (!ap_cur_until(&c, '"', &id))
 			return 0;
 		c.p++;
+	} else if (AP_EAT(&c, ",ident=")) {
+		/* the recipient form: unquoted, ',' and ':' made blanks */
+		while (c.p < c.e && *c.p != ',')
+			c.p++;
 	}
+	if (AP_AT(&c, ",from=<") || AP_AT(&c, ",to=<"))
+		return rcpt_unknown(ev, c, relay, port);
 	if (!AP_EAT(&c, ",msg=\""))
 		return 0;
 	ap_cur r = c;
@@ -232,5 +284,6 @@ const ap_family_def ap_family_courier = {
 	(const char *const[]){ "imapd", "imapd-ssl", "pop3d", "pop3d-ssl", "courierpop3login",
 			       "courierpop3d", "courierimaplogin", "imaplogin", "courieresmtpd",
 			       "courier-imap", "courier-imapd", "courier-imapd-ssl",
-			       "courier-pop3d", "courier-pop3d-ssl", "courier-pop3", NULL },
+			       "courier-pop3d", "courier-pop3d-ssl", "courier-pop3",
+			       "courier-imaps", "courier-pop3s", NULL },
 };

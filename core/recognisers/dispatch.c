@@ -3,7 +3,8 @@
  *
  * The tag look-up is the only work a line of no family costs: the program
  * part of the tag is hashed once and looked up in a small open-addressing
- * table built at start-up.
+ * table built at start-up; then a prefix check for a PAM module's line,
+ * which any program may log (ap_recognise_untagged).
  *
  * SPDX-License-Identifier: Apache-2.0
  */
@@ -40,6 +41,29 @@ extern const ap_family_def ap_family_hestia AP_HIDDEN;
 extern const ap_family_def ap_family_cwp AP_HIDDEN;
 extern const ap_family_def ap_family_froxlor AP_HIDDEN;
 extern const ap_family_def ap_family_cphulk AP_HIDDEN;
+extern const ap_family_def ap_family_pureftpd AP_HIDDEN;
+extern const ap_family_def ap_family_proftpd AP_HIDDEN;
+extern const ap_family_def ap_family_vsftpd AP_HIDDEN;
+extern const ap_family_def ap_family_qmail AP_HIDDEN;
+extern const ap_family_def ap_family_apache AP_HIDDEN;
+extern const ap_family_def ap_family_nginx AP_HIDDEN;
+extern const ap_family_def ap_family_litespeed AP_HIDDEN;
+extern const ap_family_def ap_family_lighttpd AP_HIDDEN;
+extern const ap_family_def ap_family_mysql AP_HIDDEN;
+extern const ap_family_def ap_family_phpmyadmin AP_HIDDEN;
+extern const ap_family_def ap_family_postgresql AP_HIDDEN;
+extern const ap_family_def ap_family_sogo AP_HIDDEN;
+extern const ap_family_def ap_family_squirrelmail AP_HIDDEN;
+extern const ap_family_def ap_family_openwebmail AP_HIDDEN;
+extern const ap_family_def ap_family_groupoffice AP_HIDDEN;
+extern const ap_family_def ap_family_tine20 AP_HIDDEN;
+extern const ap_family_def ap_family_zimbra AP_HIDDEN;
+extern const ap_family_def ap_family_nginxmail AP_HIDDEN;
+extern const ap_family_def ap_family_kerio AP_HIDDEN;
+extern const ap_family_def ap_family_domino AP_HIDDEN;
+extern const ap_family_def ap_family_oracleims AP_HIDDEN;
+extern const ap_family_def ap_family_dropbear AP_HIDDEN;
+extern const ap_family_def ap_family_nextcloud AP_HIDDEN;
 
 static const ap_family_def *const families[AP_FAM__COUNT] = {
 	[AP_FAM_VPOPMAIL] = &ap_family_vpopmail,
@@ -66,6 +90,29 @@ static const ap_family_def *const families[AP_FAM__COUNT] = {
 	[AP_FAM_CWP] = &ap_family_cwp,
 	[AP_FAM_FROXLOR] = &ap_family_froxlor,
 	[AP_FAM_CPHULK] = &ap_family_cphulk,
+	[AP_FAM_PUREFTPD] = &ap_family_pureftpd,
+	[AP_FAM_PROFTPD] = &ap_family_proftpd,
+	[AP_FAM_VSFTPD] = &ap_family_vsftpd,
+	[AP_FAM_QMAIL] = &ap_family_qmail,
+	[AP_FAM_APACHE] = &ap_family_apache,
+	[AP_FAM_NGINX] = &ap_family_nginx,
+	[AP_FAM_LITESPEED] = &ap_family_litespeed,
+	[AP_FAM_LIGHTTPD] = &ap_family_lighttpd,
+	[AP_FAM_MYSQL] = &ap_family_mysql,
+	[AP_FAM_PHPMYADMIN] = &ap_family_phpmyadmin,
+	[AP_FAM_POSTGRESQL] = &ap_family_postgresql,
+	[AP_FAM_SOGO] = &ap_family_sogo,
+	[AP_FAM_SQUIRRELMAIL] = &ap_family_squirrelmail,
+	[AP_FAM_OPENWEBMAIL] = &ap_family_openwebmail,
+	[AP_FAM_GROUPOFFICE] = &ap_family_groupoffice,
+	[AP_FAM_TINE20] = &ap_family_tine20,
+	[AP_FAM_ZIMBRA] = &ap_family_zimbra,
+	[AP_FAM_NGINXMAIL] = &ap_family_nginxmail,
+	[AP_FAM_KERIO] = &ap_family_kerio,
+	[AP_FAM_DOMINO] = &ap_family_domino,
+	[AP_FAM_ORACLEIMS] = &ap_family_oracleims,
+	[AP_FAM_DROPBEAR] = &ap_family_dropbear,
+	[AP_FAM_NEXTCLOUD] = &ap_family_nextcloud,
 };
 
 #define F(x) AP_FAMSET(x)
@@ -249,6 +296,16 @@ void ap_tag_program(const char *tag, size_t taglen, const char **prog, size_t *p
 	size_t n = 0;
 	while (n < taglen && (tag[n] == ' ' || tag[n] == '\t'))
 		n++;
+	/* "[sshd]:" (an old logger's bracketed program name, no pid) */
+	if (n < taglen && tag[n] == '[') {
+		const char *rb = memchr(tag + n + 1, ']', taglen - n - 1);
+		if (rb != NULL && rb > tag + n + 1 && (size_t)(rb + 1 - tag) <= taglen
+		    && ((size_t)(rb + 1 - tag) == taglen || rb[1] == ':')) {
+			*prog = tag + n + 1;
+			*proglen = (size_t)(rb - (tag + n + 1));
+			return;
+		}
+	}
 	const char *p = tag + n;
 	size_t len = 0;
 	while (n + len < taglen) {
@@ -275,4 +332,18 @@ int ap_recognise(ap_famset fams, const ap_line *ln, ap_event *ev)
 		}
 	}
 	return 0;
+}
+
+int ap_recognise_untagged(const ap_line *ln, ap_event *ev)
+{
+	/* the kernel logs no PAM line: one under its tag is forged */
+	if (AP_SPAN_IS(ap_span_make(ln->prog, ln->proglen), "kernel") || !ap_pam_marker(ln))
+		return 0;
+	ap_event_init(ev);
+	if (!ap_rec_pam_any(ln, ev))
+		return 0;
+	ev->family = AP_FAM_PAM;
+	if (ev->kind == AP_KIND_NONE)
+		ev->kind = AP_KIND_AUTH;
+	return 1;
 }

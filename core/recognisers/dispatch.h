@@ -24,10 +24,15 @@ ap_famset ap_progmap_lookup(const ap_progmap *m, const char *prog, size_t n) AP_
 const ap_progmap *ap_progmap_builtin(void) AP_HIDDEN;
 
 /* reduce a tag to the program part: strip "[pid]", "[pid" (broken tags),
- * "(n)", trailing ':' and blanks */
+ * "(n)", trailing ':' and blanks; "[prog]:" (a bracketed program name
+ * without pid) gives prog */
 void ap_tag_program(const char *tag, size_t taglen, const char **prog, size_t *proglen) AP_HIDDEN;
 
 /* recognise with a given family set; 1 event */
 int ap_recognise(ap_famset families, const ap_line *ln, ap_event *ev) AP_HIDDEN;
+/* a line whose tag maps to no family: the generic PAM line (any program
+ * runs PAM; sshd's own lines are its family's), tried only when the
+ * message starts with a PAM marker; 1 event */
+int ap_recognise_untagged(const ap_line *ln, ap_event *ev) AP_HIDDEN;
 
 #endif

@@ -12,6 +12,11 @@
  *             in the message
  *   imfile:   the whole file line under a dovecot tag: a leading time
  *             stamp (and 1.x "dovecot: ") is skipped.
+ * A daemontools/multilog TAI64N stamp ("@4000000063... ") is skipped
+ * where it stands inside the message (multilog's lines relayed to
+ * syslog); a PAM line behind the process name ("dovecot-auth:
+ * pam_unix(dovecot:auth): authentication failure; ...", dovecot 1.x) is
+ * read by ap_rec_pam.
  * A level word ("Info: ", "Warning: ", ...) may stand before or after the
  * process name.
  *
@@ -26,6 +31,13 @@
  *   the field list starts at the first ": " followed by a field key, and
  *   the reason is the last balanced group before it, found by one
  *   backward scan -- every byte is looked at a bounded number of times.
+ *   Dovecot 1.0 writes no group: "Aborted login" (the client logged out),
+ *   "Disconnected" and "Disconnected: Inactivity" followed by the fields.
+ *   Such a line is a failure (no reason, no attempts: 1.0 does not count
+ *   them) when it names a user and a method -- the client started an
+ *   authentication and left without the "Login:" a success would have
+ *   logged, as 1.1 logs "(N authentication attempts)" -- and no event
+ *   without them (a client that never tried).
  *
  * Auth process (auth_verbose=yes): "driver(user,ip[,<sess>]): verdict"
  * (2.3 and older; Debian's worker adds "conn unix:auth-worker (...):
@@ -50,6 +62,12 @@
  *   method word (no blank).  The user is the first element and may hold
  *   '>', ", rip=", ", TLS" or ", session=<": the address is the last
  *   ", rip=" and the TLS state, lip, rport and session are read after it.
+ *   The default format writes lip after rip, so a rip that ends the line
+ *   may have lost its end to a relay that cut the line ("81.2.69.1" of
+ *   "81.2.69.16"): a relay keeps at least 480 bytes of the whole frame
+ *   (RFC 5424), so a message shorter than CUT_SAFE (480 less 128 bytes
+ *   for the frame's header) is whole and its last rip is taken; a longer
+ *   one is read two ways (ambiguous, no address).
  *   Success needs "Login: "/"Logged in: " at the start of the message.
  * - Auth lines: dovecot writes the driver or process name, the address,
  *   ",sasl:<mech>", ",master", the session, the verdict and "(given
@@ -68,6 +86,11 @@
  *   an address whose user ends in ",<address>" (possible only with
  *   auth_username_chars emptied and an auth client that sends no rip)
  *   would read as that address: left as it is.
+ *
+ * One attempt, two lines: with auth_verbose=yes a failed attempt is the
+ * auth process's verdict and again the login process's summary ("auth
+ * failed, N attempts"); the verdict is marked AP_CORR_VERDICT, the summary
+ * AP_CORR_SUMMARY, and detection counts the pair once (detectors.c).
  */
 #include "recognisers/recogniser.h"
 
@@ -626,6 +649,8 @@ static int parse_auth(const ap_line *ln, ap_event *ev, ap_cur c, const proc_info
 			return 0;
 		ev->outcome = AP_OUT_UNKNOWN;
 		ev->reason = AP_R_NONE;
+	} else {
+		ev->corr = AP_CORR_VERDICT; /* the login summary repeats it */
 	}
 	return 1;
 }
@@ -724,6 +749,7 @@ static int login_reason(ap_event *ev, const char *s, const char *e)
 			return 0;
 		ev->outcome = AP_OUT_FAILURE;
 		ev->attempts = (int32_t)(n > INT32_MAX ? INT32_MAX : n);
+		ev->corr = AP_CORR_SUMMARY;
 		return 1;
 	}
 	c = ap_cur_make(g.p, g.n);
@@ -740,6 +766,8 @@ static int login_reason(ap_event *ev, const char *s, const char *e)
 			ev->tls = 0;
 		if (AP_EAT(&c, ", ") && ap_cur_uint(&c, &n) && AP_AT(&c, " attempts"))
 			ev->attempts = (int32_t)(n > INT32_MAX ? INT32_MAX : n);
+		if (i == 0) /* "auth failed": the summary of the verdicts above */
+			ev->corr = AP_CORR_SUMMARY;
 		return 1;
 	}
 	return 0;
@@ -806,7 +834,12 @@ static int method_before(const char *list, const char *q, ap_span *m)
  * is dovecot's.  So the rip element is the last ", rip=", the user runs
  * from "user=<" to the '>' before the method or rip element, and the TLS
  * state and the rest are read after rip only. */
-static int login_fields(ap_event *ev, const char *list, const char *e)
+/* a message this long or longer may have been cut by a relay (RFC 5424:
+ * every receiver takes 480 bytes, counted with the header, for which 128
+ * are left) */
+#define CUT_SAFE (480 - 128)
+
+static int login_fields(ap_event *ev, const char *list, const char *e, size_t msglen)
 {
 	const char *relem = AP_MEMRMEM(list, (size_t)(e - list), ", rip=");
 	const char *rv;
@@ -847,10 +880,15 @@ static int login_fields(ap_event *ev, const char *list, const char *e)
 	ap_cur c = ap_cur_make(rv, (size_t)(e - rv));
 	int saw_lip = 0, saw_tls = 0, last;
 	ap_span v = item_value(&c, &last);
+	if (last)
+		while (v.n > 0 && (v.p[v.n - 1] == ' ' || v.p[v.n - 1] == '\t'))
+			v.n--;
 	/* the default format always has lip after rip: a rip that ends the
-	 * line may have been cut short */
-	if (last || !ap_set_ip(&ev->ip, v.p, v.n))
+	 * line may have been cut short, which only a long line can be */
+	if (!ap_set_ip(&ev->ip, v.p, v.n))
 		ev->ip.family = 0;
+	else if (last && msglen >= CUT_SAFE)
+		ev->ambiguous = true;
 	while (AP_EAT(&c, ", ")) {
 		if (AP_EAT(&c, "session=<")) {
 			if (!angle_value(&c, &v))
@@ -894,8 +932,19 @@ static int login_fields(ap_event *ev, const char *list, const char *e)
 	return 1;
 }
 
-static int parse_login(ap_event *ev, ap_cur c, const proc_info *pi)
+/* dovecot 1.0's summaries, which carry no reason group: "Aborted
+ * login" (the client logged out), "Disconnected" (it closed the
+ * connection), "Disconnected: Inactivity" (it timed out) */
+static int v10_summary(const char *s, const char *e)
 {
+	ap_span t = ap_span_make(s, (size_t)(e - s));
+	return AP_SPAN_IS(t, "Aborted login") || AP_SPAN_IS(t, "Disconnected")
+	       || AP_SPAN_IS(t, "Disconnected: Inactivity");
+}
+
+static int parse_login(ap_event *ev, ap_cur c, const proc_info *pi, size_t msglen)
+{
+	int v10 = 0;
 	skip_level(&c);
 	ev->service = pi->service;
 	if (AP_EAT(&c, "Login: ") || AP_EAT(&c, "Logged in: ")) {
@@ -912,13 +961,22 @@ static int parse_login(ap_event *ev, ap_cur c, const proc_info *pi)
 			}
 			t.p += 2;
 		}
-		if (!login_reason(ev, body, list ? list : c.e))
-			return 0;
 		if (list == NULL)
 			return 0; /* no fields: nobody to attribute it to */
+		if (!login_reason(ev, body, list)) {
+			if (!v10_summary(body, list))
+				return 0;
+			/* 1.0: the client gave a name under a mechanism and left
+			 * without a "Login:": its attempt failed (1.1 counts it,
+			 * "(1 authentication attempts)"); how many is unknown */
+			v10 = 1;
+			ev->outcome = AP_OUT_FAILURE;
+		}
 		c.p = list + 2;
 	}
-	if (!login_fields(ev, c.p, c.e))
+	if (!login_fields(ev, c.p, c.e, msglen))
+		return 0;
+	if (v10 && (ev->user.n == 0 || ev->mech.n == 0))
 		return 0;
 	if (ev->user.n == 0 && ev->ip.family == 0)
 		return 0;
@@ -936,7 +994,8 @@ static int rec_dovecot(const ap_line *ln, ap_event *ev)
 
 	proc_info pi;
 	memset(&pi, 0, sizeof(pi));
-	if (!parse_proc(&c, &pi)) {
+	int in_msg = parse_proc(&c, &pi);
+	if (!in_msg) {
 		/* the process is the tag (dovecot's own log file) */
 		memset(&pi, 0, sizeof(pi));
 		if (!proc_by_name(ln->prog, ln->proglen, &pi))
@@ -945,7 +1004,16 @@ static int rec_dovecot(const ap_line *ln, ap_event *ev)
 	ev->kind = AP_KIND_AUTH;
 	ev->daemon = "dovecot";
 	if (pi.kind == P_LOGIN)
-		return parse_login(ev, c, &pi);
+		return parse_login(ev, c, &pi, ln->len);
+	/* "dovecot-auth: pam_unix(dovecot:auth): authentication failure; ..."
+	 * inside the message (1.x behind "dovecot: " or a multilog stamp):
+	 * PAM's own line.  (Under the auth tags it goes to the pam family.) */
+	if (in_msg && !pi.v24 && (AP_AT(&c, "pam_") || AP_AT(&c, "(pam_"))) {
+		ap_line sub = *ln;
+		sub.msg = c.p;
+		sub.len = ap_cur_left(&c);
+		return ap_rec_pam(&sub, ev);
+	}
 	return parse_auth(ln, ev, c, &pi);
 }
 

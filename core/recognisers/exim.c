@@ -21,6 +21,7 @@
  *        With log_selector +smtp_mailauth A= adds ":<sender>": the user
  *        ends at the first ':' after the authenticator's name.
  *   SMTP protocol error in "AUTH <MECH>[ <resp>]" H=<host> ... AUTH command used when not advertised
+ *     (the command as the client typed it: "auth login", "aUtH lOgIn")
  *     -> outcome unknown: an attempt the server refused before any
  *        credential check.  A PLAIN response is redacted from the first
  *        base64 character holding a password bit (sasl.c); a LOGIN one is
@@ -521,10 +522,22 @@ static int arrival(ap_cur *c, ap_event *ev, ap_span msgid)
 	return 1;
 }
 
+/* `SMTP protocol error in "AUTH ` with AUTH in any letter case: exim
+ * matches commands without case and logs the command as the client
+ * typed it */
+static int at_protocol_error(const ap_cur *c)
+{
+	size_t n = ap_cur_left(c);
+	return AP_HAS_PREFIX(c->p, n, "SMTP protocol error in \"")
+	       && AP_HAS_IPREFIX(c->p + AP_LEN("SMTP protocol error in \""),
+				 n - AP_LEN("SMTP protocol error in \""), "AUTH ");
+}
+
 static int protocol_error(const ap_line *ln, ap_cur *c, ap_event *ev)
 {
-	if (!AP_EAT(c, "SMTP protocol error in \"AUTH "))
+	if (!at_protocol_error(c))
 		return 0;
+	c->p += AP_LEN("SMTP protocol error in \"AUTH ");
 	/* the command is the client's: it ends at `" H=`, and when the line
 	 * holds more than one, which is exim's cannot be told */
 	const char *cmd = c->p;
@@ -574,7 +587,7 @@ static int rec_exim(const ap_line *ln, ap_event *ev)
 			ap_cur_skip_blanks(&c);
 		}
 	}
-	if (AP_AT(&c, "SMTP protocol error in \"AUTH "))
+	if (at_protocol_error(&c))
 		return protocol_error(ln, &c, ev);
 	ap_cur w = c;
 	ap_span first = ap_cur_word(&w);

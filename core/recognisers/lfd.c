@@ -1,4 +1,5 @@
-/* lfd.c - ConfigServer lfd (CSF) block decisions: kind=block.
+/* lfd.c - ConfigServer lfd (CSF) block decisions (kind=block) and the
+ * logins lfd logs itself (kind=auth).
  *
  * lfd.log (tag lfd) and the csf.deny comment read as a file
  * ("<ip> # lfd: <text>", under tag lfd) carry the same text:
@@ -10,6 +11,16 @@
  *   (NETBLOCK) <tip> has had more than <N> blocks in the last <W> secs
  *   *Port Scan* detected from <tip>. <N> hits in the last <W> seconds
  *   <tip>, more than <N> Apache 40x hits in the last <W> secs
+ *   UI: Invalid login attempts from <tip> - *Blocked in csf*[ for <T> secs] [UI_RETRY]
+ * and, kind=auth, service panel:
+ *   UI: *Invalid login* attempt[s] from <ip> [<n>/<max>][ - ...]    failure
+ *       (csf's web UI refused a login; n counts them per address)
+ *   UI: Successful login from <ip>                                 success
+ *   *Webmin login* from <ip> into the <acct> account               success
+ *       (lfd's alert on webmin's "Successful login as <acct> from <ip>",
+ *       whose own line often goes to miniserv.log only)
+ * "*SSH login*" and "*SU login*" alerts repeat what sshd and su log
+ * themselves: not events.
  *
  * <tip> is "<ip>", "<ip> (<rdns>)" or "<ip> (CC/Country[/Region/City]/<rdns>[/ASN])"
  * (lfd's iplookup with CC_LOOKUPS 0..3); rdns is left out when "-" or
@@ -17,10 +28,16 @@
  * login from", "Login failure/trigger from" (several apps, LF_TRIGGER),
  * "mod_security triggered by", ...
  *
- * service from the app: pop3d -> pop3, imapd -> imap, smtpauth and
- * eximsyntax -> smtp, cpanel -> cpanel, sshd -> ssh, ftpd/pure-ftpd/
- * proftpd -> ftp, htpasswd/mod_security/mod_qos/apache -> http; several
- * apps, PERMBLOCK, NETBLOCK and port scans -> no service.
+ * service from the app (lfd.pl's trigger table and RegexMain.pm's return
+ * values, csf 14/15): pop3d -> pop3, imapd -> imap, smtpauth and
+ * eximsyntax -> smtp, cpanel -> cpanel, whm -> whm, webmail -> webmail,
+ * sshd -> ssh, ftpd/pure-ftpd/proftpd -> ftp, htpasswd (htaccess),
+ * mod_security and cxs (modsec), mod_qos, suhosin, symlink, apache ->
+ * http, bind -> dns, directadmin, interworx, cyberpanel, cwp, vesta and
+ * webmin -> panel (DirectAdmin's "Failed DirectAdmin Roundcube|
+ * SquirrelMail login from" -> webmail, "... phpMyAdmin login from" ->
+ * http); several apps (LF_TRIGGER), a custom trigger's own app,
+ * PERMBLOCK, NETBLOCK and port scans -> no service.
  * count/window are lfd's figures; "more than N" (PERMBLOCK, NETBLOCK,
  * Apache) is a threshold, not a count, and gives only the window.
  * A block without a valid address is not an event.
@@ -32,37 +49,59 @@
  * lookup text, which whoever runs the client's reverse zone chooses
  * (`host` prints it without blanks, with "(" and ")" escaped, but with
  * '/', ':', ',' and '[' as they are), and the account of a distributed
- * attack, which is the user name the client tried.  The address is read
+ * attack, which is the user name the client tried (and the Webmin
+ * account, which webmin's log gave lfd as one word).  The address is read
  * where lfd writes it: first in the tip, right after the app's failure
  * text ("... from", "... by") or at the start of the line.  The lookup
  * text ends at the first ")" that is followed by what lfd writes after a
- * tip (": N", ", N"/", more than", ". N", " has had"), never at the first
+ * tip (": N", ", N"/", more than", ". N", " has had", " - *Blocked in
+ * csf*"), never at the first
  * ")" (an ASN organisation name may hold one).  The PTR name becomes rdns
  * only when the lookup text has one of lfd's part counts and the name is
  * a host name (letters, digits, '.', '-', '_', a letter, not an
  * address); it is never an address.  The account runs to the last
- * "] in the last " (lfd's text follows it, with no such text).
+ * "] in the last " (lfd's text follows it, with no such text); the
+ * Webmin account to the " account" that ends the line.  The UI's
+ * address is lfd's socket peer, right after its fixed words.
  *
  * SPDX-License-Identifier: Apache-2.0
  */
 #include "recognisers/recogniser.h"
 
+/* the service of lfd's app names (lfd.pl's trigger table, RegexMain.pm's
+ * return values; csf 14/15) */
 static const char *service_of(ap_span app)
 {
 	static const struct {
 		const char *app;
 		const char *svc;
 	} map[] = {
-		{ "pop3d", "pop3" },      { "imapd", "imap" },        { "smtpauth", "smtp" },
-		{ "eximsyntax", "smtp" }, { "cpanel", "cpanel" },     { "sshd", "ssh" },
-		{ "ftpd", "ftp" },        { "pure-ftpd", "ftp" },     { "proftpd", "ftp" },
-		{ "htpasswd", "http" },   { "mod_security", "http" }, { "mod_qos", "http" },
-		{ "webmin", "http" },     { "FTP", "ftp" },           { "SMTP", "smtp" },
+		{ "pop3d", "pop3" },        { "imapd", "imap" },      { "smtpauth", "smtp" },
+		{ "eximsyntax", "smtp" },   { "cpanel", "cpanel" },   { "whm", "whm" },
+		{ "webmail", "webmail" },   { "sshd", "ssh" },        { "ftpd", "ftp" },
+		{ "pure-ftpd", "ftp" },     { "proftpd", "ftp" },     { "htpasswd", "http" },
+		{ "mod_security", "http" }, { "mod_qos", "http" },    { "cxs", "http" },
+		{ "symlink", "http" },      { "suhosin", "http" },    { "bind", "dns" },
+		{ "directadmin", "panel" }, { "interworx", "panel" }, { "cyberpanel", "panel" },
+		{ "cwp", "panel" },         { "vesta", "panel" },     { "webmin", "panel" },
+		{ "FTP", "ftp" },           { "SMTP", "smtp" },
 	};
 	for (size_t i = 0; i < sizeof(map) / sizeof(map[0]); i++)
 		if (ap_span_ieq(app, map[i].app, strlen(map[i].app)))
 			return map[i].svc;
 	return NULL;
+}
+
+/* DirectAdmin's trigger also reads its Roundcube, SquirrelMail and
+ * phpMyAdmin logs: lfd's failure text tells which */
+static const char *directadmin_service(ap_span failtext)
+{
+	if (AP_MEMMEM(failtext.p, failtext.n, " Roundcube ") != NULL
+	    || AP_MEMMEM(failtext.p, failtext.n, " SquirrelMail ") != NULL)
+		return "webmail";
+	if (AP_MEMMEM(failtext.p, failtext.n, " phpMyAdmin ") != NULL)
+		return "http";
+	return "panel";
 }
 
 /* what lfd writes right after a tip */
@@ -71,6 +110,7 @@ enum tip_next {
 	NEXT_COMMA,   /* ", N distributed", ", more than N Apache" */
 	NEXT_STOP,    /* ". N hits" (port scan) */
 	NEXT_HAS,     /* " has had more than" (PERMBLOCK, NETBLOCK) */
+	NEXT_BLOCKED, /* " - *Blocked in csf*" (csf's UI) */
 };
 
 static int is_digit(char ch)
@@ -89,6 +129,7 @@ static int tip_next_at(const char *p, const char *e, enum tip_next next)
 		       && (is_digit(p[2]) || AP_HAS_PREFIX(p + 2, n - 2, "more than "));
 	case NEXT_STOP: return AP_HAS_PREFIX(p, n, ". ") && n > AP_LEN(". ") && is_digit(p[2]);
 	case NEXT_HAS: return AP_HAS_PREFIX(p, n, " has had more than ");
+	case NEXT_BLOCKED: return AP_HAS_PREFIX(p, n, " - *Blocked in csf*");
 	}
 	return 0;
 }
@@ -222,11 +263,15 @@ static int app_block(ap_cur *c, ap_event *ev)
 		at = by + AP_LEN(" by ");
 	if (at == NULL)
 		return 0;
+	ap_span failtext = ap_span_make(c->p, (size_t)(at - c->p));
 	c->p = at;
 	if (!tip(c, ev, NEXT_FIGURES) || !AP_EAT(c, ": ") || !FIGURES(c, ev, " in the last "))
 		return 0;
-	if (memchr(app.p, ',', app.n) == NULL)
+	if (memchr(app.p, ',', app.n) == NULL) {
 		ev->service = service_of(app);
+		if (AP_SPAN_IIS(app, "directadmin"))
+			ev->service = directadmin_service(failtext);
+	}
 	return 1;
 }
 
@@ -266,6 +311,57 @@ static int tip_block(ap_cur *c, ap_event *ev)
 	return 1;
 }
 
+/* csf's own web UI (lfd.pl's UI server): "UI: *Invalid login* attempt
+ * from IP [n/max]", "... attempts from IP [n/max] - Banned ..." (each a
+ * refused login; n counts them from that address), the block that
+ * follows, "UI: Invalid login attempts from <tip> - *Blocked in csf*",
+ * and "UI: Successful login from IP" */
+static int ui_line(ap_cur *c, ap_event *ev)
+{
+	ev->service = "panel";
+	if (AP_EAT(c, "Successful login from ")) {
+		ap_span ip = ap_cur_word(c);
+		ap_cur_skip_blanks(c);
+		if (c->p != c->e || !ap_set_ip(&ev->ip, ip.p, ip.n))
+			return 0;
+		ev->kind = AP_KIND_AUTH;
+		ev->outcome = AP_OUT_SUCCESS;
+		return 1;
+	}
+	if (AP_EAT(c, "*Invalid login* attempt from ")
+	    || AP_EAT(c, "*Invalid login* attempts from ")) {
+		ap_span ip = ap_cur_word(c);
+		if (!AP_AT(c, " [") || !ap_set_ip(&ev->ip, ip.p, ip.n))
+			return 0;
+		ev->kind = AP_KIND_AUTH;
+		ev->outcome = AP_OUT_FAILURE;
+		return 1;
+	}
+	if (AP_EAT(c, "Invalid login attempts from "))
+		return tip(c, ev, NEXT_BLOCKED) && AP_AT(c, " - *Blocked in csf*");
+	return 0;
+}
+
+/* "*Webmin login* from IP into the ACC account" (lfd.pl's webminalert(),
+ * from webmin's "Successful login as ACC from IP"): a success */
+static int webmin_login(ap_cur *c, ap_event *ev)
+{
+	ap_span ip = ap_cur_word(c);
+	if (!AP_EAT(c, " into the ") || !ap_set_ip(&ev->ip, ip.p, ip.n))
+		return 0;
+	const char *e = c->e;
+	while (e > c->p && (e[-1] == ' ' || e[-1] == '\t'))
+		e--;
+	if ((size_t)(e - c->p) <= AP_LEN(" account")
+	    || !AP_HAS_PREFIX(e - AP_LEN(" account"), AP_LEN(" account"), " account"))
+		return 0;
+	ev->kind = AP_KIND_AUTH;
+	ev->outcome = AP_OUT_SUCCESS;
+	ev->service = "panel";
+	ap_set_user(ev, c->p, (size_t)(e - AP_LEN(" account") - c->p));
+	return 1;
+}
+
 static int rec_lfd(const ap_line *ln, ap_event *ev)
 {
 	ap_cur c = ap_cur_make(ln->msg, ln->len);
@@ -277,7 +373,11 @@ static int rec_lfd(const ap_line *ln, ap_event *ev)
 	ev->kind = AP_KIND_BLOCK;
 	ev->daemon = "lfd";
 	int ok;
-	if (AP_AT(&c, "("))
+	if (AP_EAT(&c, "UI: "))
+		ok = ui_line(&c, ev);
+	else if (AP_EAT(&c, "*Webmin login* from "))
+		ok = webmin_login(&c, ev);
+	else if (AP_AT(&c, "("))
 		ok = app_block(&c, ev);
 	else if (AP_EAT(&c, "*Port Scan* detected from "))
 		ok = tip(&c, ev, NEXT_STOP) && AP_EAT(&c, ". ")

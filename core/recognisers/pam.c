@@ -123,6 +123,8 @@ static void set_reading(ap_event *ev, const reading *r, const char *rv, int is_u
 		ev->reason = r->has_user ? AP_R_BAD_PASSWORD : AP_R_UNKNOWN_USER;
 }
 
+static int pam_failure(ap_cur c, ap_event *ev, ap_span mod, ap_span svc);
+
 int ap_rec_pam(const ap_line *ln, ap_event *ev)
 {
 	ap_cur c = ap_cur_make(ln->msg, ln->len);
@@ -155,6 +157,13 @@ int ap_rec_pam(const ap_line *ln, ap_event *ev)
 		if (!AP_EAT(&c, ":"))
 			return 0;
 	}
+	return pam_failure(c, ev, mod, svc);
+}
+
+/* "authentication failure; ..." at c, the module and the PAM service
+ * already read (from the message, or from a "SERVICE(pam_MOD)" tag) */
+static int pam_failure(ap_cur c, ap_event *ev, ap_span mod, ap_span svc)
+{
 	ap_cur_skip_blanks(&c);
 	if (!AP_EAT(&c, "authentication failure;"))
 		return 0;
@@ -229,6 +238,100 @@ int ap_rec_pam(const ap_line *ln, ap_event *ev)
 	if (has_n && nu > 0)
 		ev->reason = AP_R_NONE;
 	ev->ambiguous = true;
+	return 1;
+}
+
+/* the same, and also the bare "authentication failure; ..." some daemons
+ * log (vsftpd), the module named in the tag ("vsftpd(pam_unix)[pid]") or
+ * nowhere */
+int ap_rec_pam_bare(const ap_line *ln, ap_event *ev)
+{
+	ap_cur c = ap_cur_make(ln->msg, ln->len);
+	if (!AP_AT(&c, "authentication failure;"))
+		return ap_rec_pam(ln, ev);
+	ap_span mod = { NULL, 0 }, svc = { NULL, 0 };
+	const char *m = AP_MEMMEM(ln->tag, ln->taglen, "(pam_");
+	if (m != NULL) {
+		ap_cur t = ap_cur_make(m + 1, ln->taglen - (size_t)(m + 1 - ln->tag));
+		eat_module(&t, &mod);
+	}
+	return pam_failure(c, ev, mod, svc);
+}
+
+/* ------------------------------------------------------------------ */
+/* any tag: the generic PAM line                                        */
+
+/* Linux-PAM < 0.99.2 logged under the ident "SERVICE(pam_MOD)": the tag
+ * then holds the module after the program name */
+static int tag_module(const ap_line *ln, ap_span *mod)
+{
+	if (ln->prog < ln->tag || ln->proglen == 0)
+		return 0;
+	size_t off = (size_t)(ln->prog - ln->tag) + ln->proglen;
+	if (off >= ln->taglen)
+		return 0;
+	ap_cur c = ap_cur_make(ln->tag + off, ln->taglen - off);
+	if (!AP_EAT(&c, "(") || !eat_module(&c, mod) || !AP_EAT(&c, ")"))
+		return 0;
+	return 1;
+}
+
+int ap_pam_marker(const ap_line *ln)
+{
+	if (AP_HAS_PREFIX(ln->msg, ln->len, "pam_") || AP_HAS_PREFIX(ln->msg, ln->len, "(pam_"))
+		return 1;
+	size_t off = (size_t)(ln->prog - ln->tag) + ln->proglen;
+	return ln->prog >= ln->tag && off < ln->taglen
+	       && AP_HAS_PREFIX(ln->tag + off, ln->taglen - off, "(pam_");
+}
+
+/* services PAM knows by the daemon's name */
+static const char *service_of_pam(ap_span svc)
+{
+	static const struct {
+		const char *w;
+		const char *svc;
+	} map[] = {
+		{ "vsftpd", "ftp" },    { "proftpd", "ftp" },           { "pure-ftpd", "ftp" },
+		{ "ftpd", "ftp" },      { "wu-ftpd", "ftp" },           { "mysql", "mysql" },
+		{ "mariadb", "mysql" }, { "postgresql", "postgresql" }, { "cockpit", "http" },
+		{ "httpd", "http" },    { "webmin", "panel" },
+	};
+	for (size_t i = 0; i < sizeof(map) / sizeof(map[0]); i++)
+		if (ap_span_ieq(svc, map[i].w, strlen(map[i].w)))
+			return map[i].svc;
+	return NULL;
+}
+
+/* the PAM service of "pam_MOD(SERVICE:auth)" at the start of the message */
+static ap_span message_service(const ap_line *ln)
+{
+	ap_span mod, none = { NULL, 0 };
+	ap_cur c = ap_cur_make(ln->msg, ln->len);
+	if (!eat_module(&c, &mod) || !AP_EAT(&c, "("))
+		return none;
+	ap_span inner;
+	if (!ap_cur_until(&c, ')', &inner) || inner.n > 64)
+		return none;
+	const char *colon = memchr(inner.p, ':', inner.n);
+	return colon ? ap_span_make(inner.p, (size_t)(colon - inner.p)) : none;
+}
+
+int ap_rec_pam_any(const ap_line *ln, ap_event *ev)
+{
+	ap_span mod, svc;
+	if (tag_module(ln, &mod)) {
+		/* "pop(pam_unix)[4920]: authentication failure; ..." */
+		svc = ap_span_make(ln->prog, ln->proglen);
+		if (!pam_failure(ap_cur_make(ln->msg, ln->len), ev, mod, svc))
+			return 0;
+	} else {
+		if (!ap_rec_pam(ln, ev))
+			return 0;
+		svc = message_service(ln);
+	}
+	if (ev->service == NULL && svc.n > 0)
+		ev->service = service_of_pam(svc);
 	return 1;
 }
 

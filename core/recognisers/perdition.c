@@ -18,10 +18,18 @@
  * not present, SASL mechanism unavailable) are the proxy's own trouble:
  * outcome unknown.
  *
+ *   Fatal Error reading authentication information from client
+ *     ["]<from>-><to>[ ]["]: Exiting child
+ * (perdition.c, the in_get_pw() loop; older versions print no quotes,
+ * some a blank after <to>): the client left or broke the protocol while
+ * perdition read its credentials: failure, reason aborted; service and
+ * tls from the tag ("perdition.imaps" -> imap, tls=true).
+ *
  * Threat model.  perdition writes "Auth:", the addresses (getnameinfo()
  * with NI_NUMERICHOST: "<addr>:<port>", an IPv6 address without brackets,
  * so the port is after the last ':'), the secure states, the protocol and
- * the status (fixed texts).  The client writes the authorisation id (a
+ * the status (fixed texts); the Fatal Error line is perdition's text
+ * throughout, the client writes nothing in it.  The client writes the authorisation id (a
  * SASL authzid, quoted, or NONE), the authentication id and, with debug
  * and log_passwd, the password; none of them is escaped.  The address is
  * read before any client text; the status at the last ` status="`, the
@@ -84,9 +92,59 @@ static int cut_line(const ap_line *ln, ap_cur c, ap_event *ev)
 	return 1;
 }
 
+/* "Fatal Error reading authentication information from client
+ * ["]from->to[ ]["]: Exiting child" */
+static int fatal_read(const ap_line *ln, ap_cur *c, ap_event *ev)
+{
+	const char *e = c->e;
+	while (e > c->p && (e[-1] == ' ' || e[-1] == '\t'))
+		e--;
+	size_t n = (size_t)(e - c->p);
+	if (n < AP_LEN(": Exiting child")
+	    || !AP_HAS_PREFIX(e - AP_LEN(": Exiting child"), AP_LEN(": Exiting child"),
+			      ": Exiting child"))
+		return 0;
+	e -= AP_LEN(": Exiting child");
+	const char *p = c->p;
+	if (p < e && *p == '"') {
+		p++;
+		if (e <= p || e[-1] != '"')
+			return 0;
+		e--;
+	}
+	while (e > p && e[-1] == ' ')
+		e--;
+	ap_span ft = ap_span_make(p, (size_t)(e - p));
+	if (ft.n == 0 || memchr(ft.p, ' ', ft.n) != NULL)
+		return 0;
+	ev->outcome = AP_OUT_FAILURE;
+	ev->reason = AP_R_ABORTED;
+	const char *arrow = AP_MEMMEM(ft.p, ft.n, "->");
+	if (arrow != NULL) {
+		host_port(ap_span_make(ft.p, (size_t)(arrow - ft.p)), &ev->ip, &ev->port);
+		host_port(ap_span_make(arrow + AP_LEN("->"),
+				       ft.n - (size_t)(arrow + AP_LEN("->") - ft.p)),
+			  &ev->server_ip, NULL);
+	}
+	/* "perdition.imaps", "perdition.pop3": the listener's protocol */
+	const char *dot = memchr(ln->prog, '.', ln->proglen);
+	if (dot != NULL) {
+		int8_t tls = -1;
+		ev->service = ap_service_from_word(
+			dot + 1, ln->proglen - (size_t)(dot + 1 - ln->prog), &tls);
+		if (tls == 1)
+			ev->tls = 1;
+	}
+	return 1;
+}
+
 static int rec_perdition(const ap_line *ln, ap_event *ev)
 {
 	ap_cur c = ap_cur_make(ln->msg, ln->len);
+	if (AP_EAT(&c, "Fatal Error reading authentication information from client ")) {
+		ev->daemon = "perdition";
+		return fatal_read(ln, &c, ev);
+	}
 	if (!AP_EAT(&c, "Auth:"))
 		return 0;
 	ap_cur_skip_blanks(&c);
@@ -148,7 +206,10 @@ static int rec_perdition(const ap_line *ln, ap_event *ev)
 	/* the client's quoted values end at the last `" server="` */
 	const char *sv = AP_MEMRMEM(c.p, (size_t)(st - c.p), "\" server=\"");
 	const char *id = AP_MEMMEM(c.p, (size_t)(st - c.p), " authentication_id=\"");
-	if (id != NULL && sv != NULL && id < sv) {
+	/* the quote that closes one marker may open the other
+	 * (`authentication_id=" server="`): the user starts after its marker
+	 * and must not start past the server's */
+	if (id != NULL && sv != NULL && id + AP_LEN(" authentication_id=\"") <= sv) {
 		const char *u = id + AP_LEN(" authentication_id=\"");
 		const char *ue = sv;
 		const char *pw = AP_MEMMEM(u, (size_t)(sv - u), "\" passwd=\"");

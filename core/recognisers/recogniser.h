@@ -18,6 +18,9 @@
 #include "text.h"
 #include "enrich/addr.h"
 
+/* the table of recent connections of a context (session.h) */
+typedef struct ap_sessions ap_sessions;
+
 typedef struct ap_line {
 	const char *tag; /* the whole tag as received (dovecot 2.4 file logs
 				   carry "auth(user,ip,sasl:login)<sess>" there) */
@@ -27,6 +30,16 @@ typedef struct ap_line {
 	const char *msg; /* message, leading blanks skipped */
 	size_t len;
 	const char *msg0; /* message as given (redaction offsets count from it) */
+	/* for a family that follows a connection over several lines
+	 * (session.h): the context's table (NULL in ap_parse: every line is
+	 * read alone), the host that sent the line (may be empty), and the
+	 * line's time (time, or time_fn(time_arg) when that is 0) */
+	ap_sessions *sessions;
+	const char *host;
+	size_t hostlen;
+	int64_t time;
+	int64_t (*time_fn)(void *arg);
+	void *time_arg;
 } ap_line;
 
 typedef int (*ap_recognise_fn)(const ap_line *ln, ap_event *ev);
@@ -45,6 +58,17 @@ typedef struct ap_family_def {
 /* pam_unix/pam_sss style "authentication failure; ... rhost=" lines; other
  * recognisers call it for PAM lines under their own tag */
 int ap_rec_pam(const ap_line *ln, ap_event *ev) AP_HIDDEN;
+/* the same, and also the bare "authentication failure; ..." some daemons
+ * log, the module named in the tag ("vsftpd(pam_unix)[pid]") or nowhere */
+int ap_rec_pam_bare(const ap_line *ln, ap_event *ev) AP_HIDDEN;
+/* the same line under a tag of no family (pam.c): does the message (or
+ * a "SERVICE(pam_unix)" tag) start like a PAM module's line?  A prefix
+ * check, nothing more */
+int ap_pam_marker(const ap_line *ln) AP_HIDDEN;
+/* ... and its recogniser: the message forms of ap_rec_pam and the tag
+ * form, the service also from daemon names PAM services carry (vsftpd ->
+ * ftp, ...) */
+int ap_rec_pam_any(const ap_line *ln, ap_event *ev) AP_HIDDEN;
 
 /* ------------------------------------------------------------------ */
 /* setting the event (recogniser.c)                                     */

@@ -23,7 +23,7 @@ check() {
   fi
 }
 check "defaults" ok "" ''
-check "all parameters" ok "" 'container="!mail" programs=["mymail=dovecot","smtp-in/smtpd=postfix"] redactPasswords="on" geoip.language="en" geoip.cacheSize="100" reloadOnHup="off" detect="on" detect.maxKeys="1000" detect.timeSource="reception" bruteforce.threshold="5" bruteforce.window="60" dictionary.threshold="0" dictionary.window="60" distributed.threshold="20" distributed.window="7200" compromise.threshold="3" compromise.window="600" insecure="on"'
+check "all parameters" ok "" 'container="!mail" programs=["mymail=dovecot","smtp-in/smtpd=postfix"] redactPasswords="on" geoip.language="en" geoip.cacheSize="100" reloadOnHup="off" detect="on" detect.maxKeys="1000" detect.timeSource="reception" bruteforce.threshold="5" bruteforce.window="60" dictionary.threshold="0" dictionary.window="60" distributed.threshold="20" distributed.window="7200" compromise.threshold="3" compromise.window="600" insecure="on" stale.threshold="4" stale.window="1800" stale.suppress="off" bruteforce.resetOnSuccess="on"'
 check "misspelt parameter" fail "bruteforce.treshold" 'bruteforce.treshold="5"'
 check "container without !" fail "container" 'container="auth"'
 check "unknown family in programs" fail "nosuchdaemon" 'programs=["foo=nosuchdaemon"]'
@@ -42,6 +42,10 @@ check "cacheSize above the maximum" fail "geoip.cacheSize" 'geoip.cacheSize="200
 # the state file's directory is checked at start-up, not at shutdown
 check "stateFile in a missing directory" fail "detect.stateFile" 'detect.stateFile="/nonexistent/dir/mmauthparse.state"'
 check "stateFile is a directory" fail "detect.stateFile" "detect.stateFile=\"$RS\""
+check "stateInterval" ok "" "detect.stateFile=\"$RS/state\" detect.stateInterval=\"10\""
+check "stateInterval above a day" fail "detect.stateInterval" 'detect.stateInterval="86401"'
+check "incidents.ruleset names a ruleset" ok "" 'incidents.ruleset="main"'
+check "incidents.ruleset names no ruleset" fail "incidents.ruleset.*nosuchruleset" 'incidents.ruleset="nosuchruleset"'
 check "trustedProxies" ok "" 'trustedProxies=["127.0.0.1","10.0.0.0/8","2001:db8::/32"]'
 check "trustedProxies with a bad entry" fail "trustedProxies" 'trustedProxies=["10.0.0.0/33"]'
 check "input event" ok "" 'input="event"'

@@ -34,11 +34,12 @@ CONF
 # and, with a user, its user key; successes and blocks create none):
 #  1 vpopmail fail, password, 89.160.20.112 a@x.example   p f r gh  +ip1 +a
 #  2 vpopmail fail, password, 89.160.20.112 b@x.example   p f r gh  +b
-#  3 dovecot fail 89.160.20.112 a@x.example               p f gh    3rd failure: bruteforce
-#  4 dovecot fail 89.160.20.112 a@x.example               p f gh    bruteforce again (condition holds)
+#  3 dovecot fail 89.160.20.112 a@x.example               p f gh    3rd failure: bruteforce, incident opened
+#  4 dovecot fail 89.160.20.112 a@x.example               p f gh    bruteforce again (condition holds): the same incident
 #  5 postfix fail 82.221.106.233 (no user)                p f gm    +ip2
 #  6 postfix unknown 81.2.69.160                          p k gm
-#  7 dovecot success, plaintext, 5.1.2.3 carl             p s gh    insecure
+#  7 dovecot success, plaintext, 5.1.2.3 carl             p s gh    insecure, incident opened
+# (no incident closes: the windows are 600 s and more, the test a few seconds)
 #  8 dovecot success, TLS, 2a02:d40::1:2 anna             p s gh
 #  9 courier fail 192.168.2.1 z@y.example (private)       p f       +ip3 +z
 # 10 postfix/qmgr noise                                   u
@@ -68,13 +69,25 @@ cat > "$RS/expect" <<'EXP'
  "redacted": 2, "geo.hits": 7, "geo.misses": 2, "geo.reloads": 0,
  "alerts.bruteforce": 2, "alerts.dictionary": 0, "alerts.distributed": 0,
  "alerts.compromise": 0, "alerts.insecure": 1,
- "detect.keys": 8, "detect.evictions": 0, "ambiguous": 0,
+ "incidents.opened.bruteforce": 1, "incidents.closed.bruteforce": 0,
+ "incidents.opened.dictionary": 0, "incidents.closed.dictionary": 0,
+ "incidents.opened.distributed": 0, "incidents.closed.distributed": 0,
+ "incidents.opened.compromise": 0, "incidents.closed.compromise": 0,
+ "incidents.opened.insecure": 1, "incidents.closed.insecure": 0,
+ "alerts.stale": 0, "incidents.opened.stale": 0, "incidents.closed.stale": 0,
+ "detect.keys": 8, "detect.evictions": 0, "ambiguous": 0, "uncounted": 0,
  "family.vpopmail": 2, "family.dovecot": 4, "family.postfix": 2, "family.courier": 1,
  "family.exim": 0, "family.cpanel": 0, "family.xeams": 0, "family.lfd": 1, "family.sshd": 1,
  "family.cyrus": 0, "family.sendmail": 0, "family.uw-imap": 0, "family.roundcube": 0,
  "family.horde": 0, "family.solid-pop3d": 0, "family.perdition": 0, "family.pam": 0,
  "family.directadmin": 0, "family.webmin": 0, "family.plesk": 0, "family.hestia": 0,
  "family.cwp": 0, "family.froxlor": 0, "family.cphulk": 0,
+ "family.pureftpd": 0, "family.proftpd": 0, "family.vsftpd": 0, "family.qmail": 0,
+ "family.apache": 0, "family.nginx": 0, "family.litespeed": 0, "family.lighttpd": 0,
+ "family.mysql": 0, "family.phpmyadmin": 0, "family.postgresql": 0, "family.sogo": 0,
+ "family.squirrelmail": 0, "family.openwebmail": 0, "family.groupoffice": 0, "family.tine20": 0,
+ "family.zimbra": 0, "family.nginx-mail": 0, "family.kerio": 0, "family.domino": 0,
+ "family.oracleims": 0, "family.dropbear": 0, "family.nextcloud": 0,
  "failed": 0}
 EXP
 

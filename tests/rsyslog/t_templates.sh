@@ -119,7 +119,24 @@ T = ["2026-03-03T04:11:09+00:00", "2026-03-03T04:12:00+00:00", "2026-03-03T04:12
 T8 = "2026-03-03T04:17:00+00:00"
 SE = {"scope": "public", "country": "SE", "country_name": "Sweden", "city": "Linköping",
       "lat": 58.4167, "lon": 15.6167, "asn": 64601, "as_org": "Fixture Bredband AB"}
-BF = {"bruteforce": {"count": 2, "threshold": 2, "window": 600}}
+# the incident's id is random per process: read from the event that opened
+# it, then the same everywhere (16 hex digits, checked below)
+def first_id():
+    for l in open(f"{d}/native", encoding="utf-8"):
+        i = json.loads(l).get("alert", {}).get("bruteforce", {}).get("incident", {}).get("id")
+        if i:
+            return i
+    return "?"
+ID = first_id()
+out(len(ID) == 16 and all(c in "0123456789abcdef" for c in ID), "the incident id is 16 hex digits", ID)
+# opened by the second failure of 89.160.20.112 (04:11:09, 04:12:30);
+# lfd's block at 04:17:00 is a later alert of the same incident, not a failure
+BF = {"bruteforce": {"count": 2, "threshold": 2, "window": 600,
+                     "incident": {"id": ID, "state": "open", "first_seen": "2026-03-03T04:11:09Z",
+                                  "last_seen": "2026-03-03T04:12:30Z", "count": 2}}}
+BF_UPD = {"bruteforce": {"count": 2, "threshold": 2, "window": 600,
+                         "incident": {"id": ID, "state": "update", "first_seen": "2026-03-03T04:11:09Z",
+                                      "last_seen": "2026-03-03T04:17:00Z", "count": 2}}}
 M1 = "vchkpw-imaps: password fail (pass: [REDACTED]) sales@shop.example:89.160.20.112"
 M2 = "imap-login: Login: user=<anna@example.org>, method=PLAIN, rip=2a02:d40:0:0:0:0:1:2, lip=2001:db8::25, rport=51234, TLS, session=<Xy12Ab34Cd56Ef78>"
 M3 = "vchkpw-pop3: vpopmail user not found nosuch@shop.example:89.160.20.112"
@@ -157,7 +174,7 @@ NATIVE = [
  # lfd's block of an address that is still under brute-force alert; related:
  # the users that failed from it within the window (order not specified)
  {"time": T8, "host": "mx2", "kind": "block", "daemon": "lfd", "service": "pop3", "ip": "89.160.20.112",
-  "count": 30, "window": 3600, "geo": SE, "alert": BF,
+  "count": 30, "window": 3600, "geo": SE, "alert": BF_UPD,
   "related": [{"user": "nosuch@shop.example", "service": "pop3", "count": 1},
               {"user": "sales@shop.example", "service": "imap", "count": 1}]},
 ]
@@ -233,14 +250,15 @@ ECS = [
   "tls": {"established": False}, "host": {"name": "mx2"}, "message": M7,
   "mmauthparse": {"kind": "auth", "daemon": "dovecot", "mech": "PLAIN", "session": "Ab12Cd34Ef56Gh78",
                   "geo_scope": "public"}},
+ # a later alert of the incident: not a SIEM alert again (event.kind "event", no threat)
  {"@timestamp": T8,
-  "event": {"kind": "alert", "category": ["intrusion_detection"], "type": ["denied"], "action": "block",
+  "event": {"kind": "event", "category": ["intrusion_detection"], "type": ["denied"], "action": "block",
             "module": "mmauthparse", "dataset": "mmauthparse.lfd", "provider": "lfd"},
   "source": SE_SRC, "related": {"ip": ["89.160.20.112"]}, "network": {"protocol": "pop3"},
-  "host": {"name": "mx2"}, "threat": T1110,
+  "host": {"name": "mx2"},
   "message": "(pop3d) Failed POP3 login from 89.160.20.112 (SE/Sweden/-): 30 in the last 3600 secs - Tue Mar  3 04:17:00 2026",
   "mmauthparse": {"kind": "block", "daemon": "lfd", "geo_scope": "public", "count": 30, "window": 3600,
-                  "alert": BF,
+                  "alert": BF_UPD,
                   "related": [{"user": "nosuch@shop.example", "service": "pop3", "count": 1},
                               {"user": "sales@shop.example", "service": "imap", "count": 1}]}},
 ]
@@ -380,10 +398,11 @@ FAIL = [
 got = open(f"{d}/failures", encoding="utf-8").read().splitlines()
 out(got == FAIL, "fail2ban: one line per failure with an address, user quoted and escaped",
     "\n    " + "\n    ".join(got))
-# the event that crossed the threshold, and the later lfd block of the same
-# address while the condition holds (it carries the alert too)
-ALERT = [T[2] + ' mmauthparse alert ip=89.160.20.112 bruteforce=2 dictionary= service=pop3 daemon=vpopmail user="nosuch@shop.example"',
-         T8 + ' mmauthparse alert ip=89.160.20.112 bruteforce=2 dictionary= service=pop3 daemon=lfd user=""']
+# the event that crossed the threshold (it opens the incident), and the
+# later lfd block of the same address while the condition holds (an update
+# of the incident; the filter does not ban on it)
+ALERT = [T[2] + ' mmauthparse alert ip=89.160.20.112 bruteforce=2/open dictionary=/ service=pop3 daemon=vpopmail user="nosuch@shop.example"',
+         T8 + ' mmauthparse alert ip=89.160.20.112 bruteforce=2/update dictionary=/ service=pop3 daemon=lfd user=""']
 got = open(f"{d}/alerts", encoding="utf-8").read().splitlines()
 out(got == ALERT, "fail2ban alerts: a line for each event under brute-force alert", repr(got))
 sys.exit(1 if bad else 0)

@@ -244,8 +244,8 @@ static void test_json_scope(void)
 	ap_result r = mk("203.0.113.9", "bob");
 	r.alerts.fired = (1u << AP_DET_BRUTEFORCE) | (1u << AP_DET_DICTIONARY);
 	r.alerts.cluster = 1u << AP_DET_BRUTEFORCE;
-	r.alerts.a[AP_DET_BRUTEFORCE] = (ap_alert){ 12, 10, 600 };
-	r.alerts.a[AP_DET_DICTIONARY] = (ap_alert){ 5, 5, 600 };
+	r.alerts.a[AP_DET_BRUTEFORCE] = (ap_alert){ .count = 12, .threshold = 10, .window = 600 };
+	r.alerts.a[AP_DET_DICTIONARY] = (ap_alert){ .count = 5, .threshold = 5, .window = 600 };
 	struct fjson_object *o = ap_result_json(&r);
 	const char *s = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN);
 	check("json.cluster_alert_has_scope",

@@ -1,6 +1,6 @@
 /* follow.c - the follow command's reading: lines cut out of the bytes
- * read, each event formatted as one line and printed or kept for --last
- * (follow.h).
+ * read (events, or raw log run through the parser), each event formatted
+ * as one line and printed or kept for --last (follow.h).
  *
  * SPDX-License-Identifier: Apache-2.0
  */
@@ -82,8 +82,15 @@ static void follow_line(follower *f, const char *line, size_t n)
 		n--;
 	if (n == 0)
 		return;
-	fjson_tokener_reset(f->tok);
-	struct fjson_object *o = fjson_tokener_parse_ex(f->tok, line, (int)n);
+	if (f->mode == 0)
+		f->mode = input_mode(line, n);
+	struct fjson_object *o;
+	if (f->mode == 2) {
+		o = tp_event(raw_parser(f->raw), line, n, 1);
+	} else {
+		fjson_tokener_reset(f->tok);
+		o = fjson_tokener_parse_ex(f->tok, line, (int)n);
+	}
 	if (o == NULL)
 		return;
 	if (to_rec(o, f->r)

@@ -11,6 +11,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include "model.h"
+#include "read.h"
 
 typedef struct follower {
 	struct fjson_tokener *tok;
@@ -23,6 +24,9 @@ typedef struct follower {
 	char **ring;
 	uint32_t rcap, rn, rhead;
 	int to_ring;
+	/* events (1) or raw log (2), by the first non-empty line; 0 not yet */
+	int mode;
+	raw_setup *raw;
 } follower;
 
 /* read what fd has (up to a line's room) and handle the complete lines;

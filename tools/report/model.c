@@ -1,6 +1,7 @@
 /* model.c - the report's model: aggregation of the events read back into
  * bounded top-K tables (Space-Saving), the memory of addresses that
- * failed, the rings of the last N and the hourly timeline (model.h).
+ * failed, the rings of the last N, the incidents and the hourly timeline
+ * (model.h).
  *
  * SPDX-License-Identifier: Apache-2.0
  */
@@ -205,6 +206,131 @@ ss_entry **ss_sorted(const ss_table *t, uint32_t limit, uint32_t *n)
 }
 
 /* ------------------------------------------------------------------ */
+/* incidents: a table of --max-keys entries found by id                */
+
+void inc_init(inc_table *t, uint32_t cap)
+{
+	memset(t, 0, sizeof(*t));
+	t->cap = cap;
+	t->e = xcalloc(cap, sizeof(inc_entry));
+	uint32_t slots = 16;
+	while (slots < cap * 2)
+		slots <<= 1;
+	t->slot = xcalloc(slots, sizeof(uint32_t));
+	t->mask = slots - 1;
+}
+
+void inc_free(inc_table *t)
+{
+	free(t->e);
+	free(t->slot);
+}
+
+/* the entry of an id; a new one when create (NULL when the table is full) */
+static inc_entry *inc_find(inc_table *t, const char *id, int create)
+{
+	uint64_t h = hash_str(id, strlen(id));
+	for (uint32_t i = (uint32_t)h & t->mask;; i = (i + 1) & t->mask) {
+		uint32_t v = t->slot[i];
+		if (v == 0) {
+			if (!create)
+				return NULL;
+			if (t->n >= t->cap) {
+				t->not_listed++;
+				return NULL;
+			}
+			inc_entry *e = &t->e[t->n];
+			memset(e, 0, sizeof(*e));
+			scopy(e->id, sizeof(e->id), id);
+			e->first = e->last = -1;
+			t->slot[i] = ++t->n;
+			return e;
+		}
+		if (strcmp(t->e[v - 1].id, id) == 0)
+			return &t->e[v - 1];
+	}
+}
+
+static int cmp_inc_desc(const void *a, const void *b)
+{
+	const inc_entry *x = *(const inc_entry *const *)a, *y = *(const inc_entry *const *)b;
+	if (x->count != y->count)
+		return x->count > y->count ? -1 : 1;
+	if (x->first != y->first)
+		return x->first < y->first ? -1 : 1;
+	return strcmp(x->id, y->id);
+}
+
+inc_entry **inc_sorted(const inc_table *t, uint32_t limit, uint32_t *n)
+{
+	inc_entry **v = xcalloc(t->n + 1, sizeof(*v));
+	for (uint32_t i = 0; i < t->n; i++)
+		v[i] = &t->e[i];
+	qsort(v, t->n, sizeof(*v), cmp_inc_desc);
+	*n = t->n < limit ? t->n : limit;
+	return v;
+}
+
+static void inc_add_user(inc_entry *e, const char *user)
+{
+	if (user[0] == '\0')
+		return;
+	for (int i = 0; i < INC_USERS; i++) {
+		if (e->users[i][0] == '\0') {
+			scopy(e->users[i], sizeof(e->users[i]), user);
+			return;
+		}
+		if (strncmp(e->users[i], user, sizeof(e->users[i]) - 1) == 0)
+			return;
+	}
+	e->more_users = 1;
+}
+
+/* an address-keyed detector, or a user-keyed one (distributed, insecure) */
+static int inc_user_keyed(int det)
+{
+	return det == AP_DET_DISTRIBUTED || det == AP_DET_INSECURE;
+}
+
+/* the incidents an event or a close record carries, into the table */
+static void feed_incidents(report *rp, const rec *r)
+{
+	for (int i = 0; i < r->ninc; i++) {
+		const rec_inc *x = &r->inc[i];
+		char id[KEYMAX + 64];
+		const char *key = x->key[0]                ? x->key
+				  : inc_user_keyed(x->det) ? (r->user[0] ? r->user : r->ip)
+							   : (r->ip[0] ? r->ip : r->user);
+		if (x->id[0])
+			snprintf(id, sizeof(id), "%s", x->id);
+		else /* an alert of before incidents: one per detector and key */
+			snprintf(id, sizeof(id), "%d:%s", x->det, key);
+		inc_entry *e = inc_find(&rp->inc, id, 1);
+		if (e == NULL)
+			continue;
+		e->det = x->det;
+		if (e->key[0] == '\0')
+			scopy(e->key, sizeof(e->key), key);
+		if (e->country[0] == '\0' && r->ip[0] && strcmp(key, r->ip) == 0)
+			country_label(r, e->country, sizeof(e->country));
+		long long first = x->first >= 0 ? x->first : (r->has_t ? r->t : -1);
+		long long last = x->last >= 0 ? x->last : (r->has_t ? r->t : -1);
+		if (first >= 0 && (e->first < 0 || first < e->first))
+			e->first = first;
+		if (last > e->last)
+			e->last = last;
+		if (x->count > e->count)
+			e->count = x->count;
+		if (strcmp(x->state, "close") == 0)
+			e->closed = 1;
+		if (r->kind != REC_INCIDENT)
+			inc_add_user(e, r->user);
+		else if (inc_user_keyed(x->det))
+			inc_add_user(e, x->key);
+	}
+}
+
+/* ------------------------------------------------------------------ */
 /* addresses that failed: fixed set-associative memory                 */
 
 static fm_entry *fm_find(fail_mem *m, const char *ip, int create)
@@ -394,7 +520,13 @@ static void count_service(ss_table *t, const char *key, const rec *r)
 
 void feed(report *rp, const rec *r)
 {
+	if (r->kind == REC_INCIDENT) { /* a closed incident: not an event */
+		rp->closes++;
+		feed_incidents(rp, r);
+		return;
+	}
 	rp->events++;
+	feed_incidents(rp, r);
 	if (r->has_t) {
 		if (!rp->tz_set) {
 			rp->tz_set = 1;

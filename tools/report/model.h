@@ -10,7 +10,9 @@
  * report says so).  The addresses that failed earlier (for "successes after
  * failures" and the accounts related to a block) are kept in a fixed
  * 16384-entry set-associative table that forgets the least recently seen
- * address.  The hourly timeline keeps at most 65536 hours.
+ * address.  The hourly timeline keeps at most 65536 hours.  Incidents are
+ * kept in a table of --max-keys entries: exact while they fit, the ones
+ * beyond only counted.
  *
  * SPDX-License-Identifier: Apache-2.0
  */
@@ -33,6 +35,17 @@ void *xcalloc(size_t n, size_t sz);
 /* one event read back                                                 */
 
 #define MAX_REL 16
+#define REC_INCIDENT 3 /* rec.kind of a closed incident (kind=incident) */
+
+/* an incident an event carries (alert.<detector>.incident), or the one a
+ * close record describes */
+typedef struct rec_inc {
+	int det;     /* ap_detector */
+	char id[24]; /* "" for an alert of before incidents: then one per key */
+	char state[8];
+	long long first, last, count; /* first/last: epoch seconds, -1 unknown */
+	char key[KEYMAX];             /* close records: the address or the user */
+} rec_inc;
 
 typedef struct rec {
 	ap_kind kind;
@@ -65,6 +78,8 @@ typedef struct rec {
 		char service[24];
 		long long count;
 	} rel[MAX_REL];
+	int ninc;
+	rec_inc inc[AP_DET__COUNT];
 } rec;
 
 /* country column: "NL", "(private)", "" */
@@ -149,6 +164,35 @@ void ring_init(ring *r, uint32_t cap);
 ring_item *ring_at(ring *r, uint32_t i);
 
 /* ------------------------------------------------------------------ */
+/* incidents                                                           */
+
+#define INC_USERS 4
+
+typedef struct inc_entry {
+	char id[24];
+	int det;
+	char key[KEYMAX]; /* the address; the user of a user-keyed incident */
+	char country[24];
+	long long first, last, count;
+	int closed;
+	char users[INC_USERS][64]; /* the accounts of its events, the first ones */
+	int more_users;            /* and more than those */
+} inc_entry;
+
+typedef struct inc_table {
+	inc_entry *e;
+	uint32_t n, cap;
+	uint32_t *slot; /* open addressing on the id: entry index + 1, 0 empty */
+	uint32_t mask;
+	uint64_t not_listed; /* incidents beyond the cap: counted only */
+} inc_table;
+
+void inc_init(inc_table *t, uint32_t cap);
+void inc_free(inc_table *t);
+/* the entries by count (largest first), then first seen; caller frees */
+inc_entry **inc_sorted(const inc_table *t, uint32_t limit, uint32_t *n);
+
+/* ------------------------------------------------------------------ */
 /* timeline: failures per hour                                         */
 
 #define TL_SLOTS 131072 /* power of two; at most TL_MAX hours kept */
@@ -187,6 +231,8 @@ typedef struct report {
 		uint64_t n;
 	} det[NDET_MAX];
 	int ndet;
+	inc_table inc;
+	uint64_t closes; /* close records read */
 	timeline tl;
 } report;
 

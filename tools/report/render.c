@@ -80,6 +80,42 @@ void bucket_label(const report *rp, long long hour, long long w, char *buf, size
 		snprintf(buf, sz, "%.10s", iso);
 }
 
+void inc_accounts(const inc_entry *e, char *buf, size_t sz)
+{
+	size_t o = 0;
+	buf[0] = '\0';
+	for (int i = 0; i < INC_USERS && e->users[i][0] && o < sz; i++) {
+		int w = snprintf(buf + o, sz - o, "%s%s", i ? ", " : "", e->users[i]);
+		if (w < 0)
+			break;
+		o += (size_t)w;
+	}
+	if (e->more_users && o < sz)
+		snprintf(buf + o, sz - o, " (and more)");
+}
+
+void inc_time(long long t, char *buf, size_t sz)
+{
+	char iso[32];
+	if (t < 0) {
+		scopy(buf, sz, "-");
+		return;
+	}
+	tool_format_iso(t, iso, sizeof(iso));
+	snprintf(buf, sz, "%.10s %.8s", iso, iso + 11);
+}
+
+void inc_summary(const report *rp, char *buf, size_t sz)
+{
+	uint64_t closed = 0, total = rp->inc.n + rp->inc.not_listed;
+	for (uint32_t i = 0; i < rp->inc.n; i++)
+		closed += rp->inc.e[i].closed ? 1 : 0;
+	snprintf(buf, sz, "%llu incident%s (%llu closed, %llu open at the end of the input)%s",
+		 (unsigned long long)total, total == 1 ? "" : "s", (unsigned long long)closed,
+		 (unsigned long long)(rp->inc.n - closed),
+		 rp->inc.not_listed ? "; those beyond --max-keys are counted, not listed" : "");
+}
+
 void tz_label(const report *rp, char *buf, size_t sz)
 {
 	int o = rp->tz_off;

@@ -27,5 +27,12 @@ void svc_label(const ring_item *it, char *buf, size_t sz);
 void bucket_label(const report *rp, long long hour, long long w, char *buf, size_t sz);
 /* the zone of the report's local times: "UTC" or "UTC+01:00" */
 void tz_label(const report *rp, char *buf, size_t sz);
+/* an incident's accounts, "a, b, c (and more)"; "" for none */
+void inc_accounts(const inc_entry *e, char *buf, size_t sz);
+/* an incident's time (UTC, "2026-03-03 04:11:09"), "-" when unknown */
+void inc_time(long long t, char *buf, size_t sz);
+/* "N incidents (C closed, O open at the end of the input)" and the note
+ * on the ones beyond --max-keys */
+void inc_summary(const report *rp, char *buf, size_t sz);
 
 #endif

@@ -99,6 +99,7 @@ void print_json(report *rp, FILE *out)
 	jint(lines, "read", (long long)rp->lines);
 	jint(lines, "events", (long long)rp->events);
 	jint(lines, "skipped", (long long)rp->skipped);
+	jint(lines, "closed_incidents", (long long)rp->closes);
 	json_object_object_add(root, "lines", lines);
 	struct fjson_object *tot = json_object_new_object();
 	jint(tot, "events", (long long)rp->events);
@@ -168,10 +169,50 @@ void print_json(report *rp, FILE *out)
 		json_object_array_add(arr, item_json(ring_at(&rp->attacks, i)));
 	json_object_object_add(root, "last_attacks", arr);
 
-	struct fjson_object *al = json_object_new_object();
-	for (int i = 0; i < rp->ndet; i++)
-		jint(al, rp->det[i].name, (long long)rp->det[i].n);
-	json_object_object_add(root, "alerts", al);
+	struct fjson_object *inc = json_object_new_object();
+	uint64_t closed = 0;
+	for (uint32_t i = 0; i < rp->inc.n; i++)
+		closed += rp->inc.e[i].closed ? 1 : 0;
+	jint(inc, "total", (long long)(rp->inc.n + rp->inc.not_listed));
+	jint(inc, "closed", (long long)closed);
+	jint(inc, "open", (long long)(rp->inc.n - closed));
+	jint(inc, "not_listed", (long long)rp->inc.not_listed);
+	uint32_t ni;
+	inc_entry **iv = inc_sorted(&rp->inc, rp->top, &ni);
+	arr = json_object_new_array();
+	for (uint32_t i = 0; i < ni; i++) {
+		const inc_entry *e = iv[i];
+		struct fjson_object *o = json_object_new_object();
+		char iso[32];
+		if (strchr(e->id, ':') == NULL)
+			jstr(o, "id", e->id);
+		jstr(o, "detector", ap_detector_name((ap_detector)e->det));
+		jstr(o, "key", e->key);
+		if (e->first >= 0) {
+			tool_format_iso(e->first, iso, sizeof(iso));
+			jstr(o, "first_utc", iso);
+		}
+		if (e->last >= 0) {
+			tool_format_iso(e->last, iso, sizeof(iso));
+			jstr(o, "last_utc", iso);
+		}
+		if (e->first >= 0 && e->last >= e->first)
+			jint(o, "seconds", e->last - e->first);
+		jint(o, "count", e->count);
+		jstr(o, "state", e->closed ? "closed" : "open");
+		if (e->country[0])
+			jstr(o, "country", e->country);
+		struct fjson_object *acc = json_object_new_array();
+		for (int k = 0; k < INC_USERS && e->users[k][0]; k++)
+			json_object_array_add(acc, json_object_new_string(e->users[k]));
+		json_object_object_add(o, "accounts", acc);
+		if (e->more_users)
+			json_object_object_add(o, "more_accounts", json_object_new_boolean(1));
+		json_object_array_add(arr, o);
+	}
+	free(iv);
+	json_object_object_add(inc, "top", arr);
+	json_object_object_add(root, "incidents", inc);
 
 	tl_bucket *bk;
 	long long w;

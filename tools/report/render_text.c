@@ -126,9 +126,11 @@ void print_text(report *rp, FILE *out)
 	} else {
 		fprintf(out, "From    : -\nTo      : -\n");
 	}
-	fprintf(out, "Lines   : %llu read, %llu events, %llu skipped\n",
-		(unsigned long long)rp->lines, (unsigned long long)rp->events,
-		(unsigned long long)rp->skipped);
+	fprintf(out, "Lines   : %llu read, %llu events, ", (unsigned long long)rp->lines,
+		(unsigned long long)rp->events);
+	if (rp->closes > 0)
+		fprintf(out, "%llu closed incidents, ", (unsigned long long)rp->closes);
+	fprintf(out, "%llu skipped\n", (unsigned long long)rp->skipped);
 	fprintf(out, "Events  : %llu failures, %llu successes, %llu unknown, %llu blocks\n",
 		(unsigned long long)rp->failures, (unsigned long long)rp->successes,
 		(unsigned long long)rp->unknown, (unsigned long long)rp->blocks);
@@ -249,16 +251,29 @@ void print_text(report *rp, FILE *out)
 		fprintf(out, "(none)\n");
 	tbl_print(&t, out);
 
-	heading(out, "Alerts by detector");
-	tbl_init(&t, 2, "lr");
-	int any = 0;
-	for (int i = 0; i < rp->ndet; i++) {
-		tbl_row(&t, rp->det[i].name, ull(a, sizeof(a), rp->det[i].n));
-		any = 1;
+	heading(out, "Incidents");
+	inc_summary(rp, c, sizeof(c));
+	fprintf(out, "%s\n", c);
+	uint32_t ni;
+	inc_entry **iv = inc_sorted(&rp->inc, rp->top, &ni);
+	if (ni > 0) {
+		tbl_init(&t, 8, "llllrrll");
+		tbl_row(&t, "address/user", "detector", "first seen (UTC)", "span", "count",
+			"state", "country", "accounts");
+		for (uint32_t i = 0; i < ni; i++) {
+			char f[32], sp[32], acc[320];
+			const inc_entry *ie = iv[i];
+			inc_time(ie->first, f, sizeof(f));
+			duration(ie->first >= 0 && ie->last >= ie->first ? ie->last - ie->first : 0,
+				 sp, sizeof(sp));
+			inc_accounts(ie, acc, sizeof(acc));
+			tbl_row(&t, ie->key, ap_detector_name((ap_detector)ie->det), f, sp,
+				ull(a, sizeof(a), (unsigned long long)ie->count),
+				ie->closed ? "closed" : "open", ie->country, acc);
+		}
+		tbl_print(&t, out);
 	}
-	if (!any)
-		fprintf(out, "(none)\n");
-	tbl_print(&t, out);
+	free(iv);
 
 	tl_bucket *bk;
 	long long w;

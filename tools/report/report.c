@@ -41,7 +41,8 @@ static const char report_usage[] =
 	"them ({\"time\":...,\"host\":...,\"kind\":\"auth\",...} or "
 	"{\"time\":...,\"auth\":{...}})\n"
 	"or as \"mmauthparse parse --with-message\" prints them.  Reads standard input\n"
-	"when no FILE is given or FILE is \"-\".\n"
+	"when no FILE is given or FILE is \"-\".  On a terminal a long run shows its\n"
+	"progress; every run ends with a summary line on standard error.\n"
 	"\n"
 	"  -f, --format FMT     text (default), json or html (one self-contained page)\n"
 	"  -n, --top N          rows of the top tables (default 10)\n"
@@ -51,7 +52,8 @@ static const char report_usage[] =
 	"      --max-keys N     counters per top table (default 4096): exact up to N\n"
 	"                       distinct keys, approximate beyond\n"
 	"  -F, --follow FILE    same as \"mmauthparse follow FILE\"\n"
-	"  -h, --help           this text\n";
+	"  -h, --help           this text\n"
+	"\n";
 
 static uint32_t num_arg(const char *s, const char *what, uint32_t min, uint32_t max)
 {
@@ -70,16 +72,28 @@ static uint32_t num_arg(const char *s, const char *what, uint32_t min, uint32_t 
 	return (uint32_t)v;
 }
 
+/* the command's own long options followed by the raw-input ones into lo
+ * (room for RAW_MAX_LONGOPTS more than own) */
+#define RAW_MAX_LONGOPTS 8
+static void with_raw_options(struct option *lo, const struct option *own, size_t nown)
+{
+	size_t nraw = 0;
+	while (raw_longopts[nraw].name != NULL && nraw < RAW_MAX_LONGOPTS)
+		nraw++;
+	memcpy(lo, own, nown * sizeof(*lo));
+	memcpy(lo + nown, raw_longopts, nraw * sizeof(*lo));
+	memset(lo + nown + nraw, 0, sizeof(*lo));
+}
+
 int report_main(int argc, char **argv)
 {
-	static const struct option lo[] = { { "format", required_argument, NULL, 'f' },
-					    { "top", required_argument, NULL, 'n' },
-					    { "last", required_argument, NULL, 'l' },
-					    { "min-failures", required_argument, NULL, 'M' },
-					    { "max-keys", required_argument, NULL, 'K' },
-					    { "follow", no_argument, NULL, 'F' },
-					    { "help", no_argument, NULL, 'h' },
-					    { NULL, 0, NULL, 0 } };
+	static const struct option own[] = { { "format", required_argument, NULL, 'f' },
+					     { "top", required_argument, NULL, 'n' },
+					     { "last", required_argument, NULL, 'l' },
+					     { "min-failures", required_argument, NULL, 'M' },
+					     { "max-keys", required_argument, NULL, 'K' },
+					     { "follow", no_argument, NULL, 'F' },
+					     { "help", no_argument, NULL, 'h' } };
 	/* --follow hands everything over to the follow command */
 	for (int i = 1; i < argc; i++) {
 		if (strcmp(argv[i], "--") == 0)
@@ -93,16 +107,26 @@ int report_main(int argc, char **argv)
 	const char *format = "text";
 	uint32_t top = 10, last = 10, min_fail = 1, max_keys = 4096;
 	int c;
+	raw_setup raw;
+	raw_setup_init(&raw);
+	enum { NOWN = sizeof(own) / sizeof(own[0]) };
+	struct option lo[NOWN + RAW_MAX_LONGOPTS + 1];
+	with_raw_options(lo, own, NOWN);
 	opterr = 0;
 	optind = 1;
-	while ((c = getopt_long(argc, argv, ":f:n:l:Fh", lo, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":f:n:l:Fh" RAW_OPTSTRING, lo, NULL)) != -1) {
+		if (raw_option(&raw, c, optarg))
+			continue;
 		switch (c) {
 		case 'f': format = optarg; break;
 		case 'n': top = num_arg(optarg, "--top", 1, 100000); break;
 		case 'l': last = num_arg(optarg, "--last", 0, 100000); break;
 		case 'M': min_fail = num_arg(optarg, "--min-failures", 1, UINT32_MAX); break;
 		case 'K': max_keys = num_arg(optarg, "--max-keys", 16, 1u << 22); break;
-		case 'h': fputs(report_usage, stdout); return 0;
+		case 'h':
+			fputs(report_usage, stdout);
+			fputs(raw_usage, stdout);
+			return 0;
 		case ':':
 			fprintf(stderr, PROG ": report: option '%s' needs an argument\n",
 				argv[optind - 1]);
@@ -129,6 +153,8 @@ int report_main(int argc, char **argv)
 	}
 	if (top > max_keys)
 		top = max_keys;
+	if (raw.ngeo > 0)
+		raw_parser(&raw); /* a database that cannot be read fails now */
 
 	report *rp = xcalloc(1, sizeof(*rp));
 	rp->top = top;
@@ -140,6 +166,7 @@ int report_main(int argc, char **argv)
 	ss_init(&rp->services, 256);
 	ss_init(&rp->daemons, 256);
 	ss_init(&rp->plaintext, max_keys);
+	inc_init(&rp->inc, max_keys);
 	rp->fm.e = xcalloc((size_t)FM_SETS * FM_WAYS, sizeof(fm_entry));
 	ring_init(&rp->attacks, last);
 	ring_init(&rp->saf, last);
@@ -153,25 +180,31 @@ int report_main(int argc, char **argv)
 		return 1;
 	}
 	int status = 0;
-	if (optind >= argc) {
-		status |= read_stream(rp, tok, stdin, "standard input");
-	} else {
-		for (int i = optind; i < argc; i++) {
-			if (strcmp(argv[i], "-") == 0) {
-				status |= read_stream(rp, tok, stdin, "standard input");
-				continue;
-			}
-			FILE *fp = fopen(argv[i], "r");
-			if (fp == NULL) {
-				fprintf(stderr, PROG ": %s: %s\n", argv[i], strerror(errno));
-				status = 1;
-				continue;
-			}
-			status |= read_stream(rp, tok, fp, argv[i]);
-			fclose(fp);
+	/* the progress line needs the total size of the input */
+	long long total = 0;
+	char *const stdin_only[] = { (char *)"-" };
+	char *const *files = optind < argc ? argv + optind : stdin_only;
+	int nfiles = optind < argc ? argc - optind : 1;
+	for (int i = 0; i < nfiles && total >= 0; i++) {
+		long long sz = tf_size(files[i]);
+		total = sz < 0 ? -1 : total + sz;
+	}
+	progress pg;
+	pg_init(&pg, total);
+	for (int i = 0; i < nfiles; i++) {
+		const char *name = strcmp(files[i], "-") == 0 ? "standard input" : files[i];
+		tool_file f;
+		if (tf_open(&f, files[i]) != 0) {
+			fprintf(stderr, PROG ": %s: %s\n", files[i], strerror(errno));
+			status = 1;
+			continue;
 		}
+		status |= read_stream(rp, tok, &f, name, &raw, &pg);
+		pg_file_done(&pg, &f);
+		tf_close(&f);
 	}
 	fjson_tokener_free(tok);
+	raw_setup_free(&raw);
 
 	if (fmt == 0)
 		print_text(rp, stdout);
@@ -190,12 +223,14 @@ int report_main(int argc, char **argv)
 	ss_free(&rp->services);
 	ss_free(&rp->daemons);
 	ss_free(&rp->plaintext);
+	inc_free(&rp->inc);
 	free(rp->fm.e);
 	free(rp->attacks.v);
 	free(rp->saf.v);
 	free(rp->blockr.v);
 	free(rp->tl.hour);
 	free(rp->tl.count);
+	pg_finish(&pg, "report", rp->lines, rp->events);
 	free(rp);
 	return status;
 }
@@ -207,7 +242,8 @@ static const char follow_usage[] =
 	"usage: mmauthparse follow [options] FILE\n"
 	"       mmauthparse report --follow [options] FILE\n"
 	"\n"
-	"Print events live as they are appended to FILE (JSON lines, as for report),\n"
+	"Print events live as they are appended to FILE (JSON lines or raw log, as\n"
+	"for report),\n"
 	"one line each: time  outcome  user  address  country  daemon/service  [alerts].\n"
 	"Survives truncation (starts again at the top) and rotation (the file\n"
 	"replaced by a new one: reads the old one to its end, then the new one from\n"
@@ -217,7 +253,8 @@ static const char follow_usage[] =
 	"  -l, --last N       first print the last N events already in FILE (default 0)\n"
 	"  -x, --failures     only failures and blocks (as mailcop shows attacks)\n"
 	"  -i, --interval MS  how often to look for new data (default 250 ms)\n"
-	"  -h, --help         this text\n";
+	"  -h, --help         this text\n"
+	"\n";
 
 static volatile sig_atomic_t follow_stop;
 
@@ -229,21 +266,30 @@ static void on_signal(int sig)
 
 int follow_main(int argc, char **argv)
 {
-	static const struct option lo[] = { { "last", required_argument, NULL, 'l' },
-					    { "failures", no_argument, NULL, 'x' },
-					    { "interval", required_argument, NULL, 'i' },
-					    { "help", no_argument, NULL, 'h' },
-					    { NULL, 0, NULL, 0 } };
+	static const struct option own[] = { { "last", required_argument, NULL, 'l' },
+					     { "failures", no_argument, NULL, 'x' },
+					     { "interval", required_argument, NULL, 'i' },
+					     { "help", no_argument, NULL, 'h' } };
+	enum { NOWN = sizeof(own) / sizeof(own[0]) };
+	struct option lo[NOWN + RAW_MAX_LONGOPTS + 1];
+	with_raw_options(lo, own, NOWN);
 	uint32_t last = 0, interval = 250;
 	int failures_only = 0, c;
+	raw_setup raw;
+	raw_setup_init(&raw);
 	opterr = 0;
 	optind = 1;
-	while ((c = getopt_long(argc, argv, ":l:xi:h", lo, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":l:xi:h" RAW_OPTSTRING, lo, NULL)) != -1) {
+		if (raw_option(&raw, c, optarg))
+			continue;
 		switch (c) {
 		case 'l': last = num_arg(optarg, "--last", 0, 100000); break;
 		case 'x': failures_only = 1; break;
 		case 'i': interval = num_arg(optarg, "--interval", 10, 60000); break;
-		case 'h': fputs(follow_usage, stdout); return 0;
+		case 'h':
+			fputs(follow_usage, stdout);
+			fputs(raw_usage, stdout);
+			return 0;
 		case ':':
 			fprintf(stderr, PROG ": follow: option '%s' needs an argument\n",
 				argv[optind - 1]);
@@ -262,6 +308,8 @@ int follow_main(int argc, char **argv)
 		return 2;
 	}
 	const char *path = argv[optind];
+	if (raw.ngeo > 0)
+		raw_parser(&raw); /* a database that cannot be read fails now */
 
 	struct sigaction sa;
 	memset(&sa, 0, sizeof(sa));
@@ -280,6 +328,7 @@ int follow_main(int argc, char **argv)
 	f.r = xcalloc(1, sizeof(rec));
 	f.buf = malloc(TOOL_MAX_LINE + 1);
 	f.failures_only = failures_only;
+	f.raw = &raw;
 	f.rcap = last;
 	f.ring = last ? xcalloc(last, sizeof(char *)) : NULL;
 	if (f.tok == NULL || f.buf == NULL) {
@@ -361,6 +410,7 @@ int follow_main(int argc, char **argv)
 			pos = 0;
 			f.have = 0;
 			f.skipping = 0;
+			f.mode = 0;
 			continue;
 		}
 		if (stat(path, &now) == 0
@@ -375,6 +425,7 @@ int follow_main(int argc, char **argv)
 				pos = 0;
 				f.have = 0;
 				f.skipping = 0;
+				f.mode = 0;
 				continue;
 			}
 		}
@@ -395,5 +446,6 @@ out:
 			free(f.ring[i]);
 		free(f.ring);
 	}
+	raw_setup_free(&raw);
 	return status;
 }
