@@ -115,8 +115,9 @@ print(n)
 PY
 }
 # local_alert FILE DET COUNT THRESHOLD WINDOW: a local alert with these figures
+# (its incident member aside)
 local_alert() {
-  [ "$(events "$1" "e.get('alert', {}).get('$2') == {'count': $3, 'threshold': $4, 'window': $5}")" -ge 1 ]
+  [ "$(events "$1" "{k: v for k, v in e.get('alert', {}).get('$2', {}).items() if k != 'incident'} == {'count': $3, 'threshold': $4, 'window': $5}")" -ge 1 ]
 }
 
 # ---------------------------------------------------------------------------
