@@ -243,9 +243,8 @@ static int check_config(ap_cluster *cl)
 	int ok = 1;
 	char err[256];
 	if (!cl_available()) {
-		ap_logf(cl->log, cl->cookie, AP_LOG_ERR,
-			"cluster.redis: this build has no cluster tier (configure found no "
-			"hiredis: install libhiredis-dev and build again)");
+		ap_logf(cl->log, cl->cookie, AP_LOG_ERR, "cluster.redis: %s",
+			cl_unavailable_reason());
 		return 0;
 	}
 	if (c->mode != AP_CLUSTER_ASYNC && c->mode != AP_CLUSTER_SYNC) {

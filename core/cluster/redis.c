@@ -4,11 +4,17 @@
  * ever waits longer), AUTH, the window script loaded with SCRIPT LOAD and
  * run with EVALSHA; calls are appended to hiredis's output buffer and sent
  * as one pipeline by the first read.  Error replies are sorted into what
- * the caller does next (cl_rc).  Built without hiredis, the connection
- * functions say so and fail.
+ * the caller does next (cl_rc).
  *
- * Concurrency: a connection is used by one thread at a time; nothing here
- * is shared.
+ * hiredis is not linked: it is loaded (dlopen) the first time a cluster
+ * tier is configured, by the soname of the library the build found
+ * (AP_HIREDIS_SONAME: the ABI the headers describe).  The module then loads
+ * where the library is missing (and its own checks, such as the rsyslogd
+ * version, speak first); only a configured cluster tier needs it.  Built
+ * without hiredis, the connection functions say so and fail.
+ *
+ * Concurrency: a connection is used by one thread at a time; the library
+ * is loaded once (pthread_once).
  *
  * SPDX-License-Identifier: Apache-2.0
  */
@@ -26,6 +32,8 @@
 #include "text.h"
 #include "cluster/redis.h"
 #ifdef HAVE_HIREDIS
+#include <dlfcn.h>
+#include <pthread.h>
 #include <hiredis/hiredis.h>
 #endif
 
@@ -240,15 +248,69 @@ static cl_rc classify(const char *msg)
 
 #ifdef HAVE_HIREDIS
 
+/* the hiredis functions, from the library loaded at first use */
+static struct {
+	redisContext *(*connect_tcp)(const char *ip, int port, const struct timeval tv);
+	redisContext *(*connect_unix)(const char *path, const struct timeval tv);
+	int (*set_timeout)(redisContext *c, const struct timeval tv);
+	void *(*command)(redisContext *c, const char *format, ...);
+	int (*append_argv)(redisContext *c, int argc, const char **argv, const size_t *argvlen);
+	int (*get_reply)(redisContext *c, void **reply);
+	void (*free_reply)(void *reply);
+	void (*free_ctx)(redisContext *c);
+} H;
+static pthread_once_t h_once = PTHREAD_ONCE_INIT;
+static int h_ok;
+static char h_err[256];
+
+static void h_load(void)
+{
+	void *lib = dlopen(AP_HIREDIS_SONAME, RTLD_NOW | RTLD_LOCAL);
+	if (lib == NULL) {
+		const char *e = dlerror();
+		snprintf(h_err, sizeof(h_err), "cannot load the Redis client library: %s",
+			 e != NULL ? e : AP_HIREDIS_SONAME);
+		return;
+	}
+	struct {
+		void **fp;
+		const char *name;
+	} syms[] = {
+		{ (void **)&H.connect_tcp, "redisConnectWithTimeout" },
+		{ (void **)&H.connect_unix, "redisConnectUnixWithTimeout" },
+		{ (void **)&H.set_timeout, "redisSetTimeout" },
+		{ (void **)&H.command, "redisCommand" },
+		{ (void **)&H.append_argv, "redisAppendCommandArgv" },
+		{ (void **)&H.get_reply, "redisGetReply" },
+		{ (void **)&H.free_reply, "freeReplyObject" },
+		{ (void **)&H.free_ctx, "redisFree" },
+	};
+	for (size_t i = 0; i < sizeof(syms) / sizeof(syms[0]); i++) {
+		*syms[i].fp = dlsym(lib, syms[i].name);
+		if (*syms[i].fp == NULL) {
+			snprintf(h_err, sizeof(h_err), "%s has no %s", AP_HIREDIS_SONAME,
+				 syms[i].name);
+			return; /* the library stays loaded: harmless */
+		}
+	}
+	h_ok = 1;
+}
+
+int cl_available(void)
+{
+	pthread_once(&h_once, h_load);
+	return h_ok;
+}
+
+const char *cl_unavailable_reason(void)
+{
+	return cl_available() ? "" : h_err;
+}
+
 struct cl_conn {
 	redisContext *rc;
 	char sha[41];
 };
-
-int cl_available(void)
-{
-	return 1;
-}
 
 static struct timeval ms_tv(uint32_t ms)
 {
@@ -270,7 +332,7 @@ static void conn_err(redisContext *rc, int saved_errno, char *err, size_t errsz)
 cl_rc cl_load_script(cl_conn *c, char *err, size_t errsz)
 {
 	errno = 0;
-	redisReply *r = redisCommand(c->rc, "SCRIPT LOAD %s", cl_script_src);
+	redisReply *r = H.command(c->rc, "SCRIPT LOAD %s", cl_script_src);
 	if (r == NULL) {
 		conn_err(c->rc, errno, err, errsz);
 		return CL_DOWN;
@@ -284,7 +346,7 @@ cl_rc cl_load_script(cl_conn *c, char *err, size_t errsz)
 			 r->type == REDIS_REPLY_ERROR ? r->str : "unexpected reply");
 		rc = CL_REFUSED; /* NOAUTH, NOPERM, a server that cannot run it */
 	}
-	freeReplyObject(r);
+	H.free_reply(r);
 	return rc;
 }
 
@@ -298,8 +360,8 @@ cl_conn *cl_connect(const cl_endpoint *ep, const char *user, const char *passwor
 		return NULL;
 	}
 	errno = 0;
-	c->rc = ep->is_unix ? redisConnectUnixWithTimeout(ep->path, ms_tv(connect_ms))
-			    : redisConnectWithTimeout(ep->host, ep->port, ms_tv(connect_ms));
+	c->rc = ep->is_unix ? H.connect_unix(ep->path, ms_tv(connect_ms))
+			    : H.connect_tcp(ep->host, ep->port, ms_tv(connect_ms));
 	if (c->rc == NULL) {
 		snprintf(err, errsz, "out of memory");
 		free(c);
@@ -309,15 +371,15 @@ cl_conn *cl_connect(const cl_endpoint *ep, const char *user, const char *passwor
 		snprintf(err, errsz, "connect: %s", c->rc->errstr);
 		goto fail;
 	}
-	if (redisSetTimeout(c->rc, ms_tv(call_ms)) != REDIS_OK) {
+	if (H.set_timeout(c->rc, ms_tv(call_ms)) != REDIS_OK) {
 		snprintf(err, errsz, "cannot set the timeout");
 		goto fail;
 	}
 	if (password != NULL && password[0] != '\0') {
 		errno = 0;
 		redisReply *r = user != NULL && user[0] != '\0'
-					? redisCommand(c->rc, "AUTH %s %s", user, password)
-					: redisCommand(c->rc, "AUTH %s", password);
+					? H.command(c->rc, "AUTH %s %s", user, password)
+					: H.command(c->rc, "AUTH %s", password);
 		if (r == NULL) {
 			char e[128];
 			conn_err(c->rc, errno, e, sizeof(e));
@@ -326,18 +388,18 @@ cl_conn *cl_connect(const cl_endpoint *ep, const char *user, const char *passwor
 		}
 		if (r->type == REDIS_REPLY_ERROR) {
 			snprintf(err, errsz, "AUTH refused: %s", r->str);
-			freeReplyObject(r);
+			H.free_reply(r);
 			*rc = CL_REFUSED;
 			goto fail;
 		}
-		freeReplyObject(r);
+		H.free_reply(r);
 	}
 	*rc = cl_load_script(c, err, errsz);
 	if (*rc != CL_OK)
 		goto fail;
 	return c;
 fail:
-	redisFree(c->rc);
+	H.free_ctx(c->rc);
 	free(c);
 	return NULL;
 }
@@ -346,7 +408,7 @@ void cl_close(cl_conn *c)
 {
 	if (c == NULL)
 		return;
-	redisFree(c->rc);
+	H.free_ctx(c->rc);
 	free(c);
 }
 
@@ -358,7 +420,7 @@ cl_rc cl_append(cl_conn *c, const char *prefix, cl_family fam, const char *key, 
 				 argvlen, maxargs);
 	if (argc == 0)
 		return CL_REPLY;
-	if (redisAppendCommandArgv(c->rc, (int)argc, argv, argvlen) != REDIS_OK)
+	if (H.append_argv(c->rc, (int)argc, argv, argvlen) != REDIS_OK)
 		return CL_DOWN;
 	return CL_OK;
 }
@@ -376,7 +438,7 @@ cl_rc cl_read(cl_conn *c, int nd, cl_det_result *out, char *err, size_t errsz)
 {
 	void *v = NULL;
 	errno = 0;
-	if (redisGetReply(c->rc, &v) != REDIS_OK || v == NULL) {
+	if (H.get_reply(c->rc, &v) != REDIS_OK || v == NULL) {
 		conn_err(c->rc, errno, err, errsz);
 		return CL_DOWN;
 	}
@@ -417,7 +479,7 @@ cl_rc cl_read(cl_conn *c, int nd, cl_det_result *out, char *err, size_t errsz)
 		}
 	}
 done:
-	freeReplyObject(r);
+	H.free_reply(r);
 	return rc;
 }
 
@@ -430,6 +492,12 @@ struct cl_conn {
 int cl_available(void)
 {
 	return 0;
+}
+
+const char *cl_unavailable_reason(void)
+{
+	return "this build has no cluster tier (configure found no hiredis: install "
+	       "libhiredis-dev and build again)";
 }
 
 cl_rc cl_load_script(cl_conn *c, char *err, size_t errsz)

@@ -45,8 +45,10 @@ int cl_endpoint_parse(const char *spec, cl_endpoint *ep, char *err, size_t errsz
 /* "host:port" or the path, for messages */
 void cl_endpoint_text(const cl_endpoint *ep, char *buf, size_t bufsz) AP_HIDDEN;
 
-/* 1 when this build can speak to Redis (has hiredis) */
+/* 1 when this build can speak to Redis: built with hiredis, and the
+ * library loads (the first call loads it); otherwise why not */
 int cl_available(void) AP_HIDDEN;
+const char *cl_unavailable_reason(void) AP_HIDDEN;
 
 /* Connect within connect_ms, then AUTH (user may be NULL) and load the
  * script, each within call_ms.  NULL and a reason in err on failure;

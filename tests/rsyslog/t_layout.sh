@@ -8,12 +8,11 @@ trap rs_cleanup EXIT
 rs_new layout
 B=$(cd "$(dirname "$MODULE")/.." && pwd)
 cppflags=$(sed -n 's/^RSYSLOG_CPPFLAGS = //p' "$B/Makefile" | sed "s|\$(abs_top_builddir)|$B|g")
-hiredis=$(sed -n 's/^HIREDIS_LIBS = //p' "$B/Makefile")   # the cluster tier, when built
 mkdir -p "$RS/sdk"
 sed '/#define NDEBUG/d' "$B/rsyslog-sdk/config.h" > "$RS/sdk/config.h"
 if ! gcc -std=gnu11 -shared -fPIC -I"$RS/sdk" $cppflags -I"$TOP_SRCDIR/core" \
      $(pkg-config --cflags libestr libfastjson) "$TOP_SRCDIR/plugin/mmauthparse.c" \
-     "$B/.libs/libauthparse.a" $(pkg-config --libs libfastjson) -lmaxminddb $hiredis -lm -lpthread \
+     "$B/.libs/libauthparse.a" $(pkg-config --libs libfastjson) -lmaxminddb -lm -lpthread \
      -o "$RS/mmauthparse-wrong.so" 2> "$RS/cc.log"; then
   fail "layout: could not build the mismatched module: $(head -3 "$RS/cc.log")"
   exit 1
