@@ -21,6 +21,10 @@ if ! redis_have; then
   echo "cluster: redis-server not installed (scripts/setup.sh): skipped"
   exit 0
 fi
+if grep -q "this build has no cluster tier" "$MODULE"; then
+  echo "cluster: the module was built without hiredis: skipped"
+  exit 0
+fi
 
 NODES=()
 cleanup() {

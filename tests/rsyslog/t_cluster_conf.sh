@@ -14,6 +14,10 @@ if ! redis_have; then
   echo "cluster_conf: redis-server not installed (scripts/setup.sh): skipped"
   exit 0
 fi
+if grep -q "this build has no cluster tier" "$MODULE"; then
+  echo "cluster_conf: the module was built without hiredis: skipped"
+  exit 0
+fi
 trap 'rs_cleanup; redis_cleanup' EXIT
 redis_start clconf || { fail "cluster_conf: redis-server start"; exit 1; }
 rs_new clconf
