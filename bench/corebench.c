@@ -24,7 +24,10 @@
  * (only bench_loop and what it calls is counted: no file reading, no set-up).
  *
  * Exit 77 when a configuration needs geo and the files are missing.  No
- * timing assertions: figures only. */
+ * timing assertions: figures only.
+ *
+ * SPDX-License-Identifier: Apache-2.0
+ */
 #include <fcntl.h>
 #include <json.h>
 #include <stdio.h>

@@ -18,7 +18,10 @@
  *
  * Memory: each scenario runs in a child process that builds the state and
  * reports its resident set growth (from /proc/self/statm) per key.
- * No pass/fail: figures only. */
+ * No pass/fail: figures only.
+ *
+ * SPDX-License-Identifier: Apache-2.0
+ */
 #include <json.h>
 #include <pthread.h>
 #include <stdio.h>

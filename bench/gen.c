@@ -23,7 +23,10 @@
  *   scanners     a new random address per attempt, common user names
  * Addresses: public IPv4, public IPv6 (15%), private ranges for some
  * legitimate users, and ::ffff: mapped forms where daemons print them.
- * A summary goes to stderr. */
+ * A summary goes to stderr.
+ *
+ * SPDX-License-Identifier: Apache-2.0
+ */
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>

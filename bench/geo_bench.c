@@ -15,7 +15,10 @@
  * shown (the machine may be busy); "per CPU-s" divides by the CPU time the
  * lookup threads used, which a busy machine disturbs less than wall time.  Prints a table; asserts nothing about
  * timing.  Exit 77 (skip) when the
- * database files are missing. */
+ * database files are missing.
+ *
+ * SPDX-License-Identifier: Apache-2.0
+ */
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>

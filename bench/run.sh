@@ -17,6 +17,7 @@
 # Benchmarks are not tests: nothing here asserts a time.  The script fails
 # only when the bench itself is broken (a build error, rsyslogd losing lines,
 # the mm action not producing events).
+# SPDX-License-Identifier: Apache-2.0
 set -euo pipefail
 
 top=$(cd "$(dirname "$0")/.." && pwd)

@@ -14,6 +14,8 @@
  * (geo databases: swapped under a rwlock on reload; detection state: sharded
  * locks; the table of recent sshd connections: sharded locks; statistics:
  * atomic counters).  An ap_worker belongs to exactly one thread at a time.
+ *
+ * SPDX-License-Identifier: Apache-2.0
  */
 #ifndef AUTHPARSE_H
 #define AUTHPARSE_H
@@ -66,6 +68,11 @@ typedef struct {
 } ap_addr;
 
 #define AP_MAX_REDACT 4
+
+/* a byte range of the message to replace with "[REDACTED]" */
+typedef struct ap_redact_range {
+	uint32_t off, len;
+} ap_redact_range;
 #define AP_USER_MAX 256
 
 typedef struct ap_event {
@@ -117,9 +124,7 @@ typedef struct ap_event {
 	/* attempted passwords found in the message: byte ranges of the
 	 * message text to replace with "[REDACTED]" */
 	uint8_t nredact;
-	struct {
-		uint32_t off, len;
-	} redact[AP_MAX_REDACT];
+	ap_redact_range redact[AP_MAX_REDACT];
 	/* text a recogniser had to decode because the line holds it only in
 	 * an encoded form (courieresmtpd's and exim's base64 SASL user
 	 * names): `user` may point here, so an event must not be copied

@@ -6,7 +6,10 @@
  * under a rwlock on reload), the detection state (detect.c: sharded
  * locks) and the table of recent sshd connections (session.c: sharded
  * locks; written by ap_process only).  An ap_worker (geo cache) is used by
- * one thread at a time. */
+ * one thread at a time.
+ *
+ * SPDX-License-Identifier: Apache-2.0
+ */
 #ifdef HAVE_CONFIG_H
 #include "ap_config.h"
 #endif

@@ -89,6 +89,17 @@ int ap_cur_uint(ap_cur *c, int64_t *out)
 	return 1;
 }
 
+int ap_hexval(char ch)
+{
+	if (ch >= '0' && ch <= '9')
+		return ch - '0';
+	if (ch >= 'a' && ch <= 'f')
+		return ch - 'a' + 10;
+	if (ch >= 'A' && ch <= 'F')
+		return ch - 'A' + 10;
+	return -1;
+}
+
 int ap_digits(const char *p, size_t n, int *out)
 {
 	int v = 0;

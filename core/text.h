@@ -79,6 +79,8 @@ int ap_cur_until(ap_cur *c, char ch, ap_span *out) AP_HIDDEN;
 ap_span ap_cur_word(ap_cur *c) AP_HIDDEN;
 /* exactly n decimal digits (n <= 9) as an int; 1 ok */
 int ap_digits(const char *p, size_t n, int *out) AP_HIDDEN;
+/* the value of a hexadecimal digit, -1 for any other byte */
+int ap_hexval(char ch) AP_HIDDEN;
 /* unsigned decimal (at most 18 digits); 1 ok */
 int ap_cur_uint(ap_cur *c, int64_t *out) AP_HIDDEN;
 

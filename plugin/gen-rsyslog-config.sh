@@ -4,6 +4,7 @@
 # for an rsyslog source tree that was not configured (apt-get source gives
 # such a tree).  NDEBUG defined and DEBUG undefined: otherwise obj_t grows
 # and every smsg_t field shifts.
+# SPDX-License-Identifier: Apache-2.0
 set -e
 ver=$1
 out=$2

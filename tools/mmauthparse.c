@@ -6,7 +6,10 @@
  * Only the public API (authparse.h) is used, as the rsyslog module does.
  *
  * Exit status: 0 success, 1 an input could not be read (the others are
- * still processed) or output failed, 2 usage or configuration error. */
+ * still processed) or output failed, 2 usage or configuration error.
+ *
+ * SPDX-License-Identifier: Apache-2.0
+ */
 #include <errno.h>
 #include <getopt.h>
 #include <json.h>

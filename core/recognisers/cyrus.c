@@ -38,7 +38,10 @@
  * the SASL reason is the first " SASL(<code>): " (a canonical user holds
  * no ':'); an "invalid user" line ends with Cyrus's words; a success is
  * the last " User logged in" of a "login: " line, and an anonymous login
- * (whose password is the client's) is not read. */
+ * (whose password is the client's) is not read.
+ *
+ * SPDX-License-Identifier: Apache-2.0
+ */
 #include "recognisers/recogniser.h"
 
 static const char *service_of(const ap_line *ln, int8_t *tls)

@@ -47,17 +47,6 @@ static size_t da_stamp(const char *p, size_t n, int64_t *t)
 	return 19;
 }
 
-static int hexval(char ch)
-{
-	if (ch >= '0' && ch <= '9')
-		return ch - '0';
-	if (ch >= 'a' && ch <= 'f')
-		return ch - 'a' + 10;
-	if (ch >= 'A' && ch <= 'F')
-		return ch - 'A' + 10;
-	return -1;
-}
-
 /* the user, with DirectAdmin's %XX encoding undone into ev->scratch */
 static void set_user_decoded(ap_event *ev, const char *p, size_t n)
 {
@@ -68,8 +57,8 @@ static void set_user_decoded(ap_event *ev, const char *p, size_t n)
 	size_t o = 0;
 	for (size_t i = 0; i < n && o < sizeof(ev->scratch); i++) {
 		int hi, lo;
-		if (p[i] == '%' && i + 2 < n && (hi = hexval(p[i + 1])) >= 0
-		    && (lo = hexval(p[i + 2])) >= 0) {
+		if (p[i] == '%' && i + 2 < n && (hi = ap_hexval(p[i + 1])) >= 0
+		    && (lo = ap_hexval(p[i + 2])) >= 0) {
 			ev->scratch[o++] = (char)(hi * 16 + lo);
 			i += 2;
 		} else {

@@ -91,6 +91,8 @@
  * auth process's verdict and again the login process's summary ("auth
  * failed, N attempts"); the verdict is marked AP_CORR_VERDICT, the summary
  * AP_CORR_SUMMARY, and detection counts the pair once (detectors.c).
+ *
+ * SPDX-License-Identifier: Apache-2.0
  */
 #include "recognisers/recogniser.h"
 

@@ -98,24 +98,13 @@ static int json_value(ap_cur *c, ap_span *str, int *is_str)
 	return c->p > s;
 }
 
-static int hexval(char ch)
-{
-	if (ch >= '0' && ch <= '9')
-		return ch - '0';
-	if (ch >= 'a' && ch <= 'f')
-		return ch - 'a' + 10;
-	if (ch >= 'A' && ch <= 'F')
-		return ch - 'A' + 10;
-	return -1;
-}
-
 static int hex4(const char *p, const char *e, unsigned *v)
 {
 	if (e - p < 4)
 		return 0;
 	*v = 0;
 	for (int i = 0; i < 4; i++) {
-		int h = hexval(p[i]);
+		int h = ap_hexval(p[i]);
 		if (h < 0)
 			return 0;
 		*v = (*v << 4) | (unsigned)h;

@@ -45,7 +45,10 @@
  * The PAM service name gives daemon and service: sshd -> sshd/ssh (tls:
  * ssh is always encrypted), dovecot -> dovecot (protocol unknown), a
  * protocol name (imap, pop3, smtp, sieve, ...) -> that service with daemon
- * "pam"; anything else -> daemon "pam", no service. */
+ * "pam"; anything else -> daemon "pam", no service.
+ *
+ * SPDX-License-Identifier: Apache-2.0
+ */
 #include "recognisers/recogniser.h"
 
 static int is_mod_char(char c)

@@ -37,17 +37,30 @@ void ap_set_ip_or_rdns(ap_event *ev, ap_span h)
 
 void ap_add_redact(ap_event *ev, const ap_line *ln, const char *p, size_t n)
 {
-	if (ev->nredact >= AP_MAX_REDACT || p < ln->msg0)
+	if (p < ln->msg0)
 		return;
-	uint32_t off = (uint32_t)(p - ln->msg0);
-	/* keep the ranges ordered and disjoint */
-	if (ev->nredact > 0) {
-		uint32_t pe = ev->redact[ev->nredact - 1].off + ev->redact[ev->nredact - 1].len;
-		if (off < pe)
-			return;
+	uint32_t off = (uint32_t)(p - ln->msg0), end = off + (uint32_t)n;
+	/* Keep the ranges ordered and disjoint without ever dropping one: a
+	 * range that overlaps or comes before the last ones is merged with
+	 * them, and when every slot is taken the last range grows to cover
+	 * the new one (the text between is cut too: a password never stays) */
+	while (ev->nredact > 0) {
+		const ap_redact_range *last = &ev->redact[ev->nredact - 1];
+		uint32_t le = last->off + last->len;
+		if (le < off)
+			break;
+		if (last->off < off)
+			off = last->off;
+		if (le > end)
+			end = le;
+		ev->nredact--;
+	}
+	if (ev->nredact == AP_MAX_REDACT) {
+		off = ev->redact[AP_MAX_REDACT - 1].off;
+		ev->nredact--;
 	}
 	ev->redact[ev->nredact].off = off;
-	ev->redact[ev->nredact].len = (uint32_t)n;
+	ev->redact[ev->nredact].len = end - off;
 	ev->nredact++;
 	ev->password_redacted = true;
 }

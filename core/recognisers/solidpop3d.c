@@ -21,7 +21,10 @@
  * (inet_ntoa/inet_ntop, or gethostbyaddr's name: no blank, no " - ").
  * Anchor: the last " - " of the line; the user is everything between
  * solid-pop3d's words and it.  A name that reads as an address is no
- * rdns, and only the parenthesised address is ever the address. */
+ * rdns, and only the parenthesised address is ever the address.
+ *
+ * SPDX-License-Identifier: Apache-2.0
+ */
 #include "recognisers/recogniser.h"
 
 /* "U - IP" or "U - NAME (IP)" */

@@ -182,7 +182,10 @@
  *   not allowed: (" must occur once; a second one (planted in a name)
  *   leaves user and address out (ambiguous).
  * - Success ("Accepted") is read only at the start of the message, which
- *   is sshd's. */
+ *   is sshd's.
+ *
+ * SPDX-License-Identifier: Apache-2.0
+ */
 #include "recognisers/session.h"
 
 /* what a line tells the connection table (see the opening comment) */

@@ -28,7 +28,10 @@
  * failure is the half of "U auth=U" when both halves are the same
  * (LOGIN), else it ends at the first " auth=".  A success needs UW's
  * "Login user="/"Authenticated user="/"Auth user=" at the start.  A PTR
- * name that reads as an address is no rdns. */
+ * name that reads as an address is no rdns.
+ *
+ * SPDX-License-Identifier: Apache-2.0
+ */
 #include "recognisers/recogniser.h"
 
 static const char *service_of(const ap_line *ln)

@@ -92,8 +92,10 @@ static const char *service_of(ap_span p, int8_t *tls)
 static void set_port(ap_event *ev, ap_span v)
 {
 	int64_t n;
+	if (v.n == 0) /* an absent field is an empty span with no pointer */
+		return;
 	ap_cur k = ap_cur_make(v.p, v.n);
-	if (v.n > 0 && ap_cur_uint(&k, &n) && k.p == k.e && n <= 65535)
+	if (ap_cur_uint(&k, &n) && k.p == k.e && n <= 65535)
 		ev->port = (int32_t)n;
 }
 

@@ -6,6 +6,7 @@
 #
 # Prints "PASS <name>" or "FAIL <name>: <why>" per check; exits 1 if any
 # check failed.  Needs python3 (for semantic JSON comparison).
+# SPDX-License-Identifier: Apache-2.0
 set -u
 
 BIN=${1:?usage: tests/cli/run.sh path/to/mmauthparse}

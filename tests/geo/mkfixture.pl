@@ -17,6 +17,7 @@
 #   flat-asn.mmdb          flat ASN layout with "asn"/"as_org" keys
 #   unusable.mmdb          a valid MaxMind DB holding none of the fields we use
 # The expected values are written out again in tests/unit/geo_test.c.
+# SPDX-License-Identifier: Apache-2.0
 use strict;
 use warnings;
 use utf8;

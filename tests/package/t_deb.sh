@@ -16,6 +16,7 @@
 # the rsyslog source of the installed version (MMAP_RSYSLOG_SRC, default
 # .deps/rsyslog-sdk).  Leaves the packages purged.  KEEP=1 keeps the work
 # directory, DEB_OUT=DIR a copy of the packages.  Prints PASS/FAIL lines.
+# SPDX-License-Identifier: Apache-2.0
 set -u
 TOP=${TOP_SRCDIR:-$(cd "$(dirname "$0")/../.." && pwd)}
 SDK=${MMAP_RSYSLOG_SRC:-$TOP/.deps/rsyslog-sdk}

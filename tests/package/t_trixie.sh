@@ -16,6 +16,7 @@
 # chroot, so no mount outlives it.  Without the chroot the test says so and
 # passes nothing, unless MMAP_REQUIRE_TRIXIE=1 (CI), when that is a failure.
 # Prints PASS/FAIL lines.
+# SPDX-License-Identifier: Apache-2.0
 set -u
 TOP=${TOP_SRCDIR:-$(cd "$(dirname "$0")/../.." && pwd)}
 C=${MMAP_TRIXIE_DIR:-/var/cache/mmauthparse-ci/trixie}

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: Apache-2.0
 """expect.py NAME OUT EXPECT: compare rsyslogd output ("msg<TAB>json" per line,
 from the tests' template) with expectations ("msg<TAB>json" or "msg<TAB>"
 for a message that must pass through without a container).  JSON is compared

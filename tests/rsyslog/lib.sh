@@ -6,6 +6,7 @@
 # pid.  RS_VALGRIND=1 runs rsyslogd under valgrind memcheck.
 #
 # Needs: MODULE (path of mmauthparse.so), TOP_SRCDIR.
+# SPDX-License-Identifier: Apache-2.0
 
 : "${MODULE:?MODULE must name the built mmauthparse.so}"
 : "${TOP_SRCDIR:?}"

@@ -2,6 +2,7 @@
 # A real rsyslogd with the module: auth lines of several daemons get $!auth,
 # everything else passes through untouched, passwords are cut out of the
 # message, the tag (not programname) chooses the family.
+# SPDX-License-Identifier: Apache-2.0
 . "$TOP_SRCDIR/tests/rsyslog/lib.sh"
 trap rs_cleanup EXIT
 rs_new basic

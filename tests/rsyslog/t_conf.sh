@@ -5,6 +5,7 @@
 # then runs in a real rsyslogd: mail.* syslog lines and the imfile inputs
 # reach events.json, the message continues to the distribution's mail.log
 # with the password cut out, and non-mail lines are left alone.
+# SPDX-License-Identifier: Apache-2.0
 . "$TOP_SRCDIR/tests/rsyslog/lib.sh"
 trap rs_cleanup EXIT
 rs_new conf

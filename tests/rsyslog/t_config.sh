@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # rsyslogd -N1: a good configuration passes, bad parameters fail naming
 # what is wrong.
+# SPDX-License-Identifier: Apache-2.0
 . "$TOP_SRCDIR/tests/rsyslog/lib.sh"
 trap rs_cleanup EXIT
 rs_new config

@@ -7,6 +7,7 @@
 # carries "counted": false; four key probes and two passwords from
 # 81.2.69.50 stay below the threshold (only the passwords count), the probes
 # marked "counted": false.  impstats: uncounted = 3 summaries + 4 probes.
+# SPDX-License-Identifier: Apache-2.0
 . "$TOP_SRCDIR/tests/rsyslog/lib.sh"
 trap rs_cleanup EXIT
 rs_new counted

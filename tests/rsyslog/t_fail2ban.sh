@@ -8,6 +8,7 @@
 # bans once per incident (the line of the event that opens it, not the
 # lines of later alerts of the same incident); the example jails load in
 # fail2ban-client.
+# SPDX-License-Identifier: Apache-2.0
 . "$TOP_SRCDIR/tests/rsyslog/lib.sh"
 trap rs_cleanup EXIT
 rs_new fail2ban

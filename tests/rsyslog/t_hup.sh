@@ -3,6 +3,7 @@
 # data (and one error is logged), one replaced by a new valid file serves
 # the new data; detection state survives HUP, and a restart with
 # detect.stateFile.
+# SPDX-License-Identifier: Apache-2.0
 . "$TOP_SRCDIR/tests/rsyslog/lib.sh"
 trap rs_cleanup EXIT
 rs_new hup

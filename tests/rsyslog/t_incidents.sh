@@ -8,6 +8,7 @@
 # expected time below is written from the lines; the detection clock goes
 # on with the wall clock once the lines stop, which is what closes the
 # incident a few seconds later.
+# SPDX-License-Identifier: Apache-2.0
 . "$TOP_SRCDIR/tests/rsyslog/lib.sh"
 trap rs_cleanup EXIT
 rs_new incidents

@@ -3,6 +3,7 @@
 # module with NDEBUG undefined (obj_t grows, every smsg_t field shifts, as
 # with headers of a debug build) and check that rsyslogd refuses to load
 # it with our error, while the real module loads.
+# SPDX-License-Identifier: Apache-2.0
 . "$TOP_SRCDIR/tests/rsyslog/lib.sh"
 trap rs_cleanup EXIT
 rs_new layout

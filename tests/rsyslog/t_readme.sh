@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # README's rsyslog.d example must stay valid: extract it, load the built
 # module by path, point its files at a temporary directory, rsyslogd -N1.
+# SPDX-License-Identifier: Apache-2.0
 . "$TOP_SRCDIR/tests/rsyslog/lib.sh"
 trap rs_cleanup EXIT
 rs_new readme

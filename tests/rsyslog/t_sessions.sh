@@ -12,6 +12,7 @@
 #    batches at once, which can lose a verdict's address (no event) but
 #    must never give it another connection's: every event carries its own
 #    connection's address and no connection gets two.
+# SPDX-License-Identifier: Apache-2.0
 . "$TOP_SRCDIR/tests/rsyslog/lib.sh"
 trap rs_cleanup EXIT
 T=60; [ "${RS_VALGRIND:-0}" = 1 ] && T=600
@@ -41,7 +42,7 @@ Disconnecting: Too many authentication failures for root [preauth]	{"kind":"auth
 Connection closed by 81.2.69.141 port 4000 [preauth]	{"kind":"auth","outcome":"failure","reason":"other","daemon":"sshd","service":"ssh","tls":true,"ip":"81.2.69.141","port":4000,"correlated":true,"geo":{"scope":"public"}}
 User root not allowed because account is locked	
 error: Received disconnect from 81.2.69.145: 11: Bye Bye [preauth]	{"kind":"auth","outcome":"failure","reason":"disabled","daemon":"sshd","service":"ssh","tls":true,"ip":"81.2.69.145","correlated":true,"geo":{"scope":"public"}}
-Failed publickey for git from 81.2.69.150 port 57910 ssh2: RSA 14:ba:00:00:00:00:00:00:00:00:00:00:00:00:00:00	
+Failed publickey for git from 81.2.69.150 port 57910 ssh2: RSA 14:ba:00:00:00:00:00:00:00:00:00:00:00:00:00:00	{"kind":"auth","outcome":"failure","reason":"other","daemon":"sshd","service":"ssh","tls":true,"mech":"PUBLICKEY","user":"git","ip":"81.2.69.150","port":57910,"counted":false,"geo":{"scope":"public"}}
 Disconnecting: Too many authentication failures for git [preauth]	{"kind":"auth","outcome":"failure","reason":"other","daemon":"sshd","service":"ssh","tls":true,"user":"git","ip":"81.2.69.150","port":57910,"correlated":true,"geo":{"scope":"public"}}
 Connection closed by 81.2.69.150 [preauth]	
 Connection from 81.2.69.160 port 51400 on 10.0.0.2 port 22	

@@ -8,6 +8,7 @@
 # marked stale with the interval.  Afterwards every output of the run (the
 # events, impstats, rsyslogd's own messages and stdout, the state file and
 # the work directory) is searched for the passwords: they appear nowhere.
+# SPDX-License-Identifier: Apache-2.0
 . "$TOP_SRCDIR/tests/rsyslog/lib.sh"
 trap rs_cleanup EXIT
 rs_new stale

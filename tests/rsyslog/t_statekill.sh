@@ -7,6 +7,7 @@
 # thread wrote: the sixth failure continues the count (6) and the same
 # incident (same id, state update).  A file of an unknown version is then
 # refused with a message naming the version, and the action runs on empty.
+# SPDX-License-Identifier: Apache-2.0
 . "$TOP_SRCDIR/tests/rsyslog/lib.sh"
 trap rs_cleanup EXIT
 rs_new statekill

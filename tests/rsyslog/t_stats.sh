@@ -4,6 +4,7 @@
 # from impstats' JSON output, must equal the numbers those lines imply
 # (worked out by hand below, line by line).  A second run with
 # resetCounters="on" checks that the detect.keys gauge is not reset.
+# SPDX-License-Identifier: Apache-2.0
 . "$TOP_SRCDIR/tests/rsyslog/lib.sh"
 trap rs_cleanup EXIT
 rs_new stats

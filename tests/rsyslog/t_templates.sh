@@ -6,6 +6,7 @@
 # native (exact JSON), ECS (types: lists, integers, booleans, geo numbers;
 # absent fields absent), Splunk CIM (line and HEC envelope), OCSF 3002,
 # fail2ban lines.
+# SPDX-License-Identifier: Apache-2.0
 . "$TOP_SRCDIR/tests/rsyslog/lib.sh"
 trap rs_cleanup EXIT
 rs_new templates

@@ -2,6 +2,7 @@
 # Detection windows run on the message's own time stamp: two failures five
 # minutes apart (by their stamps, sent within a second) do not reach a
 # bruteforce threshold of 2 in 60 s; a third 30 s after the second does.
+# SPDX-License-Identifier: Apache-2.0
 . "$TOP_SRCDIR/tests/rsyslog/lib.sh"
 trap rs_cleanup EXIT
 rs_new time

@@ -23,6 +23,7 @@
 # hot address fires for k = 1000..4900: 3,901 alerts with the counts 1000 to
 # 4900 once each; a cold one never fires.  Hence alerts.bruteforce =
 # 4 x 3,901 = 15,604; detect.keys = 8 addresses + 5 users = 13.
+# SPDX-License-Identifier: Apache-2.0
 . "$TOP_SRCDIR/tests/rsyslog/lib.sh"
 trap rs_cleanup EXIT
 rs_new workers

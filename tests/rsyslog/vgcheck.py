@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: Apache-2.0
 """vgcheck.py VALGRIND_LOG: exit 1 if an error or definite leak record has a
 frame in mmauthparse (the module or the core); prints those records."""
 import re, sys

@@ -24,7 +24,10 @@
  * file-format line carries) is compared only where the case states it; the
  * cases that do cover every time format.
  *
- * Prints "PASS <file>:<line>" or "FAIL <file>:<line>: why" per case. */
+ * Prints "PASS <file>:<line>" or "FAIL <file>:<line>: why" per case.
+ *
+ * SPDX-License-Identifier: Apache-2.0
+ */
 #include <json.h>
 #include <math.h>
 #include <stdio.h>

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: Apache-2.0
 """check-includes.py [TOP [BUILD]]: no file imports a file that imports it back.
 
 Reads the `#include "..."` lines of every C file under core/, plugin/,

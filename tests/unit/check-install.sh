@@ -4,6 +4,7 @@
 # rsyslogd of another version, leaving no module behind; make uninstall
 # removes every file make install put there; RSYSLOG_VERSION_CHECK=no (a
 # package build for another release) skips the version check.
+# SPDX-License-Identifier: Apache-2.0
 b=$1
 d=$(mktemp -d "${TMPDIR:-/tmp}/mmap-inst.XXXXXX")
 trap 'rm -rf "$d"' EXIT

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: Apache-2.0
 """check-literals.py [TOP]: no hand-counted literal lengths.
 
 A call that passes a string literal followed by its length as a typed

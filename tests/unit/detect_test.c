@@ -9,7 +9,10 @@
  * figures follow the documented semantics (core/detect/): a window of W
  * seconds ending at t holds the times in (t-W, t].
  *
- * Prints "PASS <name>" or "FAIL <name>: why" per check. */
+ * Prints "PASS <name>" or "FAIL <name>: why" per check.
+ *
+ * SPDX-License-Identifier: Apache-2.0
+ */
 #include <arpa/inet.h>
 #include <json.h>
 #include <math.h>

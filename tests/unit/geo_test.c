@@ -9,7 +9,10 @@
  * other special-purpose ranges: an address of such a scope that was looked
  * up would come back with data and the hit/miss counters would move.
  *
- * Prints "PASS name" or "FAIL name: why" per check; exits 1 if any failed. */
+ * Prints "PASS name" or "FAIL name: why" per check; exits 1 if any failed.
+ *
+ * SPDX-License-Identifier: Apache-2.0
+ */
 #include <errno.h>
 #include <fcntl.h>
 #include <json.h>

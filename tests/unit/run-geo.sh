@@ -1,6 +1,7 @@
 #!/bin/sh
 # geo: build the fixture databases twice (they must be byte-identical), then
 # run geo_test against them
+# SPDX-License-Identifier: Apache-2.0
 top_srcdir=${top_srcdir:-.}; top_builddir=${top_builddir:-.}
 perl -MMaxMind::DB::Writer::Tree -e1 2>/dev/null || { echo "FAIL geo: libmaxmind-db-writer-perl missing"; exit 1; }
 out=$(mktemp -d "${TMPDIR:-/tmp}/mmap-geo.XXXXXX") || exit 1
