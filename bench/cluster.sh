@@ -13,6 +13,7 @@
 # Environment: BUILD (configured build directory, default <repo>/build),
 # RSYSLOGD, BENCH_OUT, KEEP=1 (keep the work directory).
 # Benchmarks are not tests: nothing here asserts a time.
+# SPDX-License-Identifier: Apache-2.0
 set -euo pipefail
 
 top=$(cd "$(dirname "$0")/.." && pwd)

@@ -10,6 +10,7 @@
 # redis_kill: SIGKILL (a crash).  redis_pause / redis_resume: SIGSTOP/CONT.
 # redis_cli ARGS...: redis-cli against it.
 # redis_have: 0 when redis-server and redis-cli are installed.
+# SPDX-License-Identifier: Apache-2.0
 
 redis_have() {
   command -v redis-server >/dev/null 2>&1 && command -v redis-cli >/dev/null 2>&1

@@ -15,6 +15,7 @@
 #     detection resumes.
 #  4. A wrong password, a full queue, a slow Redis (DEBUG SLEEP) in async
 #     and sync mode, and the sync mode's verdict on the event itself.
+# SPDX-License-Identifier: Apache-2.0
 . "$TOP_SRCDIR/tests/rsyslog/lib.sh"
 . "$TOP_SRCDIR/tests/redis.sh"
 if ! redis_have; then

@@ -8,6 +8,7 @@
 # Detection) and fail2ban templates.  Every output is checked against
 # values written by hand from the input lines and the documented mappings;
 # fail2ban-regex with the alerts filter finds the address, once.
+# SPDX-License-Identifier: Apache-2.0
 . "$TOP_SRCDIR/tests/rsyslog/lib.sh"
 . "$TOP_SRCDIR/tests/redis.sh"
 if ! redis_have; then

@@ -10,6 +10,7 @@
 # events, the same address always at the same aggregator, and the third
 # failure of an address must carry the aggregator's alert.  A forwarded
 # incident and plain text pass the aggregator untouched.
+# SPDX-License-Identifier: Apache-2.0
 . "$TOP_SRCDIR/tests/rsyslog/lib.sh"
 trap 'rs_cleanup; RS=$AGG RS_PID=$AGG_PID rs_cleanup' EXIT
 

@@ -2,6 +2,7 @@
 # run-cluster.sh: the cluster tier's unit tests against a private
 # redis-server (tests/redis.sh), or only the checks that need none when
 # redis-server is not installed.
+# SPDX-License-Identifier: Apache-2.0
 top=${top_srcdir:-$(cd "$(dirname "$0")/../.." && pwd)}
 bin=${top_builddir:-.}/tests/unit/cluster_test
 . "$top/tests/redis.sh"
