@@ -1109,11 +1109,14 @@ static void feed_sync(ap_cluster *cl, ap_cluster_worker *cw, const struct qent *
 				ap_detector k = fam_det[fam][j];
 				if (!det_on(cl, k) || r[j].count < cl->cfg.det[k].threshold)
 					continue;
+				/* the cluster's figures; a local alert's incident stays */
+				if (!(res->alerts.fired & (1u << k)))
+					memset(&res->alerts.a[k], 0, sizeof(res->alerts.a[k]));
 				res->alerts.fired |= 1u << k;
 				res->alerts.cluster |= 1u << k;
-				res->alerts.a[k] = (ap_alert){ .count = r[j].count,
-							       .threshold = cl->cfg.det[k].threshold,
-							       .window = cl->cfg.det[k].window };
+				res->alerts.a[k].count = r[j].count;
+				res->alerts.a[k].threshold = cl->cfg.det[k].threshold;
+				res->alerts.a[k].window = cl->cfg.det[k].window;
 				if (r[j].crossed) {
 					if (fam == CL_FAM_IP)
 						report(cl, k, &e->ip, NULL, 0, &r[j]);

@@ -585,6 +585,20 @@ static void test_sync_bruteforce(void)
 	      "b fields %lld (%lld failures), d fields %lld, n:a %lld, ob %lld, %lld fields, TTL "
 	      "%lld",
 	      nb, sb, nd, hget(key, "n:a") - T0, hget(key, "ob") - T0, len, ttl);
+	/* a local alert of the same detector: the cluster's figures, its
+	 * incident kept */
+	ap_result r5 = mk("203.0.113.5", "carl");
+	r5.alerts.fired = 1u << AP_DET_BRUTEFORCE;
+	r5.alerts.a[AP_DET_BRUTEFORCE] = (ap_alert){ .count = 2, .threshold = 2, .window = 60 };
+	r5.alerts.a[AP_DET_BRUTEFORCE].inc.state = AP_INC_OPEN;
+	r5.alerts.a[AP_DET_BRUTEFORCE].inc.id = 0x1234;
+	ap_cluster_feed(cl, w, &r5, T0 + 4);
+	check("sync.bf_keeps_the_local_incident",
+	      alert(&r5, AP_DET_BRUTEFORCE, 5, 3, 600)
+		      && r5.alerts.a[AP_DET_BRUTEFORCE].inc.state == AP_INC_OPEN
+		      && r5.alerts.a[AP_DET_BRUTEFORCE].inc.id == 0x1234,
+	      "count %u state %d id %llx", r5.alerts.a[0].count, (int)r5.alerts.a[0].inc.state,
+	      (unsigned long long)r5.alerts.a[0].inc.id);
 	ap_cluster_worker_free(w);
 	check("sync.worker_free_closes", st->connected == 0, "connected %llu",
 	      (unsigned long long)st->connected);
