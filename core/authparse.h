@@ -398,6 +398,10 @@ typedef struct ap_related {
 
 typedef struct ap_alerts {
 	uint32_t fired; /* bit (1u << ap_detector) */
+	/* of those, the ones whose verdict is the cluster tier's (sync mode,
+	 * core/cluster/cluster.h): a[k] then holds the cluster's count,
+	 * threshold and window, and the alert carries "scope": "cluster" */
+	uint32_t cluster;
 	ap_alert a[AP_DET__COUNT];
 	uint32_t nrelated; /* kind=block */
 	ap_related related[AP_MAX_RELATED];
@@ -451,6 +455,27 @@ size_t ap_ctx_sweep(ap_ctx *ctx, int64_t now);
  * ap_ctx_free stops it.  Call it after any fork (rsyslog: at activation).
  * AP_OK also when detection is off (nothing to do). */
 ap_status ap_ctx_start(ap_ctx *ctx);
+/* ------------------------------------------------------------------ */
+/* events an edge collector already recognised (input="event")        */
+
+/* Read an event of the contract (docs/SCHEMA.md) back from its JSON
+ * object: kind auth (with a known outcome) or block, with a daemon, and
+ * the contract's fields (an address that does not parse is left out; a
+ * service the recognisers do not produce is left out).  Strings point
+ * into obj: keep it while ev is used.  1 when obj is such an event, 0
+ * otherwise (kind=incident, a close event, anything else). */
+int ap_event_from_json(struct fjson_object *obj, ap_event *ev);
+
+/* Count such an event and run detection on it, at its own time stamp
+ * (event_time) unless the context runs on reception time, else at
+ * in->time (or in->time_fn's); in's tag and message are not used.  Geo
+ * is the edge's (the object keeps it): res->geo is zeroed.  1 when obj is
+ * an event (res filled), 0 otherwise. */
+int ap_process_json(ap_ctx *ctx, ap_worker *w, struct fjson_object *obj, const ap_input *in,
+		    ap_result *res);
+
+/* Replace obj's "alert" and "related" members with res's alerts. */
+void ap_result_alerts_to_json(const ap_result *res, struct fjson_object *obj);
 
 /* Message text with the attempted passwords cut out.  Writes at most
  * dstsz-1 bytes plus a NUL; returns the length the full text needs

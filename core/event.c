@@ -4,7 +4,9 @@
  * object and the detectors' alerts, which detection hands over as plain
  * data (ap_alerts).  Also the `fields` selection of the members written,
  * a worker's cache of the string leaves its events share (event.h says
- * why sharing them is safe), and the redaction of the message text.
+ * why sharing them is safe), the way back for an event an edge collector
+ * already recognised (input="event": ap_event_from_json), and the
+ * redaction of the message text.
  *
  * Concurrency: an ap_jcache belongs to one worker (one thread at a time);
  * the objects it hands out are shared through libfastjson's atomic
@@ -13,6 +15,7 @@
  * SPDX-License-Identifier: Apache-2.0
  */
 #include <json.h>
+#include <pthread.h>
 #include <math.h>
 #include <stddef.h>
 #include <stdio.h>
@@ -323,6 +326,8 @@ static void alerts_to_json(ap_jcache *c, struct fjson_object *ev, const ap_alert
 			AP_JSON_ADD(m, "count", json_object_new_int64(a->a[k].count));
 			AP_JSON_ADD(m, "threshold", json_object_new_int64(a->a[k].threshold));
 			AP_JSON_ADD(m, "window", json_object_new_int64(a->a[k].window));
+			if (a->cluster & (1u << k))
+				AP_JSON_ADD(m, "scope", json_object_new_string("cluster"));
 			if (a->a[k].inc.state != AP_INC_NONE) {
 				struct fjson_object *io = json_object_new_object();
 				if (io != NULL) {
@@ -541,6 +546,172 @@ struct fjson_object *ap_event_json(const ap_result *res, ap_jcache *c, ap_fields
 struct fjson_object *ap_result_json(const ap_result *res)
 {
 	return ap_event_json(res, NULL, AP_FIELDS_ALL);
+}
+
+void ap_result_alerts_to_json(const ap_result *res, struct fjson_object *obj)
+{
+	if (obj == NULL || json_object_get_type(obj) != fjson_type_object)
+		return;
+	json_object_object_del(obj, "alert");
+	json_object_object_del(obj, "related");
+	alerts_to_json(NULL, obj, &res->alerts, AP_FIELDS_ALL);
+}
+
+/* ------------------------------------------------------------------ */
+/* the way back: an event an edge collector rendered                   */
+
+/* a member's string, NULL when absent or not a string */
+static const char *jstr(struct fjson_object *o, const char *k, uint32_t *len)
+{
+	struct fjson_object *v;
+	if (!json_object_object_get_ex(o, k, &v) || json_object_get_type(v) != fjson_type_string)
+		return NULL;
+	int n = json_object_get_string_len(v);
+	if (n < 0)
+		return NULL;
+	if (len != NULL)
+		*len = (uint32_t)n;
+	return json_object_get_string(v);
+}
+
+/* a member's integer within [lo, hi], def when absent or not one */
+static int64_t jint(struct fjson_object *o, const char *k, int64_t lo, int64_t hi, int64_t def)
+{
+	struct fjson_object *v;
+	if (!json_object_object_get_ex(o, k, &v) || json_object_get_type(v) != fjson_type_int)
+		return def;
+	int64_t x = json_object_get_int64(v);
+	return x >= lo && x <= hi ? x : def;
+}
+
+/* a member's boolean: 1, 0, or -1 when absent or not one */
+static int jbool(struct fjson_object *o, const char *k)
+{
+	struct fjson_object *v;
+	if (!json_object_object_get_ex(o, k, &v) || json_object_get_type(v) != fjson_type_boolean)
+		return -1;
+	return json_object_get_boolean(v) ? 1 : 0;
+}
+
+/* index of s in names[lo..n), 0 when none */
+static int name_index(const char *s, const char *const *names, int lo, int n)
+{
+	if (s == NULL)
+		return 0;
+	for (int i = lo; i < n; i++)
+		if (names[i] != NULL && strcmp(s, names[i]) == 0)
+			return i;
+	return 0;
+}
+
+/* the lasting name of a service (detection keeps the pointer): the
+ * services the recognisers produce, and others as they come (a newer edge
+ * may know more), copied once and kept for the process's life, at most
+ * MAX_SERVICES in all; NULL for a name that is not a service word (lower
+ * case letters, digits, '-', at most 32 bytes) or when the table is full */
+#define MAX_SERVICES 64
+static const char *lasting_service(const char *s)
+{
+	static const char *tab[MAX_SERVICES] = { "imap",       "pop3",    "pop2",       "smtp",
+						 "submission", "webmail", "http",       "sieve",
+						 "ssh",        "cpanel",  "whm",        "ftp",
+						 "panel",      "mysql",   "postgresql", "dns",
+						 "activesync" };
+	static size_t ntab = 17;
+	static pthread_mutex_t mu = PTHREAD_MUTEX_INITIALIZER;
+	if (s == NULL)
+		return NULL;
+	size_t n = strlen(s);
+	if (n == 0 || n > 32)
+		return NULL;
+	for (size_t i = 0; i < n; i++)
+		if (!((s[i] >= 'a' && s[i] <= 'z') || (s[i] >= '0' && s[i] <= '9') || s[i] == '-'))
+			return NULL;
+	const char *r = NULL;
+	pthread_mutex_lock(&mu);
+	for (size_t i = 0; i < ntab && r == NULL; i++)
+		if (strcmp(tab[i], s) == 0)
+			r = tab[i];
+	if (r == NULL && ntab < MAX_SERVICES) {
+		char *c = strdup(s);
+		if (c != NULL)
+			r = tab[ntab++] = c;
+	}
+	pthread_mutex_unlock(&mu);
+	return r;
+}
+
+static ap_span jspan(struct fjson_object *o, const char *k)
+{
+	uint32_t n = 0;
+	const char *p = jstr(o, k, &n);
+	return p != NULL ? ap_span_make(p, n) : ap_span_make(NULL, 0);
+}
+
+int ap_event_from_json(struct fjson_object *obj, ap_event *ev)
+{
+	memset(ev, 0, offsetof(ap_event, scratch));
+	ev->tls = -1;
+	ev->port = -1;
+	ev->attempts = -1;
+	ev->count = -1;
+	ev->window = -1;
+	if (obj == NULL || json_object_get_type(obj) != fjson_type_object)
+		return 0;
+	const char *kind = jstr(obj, "kind", NULL);
+	const char *daemon = jstr(obj, "daemon", NULL);
+	if (kind == NULL || daemon == NULL || daemon[0] == '\0')
+		return 0;
+	if (strcmp(kind, "auth") == 0) {
+		ev->kind = AP_KIND_AUTH;
+		ev->outcome = (uint8_t)name_index(jstr(obj, "outcome", NULL), outcome_names, 1,
+						  AP_OUT_UNKNOWN + 1);
+		if (ev->outcome == AP_OUT_NONE)
+			return 0;
+	} else if (strcmp(kind, "block") == 0) {
+		ev->kind = AP_KIND_BLOCK;
+		ev->count = jint(obj, "count", 0, INT64_MAX, -1);
+		ev->window = jint(obj, "window", 0, INT64_MAX, -1);
+	} else {
+		return 0; /* an incident, a close event: not for the detectors */
+	}
+	ev->reason = (uint8_t)name_index(jstr(obj, "reason", NULL), reason_names, 1,
+					 AP_R_OTHER + 1);
+	ev->daemon = daemon;
+	ap_family f = ap_family_from_name(daemon, strlen(daemon));
+	if (f == AP_FAM_NONE && strlen(daemon) > 1 && daemon[strlen(daemon) - 1] == 'd')
+		f = ap_family_from_name(daemon, strlen(daemon) - 1); /* cphulkd */
+	ev->family = (uint8_t)f;
+	ev->service = lasting_service(jstr(obj, "service", NULL));
+	ev->tls = (int8_t)jbool(obj, "tls");
+	ev->mech = jspan(obj, "mech");
+	ev->user = jspan(obj, "user");
+	if (ev->user.n > AP_USER_MAX)
+		ev->user.n = AP_USER_MAX;
+	ev->rdns = jspan(obj, "rdns");
+	ev->session = jspan(obj, "session");
+	uint32_t n = 0;
+	const char *ip = jstr(obj, "ip", &n);
+	if (ip != NULL && !ap_addr_parse(ip, n, &ev->ip))
+		memset(&ev->ip, 0, sizeof(ev->ip));
+	ip = jstr(obj, "server_ip", &n);
+	if (ip != NULL && !ap_addr_parse(ip, n, &ev->server_ip))
+		memset(&ev->server_ip, 0, sizeof(ev->server_ip));
+	ev->port = (int32_t)jint(obj, "port", 0, 65535, -1);
+	ev->attempts = (int32_t)jint(obj, "attempts", 0, INT32_MAX, -1);
+	const char *et = jstr(obj, "event_time", &n);
+	int64_t t = 0;
+	size_t used = et != NULL ? ap_parse_ymdhms(et, n, 'T', &t) : 0;
+	if (used > 0 && used + 1 == n && et[used] == 'Z' && t > 0)
+		ev->time = t;
+	ev->password_redacted = jbool(obj, "password_redacted") == 1;
+	ev->ambiguous = jbool(obj, "ambiguous") == 1;
+	ev->uncounted = jbool(obj, "counted") == 0;
+	ev->harvest = jbool(obj, "harvest") == 1;
+	ev->correlated = jbool(obj, "correlated") == 1;
+	if (ev->ambiguous)
+		memset(&ev->ip, 0, sizeof(ev->ip));
+	return 1;
 }
 
 struct fjson_object *ap_incident_json(const ap_incident_close *c)

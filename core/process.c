@@ -474,37 +474,34 @@ int ap_parse(const ap_ctx *ctx, const ap_input *in, ap_event *ev)
 			  ctx ? ctx->redact : true, NULL, NULL, in, ev);
 }
 
-int ap_process(ap_ctx *ctx, ap_worker *w, const ap_input *in, ap_result *res)
-{
-	/* the counters of every line go to the worker's own block (folded
-	 * into the context's when read); detection's stay shared */
-	ap_stats *st = &ctx->stats, *ws = w ? &w->st : st;
-	if (w != NULL && ++w->since >= FOLD_LINES)
-		fold_now(w);
-#define COUNT(field)                            \
-	do {                                    \
-		if (w != NULL)                  \
-			W_INC(ws, field);       \
-		else                            \
-			AP_STAT_INC(st, field); \
+/* the counters of every line go to the worker's own block (folded into
+ * the context's when read); detection's stay shared */
+#define COUNT(field)                                  \
+	do {                                          \
+		if (w != NULL)                        \
+			W_INC(&w->st, field);         \
+		else                                  \
+			AP_STAT_INC(&ctx->stats, field); \
 	} while (0)
-	if (!parse_with(ctx->map, ctx->proxies, ctx->redact, ctx->pw_hash ? ctx->pw_key : NULL,
-			ctx->sessions, in, &res->ev)) {
-		COUNT(unparsed);
-		return 0;
-	}
+
+/* an event, recognised here (`here`: geo, and its redaction counted) or
+ * read back from an edge's JSON: counted, detection */
+static void after_recognition(ap_ctx *ctx, ap_worker *w, const ap_input *in, ap_result *res,
+			      bool here)
+{
+	ap_stats *st = &ctx->stats, *ws = w ? &w->st : st;
 	const ap_event *ev = &res->ev;
 	COUNT(parsed);
 	COUNT(outcome[ev->kind == AP_KIND_BLOCK ? 0 : ev->outcome]);
 	COUNT(family[ev->family]);
-	if (ev->password_redacted)
+	if (ev->password_redacted && here)
 		COUNT(redacted);
 	if (ev->ambiguous)
 		COUNT(ambiguous);
-#undef COUNT
-	if (ev->ip.family)
+	if (ev->ip.family && here)
 		ap_geo_lookup(ctx->geo, w ? w->cache : NULL, &ev->ip, &res->geo, ws);
 	res->alerts.fired = 0;
+	res->alerts.cluster = 0;
 	res->alerts.nrelated = 0;
 	res->alerts.stale_interval = res->alerts.stale_failures = 0;
 	if (ctx->det != NULL) {
@@ -515,5 +512,31 @@ int ap_process(ap_ctx *ctx, ap_worker *w, const ap_input *in, ap_result *res)
 	}
 	if (ev->uncounted)
 		AP_STAT_INC(st, uncounted);
+}
+
+int ap_process(ap_ctx *ctx, ap_worker *w, const ap_input *in, ap_result *res)
+{
+	if (w != NULL && ++w->since >= FOLD_LINES)
+		fold_now(w);
+	if (!parse_with(ctx->map, ctx->proxies, ctx->redact, ctx->pw_hash ? ctx->pw_key : NULL,
+			ctx->sessions, in, &res->ev)) {
+		COUNT(unparsed);
+		return 0;
+	}
+	after_recognition(ctx, w, in, res, true);
+	return 1;
+}
+
+int ap_process_json(ap_ctx *ctx, ap_worker *w, struct fjson_object *obj, const ap_input *in,
+		    ap_result *res)
+{
+	if (w != NULL && ++w->since >= FOLD_LINES)
+		fold_now(w);
+	if (!ap_event_from_json(obj, &res->ev)) {
+		COUNT(unparsed);
+		return 0;
+	}
+	memset(&res->geo, 0, sizeof(res->geo));
+	after_recognition(ctx, w, in, res, false);
 	return 1;
 }

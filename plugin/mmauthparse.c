@@ -24,6 +24,18 @@
  * (glbl.GetGlobalInputTermState) nothing more is submitted: the queues go
  * away next, and freeInstance stops the thread.
  *
+ * The cluster tier (cluster.* parameters, core/cluster/cluster.h).  The
+ * core owns the tier's background thread (async mode); this module says
+ * when it runs: ap_cluster_start() at activation, after rsyslogd has
+ * forked, and ap_cluster_free() in freeInstance, which stops it after one
+ * last batch.  Each worker instance has its own ap_cluster_worker (its
+ * connection in sync mode).  A crossing reported by the tier becomes a
+ * message of its own, built by submitClusterIncident() (on the tier's
+ * thread in async mode, on the worker's in sync mode) and submitted to
+ * cluster.ruleset as inputs do it (msgConstruct, ratelimitAddMsg, with a
+ * thread-safe rate limiter); nothing is submitted once rsyslogd has begun
+ * to stop its inputs.
+ *
  * SPDX-License-Identifier: Apache-2.0
  */
 #include "config.h"
@@ -54,6 +66,7 @@
 #include "glbl.h"
 #include "dirty.h"
 #include "authparse.h"
+#include "cluster/cluster.h"
 
 MODULE_TYPE_OUTPUT
 MODULE_TYPE_NOKEEP
@@ -75,6 +88,9 @@ typedef struct _instanceData {
 	ap_ctx *ctx;
 	sbool reloadOnHup;
 	timesource_t timeSource;
+	/* input="event": the event an edge collector attached, not the text */
+	sbool inputEvent;
+	msgPropDescr_t *containerProp; /* input="event": the container to read */
 	statsobj_t *stats;
 	/* counters that are not plain core counters */
 	intctr_t ctrFailed; /* JSON could not be attached */
@@ -83,20 +99,28 @@ typedef struct _instanceData {
 	ruleset_t *incRuleset;
 	ratelimit_t *ratelimiter;
 	struct _instanceData *next; /* the actions of one configuration */
+	/* the cluster tier (NULL: none): where its incidents go */
+	ap_cluster *cluster;
+	uchar *clusterRulesetName; /* NULL: the default ruleset */
+	ruleset_t *clusterRuleset;
+	ratelimit_t *clusterRatelimiter;
+	struct _instanceData *clusterNext; /* the cluster actions of one configuration */
 } instanceData;
 
 typedef struct wrkrInstanceData {
 	instanceData *pData;
 	ap_worker *w;
+	ap_cluster_worker *cw; /* cluster tier: this worker's connection (sync) */
 } wrkrInstanceData_t;
 
 struct modConfData_s {
 	rsconf_t *pConf;
-	instanceData *root; /* this configuration's actions */
+	instanceData *root;        /* this configuration's actions */
+	instanceData *clusterRoot; /* this configuration's actions with a cluster tier */
 };
 static modConfData_t *loadModConf = NULL;
 static modConfData_t *runModConf = NULL;
-static prop_t *pInputName = NULL; /* $inputname of close messages */
+static prop_t *pInputName = NULL; /* $inputname of close and cluster incident messages */
 
 /* action parameters */
 static struct cnfparamdescr actpdescr[] = {
@@ -128,6 +152,26 @@ static struct cnfparamdescr actpdescr[] = {
 	{ "stale.window", eCmdHdlrPositiveInt, 0 },
 	{ "stale.suppress", eCmdHdlrBinary, 0 },
 	{ "bruteforce.resetonsuccess", eCmdHdlrBinary, 0 },
+	{ "input", eCmdHdlrGetWord, 0 },
+	/* the cluster tier */
+	{ "cluster.mode", eCmdHdlrGetWord, 0 },
+	{ "cluster.redis", eCmdHdlrGetWord, 0 },
+	{ "cluster.prefix", eCmdHdlrGetWord, 0 },
+	{ "cluster.user", eCmdHdlrGetWord, 0 },
+	{ "cluster.password", eCmdHdlrGetWord, 0 },
+	{ "cluster.node", eCmdHdlrGetWord, 0 },
+	{ "cluster.ruleset", eCmdHdlrGetWord, 0 },
+	{ "cluster.timeout", eCmdHdlrPositiveInt, 0 },
+	{ "cluster.connecttimeout", eCmdHdlrPositiveInt, 0 },
+	{ "cluster.queuesize", eCmdHdlrPositiveInt, 0 },
+	{ "cluster.batchsize", eCmdHdlrPositiveInt, 0 },
+	{ "cluster.flushinterval", eCmdHdlrPositiveInt, 0 },
+	{ "cluster.bruteforce.threshold", eCmdHdlrNonNegInt, 0 },
+	{ "cluster.bruteforce.window", eCmdHdlrPositiveInt, 0 },
+	{ "cluster.dictionary.threshold", eCmdHdlrNonNegInt, 0 },
+	{ "cluster.dictionary.window", eCmdHdlrPositiveInt, 0 },
+	{ "cluster.distributed.threshold", eCmdHdlrNonNegInt, 0 },
+	{ "cluster.distributed.window", eCmdHdlrPositiveInt, 0 },
 };
 static struct cnfparamblk actpblk = { CNFPARAMBLK_VERSION,
 				      sizeof(actpdescr) / sizeof(struct cnfparamdescr), actpdescr };
@@ -165,9 +209,9 @@ BEGINendCnfLoad
 	CODESTARTendCnfLoad
 ENDendCnfLoad
 
-/* incidents.ruleset names a ruleset of this configuration (rulesets may be
- * defined after the action, so they are looked up once the whole
- * configuration is read) */
+/* incidents.ruleset and cluster.ruleset name rulesets of this configuration
+ * (rulesets may be defined after the action, so they are looked up once
+ * the whole configuration is read) */
 BEGINcheckCnf
 	CODESTARTcheckCnf
 	for (instanceData *p = pModConf->root; p != NULL; p = p->next) {
@@ -181,10 +225,21 @@ BEGINcheckCnf
 			iRet = RS_RET_RULESET_NOT_FOUND;
 		}
 	}
+	for (instanceData *p = pModConf->clusterRoot; p != NULL; p = p->clusterNext) {
+		if (p->clusterRulesetName == NULL)
+			continue;
+		if (ruleset.GetRuleset(pModConf->pConf, &p->clusterRuleset, p->clusterRulesetName)
+		    != RS_RET_OK) {
+			LogError(0, RS_RET_RULESET_NOT_FOUND,
+				 "mmauthparse: cluster.ruleset: ruleset '%s' not found",
+				 p->clusterRulesetName);
+			iRet = RS_RET_RULESET_NOT_FOUND;
+		}
+	}
 ENDcheckCnf
 
 /* after rsyslogd has forked: start each action's detection thread
- * (incident closes, periodic state file) */
+ * (incident closes, periodic state file) and each cluster tier's thread */
 BEGINactivateCnf
 	CODESTARTactivateCnf
 	runModConf = pModConf;
@@ -194,6 +249,14 @@ BEGINactivateCnf
 			LogError(0, RS_RET_ERR,
 				 "mmauthparse: cannot start the detection thread: %s; incidents "
 				 "will not close and the state file is written at shutdown only",
+				 ap_strerror(st));
+	}
+	for (instanceData *p = pModConf->clusterRoot; p != NULL; p = p->clusterNext) {
+		ap_status st = ap_cluster_start(p->cluster);
+		if (st != AP_OK)
+			LogError(0, RS_RET_ERR,
+				 "mmauthparse: cannot start the cluster tier: %s; local detection "
+				 "goes on",
 				 ap_strerror(st));
 	}
 ENDactivateCnf
@@ -213,6 +276,14 @@ BEGINcreateWrkrInstance
 		LogError(0, RS_RET_OUT_OF_MEMORY, "mmauthparse: cannot create worker state");
 		ABORT_FINALIZE(RS_RET_OUT_OF_MEMORY);
 	}
+	if (pData->cluster != NULL) {
+		pWrkrData->cw = ap_cluster_worker_new(pData->cluster);
+		if (pWrkrData->cw == NULL) {
+			LogError(0, RS_RET_OUT_OF_MEMORY,
+				 "mmauthparse: cannot create the cluster worker state");
+			ABORT_FINALIZE(RS_RET_OUT_OF_MEMORY);
+		}
+	}
 finalize_it:
 ENDcreateWrkrInstance
 
@@ -222,6 +293,15 @@ ENDisCompatibleWithFeature
 
 BEGINfreeInstance
 	CODESTARTfreeInstance
+	/* first: its thread submits incidents with this instance's ruleset */
+	ap_cluster_free(pData->cluster);
+	if (pData->clusterRatelimiter != NULL)
+		ratelimitDestruct(pData->clusterRatelimiter);
+	free(pData->clusterRulesetName);
+	if (pData->containerProp != NULL) {
+		msgPropDescrDestruct(pData->containerProp);
+		free(pData->containerProp);
+	}
 	ap_ctx_free(pData->ctx); /* stops its thread, writes detect.stateFile */
 	if (pData->stats != NULL)
 		statsobj.Destruct(&pData->stats);
@@ -233,6 +313,7 @@ ENDfreeInstance
 
 BEGINfreeWrkrInstance
 	CODESTARTfreeWrkrInstance
+	ap_cluster_worker_free(pWrkrData->cw);
 	ap_worker_free(pWrkrData->w);
 ENDfreeWrkrInstance
 
@@ -374,6 +455,18 @@ static rsRetVal setupStats(instanceData *pData)
 		CTR(fnames[f], &st->family[f], ctrType_IntCtr);
 	}
 	CTR("failed", &pData->ctrFailed, ctrType_IntCtr);
+	if (pData->cluster != NULL) {
+		ap_cluster_stats *cs = ap_cluster_stats_of(pData->cluster);
+		CTR("cluster.sent", &cs->sent, ctrType_IntCtr);
+		CTR("cluster.batches", &cs->batches, ctrType_IntCtr);
+		CTR("cluster.errors", &cs->errors, ctrType_IntCtr);
+		CTR("cluster.timeouts", &cs->timeouts, ctrType_IntCtr);
+		CTR("cluster.dropped", &cs->dropped, ctrType_IntCtr);
+		CTR("cluster.incidents", &cs->incidents, ctrType_IntCtr);
+		CHKiRet(statsobj.AddCounter(pData->stats, (const uchar *)"cluster.connected",
+					    ctrType_IntCtr, CTR_FLAG_NONE,
+					    (intctr_t *)&cs->connected));
+	}
 #undef CTR
 	CHKiRet(statsobj.SetReadNotifier(pData->stats, statsRead, pData));
 	CHKiRet(statsobj.ConstructFinalize(pData->stats));
@@ -426,13 +519,192 @@ static void closeIncident(void *arg, const ap_incident_close *c)
 	ratelimitAddMsg(pData->ratelimiter, NULL, m);
 }
 
+/* ------------------------------------------------------------------ */
+/* the cluster tier                                                    */
+
+/* the cluster.* parameters of one action */
+typedef struct clusterParams {
+	ap_cluster_config cfg;
+	char *mode, *redis, *prefix, *user, *password, *node, *ruleset;
+	int any; /* a cluster.* parameter was given */
+} clusterParams;
+
+static void clusterParamsFree(clusterParams *cp)
+{
+	free(cp->mode);
+	free(cp->redis);
+	free(cp->prefix);
+	free(cp->user);
+	free(cp->password);
+	free(cp->node);
+	free(cp->ruleset);
+}
+
+/* one cluster.* parameter (pname starts with "cluster.") */
+static rsRetVal clusterParam(clusterParams *cp, const char *pname, struct cnfparamvals *v)
+{
+	DEFiRet;
+	const char *f = pname + sizeof("cluster.") - 1;
+	const char *field;
+	char **str = NULL;
+	int d;
+	cp->any = 1;
+	if (!strcmp(f, "mode")) {
+		str = &cp->mode;
+	} else if (!strcmp(f, "redis")) {
+		str = &cp->redis;
+	} else if (!strcmp(f, "prefix")) {
+		str = &cp->prefix;
+	} else if (!strcmp(f, "user")) {
+		str = &cp->user;
+	} else if (!strcmp(f, "password")) {
+		str = &cp->password;
+	} else if (!strcmp(f, "node")) {
+		str = &cp->node;
+	} else if (!strcmp(f, "ruleset")) {
+		str = &cp->ruleset;
+	} else if (!strcmp(f, "timeout")) {
+		CHKiRet(u32Param(v->val.d.n, "cluster.timeout", AP_CLUSTER_MAX_TIMEOUT,
+				 &cp->cfg.timeout_ms));
+	} else if (!strcmp(f, "connecttimeout")) {
+		CHKiRet(u32Param(v->val.d.n, "cluster.connectTimeout", AP_CLUSTER_MAX_TIMEOUT,
+				 &cp->cfg.connect_timeout_ms));
+	} else if (!strcmp(f, "queuesize")) {
+		CHKiRet(u32Param(v->val.d.n, "cluster.queueSize", AP_CLUSTER_MAX_QUEUE,
+				 &cp->cfg.queue_size));
+	} else if (!strcmp(f, "batchsize")) {
+		CHKiRet(u32Param(v->val.d.n, "cluster.batchSize", AP_CLUSTER_MAX_BATCH,
+				 &cp->cfg.batch_size));
+	} else if (!strcmp(f, "flushinterval")) {
+		CHKiRet(u32Param(v->val.d.n, "cluster.flushInterval", AP_CLUSTER_MAX_TIMEOUT,
+				 &cp->cfg.flush_ms));
+	} else if ((d = detectorOf(f, &field)) >= 0) {
+		int thr = !strcmp(field, "threshold");
+		CHKiRet(u32Param(v->val.d.n, pname, thr ? AP_MAX_THRESHOLD : AP_MAX_WINDOW,
+				 thr ? &cp->cfg.det[d].threshold : &cp->cfg.det[d].window));
+	}
+	if (str != NULL) {
+		free(*str);
+		CHKmalloc(*str = es_str2cstr(v->val.d.estr, NULL));
+	}
+finalize_it:
+	RETiRet;
+}
+
+/* a cluster incident: a message of its own into cluster.ruleset (called
+ * on the cluster tier's thread in async mode, on a worker's in sync mode) */
+static void submitClusterIncident(void *arg, const ap_cluster_incident *inc)
+{
+	instanceData *pData = arg;
+	smsg_t *m = NULL;
+	char text[1024];
+	if (glbl.GetGlobalInputTermState())
+		return; /* shutting down: the queues go away next */
+	struct json_object *json = ap_cluster_incident_json(inc);
+	if (json == NULL)
+		return;
+	size_t n = ap_cluster_incident_text(inc, text, sizeof(text));
+	if (msgConstruct(&m) != RS_RET_OK) {
+		json_object_put(json);
+		return;
+	}
+	MsgSetFlowControlType(m, eFLOWCTL_NO_DELAY);
+	if (pInputName != NULL)
+		MsgSetInputName(m, pInputName);
+	MsgSetRawMsg(m, text, n);
+	MsgSetMSGoffs(m, 0);
+	MsgSetHOSTNAME(m, glbl.GetLocalHostName(), (int)strlen((char *)glbl.GetLocalHostName()));
+	MsgSetTAG(m, (const uchar *)"mmauthparse:", sizeof("mmauthparse:") - 1);
+	msgSetPRI(m, LOG_AUTH | LOG_NOTICE);
+	MsgSetRuleset(m, pData->clusterRuleset);
+	if (msgAddJSON(m, pData->container, json, 0, 0) != RS_RET_OK) { /* owns json */
+		msgDestruct(&m);
+		return;
+	}
+	ratelimitAddMsg(pData->clusterRatelimiter, NULL, m);
+}
+
+/* the action's cluster tier from its cluster.* parameters (none without
+ * cluster.redis) */
+static rsRetVal clusterSetup(instanceData *pData, clusterParams *cp)
+{
+	DEFiRet;
+	char host[256];
+	if (cp->redis == NULL) {
+		if (cp->any) {
+			parser_errmsg("mmauthparse: the cluster.* parameters need cluster.redis "
+				      "(the Redis server: host:port or a socket path)");
+			ABORT_FINALIZE(RS_RET_INVALID_PARAMS);
+		}
+		FINALIZE;
+	}
+	if (cp->mode != NULL) {
+		int mode = ap_cluster_mode_from_name(cp->mode);
+		if (mode < 0) {
+			parser_errmsg("mmauthparse: cluster.mode '%s' is neither \"async\" nor "
+				      "\"sync\"",
+				      cp->mode);
+			ABORT_FINALIZE(RS_RET_INVALID_PARAMS);
+		}
+		cp->cfg.mode = (ap_cluster_mode)mode;
+	}
+	if (cp->node == NULL) {
+		/* the host name, as rsyslog shows it (up to the first dot) */
+		if (gethostname(host, sizeof(host)) != 0)
+			snprintf(host, sizeof(host), "localhost");
+		host[sizeof(host) - 1] = '\0';
+		char *dot = strchr(host, '.');
+		if (dot != NULL && dot != host)
+			*dot = '\0';
+		CHKmalloc(cp->node = strdup(host));
+	}
+	cp->cfg.redis = cp->redis;
+	if (cp->prefix != NULL)
+		cp->cfg.prefix = cp->prefix;
+	cp->cfg.user = cp->user;
+	cp->cfg.password = cp->password;
+	cp->cfg.node = cp->node;
+	cp->cfg.incident = submitClusterIncident;
+	cp->cfg.incident_arg = pData;
+	ap_status st = ap_cluster_open(&cp->cfg, coreLog, NULL, &pData->cluster);
+	if (st != AP_OK) {
+		parser_errmsg("mmauthparse: cannot set up the cluster tier: %s (see the previous "
+			      "message)",
+			      ap_strerror(st));
+		ABORT_FINALIZE(st == AP_E_NOMEM ? RS_RET_OUT_OF_MEMORY : RS_RET_INVALID_PARAMS);
+	}
+	pData->clusterRulesetName = (uchar *)cp->ruleset;
+	cp->ruleset = NULL;
+	CHKiRet(ratelimitNew(&pData->clusterRatelimiter, "mmauthparse", "cluster"));
+	ratelimitSetThreadSafe(pData->clusterRatelimiter);
+	pData->clusterNext = loadModConf->clusterRoot;
+	loadModConf->clusterRoot = pData;
+finalize_it:
+	RETiRet;
+}
+
+/* the time local detection runs on (ap_process): the line's own time
+ * stamp unless detect.timeSource="reception", else the message's */
+static int64_t clusterTime(const instanceData *pData, const ap_input *in, const ap_result *res,
+			   smsg_t *pMsg)
+{
+	if (res->ev.time != 0 && pData->timeSource != TIME_RECEPTION)
+		return res->ev.time;
+	if (in->time != 0)
+		return in->time;
+	return (int64_t)datetime.syslogTime2time_t(&pMsg->tTIMESTAMP);
+}
+
 BEGINnewActInst
 	struct cnfparamvals *pvals;
 	ap_config cfg;
 	char **programs = NULL, **geofiles = NULL, **proxies = NULL, **fields = NULL;
 	size_t nprograms = 0, ngeofiles = 0, nproxies = 0, nfields = 0;
 	char *lang = NULL, *statefile = NULL;
+	clusterParams cp;
 	int i;
+	memset(&cp, 0, sizeof(cp));
+	ap_cluster_config_defaults(&cp.cfg);
 	CODESTARTnewActInst
 	if ((pvals = nvlstGetParams(lst, &actpblk, NULL)) == NULL)
 		ABORT_FINALIZE(RS_RET_MISSING_CNFPARAMS);
@@ -469,6 +741,19 @@ BEGINnewActInst
 			free(pData->incRulesetName);
 			CHKmalloc(pData->incRulesetName = (uchar *)es_str2cstr(pvals[i].val.d.estr,
 									       NULL));
+		} else if (!strcmp(pname, "input")) {
+			char *v = es_str2cstr(pvals[i].val.d.estr, NULL);
+			CHKmalloc(v);
+			if (!strcasecmp(v, "text") || !strcasecmp(v, "event")) {
+				pData->inputEvent = !strcasecmp(v, "event");
+				free(v);
+			} else {
+				parser_errmsg("mmauthparse: input '%s' is neither \"text\" nor "
+					      "\"event\"",
+					      v);
+				free(v);
+				ABORT_FINALIZE(RS_RET_INVALID_PARAMS);
+			}
 		} else if (!strcmp(pname, "trustedproxies")) {
 			CHKiRet(arrayParam(pvals[i].val.d.ar, &proxies, &nproxies));
 		} else if (!strcmp(pname, "fields")) {
@@ -515,6 +800,8 @@ BEGINnewActInst
 			cfg.stale_suppress = pvals[i].val.d.n != 0;
 		} else if (!strcmp(pname, "bruteforce.resetonsuccess")) {
 			cfg.bruteforce_reset_on_success = pvals[i].val.d.n != 0;
+		} else if (!strncmp(pname, "cluster.", sizeof("cluster.") - 1)) {
+			CHKiRet(clusterParam(&cp, pname, &pvals[i]));
 		} else if (!strcmp(pname, "insecure")) {
 			cfg.det[AP_DET_INSECURE].threshold = pvals[i].val.d.n ? 1 : 0;
 		} else if ((d = detectorOf(pname, &field)) >= 0) {
@@ -531,6 +818,11 @@ BEGINnewActInst
 	}
 	if (pData->container == NULL)
 		CHKmalloc(pData->container = (uchar *)strdup(DFLT_CONTAINER));
+	if (pData->inputEvent) {
+		CHKmalloc(pData->containerProp = calloc(1, sizeof(msgPropDescr_t)));
+		CHKiRet(msgPropDescrFill(pData->containerProp, pData->container,
+					 (int)strlen((char *)pData->container)));
+	}
 	cfg.programs = (const char *const *)programs;
 	cfg.nprograms = nprograms;
 	cfg.geo_files = (const char *const *)geofiles;
@@ -558,11 +850,13 @@ BEGINnewActInst
 			       : st == AP_E_CONFIG ? RS_RET_INVALID_PARAMS
 						   : RS_RET_ERR);
 	}
+	CHKiRet(clusterSetup(pData, &cp));
 	CHKiRet(setupStats(pData));
 	CHKiRet(ratelimitNew(&pData->ratelimiter, "mmauthparse", "incidents"));
 	pData->next = loadModConf->root;
 	loadModConf->root = pData;
 	CODE_STD_FINALIZERnewActInst
+	clusterParamsFree(&cp);
 	freeArray(programs, nprograms);
 	freeArray(geofiles, ngeofiles);
 	freeArray(proxies, nproxies);
@@ -614,6 +908,62 @@ static int64_t messageTime(void *arg)
 	return (int64_t)datetime.syslogTime2time_t(&pMsg->tTIMESTAMP);
 }
 
+/* input="event": the event an edge collector attached, from the container
+ * (when the message carries one: parse_json or mmjsonparse put it there)
+ * or else from a JSON message body ("{...}", "@cee:" before it allowed).
+ * Detection (and the cluster tier) run on it, its alerts replace the
+ * edge's, the rest of the object stays as the edge wrote it.  Anything
+ * that is not an auth or block event passes untouched. */
+static void eventInput(wrkrInstanceData_t *pWrkrData, smsg_t *pMsg)
+{
+	instanceData *const pData = pWrkrData->pData;
+	struct json_object *evjson = NULL;
+	ap_input in;
+	ap_result res;
+	if (msgGetJSONPropJSON(pMsg, pData->containerProp, &evjson) != RS_RET_OK
+	    || evjson == NULL) {
+		const char *m = (const char *)getMSG(pMsg);
+		int len = getMSGLen(pMsg);
+		while (len > 0 && (*m == ' ' || *m == '\t')) {
+			m++;
+			len--;
+		}
+		if (len >= (int)sizeof("@cee:") - 1 && !memcmp(m, "@cee:", sizeof("@cee:") - 1)) {
+			m += sizeof("@cee:") - 1;
+			len -= (int)sizeof("@cee:") - 1;
+			while (len > 0 && *m == ' ') {
+				m++;
+				len--;
+			}
+		}
+		if (len > 0 && *m == '{') {
+			struct json_tokener *tok = json_tokener_new();
+			if (tok != NULL) {
+				evjson = json_tokener_parse_ex(tok, m, len);
+				json_tokener_free(tok);
+			}
+		}
+	}
+	memset(&in, 0, sizeof(in));
+	in.time = pData->timeSource == TIME_RECEPTION ? (int64_t)pMsg->ttGenTime : 0;
+	in.time_fn = messageTime;
+	in.time_arg = pMsg;
+	if (!ap_process_json(pData->ctx, pWrkrData->w, evjson, &in, &res)) {
+		if (evjson != NULL)
+			json_object_put(evjson);
+		return; /* not an event: untouched */
+	}
+	if (pData->cluster != NULL && res.ev.kind == AP_KIND_AUTH
+	    && res.ev.outcome == AP_OUT_FAILURE && res.ev.ip.family != 0)
+		ap_cluster_feed(pData->cluster, pWrkrData->cw, &res,
+				clusterTime(pData, &in, &res, pMsg));
+	ap_result_alerts_to_json(&res, evjson);
+	/* force_reset: replace the container the message may already hold
+	 * (without it rsyslog merges an object into the root, not the leaf) */
+	if (msgAddJSON(pMsg, pData->container, evjson, 1, 0) != RS_RET_OK) /* owns evjson */
+		__atomic_fetch_add(&pData->ctrFailed, 1, __ATOMIC_RELAXED);
+}
+
 BEGINdoAction_NoStrings
 	smsg_t **ppMsg = (smsg_t **)pMsgData;
 	smsg_t *pMsg = ppMsg[0];
@@ -623,6 +973,10 @@ BEGINdoAction_NoStrings
 	ap_input in;
 	ap_result res;
 	CODESTARTdoAction
+	if (pData->inputEvent) {
+		eventInput(pWrkrData, pMsg);
+		FINALIZE;
+	}
 	getTAG(pMsg, &tag, &taglen, LOCK_MUTEX);
 	in.tag = (const char *)tag;
 	in.taglen = taglen > 0 ? (size_t)taglen : 0;
@@ -640,6 +994,10 @@ BEGINdoAction_NoStrings
 	in.hostlen = in.host != NULL ? (size_t)getHOSTNAMELen(pMsg) : 0;
 	if (!ap_process(pData->ctx, pWrkrData->w, &in, &res))
 		FINALIZE; /* not an auth event: untouched */
+	if (pData->cluster != NULL && res.ev.kind == AP_KIND_AUTH
+	    && res.ev.outcome == AP_OUT_FAILURE && res.ev.ip.family != 0)
+		ap_cluster_feed(pData->cluster, pWrkrData->cw, &res,
+				clusterTime(pData, &in, &res, pMsg));
 
 	/* the members `fields` chose; string values shared with this worker's
 	 * earlier events (core/event.h: why rsyslog cannot change them) */

@@ -35,7 +35,7 @@ PKGS=(build-essential autoconf automake libtool pkg-config
       clang clang-tools libclang-rt-14-dev llvm
       dpkg-dev python3 fail2ban gzip ca-certificates rsyslog-elasticsearch logrotate
       debhelper lintian python3-docutils zlib1g-dev chromium chromium-driver
-      mmdebstrap)
+      mmdebstrap libhiredis-dev redis-server)
 
 export DEBIAN_FRONTEND=noninteractive
 
@@ -70,7 +70,8 @@ if [ ${#missing[@]} -gt 0 ] || [ $need_update -eq 1 ]; then
 fi
 if [ ${#missing[@]} -gt 0 ]; then
   log "installing: ${missing[*]}"
-  # fail2ban and rsyslog must not start services on a build machine
+  # fail2ban, rsyslog and redis-server must not start services on a build
+  # machine (the cluster tests start a private redis-server of their own)
   $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
 

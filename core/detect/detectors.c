@@ -137,6 +137,7 @@ static void fire_on(ap_alerts *out, struct firing *f, ap_detector k, uint32_t co
 void ap_detect_feed(ap_detect *d, ap_event *ev, int64_t t, ap_alerts *out, ap_stats *st)
 {
 	out->fired = 0;
+	out->cluster = 0;
 	out->nrelated = 0;
 	out->stale_interval = out->stale_failures = 0;
 	if (d == NULL || ev == NULL)

@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
 # tsan.sh [BUILD_DIR] - the ThreadSanitizer gate: the core and the
-# detection, geo and session unit tests built with clang -fsanitize=thread,
-# then run (detect_test's threads feeding one ctx; geo_test's readers
-# during reloads, and detection, geo and reload together; session_test's
-# threads on sshd's connection table).  A report from TSan
+# detection, geo, session and cluster unit tests built with clang
+# -fsanitize=thread, then run (detect_test's threads feeding one ctx;
+# geo_test's readers during reloads, and detection, geo and reload
+# together; session_test's threads on sshd's connection table;
+# cluster_test's feeding threads, the sender thread and its queue, against
+# a private Redis).  A report from TSan
 # fails, whatever the tests themselves say.
 # Prints the tests' PASS/FAIL lines and one per program for TSan.
 #
@@ -22,7 +24,7 @@ if [ ! -f Makefile ] || [ "$top/configure" -nt Makefile ] \
     || { echo "FAIL tsan: configure (see $dir/configure.log)"; exit 1; }
 fi
 if ! make -j"$(nproc)" libauthparse.la tests/unit/detect_test tests/unit/geo_test \
-  tests/unit/session_test >make.log 2>&1; then
+  tests/unit/session_test tests/unit/cluster_test >make.log 2>&1; then
   echo "FAIL tsan: build (see $dir/make.log)"; tail -5 make.log | sed 's/^/    /'; exit 1
 fi
 cd "$top" || exit 1
@@ -48,4 +50,5 @@ run() {  # run NAME CMD...
 run detect_test "$dir/tests/unit/detect_test"
 run session_test "$dir/tests/unit/session_test"
 top_srcdir=$top top_builddir=$dir run geo_test sh tests/unit/run-geo.sh
+top_srcdir=$top top_builddir=$dir run cluster_test bash tests/unit/run-cluster.sh
 exit $fail

@@ -49,5 +49,22 @@ check "incidents.ruleset names a ruleset" ok "" 'incidents.ruleset="main"'
 check "incidents.ruleset names no ruleset" fail "incidents.ruleset.*nosuchruleset" 'incidents.ruleset="nosuchruleset"'
 check "trustedProxies" ok "" 'trustedProxies=["127.0.0.1","10.0.0.0/8","2001:db8::/32"]'
 check "trustedProxies with a bad entry" fail "trustedProxies" 'trustedProxies=["10.0.0.0/33"]'
+check "input event" ok "" 'input="event"'
+check "bad input" fail "input" 'input="json"'
+# the cluster tier: checked and the server's name resolved at start-up,
+# never connected during a check; a build without hiredis refuses it
+if grep -q "this build has no cluster tier" "$MODULE"; then
+  check "cluster without hiredis" fail "no cluster tier" 'cluster.redis="127.0.0.1:6379"'
+else
+check "cluster parameters" ok "" 'cluster.redis="127.0.0.1:6379" cluster.mode="sync" cluster.prefix="site1:" cluster.user="mmap" cluster.password="x" cluster.node="mx1" cluster.timeout="40" cluster.connectTimeout="150" cluster.queueSize="500" cluster.batchSize="64" cluster.flushInterval="50" cluster.bruteforce.threshold="20" cluster.bruteforce.window="900" cluster.dictionary.threshold="0" cluster.distributed.threshold="30" cluster.distributed.window="7200"'
+check "cluster on a socket" ok "" 'cluster.redis="/run/redis/redis.sock"'
+check "cluster parameters without cluster.redis" fail "cluster.redis" 'cluster.mode="sync"'
+check "bad cluster.mode" fail "cluster.mode" 'cluster.redis="127.0.0.1" cluster.mode="later"'
+check "cluster.redis with a bad port" fail "cluster.redis" 'cluster.redis="127.0.0.1:70000"'
+check "cluster.prefix with a brace" fail "cluster.prefix" 'cluster.redis="127.0.0.1" cluster.prefix="a{b}"'
+check "cluster threshold above 10000" fail "cluster.bruteforce.threshold" 'cluster.redis="127.0.0.1" cluster.bruteforce.threshold="10001"'
+check "every cluster detector off" fail "cluster" 'cluster.redis="127.0.0.1" cluster.bruteforce.threshold="0" cluster.dictionary.threshold="0" cluster.distributed.threshold="0"'
+check "cluster.ruleset that does not exist" fail "cluster.ruleset" 'cluster.redis="127.0.0.1" cluster.ruleset="nosuchruleset"'
+fi
 
 [ "$RS_FAIL" -eq 0 ]
