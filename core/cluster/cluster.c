@@ -35,6 +35,7 @@
 #include "text.h"
 #include "cluster/cluster.h"
 #include "cluster/redis.h"
+#include "detect/siphash.h"
 
 #define AP_JSON_ADD(o, k, v)                     \
 	json_object_object_add_ex((o), (k), (v), \
@@ -518,6 +519,28 @@ static void iso_time(int64_t t, char *buf, size_t bufsz)
 		 (long long)(s / 3600), (long long)(s / 60 % 60), (long long)(s % 60));
 }
 
+uint64_t ap_cluster_incident_id(const ap_cluster_incident *inc)
+{
+	/* not a secret and not keyed per process: every collector that
+	 * computed it would name the incident alike, and a SIEM that receives
+	 * the message twice (forwarded to the other collectors) sees one id */
+	static const uint64_t k[2] = { 0x6d6d617574687061ULL, 0x636c757374657231ULL };
+	ap_siphash h;
+	uint8_t det = (uint8_t)inc->detector;
+	uint64_t first = (uint64_t)inc->first;
+	ap_siphash_init(&h, k);
+	ap_siphash_add(&h, &det, 1);
+	if (inc->detector == AP_DET_DISTRIBUTED) {
+		ap_siphash_add(&h, inc->user, strlen(inc->user));
+	} else {
+		ap_siphash_add(&h, &inc->ip.family, sizeof(inc->ip.family));
+		ap_siphash_add(&h, inc->ip.b, inc->ip.family == 4 ? 4 : sizeof(inc->ip.b));
+	}
+	ap_siphash_add(&h, &first, sizeof(first));
+	uint64_t id = ap_siphash_end(&h);
+	return id ? id : 1;
+}
+
 struct fjson_object *ap_cluster_incident_json(const ap_cluster_incident *inc)
 {
 	struct fjson_object *o = json_object_new_object();
@@ -536,6 +559,8 @@ struct fjson_object *ap_cluster_incident_json(const ap_cluster_incident *inc)
 		ap_addr_format(&inc->ip, buf, sizeof(buf));
 		AP_JSON_ADD(o, "ip", json_object_new_string(buf));
 	}
+	snprintf(buf, sizeof(buf), "%016llx", (unsigned long long)ap_cluster_incident_id(inc));
+	AP_JSON_ADD(o, "id", json_object_new_string(buf));
 	AP_JSON_ADD(o, "count", json_object_new_int64(inc->count));
 	AP_JSON_ADD(o, "threshold", json_object_new_int64(inc->threshold));
 	AP_JSON_ADD(o, "window", json_object_new_int64(inc->window));

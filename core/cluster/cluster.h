@@ -135,6 +135,10 @@ int ap_cluster_drain(ap_cluster *cl, uint32_t timeout_ms);
 ap_cluster_stats *ap_cluster_stats_of(ap_cluster *cl);
 const ap_cluster_config *ap_cluster_config_of(const ap_cluster *cl);
 
+/* the incident's id (never 0): a SipHash-2-4 under a fixed key of its
+ * detector, key and first time, so the same crossing has the same id on
+ * whichever collector names it; the JSON writes it as 16 hex digits */
+uint64_t ap_cluster_incident_id(const ap_cluster_incident *inc);
 /* the incident as the JSON of a message of its own (kind=incident,
  * scope=cluster); NULL on allocation failure */
 struct fjson_object *ap_cluster_incident_json(const ap_cluster_incident *inc);

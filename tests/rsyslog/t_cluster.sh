@@ -203,6 +203,11 @@ for det, w in want.items():
     ok(ts(j["last_seen"]) - ts(j["first_seen"]) == int(span[w["span"]]),
        f"{det} first_seen..last_seen spans the attack's {span[w['span']]} s ({j['first_seen']}..{j['last_seen']})")
     ok(tag == "mmauthparse:" and text.startswith(f"cluster incident: {det} "), f"{det} message tag and text: {tag} {text}")
+    iid = j.get("id", "")
+    ok(len(iid) == 16 and all(c in "0123456789abcdef" for c in iid) and iid != "0" * 16,
+       f"{det} incident id is 16 hex digits ({iid!r})")
+    with open(f"{spans}.ids.{label}", "a") as fh:
+        fh.write(f"{det} {iid}\n")
 sys.exit(1 if bad else 0)
 PY
   [ $? -eq 0 ] || RS_FAIL=$((RS_FAIL + 1))
@@ -235,6 +240,14 @@ rs_wait_lines "$RS/out" 51 && wait_stat solo cluster.sent -ge 51 \
   && pass "solo: every message came out and reached Redis" || fail "solo: messages missing"
 sleep 1.5
 check_incidents solo "solo" "$RS/incidents"
+# the id names the crossing (detector, key, first time), not the collector:
+# the same incidents through one node or three have the same ids
+if [ -s "$REDIS_DIR/spans.ids.three" ] && \
+   [ "$(sort "$REDIS_DIR/spans.ids.three")" = "$(sort "$REDIS_DIR/spans.ids.solo")" ]; then
+  pass "solo: the incidents' ids are the three nodes' ids"
+else
+  fail "solo: ids differ: $(sort "$REDIS_DIR/spans.ids.three" | tr '\n' ' ') / $(sort "$REDIS_DIR/spans.ids.solo" 2>/dev/null | tr '\n' ' ')"
+fi
 # one node sees it all: its local detectors fire as well
 local_alert "$RS/out" distributed 10 10 3600 && local_alert "$RS/out" bruteforce 10 10 600 \
   && pass "solo: the local detectors fire beside the cluster" || fail "solo: no local alerts"

@@ -94,11 +94,16 @@ MSG = {"bruteforce": "cluster incident: bruteforce ip=198.51.100.7 count=3 thres
 nat = load("native")
 out(len(nat) == 2, "native: two incidents", f"{len(nat)}")
 host = nat[0].get("host") if nat else ""
+HEX16 = re.compile(r"^[0-9a-f]{16}$")
+ids = {}
 for w in (BF, DI):
     g = [e for e in nat if e.get("detector") == w["detector"]]
-    got = {k: v for k, v in g[0].items() if k not in ("time", "host")} if g else None
+    got = {k: v for k, v in g[0].items() if k not in ("time", "host", "id")} if g else None
     out(g and same(got, w) and RFC.match(g[0]["time"]) and g[0]["host"] != "",
         f"native: {w['detector']} incident exactly", json.dumps(g))
+    ids[w["detector"]] = g[0].get("id", "") if g else ""
+    out(HEX16.match(ids[w["detector"]]) is not None, f"native: {w['detector']} incident id", repr(ids[w["detector"]]))
+out(ids["bruteforce"] != ids["distributed"], "native: two incidents, two ids", repr(ids))
 
 T1110 = {"framework": "MITRE ATT&CK", "technique": {"id": ["T1110"], "name": ["Brute Force"],
          "reference": ["https://attack.mitre.org/techniques/T1110/"]}}
@@ -109,7 +114,7 @@ def ecs_want(w):
          "host": {"name": host}, "message": MSG[w["detector"]], "threat": T1110,
          "mmauthparse": {"kind": "incident", "count": 3, "window": w["window"], "scope": "cluster",
                          "state": "open", "detector": w["detector"], "key": w["key"], "threshold": 3,
-                         "nodes": ["c1"], "node": "c1"}}
+                         "nodes": ["c1"], "node": "c1", "id": ids[w["detector"]]}}
     if "ip" in w:
         e["source"] = {"ip": w["ip"]}
         e["related"] = {"ip": [w["ip"]]}
@@ -126,11 +131,10 @@ for w in (BF, DI):
         f"ecs: {w['detector']} incident", f"\n    got:  {json.dumps(got, sort_keys=True)}\n    want: {json.dumps(ecs_want(w), sort_keys=True)}")
 
 def ocsf_want(w, first_ms, last_ms):
-    key = w.get("ip", w.get("user"))
     o = {"class_uid": 2004, "class_name": "Detection Finding", "category_uid": 2, "category_name": "Findings",
          "activity_id": 1, "activity_name": "Create", "type_uid": 200401, "type_name": "Detection Finding: Create",
          "status_id": 1, "status": "New", "severity_id": 3, "severity": "Medium",
-         "finding_info": {"uid": f"{w['detector']}:{key}:{w['first_seen']}",
+         "finding_info": {"uid": ids[w["detector"]],
                           "title": "cluster incident: " + w["detector"], "types": [w["detector"]],
                           "first_seen_time": first_ms, "last_seen_time": last_ms,
                           "analytic": {"name": "mmauthparse " + w["detector"], "type_id": 1, "type": "Rule"}},
@@ -159,7 +163,7 @@ def spl_want(w):
          "signature": "mmauthparse cluster " + w["detector"], "category": w["detector"],
          "dest": host, "dvc": host, "vendor_product": "mmauthparse", "count": 3, "threshold": 3,
          "window": w["window"], "first_seen": w["first_seen"], "last_seen": w["last_seen"], "nodes": ["c1"],
-         "node": "c1", "scope": "cluster"}
+         "node": "c1", "scope": "cluster", "id": ids[w["detector"]]}
     if "ip" in w:
         s["src"] = w["ip"]
     else:

@@ -392,12 +392,34 @@ static void test_incident_format(void)
 	snprintf(inc.nodes[2], sizeof(inc.nodes[2]), "mx3");
 	struct fjson_object *o = ap_cluster_incident_json(&inc);
 	const char *s = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN);
-	const char *want = "{\"kind\":\"incident\",\"scope\":\"cluster\",\"state\":\"open\","
-			   "\"detector\":\"distributed\",\"key\":\"user\",\"user\":\"info@shop."
-			   "example\",\"count\":12,\"threshold\":10,\"window\":3600,"
-			   "\"first_seen\":\"2026-03-03T04:00:00Z\",\"last_seen\":\"2026-03-"
-			   "03T04:11:09Z\",\"nodes\":[\"mx1\",\"mx2\",\"mx3\"],\"node\":\"mx2\"}";
-	check("incident.json_user", strcmp(s, want) == 0, "\n    got:  %s\n    want: %s", s, want);
+	const char *want =
+		"{\"kind\":\"incident\",\"scope\":\"cluster\",\"state\":\"open\","
+		"\"detector\":\"distributed\",\"key\":\"user\",\"user\":\"info@shop."
+		"example\",\"id\":\"%016llx\",\"count\":12,\"threshold\":10,\"window\":3600,"
+		"\"first_seen\":\"2026-03-03T04:00:00Z\",\"last_seen\":\"2026-03-"
+		"03T04:11:09Z\",\"nodes\":[\"mx1\",\"mx2\",\"mx3\"],\"node\":\"mx2\"}";
+	char wantid[600];
+	uint64_t id = ap_cluster_incident_id(&inc);
+	snprintf(wantid, sizeof(wantid), want, (unsigned long long)id);
+	check("incident.json_user", strcmp(s, wantid) == 0, "\n    got:  %s\n    want: %s", s,
+	      wantid);
+	/* the id: the same for the same crossing, another for another first
+	 * time, user or detector, never 0 */
+	ap_cluster_incident other = inc;
+	other.count = 40;
+	other.last += 100;
+	other.nnodes = 1;
+	other.node = "mx1";
+	check("incident.id_same_crossing", id != 0 && ap_cluster_incident_id(&other) == id,
+	      "%016llx", (unsigned long long)id);
+	other.first += 1;
+	check("incident.id_first_time", ap_cluster_incident_id(&other) != id, "%s", "");
+	other = inc;
+	other.user[0] = 'I';
+	check("incident.id_user", ap_cluster_incident_id(&other) != id, "%s", "");
+	other = inc;
+	other.detector = AP_DET_BRUTEFORCE;
+	check("incident.id_detector", ap_cluster_incident_id(&other) != id, "%s", "");
 	json_object_put(o);
 	char txt[512];
 	size_t n = ap_cluster_incident_text(&inc, txt, sizeof(txt));
@@ -411,13 +433,20 @@ static void test_incident_format(void)
 	inc.nnodes = 1;
 	o = ap_cluster_incident_json(&inc);
 	s = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN);
+	char idjs[64];
+	snprintf(idjs, sizeof(idjs), "\"id\":\"%016llx\",\"count\":12,",
+		 (unsigned long long)ap_cluster_incident_id(&inc));
 	check("incident.json_ip",
-	      strstr(s, "\"detector\":\"bruteforce\",\"key\":\"ip\",\"ip\":\"2001:db8::7\","
-			"\"count\":12")
+	      strstr(s, "\"detector\":\"bruteforce\",\"key\":\"ip\",\"ip\":\"2001:db8::7\",")
 			      != NULL
-		      && strstr(s, "\"nodes\":[\"mx1\"]") != NULL && strstr(s, "\"user\"") == NULL,
+		      && strstr(s, idjs) != NULL && strstr(s, "\"nodes\":[\"mx1\"]") != NULL
+		      && strstr(s, "\"user\"") == NULL,
 	      "%s", s);
 	json_object_put(o);
+	uint64_t id6 = ap_cluster_incident_id(&inc);
+	ap_addr_parse("2001:db8::8", 11, &inc.ip);
+	check("incident.id_address", ap_cluster_incident_id(&inc) != id6, "%s", "");
+	ap_addr_parse("2001:db8::7", 11, &inc.ip);
 	n = ap_cluster_incident_text(&inc, txt, 40);
 	check("incident.text_cut", n == 39 && strlen(txt) == 39, "n %zu '%s'", n, txt);
 }
