@@ -16,7 +16,8 @@
  *
  * Incidents.  When an incident closes, the core's background thread (one
  * per action, started at activation, after rsyslogd has forked) calls
- * closeIncident(), which builds a message of its own (tag "mmauthparse:",
+ * closeIncident(), which builds a message of its own with
+ * submitOwnMessage() (tag "mmauthparse:",
  * facility auth, severity notice, the close event in the action's
  * container) and submits it to the ruleset named by incidents.ruleset (the
  * default ruleset when none is named), as inputs do: msgConstruct, then
@@ -30,7 +31,8 @@
  * forked, and ap_cluster_free() in freeInstance, which stops it after one
  * last batch.  Each worker instance has its own ap_cluster_worker (its
  * connection in sync mode).  A crossing reported by the tier becomes a
- * message of its own, built by submitClusterIncident() (on the tier's
+ * message of its own, built by submitClusterIncident() through the same
+ * submitOwnMessage() (on the tier's
  * thread in async mode, on the worker's in sync mode) and submitted to
  * cluster.ruleset as inputs do it (msgConstruct, ratelimitAddMsg, with a
  * thread-safe rate limiter); nothing is submitted once rsyslogd has begun
@@ -474,12 +476,40 @@ finalize_it:
 	RETiRet;
 }
 
+/* a message of the module's own (an incident's close, a cluster
+ * incident): tag "mmauthparse:", facility auth, severity notice, this
+ * host's name, the text given and the event in the container, submitted
+ * into ruleset through ratelimiter; takes json (freed on every path) */
+static void submitOwnMessage(instanceData *pData, ruleset_t *ruleset, ratelimit_t *ratelimiter,
+			     const char *text, size_t n, struct json_object *json)
+{
+	smsg_t *m = NULL;
+	if (msgConstruct(&m) != RS_RET_OK) {
+		json_object_put(json);
+		return;
+	}
+	MsgSetFlowControlType(m, eFLOWCTL_NO_DELAY);
+	if (pInputName != NULL)
+		MsgSetInputName(m, pInputName);
+	MsgSetRawMsg(m, text, n);
+	MsgSetMSGoffs(m, 0);
+	const uchar *host = glbl.GetLocalHostName();
+	MsgSetHOSTNAME(m, host, (int)strlen((const char *)host));
+	MsgSetTAG(m, (const uchar *)"mmauthparse:", sizeof("mmauthparse:") - 1);
+	msgSetPRI(m, LOG_AUTH | LOG_NOTICE);
+	MsgSetRuleset(m, ruleset);
+	if (msgAddJSON(m, pData->container, json, 0, 0) != RS_RET_OK) { /* owns json */
+		msgDestruct(&m);
+		return;
+	}
+	ratelimitAddMsg(ratelimiter, NULL, m);
+}
+
 /* an incident closed: a message of its own into incidents.ruleset (called
  * from the core's detection thread) */
 static void closeIncident(void *arg, const ap_incident_close *c)
 {
 	instanceData *pData = arg;
-	smsg_t *m = NULL;
 	char text[512];
 	char ipbuf[64] = "";
 	if (glbl.GetGlobalInputTermState())
@@ -498,25 +528,7 @@ static void closeIncident(void *arg, const ap_incident_close *c)
 		n = 0;
 	if ((size_t)n >= sizeof(text))
 		n = (int)sizeof(text) - 1;
-	if (msgConstruct(&m) != RS_RET_OK) {
-		json_object_put(json);
-		return;
-	}
-	MsgSetFlowControlType(m, eFLOWCTL_NO_DELAY);
-	if (pInputName != NULL)
-		MsgSetInputName(m, pInputName);
-	MsgSetRawMsg(m, text, (size_t)n);
-	MsgSetMSGoffs(m, 0);
-	const uchar *host = glbl.GetLocalHostName();
-	MsgSetHOSTNAME(m, host, (int)strlen((const char *)host));
-	MsgSetTAG(m, (const uchar *)"mmauthparse:", sizeof("mmauthparse:") - 1);
-	msgSetPRI(m, LOG_AUTH | LOG_NOTICE);
-	MsgSetRuleset(m, pData->incRuleset);
-	if (msgAddJSON(m, pData->container, json, 0, 0) != RS_RET_OK) { /* owns json */
-		msgDestruct(&m);
-		return;
-	}
-	ratelimitAddMsg(pData->ratelimiter, NULL, m);
+	submitOwnMessage(pData, pData->incRuleset, pData->ratelimiter, text, (size_t)n, json);
 }
 
 /* ------------------------------------------------------------------ */
@@ -596,7 +608,6 @@ finalize_it:
 static void submitClusterIncident(void *arg, const ap_cluster_incident *inc)
 {
 	instanceData *pData = arg;
-	smsg_t *m = NULL;
 	char text[1024];
 	if (glbl.GetGlobalInputTermState())
 		return; /* shutting down: the queues go away next */
@@ -604,24 +615,7 @@ static void submitClusterIncident(void *arg, const ap_cluster_incident *inc)
 	if (json == NULL)
 		return;
 	size_t n = ap_cluster_incident_text(inc, text, sizeof(text));
-	if (msgConstruct(&m) != RS_RET_OK) {
-		json_object_put(json);
-		return;
-	}
-	MsgSetFlowControlType(m, eFLOWCTL_NO_DELAY);
-	if (pInputName != NULL)
-		MsgSetInputName(m, pInputName);
-	MsgSetRawMsg(m, text, n);
-	MsgSetMSGoffs(m, 0);
-	MsgSetHOSTNAME(m, glbl.GetLocalHostName(), (int)strlen((char *)glbl.GetLocalHostName()));
-	MsgSetTAG(m, (const uchar *)"mmauthparse:", sizeof("mmauthparse:") - 1);
-	msgSetPRI(m, LOG_AUTH | LOG_NOTICE);
-	MsgSetRuleset(m, pData->clusterRuleset);
-	if (msgAddJSON(m, pData->container, json, 0, 0) != RS_RET_OK) { /* owns json */
-		msgDestruct(&m);
-		return;
-	}
-	ratelimitAddMsg(pData->clusterRatelimiter, NULL, m);
+	submitOwnMessage(pData, pData->clusterRuleset, pData->clusterRatelimiter, text, n, json);
 }
 
 /* the action's cluster tier from its cluster.* parameters (none without
@@ -908,9 +902,24 @@ static int64_t messageTime(void *arg)
 	return (int64_t)datetime.syslogTime2time_t(&pMsg->tTIMESTAMP);
 }
 
+/* the message's tag is the edge template's: "mmauthparse", as the RFC 5424
+ * app name or an RFC 3164 tag ("mmauthparse:", "mmauthparse[pid]:") */
+static int edgeTagged(smsg_t *pMsg)
+{
+	uchar *tag = NULL;
+	int n = 0;
+	const size_t k = sizeof("mmauthparse") - 1;
+	getTAG(pMsg, &tag, &n, LOCK_MUTEX);
+	if (tag == NULL || n < (int)k || memcmp(tag, "mmauthparse", k) != 0)
+		return 0;
+	return (size_t)n == k || tag[k] == ':' || tag[k] == '[';
+}
+
 /* input="event": the event an edge collector attached, from the container
  * (when the message carries one: parse_json or mmjsonparse put it there)
- * or else from a JSON message body ("{...}", "@cee:" before it allowed).
+ * or else from a JSON message body ("{...}", "@cee:" before it allowed)
+ * of a message tagged mmauthparse: any program that can log can write a
+ * JSON body, so a body under another tag is never read as an event.
  * Detection (and the cluster tier) run on it, its alerts replace the
  * edge's, the rest of the object stays as the edge wrote it.  Anything
  * that is not an auth or block event passes untouched. */
@@ -920,8 +929,8 @@ static void eventInput(wrkrInstanceData_t *pWrkrData, smsg_t *pMsg)
 	struct json_object *evjson = NULL;
 	ap_input in;
 	ap_result res;
-	if (msgGetJSONPropJSON(pMsg, pData->containerProp, &evjson) != RS_RET_OK
-	    || evjson == NULL) {
+	if ((msgGetJSONPropJSON(pMsg, pData->containerProp, &evjson) != RS_RET_OK || evjson == NULL)
+	    && edgeTagged(pMsg)) {
 		const char *m = (const char *)getMSG(pMsg);
 		int len = getMSGLen(pMsg);
 		while (len > 0 && (*m == ' ' || *m == '\t')) {

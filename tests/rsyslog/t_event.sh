@@ -86,9 +86,16 @@ rs_wait_lines "$RS/out" 7 || fail "event: the edge wrote $(wc -l < "$RS/out") of
 exec 3<>"/dev/tcp/127.0.0.1/$AGG_PORT0"
 printf '%s\n' '<13>1 2026-03-03T04:12:00Z mx1 mmauthparse - - - {"kind":"incident","scope":"cluster","state":"open","detector":"bruteforce","key":"ip","ip":"198.51.100.7","count":27,"threshold":27,"window":600}' >&3
 printf '%s\n' '<13>1 2026-03-03T04:12:01Z mx1 app - - - just text, {not json' >&3
+# a forged event: the edge's JSON under another program's tag (anyone who
+# can log can write it), three times, at the bruteforce threshold of 3
+for s in 1 2 3; do
+  printf '%s\n' "<13>1 2026-03-03T04:12:0${s}Z mx1 forger - - - {\"kind\":\"auth\",\"outcome\":\"failure\",\"daemon\":\"sshd\",\"service\":\"ssh\",\"user\":\"root\",\"ip\":\"192.0.2.66\"}" >&3
+done
+# the same in RFC 3164 with the edge's tag: read
+printf '%s\n' '<13>Mar  3 04:12:05 mx1 mmauthparse: {"kind":"auth","outcome":"failure","daemon":"sshd","service":"ssh","user":"root","ip":"192.0.2.67"}' >&3
 exec 3>&-
 i=0
-while [ $(( $(cat "$AGG/out0" "$AGG/out1" 2>/dev/null | wc -l) )) -lt 8 ] && [ $i -lt 300 ]; do sleep 0.1; i=$((i + 1)); done
+while [ $(( $(cat "$AGG/out0" "$AGG/out1" 2>/dev/null | wc -l) )) -lt 12 ] && [ $i -lt 300 ]; do sleep 0.1; i=$((i + 1)); done
 sleep 0.5
 RS=$AGG RS_PID=$AGG_PID rs_stop
 rs_stop
@@ -108,7 +115,8 @@ def ok(c, what):
     print(("PASS" if c else "FAIL") + " event: " + what)
     bad += not c
 ok(len(edge) == 6, f"the edge recognised 6 events ({len(edge)})")
-evs = [(i, e) for i in (0, 1) for _, e in aggs[i] if e and e.get("kind") in ("auth", "block")]
+evs = [(i, e) for i in (0, 1) for _, e in aggs[i]
+       if e and e.get("kind") in ("auth", "block") and e.get("ip") != "192.0.2.67"]
 ok(len(evs) == 6, f"the aggregators got the 6 events ({len(evs)})")
 # every event as the edge wrote it, alert aside
 def strip(e):
@@ -133,6 +141,12 @@ ok(any(e.get("password_redacted") for e in bf) and not any("hunter2" in json.dum
 inc = [(m, e) for m, e in aggs[0] if "incident" in m or "just text" in m]
 ok(len(inc) == 2 and all(e is None for _, e in inc),
    f"an incident and plain text pass untouched ({inc})")
+forged = [(m, e) for m, e in aggs[0] if "192.0.2.66" in m]
+ok(len(forged) == 3 and all(e is None for _, e in forged),
+   f"a JSON body under another tag is not read as an event ({forged})")
+tagged = [e for m, e in aggs[0] if "192.0.2.67" in m]
+ok(len(tagged) == 1 and tagged[0] is not None and tagged[0].get("ip") == "192.0.2.67"
+   and tagged[0].get("outcome") == "failure", f"the same body under the tag mmauthparse: is ({tagged})")
 sys.exit(1 if bad else 0)
 PY
 cat "$EDGE/result"
