@@ -133,6 +133,7 @@ TRIXIE_PKGS="build-essential,autoconf,automake,libtool,pkg-config,rsyslog,libest
 TRIXIE_PKGS="$TRIXIE_PKGS,libfastjson-dev,libmaxminddb-dev,zlib1g-dev,python3,debhelper,dpkg-dev"
 TRIXIE_PKGS="$TRIXIE_PKGS,lintian,fail2ban,logrotate,libmaxmind-db-writer-perl,libnet-works-perl"
 TRIXIE_PKGS="$TRIXIE_PKGS,mmdb-bin,rsyslog-elasticsearch,ca-certificates,procps,gzip"
+TRIXIE_PKGS="$TRIXIE_PKGS,libhiredis-dev,redis-server"
 if [ -f "$TRIXIE_DIR/.mmap-packages" ] && [ "$(cat "$TRIXIE_DIR/.mmap-packages")" = "$TRIXIE_PKGS" ]; then
   log "trixie chroot in $TRIXIE_DIR already made"
 else

@@ -71,6 +71,16 @@ case "$dep" in
   *"rsyslog (>= $rsv), rsyslog (<< $next)"*) pass "deb: depends on rsyslog (>= $rsv), rsyslog (<< $next)" ;;
   *) fail "deb: Depends lacks the exact rsyslog version $rsv: $dep" ;;
 esac
+# the cluster tier loads libhiredis at run time: the package recommends the
+# package that holds the library the build looked for (no shlibs dependency)
+hso=$(sed -n 's/^#define AP_HIREDIS_SONAME "\(.*\)"$/\1/p' "$W/src/mmauthparse/ap_config.h")
+hpkg=$(dpkg -S "/usr/lib/$(dpkg-architecture -qDEB_HOST_MULTIARCH)/$hso" 2>/dev/null | sed -n '1s/:.*//p')
+rec=$(dpkg-deb -f "$MOD" Recommends)
+case ", $rec," in
+  *", $hpkg,"*) [ -n "$hpkg" ] && pass "deb: recommends $hpkg, which holds $hso (loaded for cluster.redis)" \
+                  || fail "deb: no package holds '$hso'" ;;
+  *) fail "deb: Recommends '$rec' lacks the package of '$hso' ('$hpkg')" ;;
+esac
 inst=$(dpkg-query -W -f='${Version}' rsyslog)
 if dpkg --compare-versions "$inst" ge "$rsv" && dpkg --compare-versions "$inst" lt "$next" \
    && ! dpkg --compare-versions "${rsv%.*}.$(( ${rsv##*.} + 1 ))-1" lt "$next"; then
@@ -118,6 +128,14 @@ if rsyslogd -N1 >"$W/n1.log" 2>&1 && ! grep -qi 'error' "$W/n1.log"; then
   pass "deb: rsyslogd -N1 accepts the stock /etc/rsyslog.conf with the drop-in"
 else
   fail "deb: rsyslogd -N1: $(grep -vi 'version\|End of config' "$W/n1.log" | head -3)"
+fi
+# the installed module loads the hiredis library it was built for
+printf '%s\n' 'module(load="mmauthparse")' \
+  'action(type="mmauthparse" cluster.redis="127.0.0.1:9" cluster.node="deb")' > "$W/cluster.conf"
+if rsyslogd -N1 -f "$W/cluster.conf" >"$W/n1c.log" 2>&1 && ! grep -qi 'error\|cannot load' "$W/n1c.log"; then
+  pass "deb: rsyslogd -N1 accepts an action with cluster.redis (libhiredis loaded)"
+else
+  fail "deb: cluster.redis with the installed module: $(grep -vi 'version\|End of config' "$W/n1c.log" | head -3)"
 fi
 out=$(printf '%s\n' "Mar  3 04:11:09 mx2 sshd[1]: Failed password for root from 203.0.113.9 port 22 ssh2" \
       | /usr/bin/mmauthparse)
