@@ -51,6 +51,13 @@ relay() {
   done
 }
 
+# one run at a time: two runs would share /build and the chroot's dpkg
+# database (t_deb installs and purges there); a second run waits
+exec 9>"$C.lock"
+if ! flock -w 1800 9; then
+  fail "trixie: another run has held $C.lock for 30 minutes"; exit 1
+fi
+
 tver=$(inch dpkg-query -W -f='${Version}' rsyslog)
 trsv=$(sed -n "s/^PACKAGE_VERSION='\(.*\)'\$/\1/p" "$TSDK/configure" | head -n 1)
 echo "trixie: rsyslog $tver in $C, source $trsv"
