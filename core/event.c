@@ -23,6 +23,7 @@
 #include <string.h>
 #include "text.h"
 #include "event.h"
+#include "recognisers/recogniser.h"
 
 /* Add a member under a key that is a string constant and new in the
  * object: libfastjson then neither copies the key nor searches the object
@@ -650,12 +651,7 @@ static ap_span jspan(struct fjson_object *o, const char *k)
 
 int ap_event_from_json(struct fjson_object *obj, ap_event *ev)
 {
-	memset(ev, 0, offsetof(ap_event, scratch));
-	ev->tls = -1;
-	ev->port = -1;
-	ev->attempts = -1;
-	ev->count = -1;
-	ev->window = -1;
+	ap_event_init(ev);
 	if (obj == NULL || json_object_get_type(obj) != fjson_type_object)
 		return 0;
 	const char *kind = jstr(obj, "kind", NULL);

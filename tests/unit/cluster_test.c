@@ -33,27 +33,7 @@
 #include <unistd.h>
 #include "cluster/cluster.h"
 #include "cluster/redis.h"
-
-static int npass, nfail;
-
-static void check(const char *name, int ok, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-
-static void check(const char *name, int ok, const char *fmt, ...)
-{
-	if (ok) {
-		printf("PASS %s\n", name);
-		npass++;
-		return;
-	}
-	char why[1024];
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(why, sizeof(why), fmt, ap);
-	va_end(ap);
-	printf("FAIL %s: %s\n", name, why);
-	nfail++;
-}
+#include "check.h"
 
 /* ------------------------------------------------------------------ */
 /* log capture and incidents                                           */

@@ -32,31 +32,12 @@
 #include "detect/sketch.h"
 #include "detect/store.h"
 #include "tests/testctx.h"
+#include "check.h"
 
-static int npass, nfail;
 static char tmpdir[256];
 static void put_le(unsigned char *b, size_t *n, uint64_t v, int nbytes);
 static int write_file(const char *path, const void *p, size_t n);
 static void fixed_seeds(const char *path);
-
-static void check(const char *name, int ok, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-
-static void check(const char *name, int ok, const char *fmt, ...)
-{
-	if (ok) {
-		printf("PASS %s\n", name);
-		npass++;
-		return;
-	}
-	char why[512];
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(why, sizeof(why), fmt, ap);
-	va_end(ap);
-	printf("FAIL %s: %s\n", name, why);
-	nfail++;
-}
 
 /* ------------------------------------------------------------------ */
 /* log capture                                                         */
