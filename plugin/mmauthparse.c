@@ -479,8 +479,8 @@ finalize_it:
 /* a message of the module's own (an incident's close, a cluster
  * incident): tag "mmauthparse:", facility auth, severity notice, this
  * host's name, the text given and the event in the container, submitted
- * into ruleset through ratelimiter; takes json (freed on every path) */
-static void submitOwnMessage(instanceData *pData, ruleset_t *ruleset, ratelimit_t *ratelimiter,
+ * into target through limiter; takes json (freed on every path) */
+static void submitOwnMessage(instanceData *pData, ruleset_t *target, ratelimit_t *limiter,
 			     const char *text, size_t n, struct json_object *json)
 {
 	smsg_t *m = NULL;
@@ -497,12 +497,12 @@ static void submitOwnMessage(instanceData *pData, ruleset_t *ruleset, ratelimit_
 	MsgSetHOSTNAME(m, host, (int)strlen((const char *)host));
 	MsgSetTAG(m, (const uchar *)"mmauthparse:", sizeof("mmauthparse:") - 1);
 	msgSetPRI(m, LOG_AUTH | LOG_NOTICE);
-	MsgSetRuleset(m, ruleset);
+	MsgSetRuleset(m, target);
 	if (msgAddJSON(m, pData->container, json, 0, 0) != RS_RET_OK) { /* owns json */
 		msgDestruct(&m);
 		return;
 	}
-	ratelimitAddMsg(ratelimiter, NULL, m);
+	ratelimitAddMsg(limiter, NULL, m);
 }
 
 /* an incident closed: a message of its own into incidents.ruleset (called
