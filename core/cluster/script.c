@@ -18,7 +18,11 @@
  * (distinct).
  *
  * The key's clock is the newest time any node has sent for it (so an
- * event counts at its own time, whichever node sends it first); a
+ * event counts at its own time, whichever node sends it first), but never
+ * ahead of Redis's own clock (TIME): an event stamped in the future (a
+ * device's wrong clock, a misread year) counts at Redis's time, or it
+ * would move the key's clock ahead and push every real event out of the
+ * window for as long as the key lives; a
  * detector's window holds the times in (clock - window, clock]; older
  * events are not counted and older fields are deleted.  A detector keeps
  * at most `cap` fields, the newest: counts are exact up to the threshold
@@ -46,6 +50,7 @@ const char cl_script_src[] =
 	"local clk = 0\n"
 	"local mine = 0\n"
 	"local maxw = 0\n"
+	"local now = tonumber(redis.call('TIME')[1])\n"
 	"for j = 1, D do\n"
 	"  local d = {l = ARGV[p], c = ARGV[p + 1] == '1', T = tonumber(ARGV[p + 2]),\n"
 	"             W = tonumber(ARGV[p + 3]), cap = tonumber(ARGV[p + 4]),\n"
@@ -53,6 +58,7 @@ const char cl_script_src[] =
 	"  p = p + 6\n"
 	"  for i = 1, d.n do\n"
 	"    local t = tonumber(ARGV[p])\n"
+	"    if t > now then t = now end\n"
 	"    local m = nil\n"
 	"    p = p + 1\n"
 	"    if not d.c then m = ARGV[p]; p = p + 1 end\n"

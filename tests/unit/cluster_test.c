@@ -699,6 +699,55 @@ static void test_windows(void)
 	ap_cluster_free(cl);
 }
 
+/* an event stamped far in the future (a device with a wrong clock, a
+ * misread year) must not move the key's clock there: it would push every
+ * real event out of the window for as long as the key lives, and the key
+ * never expires while the attack goes on.  It counts at Redis's clock;
+ * an event far in the past is simply not counted. */
+static void test_clock_ahead(void)
+{
+	char pfx[96];
+	new_prefix(pfx, sizeof(pfx), "ahead");
+	ap_cluster_config c = cfg_for("k", AP_CLUSTER_SYNC, pfx);
+	c.det[AP_DET_BRUTEFORCE] = (ap_detector_cfg){ 3, 600 };
+	c.timeout_ms = 1000;
+	ap_cluster *cl = open_cl(&c);
+	ap_cluster_worker *w = ap_cluster_worker_new(cl);
+	reset();
+	int64_t now = (int64_t)time(NULL);
+	const int64_t ten_years = 10LL * 365 * 86400;
+	ap_result rf = mk("198.51.100.250", NULL);
+	ap_cluster_feed(cl, w, &rf, now + ten_years);
+	ap_result r1 = mk("198.51.100.250", NULL), r2 = mk("198.51.100.250", NULL);
+	ap_cluster_feed(cl, w, &r1, now - 2);
+	ap_cluster_feed(cl, w, &r2, now - 1);
+	/* three failures within 600 s of Redis's clock: the third crosses */
+	check("clock.future_event_does_not_blind_the_key",
+	      r1.alerts.fired == 0 && alert(&r2, AP_DET_BRUTEFORCE, 3, 3, 600) && ninc == 1,
+	      "r1 0x%x, r2 0x%x count %u, %d incidents", r1.alerts.fired, r2.alerts.fired,
+	      r2.alerts.a[AP_DET_BRUTEFORCE].count, ninc);
+	char key[128];
+	snprintf(key, sizeof(key), "{%si:198.51.100.250}", pfx);
+	long long ob = hget(key, "ob");
+	check("clock.incident_times_not_in_the_future",
+	      ninc == 1 && incs[0].last <= now + 5 && incs[0].first >= now - 2
+		      && ob <= now + 600 + 5,
+	      "%d incidents, first %+lld last %+lld, open until %+lld (s from now)", ninc,
+	      ninc ? (long long)(incs[0].first - now) : 0,
+	      ninc ? (long long)(incs[0].last - now) : 0, ob - now);
+	/* far in the past: not counted, the key unharmed */
+	ap_result rp = mk("198.51.100.250", NULL), r3 = mk("198.51.100.250", NULL);
+	ap_cluster_feed(cl, w, &rp, now - ten_years);
+	ap_cluster_feed(cl, w, &r3, now);
+	check("clock.past_event_not_counted",
+	      alert(&rp, AP_DET_BRUTEFORCE, 3, 3, 600) && alert(&r3, AP_DET_BRUTEFORCE, 4, 3, 600)
+		      && ninc == 1,
+	      "past 0x%x count %u, then 0x%x count %u, %d incidents", rp.alerts.fired,
+	      rp.alerts.a[0].count, r3.alerts.fired, r3.alerts.a[0].count, ninc);
+	ap_cluster_worker_free(w);
+	ap_cluster_free(cl);
+}
+
 /* distinct counts: users from an address, addresses for a user */
 static void test_distinct(void)
 {
@@ -1156,6 +1205,7 @@ int main(void)
 		test_sync_bruteforce();
 		test_two_nodes();
 		test_windows();
+		test_clock_ahead();
 		test_distinct();
 		test_async_nodes();
 		test_concurrent(AP_CLUSTER_SYNC, "concurrent_sync");
