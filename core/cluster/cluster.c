@@ -818,6 +818,7 @@ static void send_batch(ap_cluster *cl, uint32_t n)
 			return;
 		}
 		STAT_ADD(cl, batches, 1);
+		cl_deadline(cl->lk.conn);
 		bool noscript = false;
 		for (uint32_t i = 0; i < ng; i++) {
 			struct group *g = &cl->groups[i];
@@ -1113,6 +1114,7 @@ static void feed_sync(ap_cluster *cl, ap_cluster_worker *cw, const struct qent *
 			return;
 		}
 		STAT_ADD(cl, batches, 1);
+		cl_deadline(lk->conn);
 		bool noscript = false;
 		for (int c = 0; c < ncalls; c++) {
 			int fam = fams[c];

@@ -1,10 +1,18 @@
 /* redis.c - the cluster tier's Redis client on hiredis: the server's
  * address (resolved once), a connection with a connect timeout and a call
- * timeout (hiredis's blocking API with SO_RCVTIMEO/SO_SNDTIMEO: no call
- * ever waits longer), AUTH, the window script loaded with SCRIPT LOAD and
+ * timeout, AUTH, the window script loaded with SCRIPT LOAD and
  * run with EVALSHA; calls are appended to hiredis's output buffer and sent
  * as one pipeline by the first read.  Error replies are sorted into what
  * the caller does next (cl_rc).
+ *
+ * Timeouts.  hiredis's blocking API bounds each read() and write() by the
+ * socket's SO_RCVTIMEO/SO_SNDTIMEO, not a reply: a server or a link that
+ * trickles a reply a byte at a time would hold the caller for as long as
+ * it likes.  So the replies are read here (redisBufferWrite,
+ * redisBufferRead, redisGetReplyFromReader) against a deadline, the
+ * socket's timeout cut to what is left before each read or write: a
+ * command of our own (AUTH, SCRIPT LOAD) gets the call timeout, the
+ * replies of a pipeline the call timeout together (cl_deadline).
  *
  * hiredis is not linked: it is loaded (dlopen) the first time a cluster
  * tier is configured, by the soname of the library the build found
@@ -29,6 +37,7 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/time.h>
+#include <time.h>
 #include "text.h"
 #include "cluster/redis.h"
 #ifdef HAVE_HIREDIS
@@ -253,9 +262,10 @@ static struct {
 	redisContext *(*connect_tcp)(const char *ip, int port, const struct timeval tv);
 	redisContext *(*connect_unix)(const char *path, const struct timeval tv);
 	int (*set_timeout)(redisContext *c, const struct timeval tv);
-	void *(*command)(redisContext *c, const char *format, ...);
 	int (*append_argv)(redisContext *c, int argc, const char **argv, const size_t *argvlen);
-	int (*get_reply)(redisContext *c, void **reply);
+	int (*buffer_read)(redisContext *c);
+	int (*buffer_write)(redisContext *c, int *done);
+	int (*reader_get)(redisContext *c, void **reply);
 	void (*free_reply)(void *reply);
 	void (*free_ctx)(redisContext *c);
 } H;
@@ -279,9 +289,10 @@ static void h_load(void)
 		{ (void **)&H.connect_tcp, "redisConnectWithTimeout" },
 		{ (void **)&H.connect_unix, "redisConnectUnixWithTimeout" },
 		{ (void **)&H.set_timeout, "redisSetTimeout" },
-		{ (void **)&H.command, "redisCommand" },
 		{ (void **)&H.append_argv, "redisAppendCommandArgv" },
-		{ (void **)&H.get_reply, "redisGetReply" },
+		{ (void **)&H.buffer_read, "redisBufferRead" },
+		{ (void **)&H.buffer_write, "redisBufferWrite" },
+		{ (void **)&H.reader_get, "redisGetReplyFromReader" },
 		{ (void **)&H.free_reply, "freeReplyObject" },
 		{ (void **)&H.free_ctx, "redisFree" },
 	};
@@ -310,6 +321,8 @@ const char *cl_unavailable_reason(void)
 struct cl_conn {
 	redisContext *rc;
 	char sha[41];
+	uint32_t call_ms;
+	int64_t deadline; /* monotonic ms: the replies read now must come by then */
 };
 
 static struct timeval ms_tv(uint32_t ms)
@@ -329,14 +342,84 @@ static void conn_err(redisContext *rc, int saved_errno, char *err, size_t errsz)
 		snprintf(err, errsz, "%s", rc->errstr[0] ? rc->errstr : "connection error");
 }
 
+static int64_t mono_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+void cl_deadline(cl_conn *c)
+{
+	c->deadline = mono_ms() + c->call_ms;
+}
+
+/* what is left before the deadline, as the socket's timeout; 0 and
+ * "timeout" in err when nothing is */
+static int time_left(cl_conn *c, char *err, size_t errsz)
+{
+	int64_t left = c->deadline - mono_ms();
+	if (left <= 0) {
+		snprintf(err, errsz, "timeout");
+		return 0;
+	}
+	struct timeval tv = ms_tv((uint32_t)left);
+	setsockopt(c->rc->fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+	setsockopt(c->rc->fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
+	return 1;
+}
+
+/* the next reply (sending what the pipeline holds first), by c->deadline;
+ * NULL and the reason in err when it did not come */
+static redisReply *next_reply(cl_conn *c, char *err, size_t errsz)
+{
+	redisContext *rc = c->rc;
+	void *r = NULL;
+	int done = 0;
+	if (H.reader_get(rc, &r) != REDIS_OK)
+		goto io;
+	if (r != NULL)
+		return r;
+	do {
+		if (!time_left(c, err, errsz))
+			return NULL;
+		errno = 0;
+		if (H.buffer_write(rc, &done) != REDIS_OK)
+			goto io;
+	} while (!done);
+	do {
+		if (!time_left(c, err, errsz))
+			return NULL;
+		errno = 0;
+		if (H.buffer_read(rc) != REDIS_OK || H.reader_get(rc, &r) != REDIS_OK)
+			goto io;
+	} while (r == NULL);
+	return r;
+io:
+	conn_err(rc, errno, err, errsz);
+	return NULL;
+}
+
+/* one command of our own, its reply within the call timeout */
+static redisReply *command(cl_conn *c, int argc, const char **argv, char *err, size_t errsz)
+{
+	size_t len[3];
+	for (int i = 0; i < argc; i++)
+		len[i] = strlen(argv[i]);
+	if (H.append_argv(c->rc, argc, argv, len) != REDIS_OK) {
+		snprintf(err, errsz, "out of memory");
+		return NULL;
+	}
+	cl_deadline(c);
+	return next_reply(c, err, errsz);
+}
+
 cl_rc cl_load_script(cl_conn *c, char *err, size_t errsz)
 {
-	errno = 0;
-	redisReply *r = H.command(c->rc, "SCRIPT LOAD %s", cl_script_src);
-	if (r == NULL) {
-		conn_err(c->rc, errno, err, errsz);
+	const char *argv[] = { "SCRIPT", "LOAD", cl_script_src };
+	redisReply *r = command(c, 3, argv, err, errsz);
+	if (r == NULL)
 		return CL_DOWN;
-	}
 	cl_rc rc = CL_OK;
 	if (r->type == REDIS_REPLY_STRING && r->len == 40) {
 		memcpy(c->sha, r->str, 40);
@@ -375,14 +458,14 @@ cl_conn *cl_connect(const cl_endpoint *ep, const char *user, const char *passwor
 		snprintf(err, errsz, "cannot set the timeout");
 		goto fail;
 	}
+	c->call_ms = call_ms;
 	if (password != NULL && password[0] != '\0') {
-		errno = 0;
-		redisReply *r = user != NULL && user[0] != '\0'
-					? H.command(c->rc, "AUTH %s %s", user, password)
-					: H.command(c->rc, "AUTH %s", password);
+		char e[128];
+		/* AUTH user password, or AUTH password */
+		bool acl = user != NULL && user[0] != '\0';
+		const char *argv[] = { "AUTH", acl ? user : password, password };
+		redisReply *r = command(c, acl ? 3 : 2, argv, e, sizeof(e));
 		if (r == NULL) {
-			char e[128];
-			conn_err(c->rc, errno, e, sizeof(e));
 			snprintf(err, errsz, "AUTH: %s", e);
 			goto fail;
 		}
@@ -436,13 +519,9 @@ static int64_t int_of(const redisReply *r)
 
 cl_rc cl_read(cl_conn *c, int nd, cl_det_result *out, char *err, size_t errsz)
 {
-	void *v = NULL;
-	errno = 0;
-	if (H.get_reply(c->rc, &v) != REDIS_OK || v == NULL) {
-		conn_err(c->rc, errno, err, errsz);
+	redisReply *r = next_reply(c, err, errsz);
+	if (r == NULL)
 		return CL_DOWN;
-	}
-	redisReply *r = v;
 	cl_rc rc = CL_OK;
 	if (r->type == REDIS_REPLY_ERROR) {
 		snprintf(err, errsz, "%s", r->str);
@@ -518,6 +597,11 @@ cl_conn *cl_connect(const cl_endpoint *ep, const char *user, const char *passwor
 }
 
 void cl_close(cl_conn *c)
+{
+	(void)c;
+}
+
+void cl_deadline(cl_conn *c)
 {
 	(void)c;
 }

@@ -104,8 +104,14 @@ typedef struct cl_det_result {
 	char nodes[CL_MAX_NODES][CL_NODE_MAX + 1];
 } cl_det_result;
 
-/* Read the reply of the next appended call (sends the pipeline first).
- * CL_OK: out[0..nd-1] filled.  err holds the server's message otherwise. */
+/* the replies read from now on (cl_read) must all arrive within the call
+ * timeout: call it before reading a pipeline's replies */
+void cl_deadline(cl_conn *c) AP_HIDDEN;
+
+/* Read the reply of the next appended call (sends the pipeline first),
+ * waiting at most until the deadline cl_deadline() set (a timeout: CL_DOWN,
+ * err "timeout").  CL_OK: out[0..nd-1] filled.  err holds the server's
+ * message otherwise. */
 cl_rc cl_read(cl_conn *c, int nd, cl_det_result *out, char *err, size_t errsz) AP_HIDDEN;
 
 /* the Lua source of the window script (script.c) */

@@ -20,6 +20,8 @@
 #include "ap_config.h"
 #endif
 #include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 #ifdef HAVE_HIREDIS
 #include <hiredis/hiredis.h>
 #endif
@@ -1140,6 +1142,89 @@ static void test_refusals(void)
 	ap_cluster_free(cl);
 }
 
+/* a fake Redis on a loopback port: answers SCRIPT LOAD at once, and an
+ * EVALSHA one byte every 30 ms (a congested link, a server that swaps):
+ * every single read gets something within a 50 ms timeout, so only a
+ * bound on the whole round trip stops the wait */
+struct trickle {
+	int lfd, port;
+};
+
+static void *trickle_srv(void *arg)
+{
+	struct trickle *t = arg;
+	int fd = accept(t->lfd, NULL, NULL);
+	if (fd < 0)
+		return NULL;
+	/* count 1, crossed 0, for bruteforce and dictionary */
+	static const char slow[] =
+		"*2\r\n*4\r\n:1\r\n:0\r\n:0\r\n:0\r\n*4\r\n:0\r\n:0\r\n:0\r\n:0\r\n";
+	static const char sha[] = "$40\r\n0123456789012345678901234567890123456789\r\n";
+	char buf[8192];
+	for (;;) {
+		ssize_t n = recv(fd, buf, sizeof(buf) - 1, 0);
+		if (n <= 0)
+			break;
+		buf[n] = '\0';
+		if (strstr(buf, "EVALSHA") != NULL) {
+			for (size_t i = 0; i < sizeof(slow) - 1; i++) {
+				if (send(fd, slow + i, 1, MSG_NOSIGNAL) != 1)
+					break;
+				usleep(30000);
+			}
+			break;
+		}
+		if (strstr(buf, "SCRIPT") != NULL
+		    && send(fd, sha, sizeof(sha) - 1, MSG_NOSIGNAL) < 0)
+			break;
+	}
+	close(fd);
+	return NULL;
+}
+
+/* sync mode: cluster.timeout bounds the whole round trip, not each read */
+static void test_sync_timeout_bounds_the_call(void)
+{
+	struct trickle t;
+	struct sockaddr_in sa;
+	socklen_t sl = sizeof(sa);
+	memset(&sa, 0, sizeof(sa));
+	sa.sin_family = AF_INET;
+	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	t.lfd = socket(AF_INET, SOCK_STREAM, 0);
+	if (t.lfd < 0 || bind(t.lfd, (struct sockaddr *)&sa, sizeof(sa)) != 0
+	    || listen(t.lfd, 1) != 0 || getsockname(t.lfd, (struct sockaddr *)&sa, &sl) != 0) {
+		check("timeout.fake_server", 0, "cannot listen");
+		return;
+	}
+	char addr[64];
+	snprintf(addr, sizeof(addr), "127.0.0.1:%d", ntohs(sa.sin_port));
+	pthread_t th;
+	pthread_create(&th, NULL, trickle_srv, &t);
+	ap_cluster_config c = cfg_for("tb", AP_CLUSTER_SYNC, "trickle:");
+	c.redis = addr;
+	c.det[AP_DET_BRUTEFORCE] = (ap_detector_cfg){ 1, 600 };
+	c.timeout_ms = 50;
+	ap_cluster *cl = open_cl(&c);
+	ap_cluster_worker *w = ap_cluster_worker_new(cl);
+	reset();
+	ap_result r = mk("192.0.2.9", NULL);
+	int64_t t0 = now_ms();
+	ap_cluster_feed(cl, w, &r, T0);
+	int64_t took = now_ms() - t0;
+	ap_cluster_stats *st = ap_cluster_stats_of(cl);
+	check("timeout.sync_bounds_the_round_trip",
+	      took < 250 && r.alerts.fired == 0 && st->errors == 1 && st->timeouts == 1
+		      && st->connected == 0,
+	      "%lld ms (timeout 50), fired 0x%x, errors %llu timeouts %llu connected %llu",
+	      (long long)took, r.alerts.fired, (unsigned long long)st->errors,
+	      (unsigned long long)st->timeouts, (unsigned long long)st->connected);
+	ap_cluster_worker_free(w);
+	ap_cluster_free(cl);
+	pthread_join(th, NULL);
+	close(t.lfd);
+}
+
 /* nothing listens: fails at once, one error, then backing off; none of
  * the 100 events reached Redis */
 static void test_down(void)
@@ -1201,6 +1286,7 @@ int main(void)
 #ifdef HAVE_HIREDIS
 	test_queue_drops_oldest();
 	test_queue_long_users();
+	test_sync_timeout_bounds_the_call();
 	if (redis_addr != NULL) {
 		test_sync_bruteforce();
 		test_two_nodes();
