@@ -1111,6 +1111,7 @@ static void feed_sync(ap_cluster *cl, ap_cluster_worker *cw, const struct qent *
 		}
 		if (rc != CL_OK) {
 			call_failed(cl, lk, CL_DOWN, "cannot queue a call");
+			STAT_ADD(cl, dropped, 1);
 			return;
 		}
 		STAT_ADD(cl, batches, 1);
@@ -1128,8 +1129,12 @@ static void feed_sync(ap_cluster *cl, ap_cluster_worker *cw, const struct qent *
 			}
 			if (rc != CL_OK) {
 				call_failed(cl, lk, rc == CL_NOSCRIPT ? CL_REPLY : rc, err);
-				if (rc == CL_DOWN || rc == CL_REFUSED)
+				if (rc == CL_DOWN || rc == CL_REFUSED) {
+					/* the connection is gone with the call (Redis
+					 * may have counted it): as a lost batch */
+					STAT_ADD(cl, dropped, 1);
 					return;
+				}
 				continue;
 			}
 			for (int j = 0; j < fam_nd[fam]; j++) {
@@ -1159,6 +1164,7 @@ static void feed_sync(ap_cluster *cl, ap_cluster_worker *cw, const struct qent *
 		rc = cl_load_script(lk->conn, err, sizeof(err));
 		if (rc != CL_OK) {
 			call_failed(cl, lk, rc, err);
+			STAT_ADD(cl, dropped, 1);
 			return;
 		}
 	}
