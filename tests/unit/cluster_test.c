@@ -27,6 +27,7 @@
 #endif
 #include <json.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -1093,6 +1094,53 @@ static void test_slow(void)
 	ap_cluster_free(cl);
 }
 
+/* the private server's pid (INFO server), to hang it with SIGSTOP */
+static long redis_pid(void)
+{
+	redisContext *c = admin();
+	redisReply *r = redisCommand(c, "INFO server");
+	long pid = -1;
+	const char *p = r && r->type == REDIS_REPLY_STRING ? strstr(r->str, "process_id:") : NULL;
+	if (p != NULL)
+		pid = atol(p + strlen("process_id:"));
+	if (r)
+		freeReplyObject(r);
+	redisFree(c);
+	return pid;
+}
+
+/* rsyslogd's stop with a hung Redis (SIGSTOP) and a batch in flight: the
+ * action's free waits for the batch's timeout, not for Redis */
+static void test_stop_hung(void)
+{
+	char pfx[96];
+	new_prefix(pfx, sizeof(pfx), "hung");
+	ap_cluster_config c = cfg_for("h", AP_CLUSTER_ASYNC, pfx);
+	c.det[AP_DET_BRUTEFORCE] = (ap_detector_cfg){ 100, 600 };
+	c.timeout_ms = 300;
+	c.flush_ms = 10;
+	ap_cluster *cl = open_cl(&c);
+	ap_cluster_start(cl);
+	ap_result r = mk("192.0.2.77", "h");
+	ap_cluster_feed(cl, NULL, &r, T0);
+	int drained = ap_cluster_drain(cl, 5000); /* connected */
+	long pid = redis_pid();
+	if (!drained || pid <= 0 || kill((pid_t)pid, SIGSTOP) != 0) {
+		check("stop.hung_server_bounded", 0, "drained %d, pid %ld", drained, pid);
+		ap_cluster_free(cl);
+		return;
+	}
+	for (int i = 0; i < 100; i++)
+		ap_cluster_feed(cl, NULL, &r, T0 + 1);
+	usleep(50000); /* the batch is in flight */
+	int64_t t0 = now_ms();
+	ap_cluster_free(cl);
+	int64_t took = now_ms() - t0;
+	kill((pid_t)pid, SIGCONT);
+	check("stop.hung_server_bounded", took < 600, "%lld ms with cluster.timeout 300",
+	      (long long)took);
+}
+
 /* a full server (maxmemory, noeviction): the call is refused with OOM,
  * counted and logged once, the connection kept; a replica (READONLY):
  * refused, the connection dropped, backing off */
@@ -1304,6 +1352,7 @@ int main(void)
 		test_noscript();
 		test_auth();
 		test_slow();
+		test_stop_hung();
 		test_refusals();
 		test_down();
 	} else {
