@@ -453,11 +453,20 @@ static int link_up(ap_cluster *cl, struct link *lk)
 	}
 	STAT_ADD(cl, connected, 1);
 	bool was_down = lk->next_try != 0;
-	lk->backoff = BACKOFF_MIN;
+	/* the backoff starts again at BACKOFF_MIN once a call is answered
+	 * (link_ok), not here: a server that takes the connection and
+	 * refuses every call (a READONLY replica) must not be tried every
+	 * BACKOFF_MIN seconds */
 	lk->next_try = 0;
 	log_limited(cl, LOG_UP, AP_LOG_INFO, "connected to Redis at %s%s", cl->where,
 		    was_down ? " again" : "");
 	return 1;
+}
+
+/* a call was answered: the next loss backs off from BACKOFF_MIN again */
+static void link_ok(struct link *lk)
+{
+	lk->backoff = BACKOFF_MIN;
 }
 
 /* a call failed with rc: count it, log it (limited), drop the connection
@@ -851,6 +860,7 @@ static void send_batch(ap_cluster *cl, uint32_t n)
 			return;
 		}
 	}
+	link_ok(&cl->lk);
 	STAT_ADD(cl, sent, n);
 }
 
@@ -1168,6 +1178,7 @@ static void feed_sync(ap_cluster *cl, ap_cluster_worker *cw, const struct qent *
 			return;
 		}
 	}
+	link_ok(lk);
 	STAT_ADD(cl, sent, 1);
 }
 

@@ -1278,6 +1278,40 @@ static void test_sync_timeout_bounds_the_call(void)
 	close(t.lfd);
 }
 
+/* a server that accepts the connection and the script but refuses every
+ * call (a READONLY replica after a failover, an ACL without +evalsha):
+ * the backoff must still grow (1 s, then 2 s...), not start again at 1 s
+ * with each connection that the next call loses */
+static void test_refused_backoff_grows(void)
+{
+	char pfx[96];
+	new_prefix(pfx, sizeof(pfx), "rbo");
+	ap_cluster_config c = cfg_for("rb", AP_CLUSTER_SYNC, pfx);
+	c.det[AP_DET_BRUTEFORCE] = (ap_detector_cfg){ 1, 600 };
+	c.timeout_ms = 1000;
+	ap_cluster *cl = open_cl(&c);
+	ap_cluster_worker *w = ap_cluster_worker_new(cl);
+	reset();
+	ap_result r = mk("192.0.2.5", NULL);
+	ap_cluster_feed(cl, w, &r, T0); /* connected, counted */
+	admin_cmd("REPLICAOF 127.0.0.1 1");
+	ap_cluster_stats *st = ap_cluster_stats_of(cl);
+	ap_cluster_feed(cl, w, &r, T0 + 1); /* READONLY: backing off 1 s */
+	uint64_t e1 = st->errors;
+	usleep(1100000);
+	ap_cluster_feed(cl, w, &r, T0 + 2); /* connects again, READONLY: 2 s now */
+	uint64_t e2 = st->errors;
+	usleep(1100000);
+	ap_cluster_feed(cl, w, &r, T0 + 3); /* 1.1 s later: still backing off */
+	uint64_t e3 = st->errors;
+	admin_cmd("REPLICAOF NO ONE");
+	check("refusals.backoff_grows_while_refused", e1 == 1 && e2 == 2 && e3 == 2,
+	      "errors after each call: %llu %llu %llu (want 1 2 2); log: %s",
+	      (unsigned long long)e1, (unsigned long long)e2, (unsigned long long)e3, logbuf);
+	ap_cluster_worker_free(w);
+	ap_cluster_free(cl);
+}
+
 /* nothing listens: fails at once, one error, then backing off; none of
  * the 100 events reached Redis */
 static void test_down(void)
@@ -1354,6 +1388,7 @@ int main(void)
 		test_slow();
 		test_stop_hung();
 		test_refusals();
+		test_refused_backoff_grows();
 		test_down();
 	} else {
 		printf("cluster: MMAP_TEST_REDIS not set: the checks against Redis were "
