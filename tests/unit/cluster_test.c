@@ -805,6 +805,43 @@ static void test_distinct(void)
 	ap_cluster_free(cl);
 }
 
+/* user names are the attacker's: braces, colons, blanks and control
+ * bytes stay inside their own key (the hash tag only picks the slot; the
+ * key is the whole name), escaped as in events, and never merge with
+ * another user's counts */
+static void test_hostile_users(void)
+{
+	char pfx[96];
+	new_prefix(pfx, sizeof(pfx), "hostile");
+	ap_cluster_config c = cfg_for("hu", AP_CLUSTER_SYNC, pfx);
+	c.det[AP_DET_DISTRIBUTED] = (ap_detector_cfg){ 2, 3600 };
+	c.timeout_ms = 1000;
+	ap_cluster *cl = open_cl(&c);
+	ap_cluster_worker *w = ap_cluster_worker_new(cl);
+	reset();
+	ap_result a = mk("192.0.2.101", "v}x"), b = mk("192.0.2.102", "v}x"),
+		  v = mk("192.0.2.103", "v"), h = mk("192.0.2.104", "a b\001:{c}");
+	ap_cluster_feed(cl, w, &a, T0);
+	ap_cluster_feed(cl, w, &v, T0 + 1);
+	ap_cluster_feed(cl, w, &b, T0 + 2);
+	ap_cluster_feed(cl, w, &h, T0 + 3);
+	char k1[160], k2[160], k3[160];
+	snprintf(k1, sizeof(k1), "{%su:v}x}", pfx);
+	snprintf(k2, sizeof(k2), "{%su:v}", pfx);
+	snprintf(k3, sizeof(k3), "{%su:a b\\x01:{c}}", pfx);
+	check("keys.hostile_user_names_stay_apart",
+	      v.alerts.fired == 0 && alert(&b, AP_DET_DISTRIBUTED, 2, 2, 3600) && ninc == 1
+		      && strcmp(incs[0].user, "v}x") == 0 && hget(k1, "x:192.0.2.101") == T0
+		      && hget(k2, "x:192.0.2.103") == T0 + 1 && hget(k2, "x:192.0.2.101") == -1
+		      && hget(k3, "x:192.0.2.104") == T0 + 3 && h.alerts.fired == 0,
+	      "v 0x%x, b 0x%x count %u, %d incidents, v}x %lld, v %lld/%lld, escaped %lld",
+	      v.alerts.fired, b.alerts.fired, b.alerts.a[AP_DET_DISTRIBUTED].count, ninc,
+	      hget(k1, "x:192.0.2.101") - T0, hget(k2, "x:192.0.2.103") - T0,
+	      hget(k2, "x:192.0.2.101"), hget(k3, "x:192.0.2.104") - T0);
+	ap_cluster_worker_free(w);
+	ap_cluster_free(cl);
+}
+
 /* async: three nodes one after another on one user; the third node's one
  * combined call crosses, all three listed; the events of one key in a
  * batch are one call */
@@ -1380,6 +1417,7 @@ int main(void)
 		test_windows();
 		test_clock_ahead();
 		test_distinct();
+		test_hostile_users();
 		test_async_nodes();
 		test_concurrent(AP_CLUSTER_SYNC, "concurrent_sync");
 		test_concurrent(AP_CLUSTER_ASYNC, "concurrent_async");
