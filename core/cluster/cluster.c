@@ -827,7 +827,6 @@ static void send_batch(ap_cluster *cl, uint32_t n)
 			return;
 		}
 		STAT_ADD(cl, batches, 1);
-		cl_deadline(cl->lk.conn);
 		bool noscript = false;
 		for (uint32_t i = 0; i < ng; i++) {
 			struct group *g = &cl->groups[i];
@@ -835,6 +834,9 @@ static void send_batch(ap_cluster *cl, uint32_t n)
 				continue;
 			g->again = false;
 			cl_det_result r[CL_MAX_DET];
+			/* each call's reply within the timeout: a backlog's
+			 * pipeline of 2,000 calls may take longer than one */
+			cl_deadline(cl->lk.conn);
 			rc = cl_read(cl->lk.conn, fam_nd[g->fam], r, err, sizeof(err));
 			if (rc == CL_OK) {
 				group_result(cl, g, r);

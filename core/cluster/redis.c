@@ -11,8 +11,9 @@
  * it likes.  So the replies are read here (redisBufferWrite,
  * redisBufferRead, redisGetReplyFromReader) against a deadline, the
  * socket's timeout cut to what is left before each read or write: a
- * command of our own (AUTH, SCRIPT LOAD) gets the call timeout, the
- * replies of a pipeline the call timeout together (cl_deadline).
+ * command of our own (AUTH, SCRIPT LOAD) gets the call timeout; the
+ * caller sets the deadline of the replies of its pipeline (cl_deadline:
+ * sync, the round trip's together; async, each reply its own).
  *
  * hiredis is not linked: it is loaded (dlopen) the first time a cluster
  * tier is configured, by the soname of the library the build found
