@@ -701,7 +701,10 @@ int ap_event_from_json(struct fjson_object *obj, ap_event *ev)
 	const char *et = jstr(obj, "event_time", &n);
 	int64_t t = 0;
 	size_t used = et != NULL ? ap_parse_ymdhms(et, n, 'T', &t) : 0;
-	if (used > 0 && used + 1 == n && et[used] == 'Z' && t > 0)
+	/* a leap second ends 9999-12-31 in year 10000, which the stamp does
+	 * not write in four digits and no reader reads back: not kept */
+	if (used > 0 && used + 1 == n && et[used] == 'Z' && t > 0
+	    && t < ap_days_from_civil(10000, 1, 1) * 86400)
 		ev->time = t;
 	ev->password_redacted = jbool(obj, "password_redacted") == 1;
 	ev->ambiguous = jbool(obj, "ambiguous") == 1;

@@ -280,11 +280,55 @@ static void readback_nul_tests(void)
 	}
 }
 
+/* event_time read back: what the stamp writes (four-digit years) and
+ * nothing it cannot write back (found by fuzz_event) */
+static void readback_time_tests(void)
+{
+	static const struct {
+		const char *stamp;
+		int64_t want;
+	} t[] = {
+		{ "2016-12-31T23:59:60Z", 1483228800 }, /* a leap second: 2017-01-01T00:00:00Z */
+		{ "9999-12-31T23:59:59Z", 253402300799 },
+		{ "9999-12-31T23:59:60Z", 0 }, /* year 10000: not kept */
+		{ "1970-01-01T00:00:00Z", 0 }, /* 0 is "none" */
+	};
+	for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		char json[256], name[128], why[512];
+		snprintf(json, sizeof(json),
+			 "{\"kind\":\"auth\",\"outcome\":\"failure\",\"daemon\":\"dovecot\","
+			 "\"event_time\":\"%s\"}",
+			 t[i].stamp);
+		ap_result res;
+		struct fjson_object *o;
+		memset(&res, 0, sizeof(res));
+		int ok = read_back(json, &res.ev, &o);
+		struct fjson_object *r = ok ? ap_result_json(&res) : NULL, *et = NULL;
+		const char *back = r != NULL && json_object_object_get_ex(r, "event_time", &et)
+					   ? json_object_get_string(et)
+					   : "(none)";
+		snprintf(name, sizeof(name), "readback: event_time %s", t[i].stamp);
+		snprintf(why, sizeof(why), "read %d, time %lld, rendered %s", ok,
+			 (long long)res.ev.time, back);
+		/* what is kept renders as it was read (the leap second as the
+		 * second after it) */
+		result(ok && res.ev.time == t[i].want
+			       && (t[i].want == 0 ? et == NULL
+						  : strcmp(back, i == 0 ? "2017-01-01T00:00:00Z"
+									: t[i].stamp)
+							    == 0),
+		       name, why);
+		json_object_put(r);
+		json_object_put(o);
+	}
+}
+
 int main(void)
 {
 	fields_tests();
 	sharing_tests();
 	readback_nul_tests();
+	readback_time_tests();
 	printf("json: %d passed, %d failed\n", npass, nfail);
 	return nfail ? 1 : 0;
 }
