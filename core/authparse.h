@@ -462,8 +462,9 @@ ap_status ap_ctx_start(ap_ctx *ctx);
  * object: kind auth (with a known outcome) or block, with a daemon, and
  * the contract's fields (an address that does not parse is left out; a
  * service the recognisers do not produce is left out).  Strings point
- * into obj: keep it while ev is used.  1 when obj is such an event, 0
- * otherwise (kind=incident, a close event, anything else). */
+ * into obj: keep it while ev is used; a string ends at its first NUL, as
+ * libfastjson renders it.  1 when obj is such an event, 0 otherwise
+ * (kind=incident, a close event, anything else). */
 int ap_event_from_json(struct fjson_object *obj, ap_event *ev);
 
 /* Count such an event and run detection on it, at its own time stamp

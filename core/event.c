@@ -561,18 +561,21 @@ void ap_result_alerts_to_json(const ap_result *res, struct fjson_object *obj)
 /* ------------------------------------------------------------------ */
 /* the way back: an event an edge collector rendered                   */
 
-/* a member's string, NULL when absent or not a string */
+/* a member's string, NULL when absent or not a string.  Its length is
+ * the one every other reader sees: libfastjson renders a string up to its
+ * first NUL, and RainerScript compares it so; the bytes after a "\u0000"
+ * are in no output, so detection must not key on them either */
 static const char *jstr(struct fjson_object *o, const char *k, uint32_t *len)
 {
 	struct fjson_object *v;
 	if (!json_object_object_get_ex(o, k, &v) || json_object_get_type(v) != fjson_type_string)
 		return NULL;
-	int n = json_object_get_string_len(v);
-	if (n < 0)
+	const char *s = json_object_get_string(v);
+	if (s == NULL)
 		return NULL;
 	if (len != NULL)
-		*len = (uint32_t)n;
-	return json_object_get_string(v);
+		*len = (uint32_t)strlen(s); /* libfastjson's lengths are ints */
+	return s;
 }
 
 /* a member's integer within [lo, hi], def when absent or not one */
@@ -698,7 +701,10 @@ int ap_event_from_json(struct fjson_object *obj, ap_event *ev)
 	const char *et = jstr(obj, "event_time", &n);
 	int64_t t = 0;
 	size_t used = et != NULL ? ap_parse_ymdhms(et, n, 'T', &t) : 0;
-	if (used > 0 && used + 1 == n && et[used] == 'Z' && t > 0)
+	/* a leap second ends 9999-12-31 in year 10000, which the stamp does
+	 * not write in four digits and no reader reads back: not kept */
+	if (used > 0 && used + 1 == n && et[used] == 'Z' && t > 0
+	    && t < ap_days_from_civil(10000, 1, 1) * 86400)
 		ev->time = t;
 	ev->password_redacted = jbool(obj, "password_redacted") == 1;
 	ev->ambiguous = jbool(obj, "ambiguous") == 1;

@@ -9,14 +9,15 @@
 #
 # Targets: fuzz_parse (the core: every recogniser, JSON, redaction),
 # fuzz_cli (the command-line tool's parse path), fuzz_state (the detection
-# state-file loader).
+# state-file loader), fuzz_event (input="event": an edge's JSON event read
+# back, detection on it, its alerts written in).
 #
 # SPDX-License-Identifier: Apache-2.0
 
 FUZZ_TOP=${FUZZ_TOP:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}
 FB=${FUZZ_BUILD:-$FUZZ_TOP/build-fuzz}
 FUZZ_CC=${CLANG:-clang}
-FUZZ_TARGETS_ALL="parse cli state"
+FUZZ_TARGETS_ALL="parse cli state event"
 
 fuzz_build() {
   local top=$FUZZ_TOP
@@ -26,7 +27,7 @@ fuzz_build() {
   srcs=$(find "$top/core" "$top/tools" "$top/tests/fuzz" "$top/tests/testctx.h" \
     -name '*.[ch]' -newer "$FB/stamp" 2>/dev/null | head -1)
   if [ -f "$FB/stamp" ] && [ -z "$srcs" ] && [ -x "$FB/fuzz_parse" ] && [ -x "$FB/fuzz_cli" ] \
-    && [ -x "$FB/fuzz_state" ] && [ -x "$FB/mkstate" ]; then
+    && [ -x "$FB/fuzz_state" ] && [ -x "$FB/fuzz_event" ] && [ -x "$FB/mkstate" ]; then
     return 0
   fi
   local san=(-fsanitize=address,undefined -fno-sanitize-recover=undefined)
@@ -53,7 +54,7 @@ fuzz_build() {
   for p in "${pids[@]}"; do wait "$p" || fail=1; done
   [ $fail = 0 ] || { echo "FAIL fuzz: build (core)"; tail -20 "$FB/build.log"; return 1; }
   local core_objs=("$FB"/obj/core_*.o) tool_objs=("$FB"/obj/tools_*.o) t
-  for t in parse state; do
+  for t in parse state event; do
     "$FUZZ_CC" "${common[@]}" -fsanitize=fuzzer "${san[@]}" "$top/tests/fuzz/fuzz_$t.c" \
       "${core_objs[@]}" -o "$FB/fuzz_$t" "${libs[@]}" >> "$FB/build.log" 2>&1 \
       || { echo "FAIL fuzz: build (fuzz_$t)"; tail -20 "$FB/build.log"; return 1; }

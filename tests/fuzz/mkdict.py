@@ -8,6 +8,13 @@
 #
 #   python3 tests/fuzz/mkdict.py [/path/dict-*.txt] > tests/fuzz/dict
 #
+# mkdict.py --event prints fuzz_event's dictionary instead (tests/fuzz/
+# dict-event): the literals of core/event.c (the members of the event,
+# the names of outcomes, reasons, detectors and services), the family
+# names (the daemons), JSON's own tokens and a few hostile values:
+#
+#   python3 tests/fuzz/mkdict.py --event > tests/fuzz/dict-event
+#
 # SPDX-License-Identifier: Apache-2.0
 import glob
 import os
@@ -89,6 +96,30 @@ def entries_of_dict(path):
             out.append(unescape_c(m.group(1)))
     return out
 
+
+def event_words():
+    out = set()
+    for lit in code_literals(open(os.path.join(top, "core", "event.c"), encoding="utf-8").read()):
+        b = unescape_c(lit)
+        # names, not messages, punctuation or the #include lines
+        if len(b) >= 2 and re.fullmatch(rb"[a-z][a-z0-9_!-]*", b):
+            out.add(b)
+            out.add(b'"' + b + b'"')
+    for path in glob.glob(os.path.join(top, "core", "recognisers", "*.c")):
+        for m in re.finditer(r"const ap_family_def ap_family_\w+ = \{\s*AP_FAM_\w+,\s*\"([^\"]+)\"",
+                             open(path, encoding="utf-8").read()):
+            out.add(b'"' + m.group(1).encode() + b'"')
+    out.update([b"true", b"false", b"null", b'":', b'","', b"{}", b"[]", b"@cee:", b"\\u0000",
+                b"\\ud800", b"\\u00e9", b"\\\\", b"\\\"", b"1e400", b"-0", b"9223372036854775807",
+                b"9223372036854775808", b"65535", b"65536", b"2147483647", b"2147483648",
+                b"T23:59:60Z", b"9999-12-31", b"1970-01-01T00:00:00Z", b"::ffff:", b"%eth0"])
+    return out
+
+
+if sys.argv[1:2] == ["--event"]:
+    for b in sorted(event_words()):
+        print(dict_entry(b))
+    sys.exit(0)
 
 words = set()
 srcs = sorted(glob.glob(os.path.join(top, "core", "recognisers", "*.c")))

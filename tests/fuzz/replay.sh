@@ -25,7 +25,7 @@ for t in $FUZZ_TARGETS_ALL; do
   bad=()
   for f in "${inputs[@]}"; do
     # one input per run, so that every failing file is named
-    "$FB/fuzz_$t" -runs=1 "$f" > "$log" 2>&1 || { bad+=("$(basename "$f")"); grep -E 'ERROR|SUMMARY|runtime error|fuzz_state:' "$log" | head -3 | sed 's/^/    /'; }
+    "$FB/fuzz_$t" -runs=1 "$f" > "$log" 2>&1 || { bad+=("$(basename "$f")"); grep -aE 'ERROR|SUMMARY|runtime error|fuzz_state:|fuzz_event:' "$log" | head -3 | sed 's/^/    /'; }
   done
   if [ ${#bad[@]} -eq 0 ]; then
     echo "PASS fuzz-regress $t: ${#inputs[@]} input(s) replayed without a crash"

@@ -211,10 +211,124 @@ static void sharing_tests(void)
 	ap_ctx_free(ctx);
 }
 
+/* ------------------------------------------------------------------ */
+/* input="event": an edge's JSON read back (ap_event_from_json,
+ * ap_process_json), as fuzz_event found it wanting                     */
+
+static int read_back(const char *json, ap_event *ev, struct fjson_object **holder)
+{
+	*holder = fjson_tokener_parse(json);
+	return *holder != NULL && ap_event_from_json(*holder, ev);
+}
+
+/* a "\u0000" ends a string for every reader: libfastjson renders
+ * "admin\u0000a" as "admin" and RainerScript compares it so; detection
+ * reads the same name (found by fuzz_event) */
+static void readback_nul_tests(void)
+{
+	char why[512];
+	ap_event ev;
+	struct fjson_object *o;
+	int ok = read_back("{\"kind\":\"auth\",\"outcome\":\"failure\",\"daemon\":\"dovecot\","
+			   "\"user\":\"admin\\u0000x\",\"mech\":\"PL\\u0000AIN\","
+			   "\"rdns\":\"h\\u0000ost\",\"session\":\"\\u0000s\"}",
+			   &ev, &o);
+	snprintf(why, sizeof(why), "read %d, user %u bytes, mech %u, rdns %u, session %u", ok,
+		 ev.user.n, ev.mech.n, ev.rdns.n, ev.session.n);
+	result(ok && ev.user.n == 5 && memcmp(ev.user.p, "admin", 5) == 0 && ev.mech.n == 2
+		       && ev.rdns.n == 1 && ev.session.n == 0,
+	       "readback: a string ends at its first NUL", why);
+	json_object_put(o);
+
+	/* two failures of "admin\u0000a" and "admin\u0000b" from one address
+	 * are one user: dictionary (2 users) does not fire; "admin" and "root"
+	 * do make it fire */
+	static const char *const pairs[2][2] = { { "admin\\u0000a", "admin\\u0000b" },
+						 { "admin", "root" } };
+	for (int k = 0; k < 2; k++) {
+		ap_config cfg;
+		ap_config_defaults(&cfg);
+		cfg.detect = true;
+		cfg.detect_max_keys = 64;
+		cfg.det[AP_DET_DICTIONARY] = (ap_detector_cfg){ 2, 600 };
+		ap_ctx *ctx = open_ctx(&cfg, logcb, NULL);
+		ap_worker *w = ctx ? ap_worker_new(ctx) : NULL;
+		uint32_t fired = 0;
+		for (int i = 0; w != NULL && i < 2; i++) {
+			char json[256];
+			snprintf(json, sizeof(json),
+				 "{\"kind\":\"auth\",\"outcome\":\"failure\",\"daemon\":"
+				 "\"dovecot\",\"user\":\"%s\",\"ip\":\"192.0.2.1\","
+				 "\"event_time\":\"2026-03-03T04:11:0%dZ\"}",
+				 pairs[k][i], i);
+			struct fjson_object *j = fjson_tokener_parse(json);
+			ap_input in;
+			ap_result res;
+			memset(&in, 0, sizeof(in));
+			if (j != NULL && ap_process_json(ctx, w, j, &in, &res))
+				fired |= res.alerts.fired;
+			json_object_put(j);
+		}
+		bool dict = (fired & (1u << AP_DET_DICTIONARY)) != 0;
+		snprintf(why, sizeof(why), "dictionary %s", dict ? "fired" : "did not fire");
+		result(w != NULL && dict == (k == 1),
+		       k == 0 ? "readback: users that differ after a NUL are one user"
+			      : "readback: two users make dictionary fire",
+		       why);
+		ap_worker_free(w);
+		ap_ctx_free(ctx);
+	}
+}
+
+/* event_time read back: what the stamp writes (four-digit years) and
+ * nothing it cannot write back (found by fuzz_event) */
+static void readback_time_tests(void)
+{
+	static const struct {
+		const char *stamp;
+		int64_t want;
+	} t[] = {
+		{ "2016-12-31T23:59:60Z", 1483228800 }, /* a leap second: 2017-01-01T00:00:00Z */
+		{ "9999-12-31T23:59:59Z", 253402300799 },
+		{ "9999-12-31T23:59:60Z", 0 }, /* year 10000: not kept */
+		{ "1970-01-01T00:00:00Z", 0 }, /* 0 is "none" */
+	};
+	for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		char json[256], name[128], why[512];
+		snprintf(json, sizeof(json),
+			 "{\"kind\":\"auth\",\"outcome\":\"failure\",\"daemon\":\"dovecot\","
+			 "\"event_time\":\"%s\"}",
+			 t[i].stamp);
+		ap_result res;
+		struct fjson_object *o;
+		memset(&res, 0, sizeof(res));
+		int ok = read_back(json, &res.ev, &o);
+		struct fjson_object *r = ok ? ap_result_json(&res) : NULL, *et = NULL;
+		const char *back = r != NULL && json_object_object_get_ex(r, "event_time", &et)
+					   ? json_object_get_string(et)
+					   : "(none)";
+		snprintf(name, sizeof(name), "readback: event_time %s", t[i].stamp);
+		snprintf(why, sizeof(why), "read %d, time %lld, rendered %s", ok,
+			 (long long)res.ev.time, back);
+		/* what is kept renders as it was read (the leap second as the
+		 * second after it) */
+		result(ok && res.ev.time == t[i].want
+			       && (t[i].want == 0 ? et == NULL
+						  : strcmp(back, i == 0 ? "2017-01-01T00:00:00Z"
+									: t[i].stamp)
+							    == 0),
+		       name, why);
+		json_object_put(r);
+		json_object_put(o);
+	}
+}
+
 int main(void)
 {
 	fields_tests();
 	sharing_tests();
+	readback_nul_tests();
+	readback_time_tests();
 	printf("json: %d passed, %d failed\n", npass, nfail);
 	return nfail ? 1 : 0;
 }
