@@ -35,6 +35,7 @@
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include "text.h"
 #include "detect/detect.h"
 #include "detect/store.h"
@@ -81,10 +82,23 @@ static int corr_second(ap_detect *d, struct shard *s, const ap_event *ev, uint64
 	return 0;
 }
 
+/* An event time counts at most AP_CLOCK_AHEAD seconds ahead of this
+ * machine's clock: the detection clock (d->tmax) follows the newest event
+ * time, and one line stamped in the future (a device with a wrong clock, a
+ * mistyped year in a log file, a forged event an aggregator reads back)
+ * would otherwise move it ahead for good, so that every open incident
+ * closed at the next sweep and every key's window ran ahead of the real
+ * failures.  Old events (a log file replayed) are not touched. */
+#define AP_CLOCK_AHEAD 3600
+
 static uint32_t clamp_time(int64_t t)
 {
+	struct timespec ts;
 	if (t < 1)
 		return 1;
+	if (clock_gettime(CLOCK_REALTIME_COARSE, &ts) == 0 && ts.tv_sec > 0
+	    && t > (int64_t)ts.tv_sec + AP_CLOCK_AHEAD)
+		t = (int64_t)ts.tv_sec + AP_CLOCK_AHEAD;
 	if (t > (int64_t)UINT32_MAX)
 		return UINT32_MAX;
 	return (uint32_t)t;

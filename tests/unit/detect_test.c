@@ -24,6 +24,7 @@
 #include <signal.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 #include "text.h"
 #include "recognisers/recogniser.h"
@@ -1500,6 +1501,20 @@ static void test_clock(void)
 	fail_at(ctx, NULL, "pop3", "n@d.example", "81.2.69.142", 0);
 	fail_at(ctx, NULL, "pop3", "n@d.example", "81.2.69.142", 1);
 	CHECK_ALERT("clock.nonpositive_times", AP_DET_BRUTEFORCE, 3, 3, 60);
+	/* a time stamp a century ahead counts at most an hour ahead of this
+	 * machine's clock: the incident it opens says so, and the key's
+	 * window follows real failures afterwards */
+	int64_t wall = (int64_t)time(NULL);
+	int64_t future = wall + 100LL * 365 * 86400;
+	fail_at(ctx, NULL, "pop3", "f@d.example", "81.2.69.140", future);
+	fail_at(ctx, NULL, "pop3", "f@d.example", "81.2.69.140", future + 1);
+	fail_at(ctx, NULL, "pop3", "f@d.example", "81.2.69.140", future + 2);
+	ap_incident fi = R.alerts.a[AP_DET_BRUTEFORCE].inc;
+	check("clock.future_counts_near_now",
+	      (R.alerts.fired & (1u << AP_DET_BRUTEFORCE)) && fi.last_seen >= wall
+		      && fi.last_seen <= (int64_t)time(NULL) + 3600 && fi.first_seen >= wall,
+	      "fired %x first %lld last %lld (wall %lld)", R.alerts.fired,
+	      (long long)fi.first_seen, (long long)fi.last_seen, (long long)wall);
 	ap_ctx_free(ctx);
 }
 
