@@ -19,7 +19,8 @@
 # BENCH_OUT (the results file), KEEP=1 (keep the work directory), SECTIONS
 # (default "core e2e cge2e scale perf peer mem": which parts to run),
 # E2E_N (lines per end-to-end run, default 500000), CGE_N (lines per
-# callgrind run of rsyslogd, default 20000), ROUNDS (default 3).
+# callgrind run of rsyslogd, default 20000), ROUNDS (default 3), MIXES
+# (default "noise ordinary attack": the days of the end-to-end sections).
 # Needs: rsyslogd with imptcp, mmrm1stspace and mmnormalize, python3;
 # optional: valgrind (instruction and allocation counts), perf (the
 # profile), fail2ban-regex (peer), the DB-IP files (scripts/fetch-dbip.sh;
@@ -91,7 +92,7 @@ head -n "$CG_N" "$work/corpus.log" > "$work/slice-cg.log"
 head -n "$F2B_N" "$work/corpus.log" > "$work/slice-f2b.log"
 corpus_mb=$(awk -v b="$(stat -c %s "$work/corpus.log")" 'BEGIN { printf "%.0f", b / 1e6 }')
 # the three days of issue 14, as rsyslogd receives them
-MIXES="noise ordinary attack"
+MIXES=${MIXES:-noise ordinary attack}
 mix_pm() { case $1 in noise) echo 0 ;; ordinary) echo 100 ;; attack) echo 500 ;; esac; }
 for m in $MIXES; do
   "$work/gen" -n "$E2E_N" -a "$(mix_pm "$m")" -p > "$work/mix-$m.syslog" 2> "$work/gen-$m.txt"
