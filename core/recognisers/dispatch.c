@@ -287,8 +287,16 @@ ap_famset ap_progmap_lookup(const ap_progmap *m, const char *prog, size_t n)
 	}
 	if (slash != NULL) {
 		/* postfix[-instance]/[service/]smtpd, cyrus/imaps, host/imap */
-		if (AP_HAS_IPREFIX(prog, n, "postfix"))
-			return F(AP_FAM_POSTFIX);
+		if (AP_HAS_IPREFIX(prog, n, "postfix")) {
+			/* only smtpd's lines are read (postfix.c): the other
+			 * services' (qmgr, cleanup, lmtp, smtp: most of a mail
+			 * server's log) are a family's tag that no recogniser
+			 * is tried on, the set of AP_FAM_NONE alone */
+			const char *last = AP_MEMRMEM(prog, n, "/") + 1;
+			return AP_SPAN_IIS(ap_span_make(last, n - (size_t)(last - prog)), "smtpd")
+				       ? F(AP_FAM_POSTFIX)
+				       : F(AP_FAM_NONE);
+		}
 		if (AP_HAS_IPREFIX(prog, n, "cyrus"))
 			return F(AP_FAM_CYRUS);
 		const char *last = AP_MEMRMEM(prog, n, "/") + 1;

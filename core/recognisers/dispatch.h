@@ -18,7 +18,9 @@ typedef struct ap_progmap ap_progmap;
 ap_progmap *ap_progmap_new(const char *const *extra, size_t nextra, ap_log_fn log,
 			   void *cookie) AP_HIDDEN;
 void ap_progmap_free(ap_progmap *m) AP_HIDDEN;
-/* families for a program name; 0 = none */
+/* families for a program name; 0 = none (the untagged PAM line may
+ * apply), AP_FAMSET(AP_FAM_NONE) alone = a family's program whose lines
+ * none of its recognisers reads (postfix's services other than smtpd) */
 ap_famset ap_progmap_lookup(const ap_progmap *m, const char *prog, size_t n) AP_HIDDEN;
 /* the built-in map (no extra programs) */
 const ap_progmap *ap_progmap_builtin(void) AP_HIDDEN;
