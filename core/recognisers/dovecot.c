@@ -153,7 +153,7 @@ static int skip_time(ap_cur *c)
 		c->p += 26;
 		return 1;
 	}
-	if (n >= 16 && ap_month_from_abbr(p, 3) && p[3] == ' ') {
+	if (n >= 16 && p[3] == ' ' && ap_month_from_abbr(p, 3)) {
 		i = 4;
 		if (p[i] == ' ')
 			i++;
@@ -200,24 +200,32 @@ static int skip_self(ap_cur *c)
 	return 0;
 }
 
+/* (the lengths counted by the compiler: this is tried on every line of
+ * the dovecot tags) */
+#define PROC(name, kind, service)                 \
+	{                                         \
+		name, AP_LEN(name), kind, service \
+	}
 static const struct {
 	const char *name;
+	size_t len;
 	int kind;
 	const char *service;
 } procs[] = {
-	{ "imap-login", P_LOGIN, "imap" },
-	{ "pop3-login", P_LOGIN, "pop3" },
-	{ "submission-login", P_LOGIN, "submission" },
-	{ "managesieve-login", P_LOGIN, "sieve" },
-	{ "auth", P_AUTH, NULL },
-	{ "dovecot-auth", P_AUTH, NULL },
-	{ "auth-worker", P_WORKER, NULL },
+	PROC("imap-login", P_LOGIN, "imap"),
+	PROC("pop3-login", P_LOGIN, "pop3"),
+	PROC("submission-login", P_LOGIN, "submission"),
+	PROC("managesieve-login", P_LOGIN, "sieve"),
+	PROC("auth", P_AUTH, NULL),
+	PROC("dovecot-auth", P_AUTH, NULL),
+	PROC("auth-worker", P_WORKER, NULL),
 };
+#undef PROC
 
 static int proc_by_name(const char *p, size_t n, proc_info *pi)
 {
 	for (size_t i = 0; i < sizeof(procs) / sizeof(procs[0]); i++) {
-		if (ap_span_eq(ap_span_make(p, n), procs[i].name, strlen(procs[i].name))) {
+		if (n == procs[i].len && memcmp(p, procs[i].name, n) == 0) {
 			pi->kind = procs[i].kind;
 			pi->service = procs[i].service;
 			return 1;
