@@ -106,6 +106,77 @@ int ap_set_ip(ap_addr *dst, const char *p, size_t n)
 	return 1;
 }
 
+/* an IPv6 address as glibc's inet_ntop writes it (its inet_ntop6, step by
+ * step: the longest run of two or more zero groups, the first of equal
+ * ones, as "::"; lower-case hex without leading zeros; "::a.b.c.d" and
+ * "::ffff:a.b.c.d" for the compatible and mapped forms), without the
+ * sprintf per group; buf holds INET6_ADDRSTRLEN bytes.  geo_test compares
+ * it with inet_ntop. */
+static void format6(const uint8_t *b, char *buf)
+{
+	static const char hex[] = "0123456789abcdef";
+	unsigned w[8];
+	int best = -1, bestlen = 0, cur = -1, curlen = 0;
+	for (int i = 0; i < 8; i++) {
+		w[i] = (unsigned)b[2 * i] << 8 | b[2 * i + 1];
+		if (w[i] == 0) {
+			if (cur == -1) {
+				cur = i;
+				curlen = 1;
+			} else {
+				curlen++;
+			}
+		} else if (cur != -1) {
+			if (best == -1 || curlen > bestlen) {
+				best = cur;
+				bestlen = curlen;
+			}
+			cur = -1;
+		}
+	}
+	if (cur != -1 && (best == -1 || curlen > bestlen)) {
+		best = cur;
+		bestlen = curlen;
+	}
+	if (best != -1 && bestlen < 2)
+		best = -1;
+	char *p = buf;
+	for (int i = 0; i < 8; i++) {
+		if (best != -1 && i >= best && i < best + bestlen) {
+			if (i == best)
+				*p++ = ':';
+			continue;
+		}
+		if (i != 0)
+			*p++ = ':';
+		if (i == 6 && best == 0 && (bestlen == 6 || (bestlen == 5 && w[5] == 0xffff))) {
+			for (int k = 12; k < 16; k++) {
+				unsigned v = b[k];
+				if (v >= 100)
+					*p++ = (char)('0' + v / 100);
+				if (v >= 10)
+					*p++ = (char)('0' + v / 10 % 10);
+				*p++ = (char)('0' + v % 10);
+				if (k < 15)
+					*p++ = '.';
+			}
+			*p = '\0';
+			return;
+		}
+		unsigned v = w[i];
+		if (v >= 0x1000)
+			*p++ = hex[v >> 12];
+		if (v >= 0x100)
+			*p++ = hex[(v >> 8) & 15];
+		if (v >= 0x10)
+			*p++ = hex[(v >> 4) & 15];
+		*p++ = hex[v & 15];
+	}
+	if (best != -1 && best + bestlen == 8)
+		*p++ = ':';
+	*p = '\0';
+}
+
 void ap_addr_format(const ap_addr *a, char *buf, size_t bufsz)
 {
 	if (bufsz == 0)
@@ -125,6 +196,8 @@ void ap_addr_format(const ap_addr *a, char *buf, size_t bufsz)
 		}
 	} else if (a->family == 4)
 		inet_ntop(AF_INET, a->b, buf, (socklen_t)bufsz);
+	else if (a->family == 6 && bufsz >= INET6_ADDRSTRLEN)
+		format6(a->b, buf);
 	else if (a->family == 6)
 		inet_ntop(AF_INET6, a->b, buf, (socklen_t)bufsz);
 }

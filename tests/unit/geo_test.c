@@ -233,6 +233,48 @@ static void test_dotted_quad(void)
 	      "dotted quad 89.160.20.5", "family %d", a.family);
 }
 
+/* IPv6 addresses through ap_addr_format and through inet_ntop (the
+ * oracle): every address whose eight groups are drawn from 0, 1, 0xffff
+ * and 0x0a0b (all the zero runs, the compatible and mapped forms), then
+ * 200,000 random ones with zero groups made likely */
+static void test_format6(void)
+{
+	static const unsigned grp[] = { 0, 1, 0xffff, 0x0a0b };
+	unsigned long tried = 0, bad = 0;
+	char want[64], got[64], why[160];
+	why[0] = '\0';
+	uint64_t x = 0x2545f4914f6cdd1dull;
+	for (unsigned long k = 0; k < 65536 + 200000; k++) {
+		ap_addr a;
+		memset(&a, 0, sizeof(a));
+		a.family = 6;
+		for (int i = 0; i < 8; i++) {
+			unsigned v;
+			if (k < 65536) {
+				v = grp[(k >> (2 * i)) & 3];
+			} else {
+				x ^= x << 13;
+				x ^= x >> 7;
+				x ^= x << 17;
+				v = (x & 3) == 0 ? (unsigned)(x >> 8) & 0xffff
+				    : (x & 4)    ? 0
+						 : (unsigned)(x >> 24) & 0xff;
+			}
+			a.b[2 * i] = (uint8_t)(v >> 8);
+			a.b[2 * i + 1] = (uint8_t)v;
+		}
+		tried++;
+		ap_addr_format(&a, got, sizeof(got));
+		if (inet_ntop(AF_INET6, a.b, want, sizeof(want)) == NULL
+		    || strcmp(got, want) != 0) {
+			bad++;
+			snprintf(why, sizeof(why), "'%s', inet_ntop '%s'", got, want);
+		}
+	}
+	check(bad == 0, "IPv6 text: ap_addr_format agrees with inet_ntop",
+	      "%lu of %lu addresses differ, e.g. %s", bad, tried, why);
+}
+
 static ap_geodb *open_db(const char *const *files, size_t n, const char *lang)
 {
 	ap_config cfg;
@@ -1126,6 +1168,7 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	test_dotted_quad();
+	test_format6();
 	test_maxmind();
 	test_flat();
 	test_scopes();
