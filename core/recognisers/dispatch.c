@@ -187,17 +187,17 @@ static ap_famset map_get(const ap_progmap *m, const char *name, size_t n)
 		if (s->len == 0)
 			return 0;
 		if (s->len == n) {
-			/* the stored name is lower case and zero-padded */
+			/* the stored name is lower case and zero-padded to its
+			 * 48 bytes, so its last word compares whole with the
+			 * folded one (zeros above n) */
 			size_t k = 0;
-			while (k + 8 <= n
-			       && memcmp(s->name + k, &(uint64_t){ ap_fold8(name + k, 8) }, 8) == 0)
-				k += 8;
-			if (k + 8 > n && k < n) {
-				uint64_t w = ap_fold8(name + k, n - k);
-				if (memcmp(s->name + k, &w, n - k) == 0)
-					k = n;
+			uint64_t have;
+			for (; k < n; k += 8) {
+				memcpy(&have, s->name + k, 8);
+				if (have != ap_fold8(name + k, n - k < 8 ? n - k : 8))
+					break;
 			}
-			if (k == n)
+			if (k >= n)
 				return s->fams;
 		}
 	}
@@ -279,7 +279,7 @@ ap_famset ap_progmap_lookup(const ap_progmap *m, const char *prog, size_t n)
 		return 0;
 	/* a name with a '/' can be in the map only if the programs parameter
 	 * put one there: otherwise it is not looked for */
-	const char *slash = memchr(prog, '/', n);
+	const char *slash = AP_MEMRMEM(prog, n, "/"); /* the last one */
 	if (slash == NULL || m->slashed) {
 		ap_famset f = map_get(m, prog, n);
 		if (f != 0)
@@ -292,14 +292,14 @@ ap_famset ap_progmap_lookup(const ap_progmap *m, const char *prog, size_t n)
 			 * services' (qmgr, cleanup, lmtp, smtp: most of a mail
 			 * server's log) are a family's tag that no recogniser
 			 * is tried on, the set of AP_FAM_NONE alone */
-			const char *last = AP_MEMRMEM(prog, n, "/") + 1;
+			const char *last = slash + 1;
 			return AP_SPAN_IIS(ap_span_make(last, n - (size_t)(last - prog)), "smtpd")
 				       ? F(AP_FAM_POSTFIX)
 				       : F(AP_FAM_NONE);
 		}
 		if (AP_HAS_IPREFIX(prog, n, "cyrus"))
 			return F(AP_FAM_CYRUS);
-		const char *last = AP_MEMRMEM(prog, n, "/") + 1;
+		const char *last = slash + 1;
 		return map_get(m, last, n - (size_t)(last - prog));
 	}
 	/* perdition.imaps, perdition.pop3 ... */
