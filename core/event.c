@@ -49,6 +49,7 @@ static const char *const reason_names[] = { NULL,          "bad_password", "unkn
 #define JC_SLOTS 512  /* text-keyed, direct-mapped: users, addresses, places */
 #define JC_CONST 128  /* address-keyed: the static names (kind, daemon, ...) */
 #define JC_MAXLEN 128 /* longer text is not kept */
+#define JC_TIMES 16   /* time-keyed, direct-mapped: the time stamps */
 
 struct ap_jcache {
 	struct jc_const {
@@ -56,6 +57,12 @@ struct ap_jcache {
 		struct fjson_object *o;
 	} cst[JC_CONST];
 	unsigned ncst;
+	/* time-keyed: the incidents' first_seen and last_seen (the same few
+	 * seconds over and over), formatted and hashed once */
+	struct jc_time {
+		int64_t t;
+		struct fjson_object *o;
+	} tm[JC_TIMES];
 	struct jc_slot {
 		uint64_t h;
 		const char *t; /* the object's text (it never changes) */
@@ -78,6 +85,8 @@ void ap_jcache_free(ap_jcache *c)
 		json_object_put(c->cst[i].o);
 	for (unsigned i = 0; i < JC_SLOTS; i++)
 		json_object_put(c->slot[i].o);
+	for (unsigned i = 0; i < JC_TIMES; i++)
+		json_object_put(c->tm[i].o);
 	free(c);
 }
 
@@ -284,10 +293,22 @@ static size_t utc_stamp(int64_t t, char *buf)
 /* an ISO 8601 UTC time stamp, "2026-03-03T04:11:09Z" */
 static void add_utc(ap_jcache *c, struct fjson_object *o, const char *k, int64_t t)
 {
+	struct jc_time *tm = c != NULL ? &c->tm[(uint64_t)t & (JC_TIMES - 1)] : NULL;
+	if (tm != NULL && tm->o != NULL && tm->t == t) {
+		AP_JSON_ADD(o, k, json_object_get(tm->o));
+		return;
+	}
 	char tb[32];
 	size_t n = utc_stamp(t, tb);
-	if (n > 0)
-		add_str(c, o, k, tb, n);
+	if (n == 0)
+		return;
+	struct fjson_object *v = jc_str(c, tb, n);
+	if (v != NULL && tm != NULL) {
+		json_object_put(tm->o);
+		tm->o = json_object_get(v);
+		tm->t = t;
+	}
+	AP_JSON_ADD(o, k, v);
 }
 
 static const char *const inc_state_names[] = { NULL, "open", "update", "close" };

@@ -211,10 +211,63 @@ static void sharing_tests(void)
 	ap_ctx_free(ctx);
 }
 
+/* the incidents' time stamps come from the worker's time-keyed cache:
+ * seconds that share a slot (16 apart) and seconds seen again must each
+ * give their own text (written by hand: 1700000000 is 2023-11-14T22:13:20Z) */
+static void incident_time_tests(void)
+{
+	ap_ctx *ctx = ctx_fields(NULL, 0);
+	ap_worker *w = ctx ? ap_worker_new(ctx) : NULL;
+	ap_result r;
+	if (w == NULL || !make_result(ctx, dovecot_line, &r)) {
+		result(0, "incident times: set-up", "no context or no event");
+		ap_worker_free(w);
+		ap_ctx_free(ctx);
+		return;
+	}
+	static const struct {
+		int64_t first, last;
+		const char *want_first, *want_last;
+	} steps[] = {
+		{ 1700000000, 1700000016, "2023-11-14T22:13:20Z", "2023-11-14T22:13:36Z" },
+		{ 1700000016, 1700000032, "2023-11-14T22:13:36Z", "2023-11-14T22:13:52Z" },
+		{ 1700000000, 1700000000, "2023-11-14T22:13:20Z", "2023-11-14T22:13:20Z" },
+		{ 1700086400, 1700000001, "2023-11-15T22:13:20Z", "2023-11-14T22:13:21Z" },
+	};
+	int ok = 1;
+	char why[512] = "";
+	ap_alert *al = &r.alerts.a[AP_DET_BRUTEFORCE];
+	al->inc.id = 0x0123456789abcdefull;
+	al->inc.state = AP_INC_UPDATE;
+	al->inc.count = 12;
+	for (size_t i = 0; i < sizeof(steps) / sizeof(steps[0]); i++) {
+		al->inc.first_seen = steps[i].first;
+		al->inc.last_seen = steps[i].last;
+		struct fjson_object *o = ap_worker_json(w, &r);
+		struct fjson_object *inc = member(member(member(o, "alert"), "bruteforce"),
+						  "incident");
+		const char *f = json_object_get_string(member(inc, "first_seen"));
+		const char *l = json_object_get_string(member(inc, "last_seen"));
+		if (f == NULL || l == NULL || strcmp(f, steps[i].want_first) != 0
+		    || strcmp(l, steps[i].want_last) != 0) {
+			ok = 0;
+			snprintf(why, sizeof(why),
+				 "step %zu: first_seen %s last_seen %s, want %s %s", i,
+				 f ? f : "(none)", l ? l : "(none)", steps[i].want_first,
+				 steps[i].want_last);
+		}
+		json_object_put(o);
+	}
+	result(ok, "incident times: the cached time stamps are each second's own", why);
+	ap_worker_free(w);
+	ap_ctx_free(ctx);
+}
+
 int main(void)
 {
 	fields_tests();
 	sharing_tests();
+	incident_time_tests();
 	printf("json: %d passed, %d failed\n", npass, nfail);
 	return nfail ? 1 : 0;
 }
