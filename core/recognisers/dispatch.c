@@ -275,11 +275,16 @@ const ap_progmap *ap_progmap_builtin(void)
 
 ap_famset ap_progmap_lookup(const ap_progmap *m, const char *prog, size_t n)
 {
+	return ap_progmap_lookup_slash(m, prog, n, AP_MEMRMEM(prog, n, "/"));
+}
+
+ap_famset ap_progmap_lookup_slash(const ap_progmap *m, const char *prog, size_t n,
+				  const char *slash)
+{
 	if (n == 0)
 		return 0;
 	/* a name with a '/' can be in the map only if the programs parameter
 	 * put one there: otherwise it is not looked for */
-	const char *slash = AP_MEMRMEM(prog, n, "/"); /* the last one */
 	if (slash == NULL || m->slashed) {
 		ap_famset f = map_get(m, prog, n);
 		if (f != 0)
@@ -308,32 +313,51 @@ ap_famset ap_progmap_lookup(const ap_progmap *m, const char *prog, size_t n)
 	return 0;
 }
 
-/* the bytes that end the program part of a tag */
+/* the bytes that end the program part of a tag (1), and '/' (2), whose
+ * last place the look-up wants */
 static const uint8_t tag_end[256] = {
-	['['] = 1, ['('] = 1, [':'] = 1, [' '] = 1, ['\t'] = 1, ['<'] = 1
+	['['] = 1, ['('] = 1, [':'] = 1, [' '] = 1, ['\t'] = 1, ['<'] = 1, ['/'] = 2
 };
 
-void ap_tag_program(const char *tag, size_t taglen, const char **prog, size_t *proglen)
+/* "[sshd]:" (an old logger's bracketed program name, no pid): 1 and the
+ * name, else 0 (a rare form: out of the hot path) */
+static __attribute__((noinline)) int bracketed(const char *tag, size_t taglen, size_t n,
+					       const char **prog, size_t *proglen)
+{
+	const char *rb = memchr(tag + n + 1, ']', taglen - n - 1);
+	if (rb != NULL && rb > tag + n + 1 && (size_t)(rb + 1 - tag) <= taglen
+	    && ((size_t)(rb + 1 - tag) == taglen || rb[1] == ':')) {
+		*prog = tag + n + 1;
+		*proglen = (size_t)(rb - (tag + n + 1));
+		return 1;
+	}
+	return 0;
+}
+
+const char *ap_tag_program_slash(const char *tag, size_t taglen, const char **prog, size_t *proglen)
 {
 	size_t n = 0;
 	while (n < taglen && (tag[n] == ' ' || tag[n] == '\t'))
 		n++;
-	/* "[sshd]:" (an old logger's bracketed program name, no pid) */
-	if (n < taglen && tag[n] == '[') {
-		const char *rb = memchr(tag + n + 1, ']', taglen - n - 1);
-		if (rb != NULL && rb > tag + n + 1 && (size_t)(rb + 1 - tag) <= taglen
-		    && ((size_t)(rb + 1 - tag) == taglen || rb[1] == ':')) {
-			*prog = tag + n + 1;
-			*proglen = (size_t)(rb - (tag + n + 1));
-			return;
+	if (n < taglen && tag[n] == '[' && bracketed(tag, taglen, n, prog, proglen))
+		return AP_MEMRMEM(*prog, *proglen, "/");
+	const char *p = tag + n, *q = p, *e = tag + taglen, *slash = NULL;
+	for (; q < e; q++) {
+		uint8_t k = tag_end[(unsigned char)*q];
+		if (k != 0) {
+			if (k == 1)
+				break;
+			slash = q;
 		}
 	}
-	const char *p = tag + n;
-	size_t len = 0, left = taglen - n;
-	while (len < left && !tag_end[(unsigned char)p[len]])
-		len++;
 	*prog = p;
-	*proglen = len;
+	*proglen = (size_t)(q - p);
+	return slash;
+}
+
+void ap_tag_program(const char *tag, size_t taglen, const char **prog, size_t *proglen)
+{
+	ap_tag_program_slash(tag, taglen, prog, proglen);
 }
 
 int ap_recognise(ap_famset fams, const ap_line *ln, ap_event *ev)
