@@ -304,8 +304,19 @@ size_t ap_escape_text(const char *p, size_t n, char *out, size_t outsz)
 	if (outsz == 0)
 		return 0;
 	while (i < n) {
-		/* printable ASCII, the common case, is copied as it is */
+		/* printable ASCII, the common case, is copied as it is, eight
+		 * bytes a step while a word holds nothing else (no byte below
+		 * 0x20, none of 0x7f and above) */
 		size_t run = 0, room = outsz - 1 - o;
+		while (i + run + 8 <= n && run + 8 <= room) {
+			uint64_t w;
+			memcpy(&w, s + i + run, 8);
+			if (((w - 0x2020202020202020ull) & ~w) & 0x8080808080808080ull)
+				break; /* a byte below 0x20 */
+			if ((w | (w + 0x0101010101010101ull)) & 0x8080808080808080ull)
+				break; /* a byte of 0x7f or above */
+			run += 8;
+		}
 		while (i + run < n && run < room && s[i + run] >= 0x20 && s[i + run] < 0x7f)
 			run++;
 		memcpy(out + o, s + i, run);

@@ -263,11 +263,77 @@ static void incident_time_tests(void)
 	ap_ctx_free(ctx);
 }
 
+/* ap_escape_text against a byte-at-a-time reference written here for an
+ * alphabet of printable ASCII, control bytes, 0x7f, a lone 0x80 and the
+ * two-byte "\xc3\xa9": printable bytes as they are, the others as \xNN,
+ * the pair kept, each piece written only when it fits whole (a cut never
+ * splits one) */
+static size_t ref_escape(const unsigned char *s, size_t n, char *out, size_t outsz)
+{
+	size_t o = 0;
+	for (size_t i = 0; i < n;) {
+		if (s[i] >= 0x20 && s[i] < 0x7f) {
+			if (o + 1 >= outsz)
+				break;
+			out[o++] = (char)s[i++];
+		} else if (s[i] == 0xc3 && i + 1 < n && s[i + 1] == 0xa9) {
+			if (o + 2 >= outsz)
+				break;
+			out[o++] = (char)s[i++];
+			out[o++] = (char)s[i++];
+		} else {
+			if (o + 4 >= outsz)
+				break;
+			o += (size_t)snprintf(out + o, 5, "\\x%02x", s[i++]);
+		}
+	}
+	out[o] = '\0';
+	return o;
+}
+
+static void escape_tests(void)
+{
+	static const unsigned char alpha[] = { 'a', 'Z',  '0',  ' ',  '@',  '~',
+					       '.', 0x01, 0x1f, 0x7f, 0x80, 0xc3 };
+	unsigned char s[80];
+	char got[128], want[128], why[512] = "";
+	unsigned long bad = 0, tried = 0;
+	uint64_t x = 0x9e3779b97f4a7c15ull;
+	for (int k = 0; k < 200000; k++) {
+		x ^= x << 13;
+		x ^= x >> 7;
+		x ^= x << 17;
+		size_t n = (size_t)(x % 70), outsz = 1 + (size_t)((x >> 8) % 100);
+		/* mostly printable: long runs, the fast path's case */
+		for (size_t i = 0; i < n; i++) {
+			x ^= x << 13;
+			x ^= x >> 7;
+			x ^= x << 17;
+			s[i] = (x % 16) ? alpha[(x >> 4) % 7] : alpha[7 + (x >> 4) % 5];
+			if (s[i] == 0xc3 && i + 1 < n)
+				s[++i] = 0xa9;
+		}
+		size_t gn = ap_escape_text((const char *)s, n, got, outsz);
+		size_t wn = ref_escape(s, n, want, outsz);
+		tried++;
+		if (gn != wn || strcmp(got, want) != 0) {
+			bad++;
+			snprintf(why, sizeof(why),
+				 "n %zu outsz %zu: got '%s' (%zu), want '%s' (%zu)", n, outsz, got,
+				 gn, want, wn);
+		}
+	}
+	char w[600];
+	snprintf(w, sizeof(w), "%lu of %lu texts differ, e.g. %s", bad, tried, why);
+	result(bad == 0, "escape: ap_escape_text agrees with the byte-at-a-time reference", w);
+}
+
 int main(void)
 {
 	fields_tests();
 	sharing_tests();
 	incident_time_tests();
+	escape_tests();
 	printf("json: %d passed, %d failed\n", npass, nfail);
 	return nfail ? 1 : 0;
 }
