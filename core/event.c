@@ -99,8 +99,7 @@ static uint64_t jc_hash(const char *p, size_t n)
 		h ^= h >> 32;
 	}
 	if (n > 0) {
-		v = 0;
-		memcpy(&v, p, n);
+		v = ap_load8(p, n); /* the tail, without a memcpy call */
 		h = (h ^ v) * 0xc4ceb9fe1a85ec53ull;
 		h ^= h >> 29;
 	}
