@@ -342,13 +342,14 @@ const char *ap_tag_program_slash(const char *tag, size_t taglen, const char **pr
 	if (n < taglen && tag[n] == '[' && bracketed(tag, taglen, n, prog, proglen))
 		return AP_MEMRMEM(*prog, *proglen, "/");
 	const char *p = tag + n, *q = p, *e = tag + taglen, *slash = NULL;
-	for (; q < e; q++) {
-		uint8_t k = tag_end[(unsigned char)*q];
-		if (k != 0) {
-			if (k == 1)
-				break;
-			slash = q;
-		}
+	/* up to an end or a '/', and past each '/' to the next: the tight
+	 * loop stays one table test a byte */
+	while (q < e && !tag_end[(unsigned char)*q])
+		q++;
+	while (q < e && tag_end[(unsigned char)*q] == 2) {
+		slash = q++;
+		while (q < e && !tag_end[(unsigned char)*q])
+			q++;
 	}
 	*prog = p;
 	*proglen = (size_t)(q - p);
