@@ -21,6 +21,8 @@
 # E2E_N (lines per end-to-end run, default 500000), CGE_N (lines per
 # callgrind run of rsyslogd, default 20000), ROUNDS (default 3), MIXES
 # (default "noise ordinary attack": the days of the end-to-end sections),
+# E2E_BEFORE (with BEFORE: the configurations run with its module, default
+# "parse detect full full_r"),
 # CGE_WARM (lines of the day fed to rsyslogd under callgrind before the
 # counters are zeroed, default 0: with them the heap and the detection
 # state have grown before the count, and the last-level misses, which
@@ -351,6 +353,7 @@ if [ -n "$before" ]; then
 fi
 [ $quick = 1 ] && E2E_CFGS="none none_r parse" E2E_B=""
 E2E_CFGS=${E2E_CONFIGS:-$E2E_CFGS}
+[ -n "$before" ] && [ -n "${E2E_BEFORE:-}" ] && E2E_B=$(printf '%s~b ' $E2E_BEFORE)
 declare -A E2E ECPU
 if has e2e; then
   for m in $MIXES; do
