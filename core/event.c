@@ -58,11 +58,11 @@ struct ap_jcache {
 	} cst[JC_CONST];
 	unsigned ncst;
 	/* time-keyed: the incidents' first_seen and last_seen (the same few
-	 * seconds over and over), formatted and hashed once */
+	 * seconds over and over), formatted and hashed once; ids alike */
 	struct jc_time {
 		int64_t t;
 		struct fjson_object *o;
-	} tm[JC_TIMES];
+	} tm[JC_TIMES], ids[JC_TIMES]; /* ids: the incidents' ids, keyed alike */
 	struct jc_slot {
 		uint64_t h;
 		const char *t; /* the object's text (it never changes) */
@@ -85,8 +85,10 @@ void ap_jcache_free(ap_jcache *c)
 		json_object_put(c->cst[i].o);
 	for (unsigned i = 0; i < JC_SLOTS; i++)
 		json_object_put(c->slot[i].o);
-	for (unsigned i = 0; i < JC_TIMES; i++)
+	for (unsigned i = 0; i < JC_TIMES; i++) {
 		json_object_put(c->tm[i].o);
+		json_object_put(c->ids[i].o);
+	}
 	free(c);
 }
 
@@ -315,12 +317,26 @@ static const char *const inc_state_names[] = { NULL, "open", "update", "close" }
 /* the incident's id, state, times and count into o */
 static void incident_fields(ap_jcache *c, struct fjson_object *o, const ap_incident *inc)
 {
-	char id[17];
-	static const char hex[] = "0123456789abcdef";
-	for (int i = 0; i < 16; i++)
-		id[i] = hex[(inc->id >> (60 - 4 * i)) & 15];
-	id[16] = '\0';
-	add_str(c, o, "id", id, 16);
+	/* the id as 16 hex digits; an alert repeats its incident's id event
+	 * after event: the finished leaf comes from the id-keyed cache */
+	struct jc_time *slot = c != NULL ? &c->ids[(inc->id ^ inc->id >> 32) & (JC_TIMES - 1)]
+					 : NULL;
+	if (slot != NULL && slot->o != NULL && (uint64_t)slot->t == inc->id) {
+		AP_JSON_ADD(o, "id", json_object_get(slot->o));
+	} else {
+		char id[17];
+		static const char hex[] = "0123456789abcdef";
+		for (int i = 0; i < 16; i++)
+			id[i] = hex[(inc->id >> (60 - 4 * i)) & 15];
+		id[16] = '\0';
+		struct fjson_object *v = jc_str(c, id, 16);
+		if (v != NULL && slot != NULL) {
+			json_object_put(slot->o);
+			slot->o = json_object_get(v);
+			slot->t = (int64_t)inc->id;
+		}
+		AP_JSON_ADD(o, "id", v);
+	}
 	if (inc->state > 0 && inc->state <= AP_INC_CLOSE)
 		add_cstr(c, o, "state", inc_state_names[inc->state]);
 	add_utc(c, o, "first_seen", inc->first_seen);

@@ -211,9 +211,10 @@ static void sharing_tests(void)
 	ap_ctx_free(ctx);
 }
 
-/* the incidents' time stamps come from the worker's time-keyed cache:
- * seconds that share a slot (16 apart) and seconds seen again must each
- * give their own text (written by hand: 1700000000 is 2023-11-14T22:13:20Z) */
+/* the incidents' time stamps and ids come from the worker's keyed caches:
+ * seconds that share a slot (16 apart), ids that share one, and keys seen
+ * again must each give their own text (written by hand: 1700000000 is
+ * 2023-11-14T22:13:20Z) */
 static void incident_time_tests(void)
 {
 	ap_ctx *ctx = ctx_fields(NULL, 0);
@@ -225,14 +226,20 @@ static void incident_time_tests(void)
 		ap_ctx_free(ctx);
 		return;
 	}
+	/* the ids alike: 0x...def and 0x...dff share a slot of the id cache */
 	static const struct {
 		int64_t first, last;
-		const char *want_first, *want_last;
+		uint64_t id;
+		const char *want_first, *want_last, *want_id;
 	} steps[] = {
-		{ 1700000000, 1700000016, "2023-11-14T22:13:20Z", "2023-11-14T22:13:36Z" },
-		{ 1700000016, 1700000032, "2023-11-14T22:13:36Z", "2023-11-14T22:13:52Z" },
-		{ 1700000000, 1700000000, "2023-11-14T22:13:20Z", "2023-11-14T22:13:20Z" },
-		{ 1700086400, 1700000001, "2023-11-15T22:13:20Z", "2023-11-14T22:13:21Z" },
+		{ 1700000000, 1700000016, 0x0123456789abcdefull, "2023-11-14T22:13:20Z",
+		  "2023-11-14T22:13:36Z", "0123456789abcdef" },
+		{ 1700000016, 1700000032, 0x0123456789abcdffull, "2023-11-14T22:13:36Z",
+		  "2023-11-14T22:13:52Z", "0123456789abcdff" },
+		{ 1700000000, 1700000000, 0x0123456789abcdefull, "2023-11-14T22:13:20Z",
+		  "2023-11-14T22:13:20Z", "0123456789abcdef" },
+		{ 1700086400, 1700000001, 0x0123456789abcdefull, "2023-11-15T22:13:20Z",
+		  "2023-11-14T22:13:21Z", "0123456789abcdef" },
 	};
 	int ok = 1;
 	char why[512] = "";
@@ -243,22 +250,24 @@ static void incident_time_tests(void)
 	for (size_t i = 0; i < sizeof(steps) / sizeof(steps[0]); i++) {
 		al->inc.first_seen = steps[i].first;
 		al->inc.last_seen = steps[i].last;
+		al->inc.id = steps[i].id;
 		struct fjson_object *o = ap_worker_json(w, &r);
 		struct fjson_object *inc = member(member(member(o, "alert"), "bruteforce"),
 						  "incident");
 		const char *f = json_object_get_string(member(inc, "first_seen"));
 		const char *l = json_object_get_string(member(inc, "last_seen"));
-		if (f == NULL || l == NULL || strcmp(f, steps[i].want_first) != 0
-		    || strcmp(l, steps[i].want_last) != 0) {
+		const char *d = json_object_get_string(member(inc, "id"));
+		if (f == NULL || l == NULL || d == NULL || strcmp(f, steps[i].want_first) != 0
+		    || strcmp(l, steps[i].want_last) != 0 || strcmp(d, steps[i].want_id) != 0) {
 			ok = 0;
 			snprintf(why, sizeof(why),
-				 "step %zu: first_seen %s last_seen %s, want %s %s", i,
-				 f ? f : "(none)", l ? l : "(none)", steps[i].want_first,
-				 steps[i].want_last);
+				 "step %zu: first_seen %s last_seen %s id %s, want %s %s %s", i,
+				 f ? f : "(none)", l ? l : "(none)", d ? d : "(none)",
+				 steps[i].want_first, steps[i].want_last, steps[i].want_id);
 		}
 		json_object_put(o);
 	}
-	result(ok, "incident times: the cached time stamps are each second's own", why);
+	result(ok, "incident times and ids: each cached leaf is its own key's", why);
 	ap_worker_free(w);
 	ap_ctx_free(ctx);
 }
