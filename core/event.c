@@ -50,6 +50,7 @@ static const char *const reason_names[] = { NULL,          "bad_password", "unkn
 #define JC_SLOTS 512  /* text-keyed, direct-mapped: users, addresses, places */
 #define JC_CONST 128  /* address-keyed: the static names (kind, daemon, ...) */
 #define JC_MAXLEN 128 /* longer text is not kept */
+#define JC_TIMES 16   /* time-keyed, direct-mapped: the time stamps */
 
 struct ap_jcache {
 	struct jc_const {
@@ -57,6 +58,12 @@ struct ap_jcache {
 		struct fjson_object *o;
 	} cst[JC_CONST];
 	unsigned ncst;
+	/* time-keyed: the incidents' first_seen and last_seen (the same few
+	 * seconds over and over), formatted and hashed once; ids alike */
+	struct jc_time {
+		int64_t t;
+		struct fjson_object *o;
+	} tm[JC_TIMES], ids[JC_TIMES]; /* ids: the incidents' ids, keyed alike */
 	struct jc_slot {
 		uint64_t h;
 		const char *t; /* the object's text (it never changes) */
@@ -79,6 +86,10 @@ void ap_jcache_free(ap_jcache *c)
 		json_object_put(c->cst[i].o);
 	for (unsigned i = 0; i < JC_SLOTS; i++)
 		json_object_put(c->slot[i].o);
+	for (unsigned i = 0; i < JC_TIMES; i++) {
+		json_object_put(c->tm[i].o);
+		json_object_put(c->ids[i].o);
+	}
 	free(c);
 }
 
@@ -91,8 +102,7 @@ static uint64_t jc_hash(const char *p, size_t n)
 		h ^= h >> 32;
 	}
 	if (n > 0) {
-		v = 0;
-		memcpy(&v, p, n);
+		v = ap_load8(p, n); /* the tail, without a memcpy call */
 		h = (h ^ v) * 0xc4ceb9fe1a85ec53ull;
 		h ^= h >> 29;
 	}
@@ -285,10 +295,22 @@ static size_t utc_stamp(int64_t t, char *buf)
 /* an ISO 8601 UTC time stamp, "2026-03-03T04:11:09Z" */
 static void add_utc(ap_jcache *c, struct fjson_object *o, const char *k, int64_t t)
 {
+	struct jc_time *tm = c != NULL ? &c->tm[(uint64_t)t & (JC_TIMES - 1)] : NULL;
+	if (tm != NULL && tm->o != NULL && tm->t == t) {
+		AP_JSON_ADD(o, k, json_object_get(tm->o));
+		return;
+	}
 	char tb[32];
 	size_t n = utc_stamp(t, tb);
-	if (n > 0)
-		add_str(c, o, k, tb, n);
+	if (n == 0)
+		return;
+	struct fjson_object *v = jc_str(c, tb, n);
+	if (v != NULL && tm != NULL) {
+		json_object_put(tm->o);
+		tm->o = json_object_get(v);
+		tm->t = t;
+	}
+	AP_JSON_ADD(o, k, v);
 }
 
 static const char *const inc_state_names[] = { NULL, "open", "update", "close" };
@@ -296,12 +318,26 @@ static const char *const inc_state_names[] = { NULL, "open", "update", "close" }
 /* the incident's id, state, times and count into o */
 static void incident_fields(ap_jcache *c, struct fjson_object *o, const ap_incident *inc)
 {
-	char id[17];
-	static const char hex[] = "0123456789abcdef";
-	for (int i = 0; i < 16; i++)
-		id[i] = hex[(inc->id >> (60 - 4 * i)) & 15];
-	id[16] = '\0';
-	add_str(c, o, "id", id, 16);
+	/* the id as 16 hex digits; an alert repeats its incident's id event
+	 * after event: the finished leaf comes from the id-keyed cache */
+	struct jc_time *slot = c != NULL ? &c->ids[(inc->id ^ inc->id >> 32) & (JC_TIMES - 1)]
+					 : NULL;
+	if (slot != NULL && slot->o != NULL && (uint64_t)slot->t == inc->id) {
+		AP_JSON_ADD(o, "id", json_object_get(slot->o));
+	} else {
+		char id[17];
+		static const char hex[] = "0123456789abcdef";
+		for (int i = 0; i < 16; i++)
+			id[i] = hex[(inc->id >> (60 - 4 * i)) & 15];
+		id[16] = '\0';
+		struct fjson_object *v = jc_str(c, id, 16);
+		if (v != NULL && slot != NULL) {
+			json_object_put(slot->o);
+			slot->o = json_object_get(v);
+			slot->t = (int64_t)inc->id;
+		}
+		AP_JSON_ADD(o, "id", v);
+	}
 	if (inc->state > 0 && inc->state <= AP_INC_CLOSE)
 		add_cstr(c, o, "state", inc_state_names[inc->state]);
 	add_utc(c, o, "first_seen", inc->first_seen);

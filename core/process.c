@@ -399,7 +399,8 @@ struct fjson_object *ap_worker_json(ap_worker *w, const ap_result *res)
 	return ap_event_json(res, w->jc, w->ctx->fields);
 }
 
-static void make_line(const ap_input *in, ap_sessions *sessions, ap_line *ln)
+/* the line of the input; returns the last '/' of its program name */
+static const char *make_line(const ap_input *in, ap_sessions *sessions, ap_line *ln)
 {
 	ln->sessions = sessions;
 	ln->host = in->host;
@@ -409,13 +410,14 @@ static void make_line(const ap_input *in, ap_sessions *sessions, ap_line *ln)
 	ln->time_arg = in->time_arg;
 	ln->tag = in->tag ? in->tag : "";
 	ln->taglen = in->tag ? in->taglen : 0;
-	ap_tag_program(ln->tag, ln->taglen, &ln->prog, &ln->proglen);
+	const char *slash = ap_tag_program_slash(ln->tag, ln->taglen, &ln->prog, &ln->proglen);
 	ln->msg0 = in->msg;
 	size_t skip = 0;
 	while (skip < in->msglen && (in->msg[skip] == ' ' || in->msg[skip] == '\t'))
 		skip++;
 	ln->msg = in->msg + skip;
 	ln->len = in->msglen - skip;
+	return slash;
 }
 
 /* the keyed hash of the attempted password: the redaction ranges, each
@@ -445,8 +447,8 @@ static int parse_with(const ap_progmap *map, const ap_netlist *proxies, bool red
 		      ap_event *ev)
 {
 	ap_line ln;
-	make_line(in, sessions, &ln);
-	ap_famset fams = ap_progmap_lookup(map, ln.prog, ln.proglen);
+	const char *slash = make_line(in, sessions, &ln);
+	ap_famset fams = ap_progmap_lookup_slash(map, ln.prog, ln.proglen, slash);
 	if (in->msg == NULL)
 		return 0;
 	if (fams == 0 ? !ap_recognise_untagged(&ln, ev) : !ap_recognise(fams, &ln, ev))

@@ -73,24 +73,30 @@ int ap_cur_until(ap_cur *c, char ch, ap_span *out)
 	return 1;
 }
 
+/* (the loops below move a local pointer: c->p written through a pointer
+ * the bytes may alias would be stored and reloaded on every byte) */
 ap_span ap_cur_word(ap_cur *c)
 {
-	const char *s = c->p;
-	while (c->p < c->e && *c->p != ' ' && *c->p != '\t')
-		c->p++;
-	return ap_span_make(s, (size_t)(c->p - s));
+	const char *s = c->p, *p = s, *e = c->e;
+	while (p < e && *p != ' ' && *p != '\t')
+		p++;
+	c->p = p;
+	return ap_span_make(s, (size_t)(p - s));
 }
 
 int ap_cur_uint(ap_cur *c, int64_t *out)
 {
 	int64_t v = 0;
-	const char *s = c->p;
-	while (c->p < c->e && *c->p >= '0' && *c->p <= '9' && c->p - s < 18) {
-		v = v * 10 + (*c->p - '0');
-		c->p++;
+	const char *s = c->p, *p = s, *e = c->e;
+	if (e - s > 18)
+		e = s + 18;
+	while (p < e && *p >= '0' && *p <= '9') {
+		v = v * 10 + (*p - '0');
+		p++;
 	}
-	if (c->p == s)
+	if (p == s)
 		return 0;
+	c->p = p;
 	*out = v;
 	return 1;
 }
@@ -123,17 +129,6 @@ static inline char lower(char ch)
 	return (ch >= 'A' && ch <= 'Z') ? (char)(ch + 32) : ch;
 }
 
-int ap_span_ieq(ap_span s, const char *lit, size_t n)
-{
-	if (s.n != n)
-		return 0;
-	size_t i = 0;
-	for (; i + 8 <= n; i += 8)
-		if (ap_fold8(s.p + i, 8) != ap_fold8(lit + i, 8))
-			return 0;
-	return i == n || ap_fold8(s.p + i, n - i) == ap_fold8(lit + i, n - i);
-}
-
 ap_span ap_span_trim(ap_span s)
 {
 	while (s.n > 0 && (s.p[0] == ' ' || s.p[0] == '\t')) {
@@ -147,21 +142,27 @@ ap_span ap_span_trim(ap_span s)
 
 int ap_month_from_abbr(const char *p, size_t n)
 {
-	/* the three letters folded to lower case as one number, compared
-	 * with the twelve */
-	static const uint32_t months[12] = {
-		'j' << 16 | 'a' << 8 | 'n', 'f' << 16 | 'e' << 8 | 'b', 'm' << 16 | 'a' << 8 | 'r',
-		'a' << 16 | 'p' << 8 | 'r', 'm' << 16 | 'a' << 8 | 'y', 'j' << 16 | 'u' << 8 | 'n',
-		'j' << 16 | 'u' << 8 | 'l', 'a' << 16 | 'u' << 8 | 'g', 's' << 16 | 'e' << 8 | 'p',
-		'o' << 16 | 'c' << 8 | 't', 'n' << 16 | 'o' << 8 | 'v', 'd' << 16 | 'e' << 8 | 'c',
-	};
+	/* the three letters folded to lower case as one number; a switch
+	 * (a few compares) rather than a walk through the twelve: the
+	 * recognisers try this on every line that may start with a date */
 	if (n != 3)
 		return 0;
 	uint32_t k = (uint32_t)(unsigned char)lower(p[0]) << 16
 		     | (uint32_t)(unsigned char)lower(p[1]) << 8 | (unsigned char)lower(p[2]);
-	for (int i = 0; i < 12; i++)
-		if (k == months[i])
-			return i + 1;
+	switch (k) {
+	case 'j' << 16 | 'a' << 8 | 'n': return 1;
+	case 'f' << 16 | 'e' << 8 | 'b': return 2;
+	case 'm' << 16 | 'a' << 8 | 'r': return 3;
+	case 'a' << 16 | 'p' << 8 | 'r': return 4;
+	case 'm' << 16 | 'a' << 8 | 'y': return 5;
+	case 'j' << 16 | 'u' << 8 | 'n': return 6;
+	case 'j' << 16 | 'u' << 8 | 'l': return 7;
+	case 'a' << 16 | 'u' << 8 | 'g': return 8;
+	case 's' << 16 | 'e' << 8 | 'p': return 9;
+	case 'o' << 16 | 'c' << 8 | 't': return 10;
+	case 'n' << 16 | 'o' << 8 | 'v': return 11;
+	case 'd' << 16 | 'e' << 8 | 'c': return 12;
+	}
 	return 0;
 }
 
@@ -303,8 +304,19 @@ size_t ap_escape_text(const char *p, size_t n, char *out, size_t outsz)
 	if (outsz == 0)
 		return 0;
 	while (i < n) {
-		/* printable ASCII, the common case, is copied as it is */
+		/* printable ASCII, the common case, is copied as it is, eight
+		 * bytes a step while a word holds nothing else (no byte below
+		 * 0x20, none of 0x7f and above) */
 		size_t run = 0, room = outsz - 1 - o;
+		while (i + run + 8 <= n && run + 8 <= room) {
+			uint64_t w;
+			memcpy(&w, s + i + run, 8);
+			if (((w - 0x2020202020202020ull) & ~w) & 0x8080808080808080ull)
+				break; /* a byte below 0x20 */
+			if ((w | (w + 0x0101010101010101ull)) & 0x8080808080808080ull)
+				break; /* a byte of 0x7f or above */
+			run += 8;
+		}
 		while (i + run < n && run < room && s[i + run] >= 0x20 && s[i + run] < 0x7f)
 			run++;
 		memcpy(out + o, s + i, run);

@@ -60,8 +60,10 @@ static inline int ap_cur_eatc(ap_cur *c, char ch)
 
 static inline void ap_cur_skip_blanks(ap_cur *c)
 {
-	while (c->p < c->e && (*c->p == ' ' || *c->p == '\t'))
-		c->p++;
+	const char *p = c->p, *e = c->e;
+	while (p < e && (*p == ' ' || *p == '\t'))
+		p++;
+	c->p = p;
 }
 
 /* find the literal at or after the cursor; move to its start (returns 1)
@@ -106,7 +108,17 @@ const char *ap_memmem(const char *h, size_t hn, const char *n, size_t nn) AP_HID
 /* last occurrence */
 const char *ap_memrmem(const char *h, size_t hn, const char *n, size_t nn) AP_HIDDEN;
 #define AP_MEMMEM(h, hn, lit) ap_memmem((h), (hn), (lit), AP_LEN(lit))
-#define AP_MEMRMEM(h, hn, lit) ap_memrmem((h), (hn), (lit), AP_LEN(lit))
+/* the last byte c in [h, h+n), inline (AP_MEMRMEM of a one-byte literal) */
+static inline const char *ap_memrchr1(const char *h, size_t n, char c)
+{
+	while (n > 0)
+		if (h[--n] == c)
+			return h + n;
+	return NULL;
+}
+#define AP_MEMRMEM(h, hn, lit)                               \
+	(AP_LEN(lit) == 1 ? ap_memrchr1((h), (hn), (lit)[0]) \
+			  : ap_memrmem((h), (hn), (lit), AP_LEN(lit)))
 
 static inline ap_span ap_span_make(const char *p, size_t n)
 {
@@ -151,7 +163,18 @@ static inline uint64_t ap_fold8(const char *p, size_t n)
 	return w | ((ge_a & ~gt_z & ~w & 0x8080808080808080ull) >> 2);
 }
 
-int ap_span_ieq(ap_span s, const char *lit, size_t n) AP_HIDDEN;
+/* equal, ASCII case folded; inline: the literal side of AP_SPAN_IIS and
+ * AP_HAS_IPREFIX folds at compile time (the tag checks run on every line) */
+static inline int ap_span_ieq(ap_span s, const char *lit, size_t n)
+{
+	if (s.n != n)
+		return 0;
+	size_t i = 0;
+	for (; i + 8 <= n; i += 8)
+		if (ap_fold8(s.p + i, 8) != ap_fold8(lit + i, 8))
+			return 0;
+	return i == n || ap_fold8(s.p + i, n - i) == ap_fold8(lit + i, n - i);
+}
 #define AP_SPAN_IIS(s, lit) ap_span_ieq((s), (lit), sizeof(lit) - 1)
 
 /* trim blanks at both ends */

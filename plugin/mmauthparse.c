@@ -87,6 +87,9 @@ typedef enum { TIME_MESSAGE = 0, TIME_RECEPTION } timesource_t;
 
 typedef struct _instanceData {
 	uchar *container;
+	/* the default container, "!auth": its event is handed to rsyslog as
+	 * the whole $! tree when the message holds none yet (doAction) */
+	sbool rootAuth;
 	ap_ctx *ctx;
 	sbool reloadOnHup;
 	timesource_t timeSource;
@@ -812,6 +815,7 @@ BEGINnewActInst
 	}
 	if (pData->container == NULL)
 		CHKmalloc(pData->container = (uchar *)strdup(DFLT_CONTAINER));
+	pData->rootAuth = strcmp((char *)pData->container, DFLT_CONTAINER) == 0;
 	if (pData->inputEvent) {
 		CHKmalloc(pData->containerProp = calloc(1, sizeof(msgPropDescr_t)));
 		CHKiRet(msgPropDescrFill(pData->containerProp, pData->container,
@@ -973,6 +977,36 @@ static void eventInput(wrkrInstanceData_t *pWrkrData, smsg_t *pMsg)
 		__atomic_fetch_add(&pData->ctrFailed, 1, __ATOMIC_RELAXED);
 }
 
+/* The event into the container (msgAddJSON owns json, also on failure).
+ * Most messages hold no $! tree when the module runs: then, for the
+ * default container, the tree {"auth": event} is built here, its key a
+ * constant, and handed over whole ("!"), which rsyslog takes as it is,
+ * instead of creating the root itself, walking the path and copying the
+ * key "auth" (and freeing the copy with the message).  The result is the
+ * same tree.  Should another thread give the message a tree between the
+ * look and the call, rsyslog adds our "auth" to it (jsonMerge), the same
+ * as a message that had a tree without $!auth. */
+static rsRetVal attachEvent(instanceData *pData, smsg_t *pMsg, struct json_object *json)
+{
+	if (pData->rootAuth) {
+		pthread_mutex_lock(&pMsg->mut);
+		int empty = pMsg->json == NULL;
+		pthread_mutex_unlock(&pMsg->mut);
+		if (empty) {
+			struct json_object *root = json_object_new_object();
+			if (root == NULL) {
+				json_object_put(json);
+				return RS_RET_OUT_OF_MEMORY;
+			}
+			json_object_object_add_ex(root, "auth", json,
+						  JSON_C_OBJECT_ADD_KEY_IS_NEW
+							  | JSON_C_OBJECT_KEY_IS_CONSTANT);
+			return msgAddJSON(pMsg, (uchar *)"!", root, 0, 0);
+		}
+	}
+	return msgAddJSON(pMsg, pData->container, json, 0, 0);
+}
+
 BEGINdoAction_NoStrings
 	smsg_t **ppMsg = (smsg_t **)pMsgData;
 	smsg_t *pMsg = ppMsg[0];
@@ -1011,7 +1045,7 @@ BEGINdoAction_NoStrings
 	/* the members `fields` chose; string values shared with this worker's
 	 * earlier events (core/event.h: why rsyslog cannot change them) */
 	struct json_object *json = ap_worker_json(pWrkrData->w, &res);
-	if (json == NULL || msgAddJSON(pMsg, pData->container, json, 0, 0) != RS_RET_OK) {
+	if (json == NULL || attachEvent(pData, pMsg, json) != RS_RET_OK) {
 		/* msgAddJSON owns json even on failure */
 		__atomic_fetch_add(&pData->ctrFailed, 1, __ATOMIC_RELAXED);
 		FINALIZE;

@@ -1,9 +1,11 @@
 /* addr.c - address parsing, canonical form and scope classification.
  *
- * Addresses are parsed with inet_pton only (never MMDB_lookup_string, never
- * a hand-rolled parser that would accept "010.8.8.8" or "127.1").  The
- * scope table follows the IANA IPv4 and IPv6 special-purpose address
- * registries.
+ * Addresses are parsed with inet_pton (never MMDB_lookup_string, never a
+ * parser that would accept "010.8.8.8" or "127.1"); the one exception is a
+ * dotted quad, read by dotted_quad() in exactly the form inet_pton accepts
+ * (anything else goes to inet_pton; tests/unit/geo_test.c compares the
+ * two), without the copy and the call.  The scope table follows the IANA
+ * IPv4 and IPv6 special-purpose address registries.
  *
  * SPDX-License-Identifier: Apache-2.0
  */
@@ -14,12 +16,48 @@
 #include "text.h"
 #include "enrich/addr.h"
 
+/* 1 and the address when [s, s+n) is a dotted quad in the form inet_pton
+ * (AF_INET) accepts: four decimal octets of at most 255, each "0" or
+ * without a leading zero, and nothing else.  0 says only "not read here":
+ * inet_pton then decides.  Most addresses in a log are IPv4: this saves
+ * inet_pton's copy and call on every one. */
+static int dotted_quad(const char *s, size_t n, uint8_t b[4])
+{
+	const char *p = s, *e = s + n;
+	for (int k = 0; k < 4; k++) {
+		if (k > 0) {
+			if (p == e || *p != '.')
+				return 0;
+			p++;
+		}
+		if (p == e || (unsigned)(*p - '0') > 9)
+			return 0;
+		unsigned v = (unsigned)(*p++ - '0');
+		if (v != 0 && p < e && (unsigned)(*p - '0') <= 9) {
+			v = v * 10 + (unsigned)(*p++ - '0');
+			if (p < e && (unsigned)(*p - '0') <= 9)
+				v = v * 10 + (unsigned)(*p++ - '0');
+		}
+		if (v > 255)
+			return 0;
+		b[k] = (uint8_t)v;
+	}
+	return p == e;
+}
+
 int ap_addr_parse(const char *s, size_t n, ap_addr *out)
 {
 	char buf[INET6_ADDRSTRLEN + 1];
 	out->family = 0;
 	if (n == 0 || n >= sizeof(buf))
 		return 0;
+	uint8_t q[4];
+	if (dotted_quad(s, n, q)) {
+		out->family = 4;
+		memset(out->b, 0, sizeof(out->b));
+		memcpy(out->b, q, 4);
+		return 1;
+	}
 	memcpy(buf, s, n);
 	buf[n] = '\0';
 	if (memchr(buf, ':', n) == NULL) {
@@ -68,6 +106,77 @@ int ap_set_ip(ap_addr *dst, const char *p, size_t n)
 	return 1;
 }
 
+/* an IPv6 address as glibc's inet_ntop writes it (its inet_ntop6, step by
+ * step: the longest run of two or more zero groups, the first of equal
+ * ones, as "::"; lower-case hex without leading zeros; "::a.b.c.d" and
+ * "::ffff:a.b.c.d" for the compatible and mapped forms), without the
+ * sprintf per group; buf holds INET6_ADDRSTRLEN bytes.  geo_test compares
+ * it with inet_ntop. */
+static void format6(const uint8_t *b, char *buf)
+{
+	static const char hex[] = "0123456789abcdef";
+	unsigned w[8];
+	int best = -1, bestlen = 0, cur = -1, curlen = 0;
+	for (int i = 0; i < 8; i++) {
+		w[i] = (unsigned)b[2 * i] << 8 | b[2 * i + 1];
+		if (w[i] == 0) {
+			if (cur == -1) {
+				cur = i;
+				curlen = 1;
+			} else {
+				curlen++;
+			}
+		} else if (cur != -1) {
+			if (best == -1 || curlen > bestlen) {
+				best = cur;
+				bestlen = curlen;
+			}
+			cur = -1;
+		}
+	}
+	if (cur != -1 && (best == -1 || curlen > bestlen)) {
+		best = cur;
+		bestlen = curlen;
+	}
+	if (best != -1 && bestlen < 2)
+		best = -1;
+	char *p = buf;
+	for (int i = 0; i < 8; i++) {
+		if (best != -1 && i >= best && i < best + bestlen) {
+			if (i == best)
+				*p++ = ':';
+			continue;
+		}
+		if (i != 0)
+			*p++ = ':';
+		if (i == 6 && best == 0 && (bestlen == 6 || (bestlen == 5 && w[5] == 0xffff))) {
+			for (int k = 12; k < 16; k++) {
+				unsigned v = b[k];
+				if (v >= 100)
+					*p++ = (char)('0' + v / 100);
+				if (v >= 10)
+					*p++ = (char)('0' + v / 10 % 10);
+				*p++ = (char)('0' + v % 10);
+				if (k < 15)
+					*p++ = '.';
+			}
+			*p = '\0';
+			return;
+		}
+		unsigned v = w[i];
+		if (v >= 0x1000)
+			*p++ = hex[v >> 12];
+		if (v >= 0x100)
+			*p++ = hex[(v >> 8) & 15];
+		if (v >= 0x10)
+			*p++ = hex[(v >> 4) & 15];
+		*p++ = hex[v & 15];
+	}
+	if (best != -1 && best + bestlen == 8)
+		*p++ = ':';
+	*p = '\0';
+}
+
 void ap_addr_format(const ap_addr *a, char *buf, size_t bufsz)
 {
 	if (bufsz == 0)
@@ -87,6 +196,8 @@ void ap_addr_format(const ap_addr *a, char *buf, size_t bufsz)
 		}
 	} else if (a->family == 4)
 		inet_ntop(AF_INET, a->b, buf, (socklen_t)bufsz);
+	else if (a->family == 6 && bufsz >= INET6_ADDRSTRLEN)
+		format6(a->b, buf);
 	else if (a->family == 6)
 		inet_ntop(AF_INET6, a->b, buf, (socklen_t)bufsz);
 }

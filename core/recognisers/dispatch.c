@@ -187,17 +187,17 @@ static ap_famset map_get(const ap_progmap *m, const char *name, size_t n)
 		if (s->len == 0)
 			return 0;
 		if (s->len == n) {
-			/* the stored name is lower case and zero-padded */
+			/* the stored name is lower case and zero-padded to its
+			 * 48 bytes, so its last word compares whole with the
+			 * folded one (zeros above n) */
 			size_t k = 0;
-			while (k + 8 <= n
-			       && memcmp(s->name + k, &(uint64_t){ ap_fold8(name + k, 8) }, 8) == 0)
-				k += 8;
-			if (k + 8 > n && k < n) {
-				uint64_t w = ap_fold8(name + k, n - k);
-				if (memcmp(s->name + k, &w, n - k) == 0)
-					k = n;
+			uint64_t have;
+			for (; k < n; k += 8) {
+				memcpy(&have, s->name + k, 8);
+				if (have != ap_fold8(name + k, n - k < 8 ? n - k : 8))
+					break;
 			}
-			if (k == n)
+			if (k >= n)
 				return s->fams;
 		}
 	}
@@ -275,11 +275,16 @@ const ap_progmap *ap_progmap_builtin(void)
 
 ap_famset ap_progmap_lookup(const ap_progmap *m, const char *prog, size_t n)
 {
+	return ap_progmap_lookup_slash(m, prog, n, AP_MEMRMEM(prog, n, "/"));
+}
+
+ap_famset ap_progmap_lookup_slash(const ap_progmap *m, const char *prog, size_t n,
+				  const char *slash)
+{
 	if (n == 0)
 		return 0;
 	/* a name with a '/' can be in the map only if the programs parameter
 	 * put one there: otherwise it is not looked for */
-	const char *slash = memchr(prog, '/', n);
 	if (slash == NULL || m->slashed) {
 		ap_famset f = map_get(m, prog, n);
 		if (f != 0)
@@ -287,11 +292,19 @@ ap_famset ap_progmap_lookup(const ap_progmap *m, const char *prog, size_t n)
 	}
 	if (slash != NULL) {
 		/* postfix[-instance]/[service/]smtpd, cyrus/imaps, host/imap */
-		if (AP_HAS_IPREFIX(prog, n, "postfix"))
-			return F(AP_FAM_POSTFIX);
+		if (AP_HAS_IPREFIX(prog, n, "postfix")) {
+			/* only smtpd's lines are read (postfix.c): the other
+			 * services' (qmgr, cleanup, lmtp, smtp: most of a mail
+			 * server's log) are a family's tag that no recogniser
+			 * is tried on, the set of AP_FAM_NONE alone */
+			const char *last = slash + 1;
+			return AP_SPAN_IIS(ap_span_make(last, n - (size_t)(last - prog)), "smtpd")
+				       ? F(AP_FAM_POSTFIX)
+				       : F(AP_FAM_NONE);
+		}
 		if (AP_HAS_IPREFIX(prog, n, "cyrus"))
 			return F(AP_FAM_CYRUS);
-		const char *last = AP_MEMRMEM(prog, n, "/") + 1;
+		const char *last = slash + 1;
 		return map_get(m, last, n - (size_t)(last - prog));
 	}
 	/* perdition.imaps, perdition.pop3 ... */
@@ -300,32 +313,52 @@ ap_famset ap_progmap_lookup(const ap_progmap *m, const char *prog, size_t n)
 	return 0;
 }
 
-/* the bytes that end the program part of a tag */
+/* the bytes that end the program part of a tag (1), and '/' (2), whose
+ * last place the look-up wants */
 static const uint8_t tag_end[256] = {
-	['['] = 1, ['('] = 1, [':'] = 1, [' '] = 1, ['\t'] = 1, ['<'] = 1
+	['['] = 1, ['('] = 1, [':'] = 1, [' '] = 1, ['\t'] = 1, ['<'] = 1, ['/'] = 2
 };
 
-void ap_tag_program(const char *tag, size_t taglen, const char **prog, size_t *proglen)
+/* "[sshd]:" (an old logger's bracketed program name, no pid): 1 and the
+ * name, else 0 (a rare form: out of the hot path) */
+static __attribute__((noinline)) int bracketed(const char *tag, size_t taglen, size_t n,
+					       const char **prog, size_t *proglen)
+{
+	const char *rb = memchr(tag + n + 1, ']', taglen - n - 1);
+	if (rb != NULL && rb > tag + n + 1 && (size_t)(rb + 1 - tag) <= taglen
+	    && ((size_t)(rb + 1 - tag) == taglen || rb[1] == ':')) {
+		*prog = tag + n + 1;
+		*proglen = (size_t)(rb - (tag + n + 1));
+		return 1;
+	}
+	return 0;
+}
+
+const char *ap_tag_program_slash(const char *tag, size_t taglen, const char **prog, size_t *proglen)
 {
 	size_t n = 0;
 	while (n < taglen && (tag[n] == ' ' || tag[n] == '\t'))
 		n++;
-	/* "[sshd]:" (an old logger's bracketed program name, no pid) */
-	if (n < taglen && tag[n] == '[') {
-		const char *rb = memchr(tag + n + 1, ']', taglen - n - 1);
-		if (rb != NULL && rb > tag + n + 1 && (size_t)(rb + 1 - tag) <= taglen
-		    && ((size_t)(rb + 1 - tag) == taglen || rb[1] == ':')) {
-			*prog = tag + n + 1;
-			*proglen = (size_t)(rb - (tag + n + 1));
-			return;
-		}
+	if (n < taglen && tag[n] == '[' && bracketed(tag, taglen, n, prog, proglen))
+		return AP_MEMRMEM(*prog, *proglen, "/");
+	const char *p = tag + n, *q = p, *e = tag + taglen, *slash = NULL;
+	/* up to an end or a '/', and past each '/' to the next: the tight
+	 * loop stays one table test a byte */
+	while (q < e && !tag_end[(unsigned char)*q])
+		q++;
+	while (q < e && tag_end[(unsigned char)*q] == 2) {
+		slash = q++;
+		while (q < e && !tag_end[(unsigned char)*q])
+			q++;
 	}
-	const char *p = tag + n;
-	size_t len = 0, left = taglen - n;
-	while (len < left && !tag_end[(unsigned char)p[len]])
-		len++;
 	*prog = p;
-	*proglen = len;
+	*proglen = (size_t)(q - p);
+	return slash;
+}
+
+void ap_tag_program(const char *tag, size_t taglen, const char **prog, size_t *proglen)
+{
+	ap_tag_program_slash(tag, taglen, prog, proglen);
 }
 
 int ap_recognise(ap_famset fams, const ap_line *ln, ap_event *ev)

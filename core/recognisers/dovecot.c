@@ -153,7 +153,7 @@ static int skip_time(ap_cur *c)
 		c->p += 26;
 		return 1;
 	}
-	if (n >= 16 && ap_month_from_abbr(p, 3) && p[3] == ' ') {
+	if (n >= 16 && p[3] == ' ' && ap_month_from_abbr(p, 3)) {
 		i = 4;
 		if (p[i] == ' ')
 			i++;
@@ -200,24 +200,32 @@ static int skip_self(ap_cur *c)
 	return 0;
 }
 
+/* (the lengths counted by the compiler: this is tried on every line of
+ * the dovecot tags) */
+#define PROC(name, kind, service)                 \
+	{                                         \
+		name, AP_LEN(name), kind, service \
+	}
 static const struct {
 	const char *name;
+	size_t len;
 	int kind;
 	const char *service;
 } procs[] = {
-	{ "imap-login", P_LOGIN, "imap" },
-	{ "pop3-login", P_LOGIN, "pop3" },
-	{ "submission-login", P_LOGIN, "submission" },
-	{ "managesieve-login", P_LOGIN, "sieve" },
-	{ "auth", P_AUTH, NULL },
-	{ "dovecot-auth", P_AUTH, NULL },
-	{ "auth-worker", P_WORKER, NULL },
+	PROC("imap-login", P_LOGIN, "imap"),
+	PROC("pop3-login", P_LOGIN, "pop3"),
+	PROC("submission-login", P_LOGIN, "submission"),
+	PROC("managesieve-login", P_LOGIN, "sieve"),
+	PROC("auth", P_AUTH, NULL),
+	PROC("dovecot-auth", P_AUTH, NULL),
+	PROC("auth-worker", P_WORKER, NULL),
 };
+#undef PROC
 
 static int proc_by_name(const char *p, size_t n, proc_info *pi)
 {
 	for (size_t i = 0; i < sizeof(procs) / sizeof(procs[0]); i++) {
-		if (ap_span_eq(ap_span_make(p, n), procs[i].name, strlen(procs[i].name))) {
+		if (n == procs[i].len && memcmp(p, procs[i].name, n) == 0) {
 			pi->kind = procs[i].kind;
 			pi->service = procs[i].service;
 			return 1;
@@ -557,12 +565,16 @@ static void auth_line_init(const ap_line *ln, auth_line *al, ap_cur c)
 		e--;
 	al->e = e;
 	al->pwend = e;
-	static const char *const tails[] = { ") - trying the next passdb",
-					     ") - trying the next userdb", ")" };
+	static const struct {
+		const char *t;
+		size_t n;
+	} tails[] = { { ") - trying the next passdb", AP_LEN(") - trying the next passdb") },
+		      { ") - trying the next userdb", AP_LEN(") - trying the next userdb") },
+		      { ")", AP_LEN(")") } };
 	size_t n = (size_t)(e - c.p);
 	for (size_t i = 0; i < 3; i++) {
-		size_t tl = strlen(tails[i]);
-		if (n >= tl && memcmp(e - tl, tails[i], tl) == 0) {
+		size_t tl = tails[i].n;
+		if (n >= tl && memcmp(e - tl, tails[i].t, tl) == 0) {
 			al->pwend = e - tl;
 			al->closed = 1;
 			break;
@@ -662,35 +674,43 @@ static int parse_auth(const ap_line *ln, ap_event *ev, ap_cur c, const proc_info
 
 enum { R_FAIL = 1, R_UNKNOWN, R_NOT };
 
+/* (the lengths counted by the compiler: every login process's summary,
+ * most of them "no auth attempts", is tried against the list) */
+#define REASON(phrase, verdict, reason, tls)                 \
+	{                                                    \
+		phrase, AP_LEN(phrase), verdict, reason, tls \
+	}
 static const struct {
 	const char *phrase;
+	size_t len;
 	uint8_t verdict;
 	uint8_t reason;
 	int8_t tls; /* 0: the attempt was in plaintext */
 } login_reasons[] = {
-	{ "auth failed", R_FAIL, AP_R_NONE, -1 },
-	{ "tried to use disabled plaintext auth", R_FAIL, AP_R_DISABLED, 0 },
-	{ "tried to use disallowed plaintext auth", R_FAIL, AP_R_DISABLED, 0 },
-	{ "tried to use disallowed cleartext auth", R_FAIL, AP_R_DISABLED, 0 },
-	{ "user disabled", R_FAIL, AP_R_DISABLED, -1 },
-	{ "password expired", R_FAIL, AP_R_DISABLED, -1 },
-	{ "login disabled", R_FAIL, AP_R_DISABLED, -1 },
-	{ "anonymous logins disabled", R_FAIL, AP_R_DISABLED, -1 },
-	{ "authorization failed", R_FAIL, AP_R_OTHER, -1 },
-	{ "proxy dest auth failed", R_FAIL, AP_R_NONE, -1 },
-	{ "proxy dest authentication failure", R_FAIL, AP_R_NONE, -1 },
-	{ "proxy dest temporary authentication failure", R_UNKNOWN, AP_R_NONE, -1 },
-	{ "auth process communication failure", R_UNKNOWN, AP_R_NONE, -1 },
-	{ "auth service reported temporary failure", R_UNKNOWN, AP_R_NONE, -1 },
-	{ "tried to use unsupported auth mechanism", R_UNKNOWN, AP_R_NONE, -1 },
-	{ "sent invalid base64 in response", R_UNKNOWN, AP_R_NONE, -1 },
-	{ "disconnected while authenticating", R_UNKNOWN, AP_R_NONE, -1 },
+	REASON("auth failed", R_FAIL, AP_R_NONE, -1),
+	REASON("tried to use disabled plaintext auth", R_FAIL, AP_R_DISABLED, 0),
+	REASON("tried to use disallowed plaintext auth", R_FAIL, AP_R_DISABLED, 0),
+	REASON("tried to use disallowed cleartext auth", R_FAIL, AP_R_DISABLED, 0),
+	REASON("user disabled", R_FAIL, AP_R_DISABLED, -1),
+	REASON("password expired", R_FAIL, AP_R_DISABLED, -1),
+	REASON("login disabled", R_FAIL, AP_R_DISABLED, -1),
+	REASON("anonymous logins disabled", R_FAIL, AP_R_DISABLED, -1),
+	REASON("authorization failed", R_FAIL, AP_R_OTHER, -1),
+	REASON("proxy dest auth failed", R_FAIL, AP_R_NONE, -1),
+	REASON("proxy dest authentication failure", R_FAIL, AP_R_NONE, -1),
+	REASON("proxy dest temporary authentication failure", R_UNKNOWN, AP_R_NONE, -1),
+	REASON("auth process communication failure", R_UNKNOWN, AP_R_NONE, -1),
+	REASON("auth service reported temporary failure", R_UNKNOWN, AP_R_NONE, -1),
+	REASON("tried to use unsupported auth mechanism", R_UNKNOWN, AP_R_NONE, -1),
+	REASON("sent invalid base64 in response", R_UNKNOWN, AP_R_NONE, -1),
+	REASON("disconnected while authenticating", R_UNKNOWN, AP_R_NONE, -1),
 	/* everything else -- no auth attempts, disconnected before auth
 	 * was ready, client didn't finish SASL auth, aborted
 	 * authentication, auth aborted by client, disconnected during TLS
 	 * handshake, internal failure, connection limit, ... -- is not a
 	 * credential check */
 };
+#undef REASON
 
 /* the balanced "(...)" group that ends at e[-1] == ')'; returns its
  * opening '(' or NULL */
@@ -756,7 +776,8 @@ static int login_reason(ap_event *ev, const char *s, const char *e)
 	}
 	c = ap_cur_make(g.p, g.n);
 	for (size_t i = 0; i < sizeof(login_reasons) / sizeof(login_reasons[0]); i++) {
-		if (!ap_cur_eat(&c, login_reasons[i].phrase, strlen(login_reasons[i].phrase)))
+		if (c.p == c.e || *c.p != login_reasons[i].phrase[0]
+		    || !ap_cur_eat(&c, login_reasons[i].phrase, login_reasons[i].len))
 			continue;
 		/* the phrase ends there: "auth failed" must not match
 		 * "auth failed-over", say */

@@ -14,6 +14,7 @@
  * SPDX-License-Identifier: Apache-2.0
  */
 #include <errno.h>
+#include <arpa/inet.h>
 #include <fcntl.h>
 #include <json.h>
 #include <math.h>
@@ -150,6 +151,128 @@ static int geo_matches(const ap_geo *g, const want *w, char *why, size_t whysz)
 static int addr(const char *s, ap_addr *a)
 {
 	return ap_addr_parse(s, strlen(s), a);
+}
+
+/* one text through ap_addr_parse and through inet_pton itself (the
+ * oracle): the same verdict and, when both accept, the same address */
+static int parse_agrees(const char *s, size_t n, char *why, size_t whysz)
+{
+	char buf[64];
+	ap_addr a;
+	struct in_addr a4;
+	memcpy(buf, s, n);
+	buf[n] = '\0';
+	int want = inet_pton(AF_INET, buf, &a4) == 1;
+	int got = ap_addr_parse(s, n, &a);
+	if (got != want) {
+		snprintf(why, whysz, "'%s': ap_addr_parse %d, inet_pton %d", buf, got, want);
+		return 0;
+	}
+	if (got && (a.family != 4 || memcmp(a.b, &a4, 4) != 0)) {
+		snprintf(why, whysz, "'%s': family %d, %u.%u.%u.%u", buf, a.family, a.b[0], a.b[1],
+			 a.b[2], a.b[3]);
+		return 0;
+	}
+	return 1;
+}
+
+/* texts of digits and dots take a path of their own (dotted_quad in
+ * addr.c): every text of up to 7 bytes over "0125.9" and 300,000 random
+ * ones of 7 to 16 bytes over digits and dots must get inet_pton's verdict */
+static void test_dotted_quad(void)
+{
+	static const char alpha[] = "0125.9";
+	char s[20], why[128];
+	unsigned long tried = 0, bad = 0;
+	why[0] = '\0';
+	for (size_t len = 1; len <= 7; len++) {
+		size_t total = 1;
+		for (size_t i = 0; i < len; i++)
+			total *= sizeof(alpha) - 1;
+		for (size_t k = 0; k < total; k++) {
+			size_t v = k;
+			for (size_t i = 0; i < len; i++, v /= sizeof(alpha) - 1)
+				s[i] = alpha[v % (sizeof(alpha) - 1)];
+			tried++;
+			if (!parse_agrees(s, len, why, sizeof(why)))
+				bad++;
+		}
+	}
+	uint64_t x = 88172645463325252ull;
+	for (int k = 0; k < 300000; k++) {
+		x ^= x << 13;
+		x ^= x >> 7;
+		x ^= x << 17;
+		size_t len = 7 + (size_t)(x % 10);
+		for (size_t i = 0; i < len; i++) {
+			x ^= x << 13;
+			x ^= x >> 7;
+			x ^= x << 17;
+			unsigned r = (unsigned)(x % 14);
+			s[i] = r < 10 ? (char)('0' + r) : '.'; /* dots a little more often */
+		}
+		tried++;
+		if (!parse_agrees(s, len, why, sizeof(why)))
+			bad++;
+	}
+	static const char *const edge[] = { "0.0.0.0",   "255.255.255.255", "256.1.1.1",
+					    "01.2.3.4",  "1.2.3.04",        "1.2.3",
+					    "1.2.3.4.",  ".1.2.3.4",        "1..2.3",
+					    "1.2.3.4.5", "00.0.0.0",        "1.2.3.255",
+					    "1.2.3.2550" };
+	for (size_t i = 0; i < sizeof(edge) / sizeof(edge[0]); i++) {
+		tried++;
+		if (!parse_agrees(edge[i], strlen(edge[i]), why, sizeof(why)))
+			bad++;
+	}
+	check(bad == 0, "dotted quads: ap_addr_parse agrees with inet_pton",
+	      "%lu of %lu texts differ, e.g. %s", bad, tried, why);
+	ap_addr a;
+	check(addr("89.160.20.5", &a) && a.family == 4 && a.b[0] == 89 && a.b[1] == 160
+		      && a.b[2] == 20 && a.b[3] == 5,
+	      "dotted quad 89.160.20.5", "family %d", a.family);
+}
+
+/* IPv6 addresses through ap_addr_format and through inet_ntop (the
+ * oracle): every address whose eight groups are drawn from 0, 1, 0xffff
+ * and 0x0a0b (all the zero runs, the compatible and mapped forms), then
+ * 200,000 random ones with zero groups made likely */
+static void test_format6(void)
+{
+	static const unsigned grp[] = { 0, 1, 0xffff, 0x0a0b };
+	unsigned long tried = 0, bad = 0;
+	char want[64], got[64], why[160];
+	why[0] = '\0';
+	uint64_t x = 0x2545f4914f6cdd1dull;
+	for (unsigned long k = 0; k < 65536 + 200000; k++) {
+		ap_addr a;
+		memset(&a, 0, sizeof(a));
+		a.family = 6;
+		for (int i = 0; i < 8; i++) {
+			unsigned v;
+			if (k < 65536) {
+				v = grp[(k >> (2 * i)) & 3];
+			} else {
+				x ^= x << 13;
+				x ^= x >> 7;
+				x ^= x << 17;
+				v = (x & 3) == 0 ? (unsigned)(x >> 8) & 0xffff
+				    : (x & 4)    ? 0
+						 : (unsigned)(x >> 24) & 0xff;
+			}
+			a.b[2 * i] = (uint8_t)(v >> 8);
+			a.b[2 * i + 1] = (uint8_t)v;
+		}
+		tried++;
+		ap_addr_format(&a, got, sizeof(got));
+		if (inet_ntop(AF_INET6, a.b, want, sizeof(want)) == NULL
+		    || strcmp(got, want) != 0) {
+			bad++;
+			snprintf(why, sizeof(why), "'%s', inet_ntop '%s'", got, want);
+		}
+	}
+	check(bad == 0, "IPv6 text: ap_addr_format agrees with inet_ntop",
+	      "%lu of %lu addresses differ, e.g. %s", bad, tried, why);
 }
 
 static ap_geodb *open_db(const char *const *files, size_t n, const char *lang)
@@ -1044,6 +1167,8 @@ int main(int argc, char **argv)
 		perror("mkdtemp");
 		return 2;
 	}
+	test_dotted_quad();
+	test_format6();
 	test_maxmind();
 	test_flat();
 	test_scopes();

@@ -323,12 +323,140 @@ static void readback_time_tests(void)
 	}
 }
 
+/* the incidents' time stamps and ids come from the worker's keyed caches:
+ * seconds that share a slot (16 apart), ids that share one, and keys seen
+ * again must each give their own text (written by hand: 1700000000 is
+ * 2023-11-14T22:13:20Z) */
+static void incident_time_tests(void)
+{
+	ap_ctx *ctx = ctx_fields(NULL, 0);
+	ap_worker *w = ctx ? ap_worker_new(ctx) : NULL;
+	ap_result r;
+	if (w == NULL || !make_result(ctx, dovecot_line, &r)) {
+		result(0, "incident times: set-up", "no context or no event");
+		ap_worker_free(w);
+		ap_ctx_free(ctx);
+		return;
+	}
+	/* the ids alike: 0x...def and 0x...dff share a slot of the id cache */
+	static const struct {
+		int64_t first, last;
+		uint64_t id;
+		const char *want_first, *want_last, *want_id;
+	} steps[] = {
+		{ 1700000000, 1700000016, 0x0123456789abcdefull, "2023-11-14T22:13:20Z",
+		  "2023-11-14T22:13:36Z", "0123456789abcdef" },
+		{ 1700000016, 1700000032, 0x0123456789abcdffull, "2023-11-14T22:13:36Z",
+		  "2023-11-14T22:13:52Z", "0123456789abcdff" },
+		{ 1700000000, 1700000000, 0x0123456789abcdefull, "2023-11-14T22:13:20Z",
+		  "2023-11-14T22:13:20Z", "0123456789abcdef" },
+		{ 1700086400, 1700000001, 0x0123456789abcdefull, "2023-11-15T22:13:20Z",
+		  "2023-11-14T22:13:21Z", "0123456789abcdef" },
+	};
+	int ok = 1;
+	char why[512] = "";
+	ap_alert *al = &r.alerts.a[AP_DET_BRUTEFORCE];
+	al->inc.id = 0x0123456789abcdefull;
+	al->inc.state = AP_INC_UPDATE;
+	al->inc.count = 12;
+	for (size_t i = 0; i < sizeof(steps) / sizeof(steps[0]); i++) {
+		al->inc.first_seen = steps[i].first;
+		al->inc.last_seen = steps[i].last;
+		al->inc.id = steps[i].id;
+		struct fjson_object *o = ap_worker_json(w, &r);
+		struct fjson_object *inc = member(member(member(o, "alert"), "bruteforce"),
+						  "incident");
+		const char *f = json_object_get_string(member(inc, "first_seen"));
+		const char *l = json_object_get_string(member(inc, "last_seen"));
+		const char *d = json_object_get_string(member(inc, "id"));
+		if (f == NULL || l == NULL || d == NULL || strcmp(f, steps[i].want_first) != 0
+		    || strcmp(l, steps[i].want_last) != 0 || strcmp(d, steps[i].want_id) != 0) {
+			ok = 0;
+			snprintf(why, sizeof(why),
+				 "step %zu: first_seen %s last_seen %s id %s, want %s %s %s", i,
+				 f ? f : "(none)", l ? l : "(none)", d ? d : "(none)",
+				 steps[i].want_first, steps[i].want_last, steps[i].want_id);
+		}
+		json_object_put(o);
+	}
+	result(ok, "incident times and ids: each cached leaf is its own key's", why);
+	ap_worker_free(w);
+	ap_ctx_free(ctx);
+}
+
+/* ap_escape_text against a byte-at-a-time reference written here for an
+ * alphabet of printable ASCII, control bytes, 0x7f, a lone 0x80 and the
+ * two-byte "\xc3\xa9": printable bytes as they are, the others as \xNN,
+ * the pair kept, each piece written only when it fits whole (a cut never
+ * splits one) */
+static size_t ref_escape(const unsigned char *s, size_t n, char *out, size_t outsz)
+{
+	size_t o = 0;
+	for (size_t i = 0; i < n;) {
+		if (s[i] >= 0x20 && s[i] < 0x7f) {
+			if (o + 1 >= outsz)
+				break;
+			out[o++] = (char)s[i++];
+		} else if (s[i] == 0xc3 && i + 1 < n && s[i + 1] == 0xa9) {
+			if (o + 2 >= outsz)
+				break;
+			out[o++] = (char)s[i++];
+			out[o++] = (char)s[i++];
+		} else {
+			if (o + 4 >= outsz)
+				break;
+			o += (size_t)snprintf(out + o, 5, "\\x%02x", s[i++]);
+		}
+	}
+	out[o] = '\0';
+	return o;
+}
+
+static void escape_tests(void)
+{
+	static const unsigned char alpha[] = { 'a', 'Z',  '0',  ' ',  '@',  '~',
+					       '.', 0x01, 0x1f, 0x7f, 0x80, 0xc3 };
+	unsigned char s[80];
+	char got[128], want[128], why[512] = "";
+	unsigned long bad = 0, tried = 0;
+	uint64_t x = 0x9e3779b97f4a7c15ull;
+	for (int k = 0; k < 200000; k++) {
+		x ^= x << 13;
+		x ^= x >> 7;
+		x ^= x << 17;
+		size_t n = (size_t)(x % 70), outsz = 1 + (size_t)((x >> 8) % 100);
+		/* mostly printable: long runs, the fast path's case */
+		for (size_t i = 0; i < n; i++) {
+			x ^= x << 13;
+			x ^= x >> 7;
+			x ^= x << 17;
+			s[i] = (x % 16) ? alpha[(x >> 4) % 7] : alpha[7 + (x >> 4) % 5];
+			if (s[i] == 0xc3 && i + 1 < n)
+				s[++i] = 0xa9;
+		}
+		size_t gn = ap_escape_text((const char *)s, n, got, outsz);
+		size_t wn = ref_escape(s, n, want, outsz);
+		tried++;
+		if (gn != wn || strcmp(got, want) != 0) {
+			bad++;
+			snprintf(why, sizeof(why),
+				 "n %zu outsz %zu: got '%s' (%zu), want '%s' (%zu)", n, outsz, got,
+				 gn, want, wn);
+		}
+	}
+	char w[600];
+	snprintf(w, sizeof(w), "%lu of %lu texts differ, e.g. %s", bad, tried, why);
+	result(bad == 0, "escape: ap_escape_text agrees with the byte-at-a-time reference", w);
+}
+
 int main(void)
 {
 	fields_tests();
 	sharing_tests();
 	readback_nul_tests();
 	readback_time_tests();
+	incident_time_tests();
+	escape_tests();
 	printf("json: %d passed, %d failed\n", npass, nfail);
 	return nfail ? 1 : 0;
 }
