@@ -16,6 +16,7 @@
 #include <stdio.h>
 #include <string.h>
 #include "authparse.h"
+#include "text.h"
 #include "tests/testctx.h"
 
 static int npass, nfail;
@@ -449,6 +450,60 @@ static void escape_tests(void)
 	result(bad == 0, "escape: ap_escape_text agrees with the byte-at-a-time reference", w);
 }
 
+/* ap_span_ieq (the tag and word checks, eight bytes at a time) against a
+ * byte-at-a-time ASCII fold, for every length 0..40 and every position of
+ * one differing or case-changed byte */
+static int ref_ieq(const char *a, const char *b, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		unsigned char x = (unsigned char)a[i], y = (unsigned char)b[i];
+		if (x >= 'A' && x <= 'Z')
+			x = (unsigned char)(x + 32);
+		if (y >= 'A' && y <= 'Z')
+			y = (unsigned char)(y + 32);
+		if (x != y)
+			return 0;
+	}
+	return 1;
+}
+
+static void ieq_tests(void)
+{
+	static const char base[] = "password-doesnt-match-for-user@[]{}~x";
+	unsigned long bad = 0, tried = 0;
+	char why[256] = "";
+	for (size_t n = 0; n <= 40; n++) {
+		char a[48], b[48];
+		for (size_t i = 0; i < n; i++)
+			a[i] = base[i % (sizeof(base) - 1)];
+		for (size_t pos = 0; pos <= n; pos++) {
+			/* 0: equal; 1: one letter's case flipped; 2: one byte off by
+			 * 0x20 that is not a letter's case ('@' and '`', '[' and '{');
+			 * 3: one byte changed */
+			for (int kind = 0; kind < 4; kind++) {
+				memcpy(b, a, n);
+				if (pos < n && kind == 1
+				    && ((a[pos] | 0x20) >= 'a' && (a[pos] | 0x20) <= 'z'))
+					b[pos] = (char)(a[pos] ^ 0x20);
+				else if (pos < n && kind == 2)
+					b[pos] = (char)(a[pos] ^ 0x20);
+				else if (pos < n && kind == 3)
+					b[pos] = (char)(a[pos] + 1);
+				tried++;
+				int got = ap_span_ieq(ap_span_make(a, n), b, n);
+				if (got != ref_ieq(a, b, n)) {
+					bad++;
+					snprintf(why, sizeof(why), "n %zu pos %zu kind %d: got %d",
+						 n, pos, kind, got);
+				}
+			}
+		}
+	}
+	char w[400];
+	snprintf(w, sizeof(w), "%lu of %lu pairs differ, e.g. %s", bad, tried, why);
+	result(bad == 0 && tried > 1000, "text: ap_span_ieq agrees with a byte-at-a-time fold", w);
+}
+
 int main(void)
 {
 	fields_tests();
@@ -457,6 +512,7 @@ int main(void)
 	readback_time_tests();
 	incident_time_tests();
 	escape_tests();
+	ieq_tests();
 	printf("json: %d passed, %d failed\n", npass, nfail);
 	return nfail ? 1 : 0;
 }
