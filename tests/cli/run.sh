@@ -341,6 +341,9 @@ check "report text: block without related gets the failing accounts" has "$T/rep
 # alerts of before incidents (no incident object): one incident per detector and key
 check "report text: incidents from alerts without an incident object" has_re "$T/rep.txt" '^203\.0\.113\.50 +bruteforce +2026-03-03 04:04:00 +0s +5 +open +CN +info@example\.com$'
 check "report text: incidents summary" has "$T/rep.txt" "3 incidents (0 closed, 3 open at the end of the input)"
+"$BIN" report --top 2 "$REP" >"$T/rep-top2.txt"
+check "report text: incidents beyond --top are counted and said so" has "$T/rep-top2.txt" \
+  "3 incidents (0 closed, 3 open at the end of the input); the 2 largest listed (--top)"
 check "report text: timeline" has_re "$T/rep.txt" '^2026-03-03 05:00 +5 +#+$'
 "$BIN" report --last 3 "$REP" >"$T/rep3.txt"
 check "report text: --last 3 keeps the three newest failures" test "$(sed -n '/^Last 3 attacks/,/^$/p' "$T/rep3.txt" | grep -c '^2026')" = 3

@@ -110,9 +110,12 @@ void inc_summary(const report *rp, char *buf, size_t sz)
 	uint64_t closed = 0, total = rp->inc.n + rp->inc.not_listed;
 	for (uint32_t i = 0; i < rp->inc.n; i++)
 		closed += rp->inc.e[i].closed ? 1 : 0;
-	snprintf(buf, sz, "%llu incident%s (%llu closed, %llu open at the end of the input)%s",
+	char shown[64] = "";
+	if (rp->inc.n > rp->top)
+		snprintf(shown, sizeof(shown), "; the %u largest listed (--top)", rp->top);
+	snprintf(buf, sz, "%llu incident%s (%llu closed, %llu open at the end of the input)%s%s",
 		 (unsigned long long)total, total == 1 ? "" : "s", (unsigned long long)closed,
-		 (unsigned long long)(rp->inc.n - closed),
+		 (unsigned long long)(rp->inc.n - closed), shown,
 		 rp->inc.not_listed ? "; those beyond --max-keys are counted, not listed" : "");
 }
 

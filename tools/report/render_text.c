@@ -252,8 +252,9 @@ void print_text(report *rp, FILE *out)
 	tbl_print(&t, out);
 
 	heading(out, "Incidents");
-	inc_summary(rp, c, sizeof(c));
-	fprintf(out, "%s\n", c);
+	char sum[256]; /* c[64] cut the summary's notes off */
+	inc_summary(rp, sum, sizeof(sum));
+	fprintf(out, "%s\n", sum);
 	uint32_t ni;
 	inc_entry **iv = inc_sorted(&rp->inc, rp->top, &ni);
 	if (ni > 0) {
