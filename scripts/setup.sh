@@ -8,7 +8,7 @@
 #                               mmdebstrap under /var/cache/mmauthparse-ci/
 #                               (MMAP_TRIXIE_DIR), with trixie's rsyslog and
 #                               build tools, and trixie's rsyslog source in
-#                               .deps/rsyslog-sdk-trixie: tests/run then
+#                               rsyslog-sdk-trixie: tests/run then
 #                               builds, installs and tests the module there
 #                               (tests/package/t_trixie.sh)
 # SPDX-License-Identifier: Apache-2.0
@@ -23,7 +23,7 @@ for arg in "$@"; do
 done
 
 here=$(cd "$(dirname "$0")/.." && pwd)
-SDK_DIR=${MMAP_SDK_DIR:-$here/.deps}
+SDK_DIR=$(sh "$here/scripts/sdk-dir.sh")
 SUDO=""
 [ "$(id -u)" -eq 0 ] || SUDO="sudo"
 

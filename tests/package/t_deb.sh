@@ -14,12 +14,12 @@
 #
 # Needs root, apt, debhelper, lintian (scripts/setup.sh installs them) and
 # the rsyslog source of the installed version (MMAP_RSYSLOG_SRC, default
-# .deps/rsyslog-sdk).  Leaves the packages purged.  KEEP=1 keeps the work
+# rsyslog-sdk in the directory scripts/sdk-dir.sh prints).  Leaves the packages purged.  KEEP=1 keeps the work
 # directory, DEB_OUT=DIR a copy of the packages.  Prints PASS/FAIL lines.
 # SPDX-License-Identifier: Apache-2.0
 set -u
 TOP=${TOP_SRCDIR:-$(cd "$(dirname "$0")/../.." && pwd)}
-SDK=${MMAP_RSYSLOG_SRC:-$TOP/.deps/rsyslog-sdk}
+SDK=${MMAP_RSYSLOG_SRC:-$(sh "$TOP/scripts/sdk-dir.sh")/rsyslog-sdk}
 export DEBIAN_FRONTEND=noninteractive
 APT=(apt-get -y -q -o DPkg::Lock::Timeout=300)
 W=$(mktemp -d "${TMPDIR:-/tmp}/mmap-deb.XXXXXX")
@@ -49,7 +49,7 @@ mkdir -p "$W/src/mmauthparse"
 if git -C "$TOP" rev-parse --git-dir >/dev/null 2>&1; then
   (cd "$TOP" && git ls-files -co --exclude-standard | tar -cf - -T -) | tar -xf - -C "$W/src/mmauthparse"
 else
-  tar -C "$TOP" --exclude=./.deps --exclude='./build*' --exclude=./data -cf - . | tar -xf - -C "$W/src/mmauthparse"
+  tar -C "$TOP" --exclude='./build*' --exclude=./data -cf - . | tar -xf - -C "$W/src/mmauthparse"
 fi
 t0=$(date +%s)
 if (cd "$W/src/mmauthparse" && MMAP_RSYSLOG_SRC=$SDK dpkg-buildpackage -us -uc >"$W/build.log" 2>&1); then

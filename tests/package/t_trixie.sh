@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # t_trixie.sh - Debian 13 (trixie), in the chroot scripts/setup.sh --trixie
 # makes (MMAP_TRIXIE_DIR, default /var/cache/mmauthparse-ci/trixie) with
-# trixie's rsyslog source (.deps/rsyslog-sdk-trixie):
+# trixie's rsyslog source (rsyslog-sdk-trixie, scripts/sdk-dir.sh):
 #   - the packages built there, with trixie's gcc and libraries, against
 #     trixie's rsyslog, installed with apt and tested as on bookworm
 #     (tests/package/t_deb.sh run inside the chroot);
@@ -20,7 +20,7 @@
 set -u
 TOP=${TOP_SRCDIR:-$(cd "$(dirname "$0")/../.." && pwd)}
 C=${MMAP_TRIXIE_DIR:-/var/cache/mmauthparse-ci/trixie}
-TSDK=${MMAP_TRIXIE_SDK:-$TOP/.deps/rsyslog-sdk-trixie}
+TSDK=${MMAP_TRIXIE_SDK:-$(sh "$TOP/scripts/sdk-dir.sh")/rsyslog-sdk-trixie}
 BWMOD=${BOOKWORM_MODULE:-${MODULE:-$TOP/build/.libs/mmauthparse.so}}
 npass=0 nfail=0
 pass() { echo "PASS $*"; npass=$((npass + 1)); }
@@ -64,10 +64,10 @@ echo "trixie: rsyslog $tver in $C, source $trsv"
 cp /etc/resolv.conf "$C/etc/resolv.conf" 2>/dev/null
 rm -rf "$C/build" && mkdir -p "$C/build/mmauthparse"
 if git -C "$TOP" rev-parse --git-dir >/dev/null 2>&1; then
-  (cd "$TOP" && git ls-files -co --exclude-standard | grep -v '^\.deps' | tar -cf - -T -) \
+  (cd "$TOP" && git ls-files -co --exclude-standard | tar -cf - -T -) \
     | tar -xf - -C "$C/build/mmauthparse"
 else
-  tar -C "$TOP" --exclude=./.deps --exclude='./build*' --exclude=./data -cf - . | tar -xf - -C "$C/build/mmauthparse"
+  tar -C "$TOP" --exclude='./build*' --exclude=./data -cf - . | tar -xf - -C "$C/build/mmauthparse"
 fi
 cp -a "$TSDK" "$C/build/rsyslog-sdk"
 
