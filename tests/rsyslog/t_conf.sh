@@ -120,6 +120,13 @@ if rs_wait_lines "$RS/log/events.json" 4 20 && rs_wait_lines "$RS/log/mail.log" 
     sed -e "s|/var/log/mmauthparse/|$RS/log/|" -e "s|/usr/lib/rsyslog/rsyslog-rotate|kill -HUP $RS_PID|" \
       "$CONF/logrotate.d/mmauthparse" > "$RS/logrotate.conf"
     if logrotate -f -s "$RS/logrotate.state" "$RS/logrotate.conf" > "$RS/logrotate.log" 2>&1; then
+      # the HUP is a signal: wait until rsyslogd has acted on it (omfile
+      # closes the renamed files), else the next line may still go to the
+      # old one (seen on a loaded machine)
+      i=0
+      while ls -l "/proc/$RS_PID/fd" 2>/dev/null | grep -q 'events\.json\.1$' && [ $i -lt 100 ]; do
+        sleep 0.1; i=$((i + 1))
+      done
       rs_send "<22>Mar  3 04:12:00 mx2 vpopmail[22813]: vchkpw-pop3: vpopmail user not found late@shop.example:198.51.100.79"
       if rs_wait_lines "$RS/log/events.json" 1 10 && [ "$(wc -l < "$RS/log/events.json.1")" -eq 4 ] \
          && grep -q 198.51.100.79 "$RS/log/events.json" && ! grep -q 198.51.100.79 "$RS/log/events.json.1"; then
