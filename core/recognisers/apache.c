@@ -118,6 +118,17 @@ static void user_once(ap_event *ev, ap_span m, size_t skip, const char *d, size_
 }
 #define USER_ONCE(ev, m, pre, d) user_once((ev), (m), AP_LEN(pre), (d), AP_LEN(d))
 
+/* a 2.4 code that names the user: its reason, U between the prefix and the
+ * delimiter, and an event only when m opens with the prefix */
+static int user_code(ap_event *ev, ap_span m, ap_reason reason, const char *pre, size_t pn,
+		     const char *d, size_t dn)
+{
+	ev->reason = reason;
+	user_once(ev, m, pn, d, dn);
+	return m.n >= pn && memcmp(m.p, pre, pn) == 0;
+}
+#define USER_CODE(ev, m, r, pre, d) user_code((ev), (m), (r), (pre), AP_LEN(pre), (d), AP_LEN(d))
+
 /* the refusals that name no user */
 static int protocol_refusal(ap_span m)
 {
@@ -135,34 +146,17 @@ static int by_code(ap_event *ev, int code, ap_span m)
 {
 	switch (code) {
 	case 1617:
-		ev->reason = AP_R_BAD_PASSWORD;
-		USER_ONCE(ev, m, "user ", ": authentication failure for \"");
-		return AP_HAS_PREFIX(m.p, m.n, "user ");
+		return USER_CODE(ev, m, AP_R_BAD_PASSWORD, "user ",
+				 ": authentication failure for \"");
 	case 1807:
-		ev->reason = AP_R_BAD_PASSWORD;
-		USER_ONCE(ev, m, "user '", "': authentication failure for \"");
-		return AP_HAS_PREFIX(m.p, m.n, "user '");
-	case 1618:
-		ev->reason = AP_R_UNKNOWN_USER;
-		USER_ONCE(ev, m, "user ", " not found: ");
-		return AP_HAS_PREFIX(m.p, m.n, "user ");
-	case 1808:
-		ev->reason = AP_R_UNKNOWN_USER;
-		USER_ONCE(ev, m, "user '", "' not found: ");
-		return AP_HAS_PREFIX(m.p, m.n, "user '");
-	case 1790:
-		ev->reason = AP_R_UNKNOWN_USER;
-		USER_ONCE(ev, m, "user `", "' in realm `");
-		return AP_HAS_PREFIX(m.p, m.n, "user `");
-	case 1791:
-		ev->reason = AP_R_OTHER;
-		USER_ONCE(ev, m, "user `", "' in realm `");
-		return AP_HAS_PREFIX(m.p, m.n, "user `");
+		return USER_CODE(ev, m, AP_R_BAD_PASSWORD, "user '",
+				 "': authentication failure for \"");
+	case 1618: return USER_CODE(ev, m, AP_R_UNKNOWN_USER, "user ", " not found: ");
+	case 1808: return USER_CODE(ev, m, AP_R_UNKNOWN_USER, "user '", "' not found: ");
+	case 1790: return USER_CODE(ev, m, AP_R_UNKNOWN_USER, "user `", "' in realm `");
+	case 1791: return USER_CODE(ev, m, AP_R_OTHER, "user `", "' in realm `");
 	case 1792:
-	case 1794:
-		ev->reason = AP_R_BAD_PASSWORD;
-		USER_ONCE(ev, m, "user ", ": password mismatch: ");
-		return AP_HAS_PREFIX(m.p, m.n, "user ");
+	case 1794: return USER_CODE(ev, m, AP_R_BAD_PASSWORD, "user ", ": password mismatch: ");
 	case 1614:
 	case 1781:
 	case 1788:
