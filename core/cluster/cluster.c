@@ -64,8 +64,8 @@ enum { LOG_CONN = 0, LOG_REPLY, LOG_UP, LOG_QUEUE, LOG__N };
 struct qent {
 	int64_t t;
 	ap_addr ip;
-	uint16_t ulen; /* 0: no user */
-	char user[AP_USER_MAX];
+	uint16_t ulen;              /* 0: no user */
+	char user[AP_USER_MAX + 1]; /* ap_escape_user's room */
 };
 
 /* an event in the queue: 32 bytes; its user in the queue's byte ring */
@@ -1196,14 +1196,8 @@ void ap_cluster_feed(ap_cluster *cl, ap_cluster_worker *cw, ap_result *res, int6
 	e.t = t > 0 ? t : (int64_t)time(NULL);
 	e.ip = ev->ip;
 	e.ulen = 0;
-	if (ev->user.n > 0 && ev->user.p != NULL) {
-		char name[AP_USER_MAX + 1];
-		size_t nl = ap_escape_user(ev->user.p, ev->user.n, name);
-		if (nl > AP_USER_MAX)
-			nl = AP_USER_MAX;
-		memcpy(e.user, name, nl);
-		e.ulen = (uint16_t)nl;
-	}
+	if (ev->user.n > 0 && ev->user.p != NULL)
+		e.ulen = (uint16_t)ap_escape_user(ev->user.p, ev->user.n, e.user);
 	if (cl->cfg.mode == AP_CLUSTER_ASYNC)
 		enqueue(cl, &e);
 	else if (cw != NULL)
