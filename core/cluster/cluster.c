@@ -490,17 +490,19 @@ static void call_failed(ap_cluster *cl, struct link *lk, cl_rc rc, const char *e
 /* ------------------------------------------------------------------ */
 /* incidents                                                           */
 
-static void report(ap_cluster *cl, ap_detector k, const ap_addr *ip, const char *user, size_t ulen,
+/* the crossing of detector k on the key of family fam (e's address or
+ * user) */
+static void report(ap_cluster *cl, ap_detector k, int fam, const struct qent *e,
 		   const cl_det_result *r)
 {
 	ap_cluster_incident inc;
 	memset(&inc, 0, offsetof(ap_cluster_incident, nodes));
 	inc.detector = k;
-	if (ip != NULL)
-		inc.ip = *ip;
-	if (user != NULL) {
-		memcpy(inc.user, user, ulen);
-		inc.user[ulen] = '\0';
+	if (fam == CL_FAM_IP) {
+		inc.ip = e->ip;
+	} else {
+		memcpy(inc.user, e->user, e->ulen);
+		inc.user[e->ulen] = '\0';
 	}
 	inc.count = r->count;
 	inc.threshold = cl->cfg.det[k].threshold;
@@ -762,10 +764,7 @@ static void group_result(ap_cluster *cl, const struct group *g, const cl_det_res
 		ap_detector k = fam_det[g->fam][j];
 		if (!r[j].crossed || !det_on(cl, k))
 			continue;
-		if (g->fam == CL_FAM_IP)
-			report(cl, k, &e->ip, NULL, 0, &r[j]);
-		else
-			report(cl, k, NULL, e->user, e->ulen, &r[j]);
+		report(cl, k, g->fam, e, &r[j]);
 	}
 }
 
@@ -1161,12 +1160,8 @@ static void feed_sync(ap_cluster *cl, ap_cluster_worker *cw, const struct qent *
 				res->alerts.a[k].count = r[j].count;
 				res->alerts.a[k].threshold = cl->cfg.det[k].threshold;
 				res->alerts.a[k].window = cl->cfg.det[k].window;
-				if (r[j].crossed) {
-					if (fam == CL_FAM_IP)
-						report(cl, k, &e->ip, NULL, 0, &r[j]);
-					else
-						report(cl, k, NULL, e->user, e->ulen, &r[j]);
-				}
+				if (r[j].crossed)
+					report(cl, k, fam, e, &r[j]);
 			}
 		}
 		if (!noscript)
