@@ -721,8 +721,6 @@ static int group_args(ap_cluster *cl, const struct group *g, cl_det_args *d)
 				m = e->user;
 				ml = e->ulen;
 			} else {
-				char *txt = cl->iptxt + (size_t)i * IPTXT;
-				ap_addr_format(&e->ip, txt, IPTXT);
 				/* sorted by address within the user */
 				if (d[j].n > 0 && i > 0
 				    && ip_cmp(&B[ord[g->start + i - 1]].ip, &e->ip) == 0) {
@@ -730,6 +728,8 @@ static int group_args(ap_cluster *cl, const struct group *g, cl_det_args *d)
 						it[-1].t = e->t;
 					continue;
 				}
+				char *txt = cl->iptxt + (size_t)i * IPTXT;
+				ap_addr_format(&e->ip, txt, IPTXT);
 				m = txt;
 				ml = (uint32_t)strlen(txt);
 			}
