@@ -358,12 +358,12 @@ ap_status ap_cluster_open(const ap_cluster_config *cfg, ap_log_fn log, void *coo
 		cl->cfg.connect_timeout_ms = 200;
 	pthread_mutex_init(&cl->mu, NULL);
 	pthread_mutex_init(&cl->logmu, NULL);
-	pthread_cond_init(&cl->idle, NULL);
 	{
 		pthread_condattr_t ca;
 		pthread_condattr_init(&ca);
 		pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
 		pthread_cond_init(&cl->wake, &ca);
+		pthread_cond_init(&cl->idle, &ca);
 		pthread_condattr_destroy(&ca);
 	}
 	if (!check_config(cl)) {
@@ -964,13 +964,7 @@ int ap_cluster_drain(ap_cluster *cl, uint32_t timeout_ms)
 	if (cl == NULL || cl->cfg.mode != AP_CLUSTER_ASYNC)
 		return 1;
 	struct timespec ts;
-	clock_gettime(CLOCK_REALTIME, &ts);
-	ts.tv_sec += timeout_ms / 1000;
-	ts.tv_nsec += (long)(timeout_ms % 1000) * 1000000;
-	if (ts.tv_nsec >= 1000000000) {
-		ts.tv_sec++;
-		ts.tv_nsec -= 1000000000;
-	}
+	ts_add_ms(&ts, timeout_ms);
 	pthread_mutex_lock(&cl->mu);
 	pthread_cond_signal(&cl->wake);
 	int ok = 1;
