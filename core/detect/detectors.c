@@ -207,10 +207,10 @@ void ap_detect_feed(ap_detect *d, ap_event *ev, int64_t t, ap_alerts *out, ap_st
 			ev->uncounted = true;
 		}
 		if (det_on(d, AP_DET_STALE) && uh != 0) {
-			uint64_t sk = det_stale_key(d, k0, k1, uh);
 			if (fail && ev->pw_hash != 0) {
 				uint32_t first;
-				uint32_t c = det_stale_fail(d, s, sk, ev->pw_hash, tk, &first);
+				uint32_t c = det_stale_fail(d, s, det_stale_key(d, k0, k1, uh),
+							    ev->pw_hash, tk, &first);
 				if (c >= d->det[AP_DET_STALE].threshold) {
 					struct inc_key pk = { .kind = AP_KEY_USER_IP,
 							      .k0 = k0,
@@ -226,7 +226,7 @@ void ap_detect_feed(ap_detect *d, ap_event *ev, int64_t t, ap_alerts *out, ap_st
 					ev->uncounted = true;
 				}
 			} else if (succ) {
-				det_stale_success(d, s, sk);
+				det_stale_success(d, s, det_stale_key(d, k0, k1, uh));
 			}
 		}
 		if (e != NULL) {
