@@ -64,8 +64,8 @@ enum { LOG_CONN = 0, LOG_REPLY, LOG_UP, LOG_QUEUE, LOG__N };
 struct qent {
 	int64_t t;
 	ap_addr ip;
-	uint16_t ulen; /* 0: no user */
-	char user[AP_USER_MAX];
+	uint16_t ulen;              /* 0: no user */
+	char user[AP_USER_MAX + 1]; /* ap_escape_user's room */
 };
 
 /* an event in the queue: 32 bytes; its user in the queue's byte ring */
@@ -358,12 +358,12 @@ ap_status ap_cluster_open(const ap_cluster_config *cfg, ap_log_fn log, void *coo
 		cl->cfg.connect_timeout_ms = 200;
 	pthread_mutex_init(&cl->mu, NULL);
 	pthread_mutex_init(&cl->logmu, NULL);
-	pthread_cond_init(&cl->idle, NULL);
 	{
 		pthread_condattr_t ca;
 		pthread_condattr_init(&ca);
 		pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
 		pthread_cond_init(&cl->wake, &ca);
+		pthread_cond_init(&cl->idle, &ca);
 		pthread_condattr_destroy(&ca);
 	}
 	if (!check_config(cl)) {
@@ -490,17 +490,19 @@ static void call_failed(ap_cluster *cl, struct link *lk, cl_rc rc, const char *e
 /* ------------------------------------------------------------------ */
 /* incidents                                                           */
 
-static void report(ap_cluster *cl, ap_detector k, const ap_addr *ip, const char *user, size_t ulen,
+/* the crossing of detector k on the key of family fam (e's address or
+ * user) */
+static void report(ap_cluster *cl, ap_detector k, int fam, const struct qent *e,
 		   const cl_det_result *r)
 {
 	ap_cluster_incident inc;
 	memset(&inc, 0, offsetof(ap_cluster_incident, nodes));
 	inc.detector = k;
-	if (ip != NULL)
-		inc.ip = *ip;
-	if (user != NULL) {
-		memcpy(inc.user, user, ulen);
-		inc.user[ulen] = '\0';
+	if (fam == CL_FAM_IP) {
+		inc.ip = e->ip;
+	} else {
+		memcpy(inc.user, e->user, e->ulen);
+		inc.user[e->ulen] = '\0';
 	}
 	inc.count = r->count;
 	inc.threshold = cl->cfg.det[k].threshold;
@@ -719,8 +721,6 @@ static int group_args(ap_cluster *cl, const struct group *g, cl_det_args *d)
 				m = e->user;
 				ml = e->ulen;
 			} else {
-				char *txt = cl->iptxt + (size_t)i * IPTXT;
-				ap_addr_format(&e->ip, txt, IPTXT);
 				/* sorted by address within the user */
 				if (d[j].n > 0 && i > 0
 				    && ip_cmp(&B[ord[g->start + i - 1]].ip, &e->ip) == 0) {
@@ -728,6 +728,8 @@ static int group_args(ap_cluster *cl, const struct group *g, cl_det_args *d)
 						it[-1].t = e->t;
 					continue;
 				}
+				char *txt = cl->iptxt + (size_t)i * IPTXT;
+				ap_addr_format(&e->ip, txt, IPTXT);
 				m = txt;
 				ml = (uint32_t)strlen(txt);
 			}
@@ -762,10 +764,7 @@ static void group_result(ap_cluster *cl, const struct group *g, const cl_det_res
 		ap_detector k = fam_det[g->fam][j];
 		if (!r[j].crossed || !det_on(cl, k))
 			continue;
-		if (g->fam == CL_FAM_IP)
-			report(cl, k, &e->ip, NULL, 0, &r[j]);
-		else
-			report(cl, k, NULL, e->user, e->ulen, &r[j]);
+		report(cl, k, g->fam, e, &r[j]);
 	}
 }
 
@@ -965,13 +964,7 @@ int ap_cluster_drain(ap_cluster *cl, uint32_t timeout_ms)
 	if (cl == NULL || cl->cfg.mode != AP_CLUSTER_ASYNC)
 		return 1;
 	struct timespec ts;
-	clock_gettime(CLOCK_REALTIME, &ts);
-	ts.tv_sec += timeout_ms / 1000;
-	ts.tv_nsec += (long)(timeout_ms % 1000) * 1000000;
-	if (ts.tv_nsec >= 1000000000) {
-		ts.tv_sec++;
-		ts.tv_nsec -= 1000000000;
-	}
+	ts_add_ms(&ts, timeout_ms);
 	pthread_mutex_lock(&cl->mu);
 	pthread_cond_signal(&cl->wake);
 	int ok = 1;
@@ -1161,12 +1154,8 @@ static void feed_sync(ap_cluster *cl, ap_cluster_worker *cw, const struct qent *
 				res->alerts.a[k].count = r[j].count;
 				res->alerts.a[k].threshold = cl->cfg.det[k].threshold;
 				res->alerts.a[k].window = cl->cfg.det[k].window;
-				if (r[j].crossed) {
-					if (fam == CL_FAM_IP)
-						report(cl, k, &e->ip, NULL, 0, &r[j]);
-					else
-						report(cl, k, NULL, e->user, e->ulen, &r[j]);
-				}
+				if (r[j].crossed)
+					report(cl, k, fam, e, &r[j]);
 			}
 		}
 		if (!noscript)
@@ -1196,14 +1185,8 @@ void ap_cluster_feed(ap_cluster *cl, ap_cluster_worker *cw, ap_result *res, int6
 	e.t = t > 0 ? t : (int64_t)time(NULL);
 	e.ip = ev->ip;
 	e.ulen = 0;
-	if (ev->user.n > 0 && ev->user.p != NULL) {
-		char name[AP_USER_MAX + 1];
-		size_t nl = ap_escape_user(ev->user.p, ev->user.n, name);
-		if (nl > AP_USER_MAX)
-			nl = AP_USER_MAX;
-		memcpy(e.user, name, nl);
-		e.ulen = (uint16_t)nl;
-	}
+	if (ev->user.n > 0 && ev->user.p != NULL)
+		e.ulen = (uint16_t)ap_escape_user(ev->user.p, ev->user.n, e.user);
 	if (cl->cfg.mode == AP_CLUSTER_ASYNC)
 		enqueue(cl, &e);
 	else if (cw != NULL)

@@ -122,13 +122,13 @@ static void fire(ap_alerts *out, ap_detector k, uint32_t count, const ap_detecto
 	memset(&out->a[k].inc, 0, sizeof(out->a[k].inc));
 }
 
-/* the incidents of the detectors fired in mask, inside the critical
+/* the incidents of the detectors fired so far, inside the critical
  * section of shard s (their keys' shard); done ones are not touched again */
 static void touch_here(ap_detect *d, struct shard *s, ap_alerts *out, struct firing *f,
-		       uint32_t mask, bool counted_failure, ap_stats *st)
+		       bool counted_failure, ap_stats *st)
 {
 	for (int k = 0; k < AP_DET__COUNT; k++) {
-		if (!(out->fired & mask & (1u << k)) || f[k].key.kind == 0)
+		if (!(out->fired & (1u << k)) || f[k].key.kind == 0)
 			continue;
 		det_inc_touch_locked(
 			d, s, &f[k].key, (ap_detector)k, f[k].te, f[k].first, out->a[k].count,
@@ -207,10 +207,10 @@ void ap_detect_feed(ap_detect *d, ap_event *ev, int64_t t, ap_alerts *out, ap_st
 			ev->uncounted = true;
 		}
 		if (det_on(d, AP_DET_STALE) && uh != 0) {
-			uint64_t sk = det_stale_key(d, k0, k1, uh);
 			if (fail && ev->pw_hash != 0) {
 				uint32_t first;
-				uint32_t c = det_stale_fail(d, s, sk, ev->pw_hash, tk, &first);
+				uint32_t c = det_stale_fail(d, s, det_stale_key(d, k0, k1, uh),
+							    ev->pw_hash, tk, &first);
 				if (c >= d->det[AP_DET_STALE].threshold) {
 					struct inc_key pk = { .kind = AP_KEY_USER_IP,
 							      .k0 = k0,
@@ -226,7 +226,7 @@ void ap_detect_feed(ap_detect *d, ap_event *ev, int64_t t, ap_alerts *out, ap_st
 					ev->uncounted = true;
 				}
 			} else if (succ) {
-				det_stale_success(d, s, sk);
+				det_stale_success(d, s, det_stale_key(d, k0, k1, uh));
 			}
 		}
 		if (e != NULL) {
@@ -284,7 +284,7 @@ void ap_detect_feed(ap_detect *d, ap_event *ev, int64_t t, ap_alerts *out, ap_st
 			if (succ && d->rtag)
 				det_ip_forget_user(d, e, uh);
 		}
-		touch_here(d, s, out, fk, ~0u, fail && has_ip, st);
+		touch_here(d, s, out, fk, fail && has_ip, st);
 		pthread_mutex_unlock(&s->mu);
 	}
 
@@ -328,7 +328,7 @@ void ap_detect_feed(ap_detect *d, ap_event *ev, int64_t t, ap_alerts *out, ap_st
 				}
 			}
 		}
-		touch_here(d, s, out, fk, ~0u, false, st);
+		touch_here(d, s, out, fk, false, st);
 		pthread_mutex_unlock(&s->mu);
 	}
 

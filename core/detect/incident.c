@@ -132,9 +132,8 @@ static void inc_remove(struct shard *s, uint32_t i)
 
 /* a closed incident into the pending list; on allocation failure it is
  * counted but not handed out */
-static void inc_close(ap_detect *d, struct shard *s, struct inc *e, ap_stats *st)
+static void inc_close(struct shard *s, struct inc *e, ap_stats *st)
 {
-	(void)d;
 	AP_STAT_INC(st, incidents_closed[e->det]);
 	if (s->npend >= s->pendalloc) {
 		uint32_t na = s->pendalloc ? s->pendalloc * 2 : 8;
@@ -195,7 +194,7 @@ void det_inc_touch_locked(ap_detect *d, struct shard *s, const struct inc_key *k
 		/* its window passed before the sweep came by: closed now */
 		struct inc old = *e;
 		inc_remove(s, (uint32_t)(e - s->inc));
-		inc_close(d, s, &old, st);
+		inc_close(s, &old, st);
 		e = NULL;
 	}
 	if (e != NULL) {
@@ -266,7 +265,7 @@ size_t det_inc_sweep(ap_detect *d, uint32_t now, ap_stats *st)
 			if (e->kind != 0 && !in_win(e->last, now, det_inc_window(d->det, e->det))) {
 				struct inc old = *e;
 				inc_remove(s, j); /* a later entry may have moved into j */
-				inc_close(d, s, &old, st);
+				inc_close(s, &old, st);
 				continue;
 			}
 			j++;

@@ -345,9 +345,8 @@ struct dent *det_ent_insert(ap_detect *d, struct shard *s, uint32_t h, uint64_t 
 /* ------------------------------------------------------------------ */
 /* address state                                                       */
 
-static uint32_t ring_newest(const ap_detect *d, struct ipd *p)
+static uint32_t ring_newest(struct ipd *p)
 {
-	(void)d;
 	return p->nring ? ipd_ring(p)[(p->head + p->nring - 1u) % p->rcap] : 0;
 }
 
@@ -528,7 +527,7 @@ struct ipd *det_ipd_make(ap_detect *d, struct dent *e)
 void det_ip_add_failure(ap_detect *d, struct dent *e, uint32_t te, uint64_t uh, uint8_t svc)
 {
 	struct ipd *p = e->x;
-	if (p != NULL && !in_win(ring_newest(d, p), te, d->wip)) {
+	if (p != NULL && !in_win(ring_newest(p), te, d->wip)) {
 		/* everything it held has left the retention window */
 		free(p);
 		e->x = p = NULL;

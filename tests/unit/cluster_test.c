@@ -148,6 +148,33 @@ __attribute__((unused)) static void new_prefix(char *buf, size_t n, const char *
 	snprintf(buf, n, "%s%s:", prefix_base, what);
 }
 
+/* a sync node "node" on a prefix of its own ("what"), the detectors off,
+ * calls of at most 1 s */
+__attribute__((unused)) static ap_cluster_config sync_cfg(char *pfx, size_t n, const char *what,
+							  const char *node)
+{
+	new_prefix(pfx, n, what);
+	ap_cluster_config c = cfg_for(node, AP_CLUSTER_SYNC, pfx);
+	c.timeout_ms = 1000;
+	return c;
+}
+
+/* open c with a worker of its own, the incidents seen so far forgotten */
+__attribute__((unused)) static ap_cluster *open_worker(const ap_cluster_config *c,
+						       ap_cluster_worker **w)
+{
+	ap_cluster *cl = open_cl(c);
+	*w = ap_cluster_worker_new(cl);
+	reset();
+	return cl;
+}
+
+__attribute__((unused)) static void close_worker(ap_cluster *cl, ap_cluster_worker *w)
+{
+	ap_cluster_worker_free(w);
+	ap_cluster_free(cl);
+}
+
 __attribute__((unused)) static int64_t now_ms(void)
 {
 	struct timespec ts;
@@ -540,13 +567,10 @@ static int alert(const ap_result *r, ap_detector k, uint32_t count, uint32_t thr
 static void test_sync_bruteforce(void)
 {
 	char pfx[96];
-	new_prefix(pfx, sizeof(pfx), "sbf");
-	ap_cluster_config c = cfg_for("a", AP_CLUSTER_SYNC, pfx);
+	ap_cluster_config c = sync_cfg(pfx, sizeof(pfx), "sbf", "a");
 	c.det[AP_DET_BRUTEFORCE] = (ap_detector_cfg){ 3, 600 };
-	c.timeout_ms = 1000;
-	ap_cluster *cl = open_cl(&c);
-	ap_cluster_worker *w = ap_cluster_worker_new(cl);
-	reset();
+	ap_cluster_worker *w;
+	ap_cluster *cl = open_worker(&c, &w);
 	ap_result r[4];
 	for (int i = 0; i < 4; i++) {
 		r[i] = mk("203.0.113.5", i % 2 ? "bob" : "alice");
@@ -621,10 +645,8 @@ static void test_sync_bruteforce(void)
 static void test_two_nodes(void)
 {
 	char pfx[96];
-	new_prefix(pfx, sizeof(pfx), "two");
-	ap_cluster_config ca = cfg_for("a", AP_CLUSTER_SYNC, pfx);
+	ap_cluster_config ca = sync_cfg(pfx, sizeof(pfx), "two", "a");
 	ca.det[AP_DET_BRUTEFORCE] = (ap_detector_cfg){ 3, 600 };
-	ca.timeout_ms = 1000;
 	ap_cluster_config cb = ca;
 	cb.node = "b";
 	ap_cluster *a = open_cl(&ca), *b = open_cl(&cb);
@@ -660,13 +682,10 @@ static void test_two_nodes(void)
 static void test_windows(void)
 {
 	char pfx[96];
-	new_prefix(pfx, sizeof(pfx), "win");
-	ap_cluster_config c = cfg_for("w", AP_CLUSTER_SYNC, pfx);
+	ap_cluster_config c = sync_cfg(pfx, sizeof(pfx), "win", "w");
 	c.det[AP_DET_BRUTEFORCE] = (ap_detector_cfg){ 2, 100 };
-	c.timeout_ms = 1000;
-	ap_cluster *cl = open_cl(&c);
-	ap_cluster_worker *w = ap_cluster_worker_new(cl);
-	reset();
+	ap_cluster_worker *w;
+	ap_cluster *cl = open_worker(&c, &w);
 	static const struct {
 		int dt;
 		uint32_t count; /* 0: no alert */
@@ -698,8 +717,7 @@ static void test_windows(void)
 		      incs[1].count == 2 && incs[1].first == T0 + 400 && incs[1].last == T0 + 401,
 		      "count %u first %lld last %lld", incs[1].count, (long long)incs[1].first - T0,
 		      (long long)incs[1].last - T0);
-	ap_cluster_worker_free(w);
-	ap_cluster_free(cl);
+	close_worker(cl, w);
 }
 
 /* an event stamped far in the future (a device with a wrong clock, a
@@ -710,13 +728,10 @@ static void test_windows(void)
 static void test_clock_ahead(void)
 {
 	char pfx[96];
-	new_prefix(pfx, sizeof(pfx), "ahead");
-	ap_cluster_config c = cfg_for("k", AP_CLUSTER_SYNC, pfx);
+	ap_cluster_config c = sync_cfg(pfx, sizeof(pfx), "ahead", "k");
 	c.det[AP_DET_BRUTEFORCE] = (ap_detector_cfg){ 3, 600 };
-	c.timeout_ms = 1000;
-	ap_cluster *cl = open_cl(&c);
-	ap_cluster_worker *w = ap_cluster_worker_new(cl);
-	reset();
+	ap_cluster_worker *w;
+	ap_cluster *cl = open_worker(&c, &w);
 	int64_t now = (int64_t)time(NULL);
 	const int64_t ten_years = 10LL * 365 * 86400;
 	ap_result rf = mk("198.51.100.250", NULL);
@@ -747,22 +762,18 @@ static void test_clock_ahead(void)
 		      && ninc == 1,
 	      "past 0x%x count %u, then 0x%x count %u, %d incidents", rp.alerts.fired,
 	      rp.alerts.a[0].count, r3.alerts.fired, r3.alerts.a[0].count, ninc);
-	ap_cluster_worker_free(w);
-	ap_cluster_free(cl);
+	close_worker(cl, w);
 }
 
 /* distinct counts: users from an address, addresses for a user */
 static void test_distinct(void)
 {
 	char pfx[96];
-	new_prefix(pfx, sizeof(pfx), "dist");
-	ap_cluster_config c = cfg_for("d", AP_CLUSTER_SYNC, pfx);
+	ap_cluster_config c = sync_cfg(pfx, sizeof(pfx), "dist", "d");
 	c.det[AP_DET_DICTIONARY] = (ap_detector_cfg){ 3, 600 };
 	c.det[AP_DET_DISTRIBUTED] = (ap_detector_cfg){ 3, 3600 };
-	c.timeout_ms = 1000;
-	ap_cluster *cl = open_cl(&c);
-	ap_cluster_worker *w = ap_cluster_worker_new(cl);
-	reset();
+	ap_cluster_worker *w;
+	ap_cluster *cl = open_worker(&c, &w);
 	/* dictionary: u1, u1, u2 (2 users), u3 (3: crosses) */
 	const char *users[] = { "u1", "u1", "u2", "u3" };
 	ap_result r[4];
@@ -801,8 +812,7 @@ static void test_distinct(void)
 	snprintf(key, sizeof(key), "{%su:victim@example.org}", pfx);
 	check("distinct.member_keeps_newest_time", hget(key, "x:198.51.100.1") == T0 + 11,
 	      "x:198.51.100.1 at T0%+lld", hget(key, "x:198.51.100.1") - T0);
-	ap_cluster_worker_free(w);
-	ap_cluster_free(cl);
+	close_worker(cl, w);
 }
 
 /* user names are the attacker's: braces, colons, blanks and control
@@ -812,13 +822,10 @@ static void test_distinct(void)
 static void test_hostile_users(void)
 {
 	char pfx[96];
-	new_prefix(pfx, sizeof(pfx), "hostile");
-	ap_cluster_config c = cfg_for("hu", AP_CLUSTER_SYNC, pfx);
+	ap_cluster_config c = sync_cfg(pfx, sizeof(pfx), "hostile", "hu");
 	c.det[AP_DET_DISTRIBUTED] = (ap_detector_cfg){ 2, 3600 };
-	c.timeout_ms = 1000;
-	ap_cluster *cl = open_cl(&c);
-	ap_cluster_worker *w = ap_cluster_worker_new(cl);
-	reset();
+	ap_cluster_worker *w;
+	ap_cluster *cl = open_worker(&c, &w);
 	ap_result a = mk("192.0.2.101", "v}x"), b = mk("192.0.2.102", "v}x"),
 		  v = mk("192.0.2.103", "v"), h = mk("192.0.2.104", "a b\001:{c}");
 	ap_cluster_feed(cl, w, &a, T0);
@@ -838,8 +845,7 @@ static void test_hostile_users(void)
 	      v.alerts.fired, b.alerts.fired, b.alerts.a[AP_DET_DISTRIBUTED].count, ninc,
 	      hget(k1, "x:192.0.2.101") - T0, hget(k2, "x:192.0.2.103") - T0,
 	      hget(k2, "x:192.0.2.101"), hget(k3, "x:192.0.2.104") - T0);
-	ap_cluster_worker_free(w);
-	ap_cluster_free(cl);
+	close_worker(cl, w);
 }
 
 /* async: three nodes one after another on one user; the third node's one
@@ -994,11 +1000,9 @@ static void test_concurrent(ap_cluster_mode mode, const char *name)
 static void test_noscript(void)
 {
 	char pfx[96];
-	new_prefix(pfx, sizeof(pfx), "nos");
-	ap_cluster_config c = cfg_for("n", AP_CLUSTER_SYNC, pfx);
+	ap_cluster_config c = sync_cfg(pfx, sizeof(pfx), "nos", "n");
 	c.det[AP_DET_BRUTEFORCE] = (ap_detector_cfg){ 2, 600 };
 	c.det[AP_DET_DISTRIBUTED] = (ap_detector_cfg){ 5, 600 };
-	c.timeout_ms = 1000;
 	ap_cluster *cl = open_cl(&c);
 	ap_cluster_worker *w = ap_cluster_worker_new(cl);
 	ap_result r1 = mk("192.0.2.99", "u"), r2 = mk("192.0.2.99", "u");
@@ -1032,8 +1036,7 @@ static void test_noscript(void)
 	      "errors %llu sent %llu failures in Redis %lld", (unsigned long long)st->errors,
 	      (unsigned long long)st->sent, sum);
 	ap_cluster_free(cla);
-	ap_cluster_worker_free(w);
-	ap_cluster_free(cl);
+	close_worker(cl, w);
 }
 
 /* ACL user with the wrong password: refused, counted (one error; the
@@ -1048,9 +1051,8 @@ static void test_auth(void)
 	c.det[AP_DET_BRUTEFORCE] = (ap_detector_cfg){ 1, 600 };
 	c.user = "mmaptest";
 	c.password = "wrong-pw";
-	ap_cluster *cl = open_cl(&c);
-	ap_cluster_worker *w = ap_cluster_worker_new(cl);
-	reset();
+	ap_cluster_worker *w;
+	ap_cluster *cl = open_worker(&c, &w);
 	ap_result r = mk("192.0.2.1", NULL);
 	int64_t t0 = now_ms();
 	ap_cluster_feed(cl, w, &r, T0);
@@ -1068,8 +1070,7 @@ static void test_auth(void)
 	      r.alerts.fired, (unsigned long long)st->errors, (unsigned long long)st->dropped,
 	      (unsigned long long)st->sent, nlog, (long long)took, logbuf);
 	check("auth.password_not_logged", strstr(logbuf, "wrong-pw") == NULL, "%s", logbuf);
-	ap_cluster_worker_free(w);
-	ap_cluster_free(cl);
+	close_worker(cl, w);
 	c.password = "right-pw";
 	cl = open_cl(&c);
 	w = ap_cluster_worker_new(cl);
@@ -1078,8 +1079,7 @@ static void test_auth(void)
 	check("auth.right_password_works", alert(&r, AP_DET_BRUTEFORCE, 1, 1, 600),
 	      "fired 0x%x errors %llu", r.alerts.fired,
 	      (unsigned long long)ap_cluster_stats_of(cl)->errors);
-	ap_cluster_worker_free(w);
-	ap_cluster_free(cl);
+	close_worker(cl, w);
 	admin_cmd("ACL DELUSER mmaptest");
 }
 
@@ -1099,9 +1099,8 @@ static void test_slow(void)
 	ap_cluster_config c = cfg_for("s", AP_CLUSTER_SYNC, pfx);
 	c.det[AP_DET_BRUTEFORCE] = (ap_detector_cfg){ 1, 600 };
 	c.timeout_ms = 50;
-	ap_cluster *cl = open_cl(&c);
-	ap_cluster_worker *w = ap_cluster_worker_new(cl);
-	reset();
+	ap_cluster_worker *w;
+	ap_cluster *cl = open_worker(&c, &w);
 	ap_result r = mk("192.0.2.2", NULL);
 	ap_cluster_feed(cl, w, &r, T0); /* connected */
 	pthread_t th;
@@ -1127,8 +1126,7 @@ static void test_slow(void)
 	      "fired 0x%x, %lld ms, dropped %llu", r3.alerts.fired, (long long)took2,
 	      (unsigned long long)st->dropped);
 	check("slow.logged", strstr(logbuf, "timeout") != NULL, "log: %s", logbuf);
-	ap_cluster_worker_free(w);
-	ap_cluster_free(cl);
+	close_worker(cl, w);
 }
 
 /* the private server's pid (INFO server), to hang it with SIGSTOP */
@@ -1184,13 +1182,10 @@ static void test_stop_hung(void)
 static void test_refusals(void)
 {
 	char pfx[96];
-	new_prefix(pfx, sizeof(pfx), "oom");
-	ap_cluster_config c = cfg_for("o", AP_CLUSTER_SYNC, pfx);
+	ap_cluster_config c = sync_cfg(pfx, sizeof(pfx), "oom", "o");
 	c.det[AP_DET_BRUTEFORCE] = (ap_detector_cfg){ 1, 600 };
-	c.timeout_ms = 1000;
-	ap_cluster *cl = open_cl(&c);
-	ap_cluster_worker *w = ap_cluster_worker_new(cl);
-	reset();
+	ap_cluster_worker *w;
+	ap_cluster *cl = open_worker(&c, &w);
 	ap_result r = mk("192.0.2.4", NULL);
 	ap_cluster_feed(cl, w, &r, T0); /* connected, script loaded */
 	admin_cmd("CONFIG SET maxmemory-policy noeviction");
@@ -1224,8 +1219,7 @@ static void test_refusals(void)
 		      && strstr(logbuf, "READONLY") != NULL,
 	      "fired 0x%x errors %llu connected %llu; log: %s", r4.alerts.fired,
 	      (unsigned long long)st->errors, (unsigned long long)st->connected, logbuf);
-	ap_cluster_worker_free(w);
-	ap_cluster_free(cl);
+	close_worker(cl, w);
 }
 
 /* a fake Redis on a loopback port: answers SCRIPT LOAD at once, and an
@@ -1291,9 +1285,8 @@ static void test_sync_timeout_bounds_the_call(void)
 	c.redis = addr;
 	c.det[AP_DET_BRUTEFORCE] = (ap_detector_cfg){ 1, 600 };
 	c.timeout_ms = 50;
-	ap_cluster *cl = open_cl(&c);
-	ap_cluster_worker *w = ap_cluster_worker_new(cl);
-	reset();
+	ap_cluster_worker *w;
+	ap_cluster *cl = open_worker(&c, &w);
 	ap_result r = mk("192.0.2.9", NULL);
 	int64_t t0 = now_ms();
 	ap_cluster_feed(cl, w, &r, T0);
@@ -1309,8 +1302,7 @@ static void test_sync_timeout_bounds_the_call(void)
 	check("timeout.sync_lost_call_counted_dropped", st->sent == 0 && st->dropped == 1,
 	      "sent %llu dropped %llu", (unsigned long long)st->sent,
 	      (unsigned long long)st->dropped);
-	ap_cluster_worker_free(w);
-	ap_cluster_free(cl);
+	close_worker(cl, w);
 	pthread_join(th, NULL);
 	close(t.lfd);
 }
@@ -1322,13 +1314,10 @@ static void test_sync_timeout_bounds_the_call(void)
 static void test_refused_backoff_grows(void)
 {
 	char pfx[96];
-	new_prefix(pfx, sizeof(pfx), "rbo");
-	ap_cluster_config c = cfg_for("rb", AP_CLUSTER_SYNC, pfx);
+	ap_cluster_config c = sync_cfg(pfx, sizeof(pfx), "rbo", "rb");
 	c.det[AP_DET_BRUTEFORCE] = (ap_detector_cfg){ 1, 600 };
-	c.timeout_ms = 1000;
-	ap_cluster *cl = open_cl(&c);
-	ap_cluster_worker *w = ap_cluster_worker_new(cl);
-	reset();
+	ap_cluster_worker *w;
+	ap_cluster *cl = open_worker(&c, &w);
 	ap_result r = mk("192.0.2.5", NULL);
 	ap_cluster_feed(cl, w, &r, T0); /* connected, counted */
 	admin_cmd("REPLICAOF 127.0.0.1 1");
@@ -1345,8 +1334,7 @@ static void test_refused_backoff_grows(void)
 	check("refusals.backoff_grows_while_refused", e1 == 1 && e2 == 2 && e3 == 2,
 	      "errors after each call: %llu %llu %llu (want 1 2 2); log: %s",
 	      (unsigned long long)e1, (unsigned long long)e2, (unsigned long long)e3, logbuf);
-	ap_cluster_worker_free(w);
-	ap_cluster_free(cl);
+	close_worker(cl, w);
 }
 
 /* nothing listens: fails at once, one error, then backing off; none of
@@ -1356,9 +1344,8 @@ static void test_down(void)
 	ap_cluster_config c = cfg_for("dn", AP_CLUSTER_SYNC, "down:");
 	c.redis = "127.0.0.1:1";
 	c.det[AP_DET_BRUTEFORCE] = (ap_detector_cfg){ 1, 600 };
-	ap_cluster *cl = open_cl(&c);
-	ap_cluster_worker *w = ap_cluster_worker_new(cl);
-	reset();
+	ap_cluster_worker *w;
+	ap_cluster *cl = open_worker(&c, &w);
 	ap_result r = mk("192.0.2.3", NULL);
 	int64_t t0 = now_ms();
 	for (int i = 0; i < 100; i++)
@@ -1373,8 +1360,7 @@ static void test_down(void)
 		      && nlog == 1,
 	      "errors %llu dropped %llu, %lld ms, %d log lines", (unsigned long long)st->errors,
 	      (unsigned long long)st->dropped, (long long)took, nlog);
-	ap_cluster_worker_free(w);
-	ap_cluster_free(cl);
+	close_worker(cl, w);
 }
 
 #endif /* HAVE_HIREDIS */

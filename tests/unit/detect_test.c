@@ -83,13 +83,19 @@ static ap_config cfg_none(void)
 
 static ap_result R; /* the last result */
 
-static int feed_msg(ap_ctx *ctx, ap_worker *w, const char *msg, int64_t t)
+/* one line with its tag through the pipeline into R */
+static int feed_in(ap_ctx *ctx, ap_worker *w, const char *tag, const char *msg, int64_t t)
 {
 	ap_input in = {
-		.tag = "vpopmail[1]:", .taglen = 12, .msg = msg, .msglen = strlen(msg), .time = t
+		.tag = tag, .taglen = strlen(tag), .msg = msg, .msglen = strlen(msg), .time = t
 	};
 	memset(&R.alerts, 0xff, sizeof(R.alerts)); /* must be overwritten */
 	return ap_process(ctx, w, &in, &R);
+}
+
+static int feed_msg(ap_ctx *ctx, ap_worker *w, const char *msg, int64_t t)
+{
+	return feed_in(ctx, w, "vpopmail[1]:", msg, t);
 }
 
 static int fail_at(ap_ctx *ctx, ap_worker *w, const char *svc, const char *user, const char *ip,
@@ -753,11 +759,7 @@ static void test_incident_thread(void)
 
 static int feed_tag(ap_ctx *ctx, const char *tag, const char *msg, int64_t t)
 {
-	ap_input in = {
-		.tag = tag, .taglen = strlen(tag), .msg = msg, .msglen = strlen(msg), .time = t
-	};
-	memset(&R.alerts, 0xff, sizeof(R.alerts));
-	return ap_process(ctx, NULL, &in, &R);
+	return feed_in(ctx, NULL, tag, msg, t);
 }
 
 static int jbool_false(struct fjson_object *o, const char *k)
@@ -1513,8 +1515,8 @@ static void test_clock(void)
 	check("clock.future_counts_near_now",
 	      (R.alerts.fired & (1u << AP_DET_BRUTEFORCE)) && fi.last_seen >= wall
 		      && fi.last_seen <= (int64_t)time(NULL) + 3600 && fi.first_seen >= wall,
-	      "fired %x first %lld last %lld (wall %lld)", R.alerts.fired,
-	      (long long)fi.first_seen, (long long)fi.last_seen, (long long)wall);
+	      "fired %x first %lld last %lld (wall %lld)", R.alerts.fired, (long long)fi.first_seen,
+	      (long long)fi.last_seen, (long long)wall);
 	ap_ctx_free(ctx);
 }
 

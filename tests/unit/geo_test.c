@@ -19,7 +19,6 @@
 #include <json.h>
 #include <math.h>
 #include <pthread.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -28,29 +27,10 @@
 #include "text.h"
 #include "enrich/geo.h"
 #include "tests/testctx.h"
+#include "check.h"
 
-static int npass, nfail;
 static const char *fixdir;
 static char tmpdir[256];
-
-static void check(int ok, const char *name, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-
-static void check(int ok, const char *name, const char *fmt, ...)
-{
-	if (ok) {
-		printf("PASS %s\n", name);
-		npass++;
-		return;
-	}
-	char why[1024];
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(why, sizeof(why), fmt, ap);
-	va_end(ap);
-	printf("FAIL %s: %s\n", name, why);
-	nfail++;
-}
 
 /* ---- log capture ---- */
 static char lastlog[1024], lastwarn[1024];
@@ -225,12 +205,13 @@ static void test_dotted_quad(void)
 		if (!parse_agrees(edge[i], strlen(edge[i]), why, sizeof(why)))
 			bad++;
 	}
-	check(bad == 0, "dotted quads: ap_addr_parse agrees with inet_pton",
+	check("dotted quads: ap_addr_parse agrees with inet_pton", bad == 0,
 	      "%lu of %lu texts differ, e.g. %s", bad, tried, why);
 	ap_addr a;
-	check(addr("89.160.20.5", &a) && a.family == 4 && a.b[0] == 89 && a.b[1] == 160
+	check("dotted quad 89.160.20.5",
+	      addr("89.160.20.5", &a) && a.family == 4 && a.b[0] == 89 && a.b[1] == 160
 		      && a.b[2] == 20 && a.b[3] == 5,
-	      "dotted quad 89.160.20.5", "family %d", a.family);
+	      "family %d", a.family);
 }
 
 /* IPv6 addresses through ap_addr_format and through inet_ntop (the
@@ -271,7 +252,7 @@ static void test_format6(void)
 			snprintf(why, sizeof(why), "'%s', inet_ntop '%s'", got, want);
 		}
 	}
-	check(bad == 0, "IPv6 text: ap_addr_format agrees with inet_ntop",
+	check("IPv6 text: ap_addr_format agrees with inet_ntop", bad == 0,
 	      "%lu of %lu addresses differ, e.g. %s", bad, tried, why);
 }
 
@@ -303,7 +284,7 @@ static void run_wants(const char *set, ap_geodb *g, const want *ws, size_t n)
 		ap_addr a;
 		if (!addr(ws[i].ip, &a)) {
 			snprintf(name, sizeof(name), "%s %s", set, ws[i].ip);
-			check(0, name, "address does not parse");
+			check(name, 0, "address does not parse");
 			continue;
 		}
 		for (int pass = 0; pass < 3; pass++) { /* no cache, cache fill, cache hit */
@@ -318,13 +299,13 @@ static void run_wants(const char *set, ap_geodb *g, const want *ws, size_t n)
 				 : pass == 1 ? " (cache fill)"
 					     : " (cached)");
 			if (!geo_matches(&out, &ws[i], why, sizeof(why)))
-				check(0, name, "%s", why);
+				check(name, 0, "%s", why);
 			else if (st.geo_hits != (uint64_t)any || st.geo_misses != (uint64_t)!any)
-				check(0, name, "hits %llu misses %llu, want %d %d",
+				check(name, 0, "hits %llu misses %llu, want %d %d",
 				      (unsigned long long)st.geo_hits,
 				      (unsigned long long)st.geo_misses, any, !any);
 			else
-				check(1, name, " ");
+				check(name, 1, " ");
 		}
 	}
 	ap_geocache_free(c);
@@ -504,7 +485,7 @@ static void test_scopes(void)
 		snprintf(name, sizeof(name), "scope %s", cases[i].ip);
 		ap_addr a;
 		if (!addr(cases[i].ip, &a)) {
-			check(0, name, "does not parse");
+			check(name, 0, "does not parse");
 			continue;
 		}
 		for (int pass = 0; pass < 2; pass++) {
@@ -514,31 +495,31 @@ static void test_scopes(void)
 			memset(&out, 0x5a, sizeof(out));
 			ap_geo_lookup(g, pass ? c : NULL, &a, &out, &st);
 			if (out.scope != cases[i].scope)
-				check(0, name, "scope %s, want %s",
+				check(name, 0, "scope %s, want %s",
 				      ap_scope_name((ap_scope)out.scope),
 				      ap_scope_name(cases[i].scope));
 			else if (out.country[0] || out.country_name[0] || out.city[0]
 				 || out.as_org[0] || out.asn || out.has_location)
-				check(0, name, "was looked up: country '%s' city '%s' asn %u",
+				check(name, 0, "was looked up: country '%s' city '%s' asn %u",
 				      out.country, out.city, out.asn);
 			else if (st.geo_hits || st.geo_misses)
-				check(0, name, "counted as a lookup (hits %llu misses %llu)",
+				check(name, 0, "counted as a lookup (hits %llu misses %llu)",
 				      (unsigned long long)st.geo_hits,
 				      (unsigned long long)st.geo_misses);
 			else if (pass == 1)
-				check(1, name, " ");
+				check(name, 1, " ");
 		}
 	}
 	uint64_t h, m;
 	ap_geocache_counts(c, &h, &m);
-	check(h == 0 && m == 0, "scope: the cache is not consulted for non-public scopes",
+	check("scope: the cache is not consulted for non-public scopes", h == 0 && m == 0,
 	      "cache hits %llu misses %llu", (unsigned long long)h, (unsigned long long)m);
 	/* scope only, no databases at all */
 	ap_addr a;
 	ap_geo out;
 	addr("89.160.20.5", &a);
 	ap_geo_lookup(NULL, NULL, &a, &out, NULL);
-	check(out.scope == AP_SCOPE_PUBLIC && out.country[0] == '\0', "scope without databases",
+	check("scope without databases", out.scope == AP_SCOPE_PUBLIC && out.country[0] == '\0',
 	      "scope %s country '%s'", ap_scope_name((ap_scope)out.scope), out.country);
 	ap_geocache_free(c);
 	ap_geodb_close(g);
@@ -562,20 +543,21 @@ static void test_cache(void)
 	ap_geo_lookup(g, c, &a, &g2, &st);
 	uint64_t h, m;
 	ap_geocache_counts(c, &h, &m);
-	check(h == 1 && m == 1, "cache: second lookup answered from the cache",
+	check("cache: second lookup answered from the cache", h == 1 && m == 1,
 	      "hits %llu misses %llu", (unsigned long long)h, (unsigned long long)m);
-	check(strcmp(g1.country, g2.country) == 0 && strcmp(g1.city, g2.city) == 0
+	check("cache: same answer",
+	      strcmp(g1.country, g2.country) == 0 && strcmp(g1.city, g2.city) == 0
 		      && g1.asn == g2.asn && g1.lat == g2.lat && g1.lon == g2.lon
 		      && strcmp(g1.as_org, g2.as_org) == 0
 		      && strcmp(g1.country_name, g2.country_name) == 0 && g1.scope == g2.scope
 		      && g1.has_location == g2.has_location,
-	      "cache: same answer", "'%s/%s' vs '%s/%s'", g1.country, g1.city, g2.country, g2.city);
-	check(st.geo_hits == 2 && st.geo_misses == 0, "cache: cached answers count as hits",
+	      "'%s/%s' vs '%s/%s'", g1.country, g1.city, g2.country, g2.city);
+	check("cache: cached answers count as hits", st.geo_hits == 2 && st.geo_misses == 0,
 	      "hits %llu misses %llu", (unsigned long long)st.geo_hits,
 	      (unsigned long long)st.geo_misses);
 	ap_geo_lookup(g, c, &miss, &g1, &st);
 	ap_geo_lookup(g, c, &miss, &g1, &st);
-	check(st.geo_misses == 2 && g1.country[0] == '\0', "cache: cached misses count as misses",
+	check("cache: cached misses count as misses", st.geo_misses == 2 && g1.country[0] == '\0',
 	      "misses %llu country '%s'", (unsigned long long)st.geo_misses, g1.country);
 	ap_geocache_free(c);
 
@@ -589,7 +571,7 @@ static void test_cache(void)
 		ok = strcmp(o.country, (i & 1) ? "BR" : "SE") == 0;
 	}
 	ap_geocache_counts(c, &h, &m);
-	check(ok && h == 0 && m == 6, "cache: one slot, two addresses, no mix-up",
+	check("cache: one slot, two addresses, no mix-up", ok && h == 0 && m == 6,
 	      "ok %d hits %llu misses %llu", ok, (unsigned long long)h, (unsigned long long)m);
 	/* same bytes, other family: 42.2.13.64 is the first four bytes of
 	 * 2a02:d40:: (Switzerland in the fixture) and is not in it */
@@ -601,10 +583,10 @@ static void test_cache(void)
 	c = ap_geocache_new(g, 1);
 	ap_geo_lookup(g, c, &v6, &o, NULL);
 	ap_geo_lookup(g, c, &v4, &o, NULL);
-	check(o.scope == AP_SCOPE_PUBLIC && o.country[0] == '\0', "cache: keyed by family too",
+	check("cache: keyed by family too", o.scope == AP_SCOPE_PUBLIC && o.country[0] == '\0',
 	      "scope %s country '%s'", ap_scope_name((ap_scope)o.scope), o.country);
 	ap_geocache_free(c);
-	check(ap_geocache_new(g, 0) == NULL, "cache: size 0 is no cache", "got a cache");
+	check("cache: size 0 is no cache", ap_geocache_new(g, 0) == NULL, "got a cache");
 	ap_geodb_close(g);
 }
 
@@ -670,13 +652,14 @@ static void expect_country(ap_ctx *ctx, ap_worker *w, const char *ip, const char
 {
 	ap_result res;
 	if (!run_line(ctx, w, ip, &res)) {
-		check(0, name, "line not recognised");
+		check(name, 0, "line not recognised");
 		return;
 	}
-	check(strcmp(res.geo.country, cc) == 0 && strcmp(res.geo.city, city) == 0
+	check(name,
+	      strcmp(res.geo.country, cc) == 0 && strcmp(res.geo.city, city) == 0
 		      && res.geo.asn == asn,
-	      name, "got %s/%s/AS%u, want %s/%s/AS%u", res.geo.country, res.geo.city, res.geo.asn,
-	      cc, city, asn);
+	      "got %s/%s/AS%u, want %s/%s/AS%u", res.geo.country, res.geo.city, res.geo.asn, cc,
+	      city, asn);
 }
 
 /* A file that cannot be used at start-up is a warning naming it, not a
@@ -693,14 +676,14 @@ static void startup_without(const char *name, const char *path, const char *othe
 	cfg.ngeo_files = 2;
 	log_reset();
 	ap_ctx *ctx = open_ctx(&cfg, logcb, NULL);
-	check(ctx != NULL && nerr == 0 && nwarn == 1 && strstr(lastwarn, path) != NULL, name,
+	check(name, ctx != NULL && nerr == 0 && nwarn == 1 && strstr(lastwarn, path) != NULL,
 	      "ctx %p, %d errors, %d warnings, last warning '%s'", (void *)ctx, nerr, nwarn,
 	      lastwarn);
 	if (ctx != NULL) {
 		ap_worker *w = ap_worker_new(ctx);
 		ap_result res;
 		snprintf(n2, sizeof(n2), "%s: events keep their scope", name);
-		check(run_line(ctx, w, "10.1.2.3", &res) && res.geo.scope == AP_SCOPE_PRIVATE, n2,
+		check(n2, run_line(ctx, w, "10.1.2.3", &res) && res.geo.scope == AP_SCOPE_PRIVATE,
 		      "scope %d", res.geo.scope);
 		ap_worker_free(w);
 	}
@@ -711,7 +694,7 @@ static void startup_without(const char *name, const char *path, const char *othe
 	ap_ctx *c2 = NULL;
 	ap_status st = ap_ctx_open(&cfg, logcb, NULL, &c2);
 	snprintf(n2, sizeof(n2), "%s: required (the tool) it is AP_E_IO", name);
-	check(st == AP_E_IO && c2 == NULL && strstr(lastwarn, path) != NULL, n2,
+	check(n2, st == AP_E_IO && c2 == NULL && strstr(lastwarn, path) != NULL,
 	      "status %d (%s), warning '%s'", st, ap_strerror(st), lastwarn);
 	ap_ctx_free(c2);
 }
@@ -741,21 +724,21 @@ static void test_startup(void)
 	log_reset();
 	ap_ctx *lctx = open_ctx(&lc, logcb, NULL);
 	if (lctx == NULL) {
-		check(0, "start-up: missing file, then a reload", "no ctx: %s", lastlog);
+		check("start-up: missing file, then a reload", 0, "no ctx: %s", lastlog);
 	} else {
 		ap_worker *w = ap_worker_new(lctx);
 		expect_country(lctx, w, "89.160.20.5", "", "", 0,
 			       "start-up: missing file, no data yet");
 		log_reset();
 		int bad = ap_ctx_reload(lctx);
-		check(bad == 1 && nerr == 1 && strstr(lastlog, late)
+		check("start-up: a reload while still missing says so",
+		      bad == 1 && nerr == 1 && strstr(lastlog, late)
 			      && strstr(lastlog, "still cannot"),
-		      "start-up: a reload while still missing says so", "bad %d, %d errors, '%s'",
-		      bad, nerr, lastlog);
+		      "bad %d, %d errors, '%s'", bad, nerr, lastlog);
 		copy_file(fx("geoip2-city.mmdb"), late);
 		log_reset();
 		bad = ap_ctx_reload(lctx);
-		check(bad == 0 && nerr == 0, "start-up: the reload after it appeared succeeds",
+		check("start-up: the reload after it appeared succeeds", bad == 0 && nerr == 0,
 		      "bad %d, %d errors, '%s'", bad, nerr, lastlog);
 		expect_country(lctx, w, "89.160.20.5", "SE", "Linköping", 0,
 			       "start-up: missing file, data after the reload");
@@ -767,7 +750,7 @@ static void test_startup(void)
 	ap_config_defaults(&cfg);
 	log_reset();
 	ap_ctx *ctx = open_ctx(&cfg, logcb, NULL);
-	check(ctx != NULL && nerr == 0 && ap_ctx_reload(ctx) == 0, "start-up: no files, scope only",
+	check("start-up: no files, scope only", ctx != NULL && nerr == 0 && ap_ctx_reload(ctx) == 0,
 	      "ctx %p errors %d", (void *)ctx, nerr);
 	ap_ctx_free(ctx);
 }
@@ -792,17 +775,17 @@ static void test_json(ap_ctx *ctx, ap_worker *w)
 		char name[128];
 		snprintf(name, sizeof(name), "json geo for %s", cases[i].ip);
 		if (!run_line(ctx, w, cases[i].ip, &res)) {
-			check(0, name, "line not recognised");
+			check(name, 0, "line not recognised");
 			continue;
 		}
 		struct fjson_object *o = ap_result_json(&res), *g = NULL;
 		if (o == NULL || !json_object_object_get_ex(o, "geo", &g)) {
-			check(0, name, "no geo object");
+			check(name, 0, "no geo object");
 			json_object_put(o);
 			continue;
 		}
 		const char *s = json_object_to_json_string_ext(g, FJSON_TO_STRING_PLAIN);
-		check(strcmp(s, cases[i].geo) == 0, name, "got %s", s);
+		check(name, strcmp(s, cases[i].geo) == 0, "got %s", s);
 		json_object_put(o);
 	}
 }
@@ -812,7 +795,7 @@ static void test_reload(void)
 	const char *city = tmpf("city.mmdb"), *asn = tmpf("asn.mmdb");
 	if (copy_file(fx("geoip2-city.mmdb"), city) != 0
 	    || copy_file(fx("geolite2-asn.mmdb"), asn) != 0) {
-		check(0, "reload: set-up", "cannot copy fixtures to %s", tmpdir);
+		check("reload: set-up", 0, "cannot copy fixtures to %s", tmpdir);
 		return;
 	}
 	ap_config cfg;
@@ -824,7 +807,7 @@ static void test_reload(void)
 	log_reset();
 	ap_ctx *ctx = open_ctx(&cfg, logcb, NULL);
 	if (ctx == NULL) {
-		check(0, "reload: ctx", "%s", lastlog);
+		check("reload: ctx", 0, "%s", lastlog);
 		return;
 	}
 	ap_worker *w = ap_worker_new(ctx);
@@ -836,10 +819,10 @@ static void test_reload(void)
 	replace_with(city, garbage, sizeof(garbage) - 1);
 	log_reset();
 	int bad = ap_ctx_reload(ctx);
-	check(bad == 1 && nerr == 1 && strstr(lastlog, city) != NULL,
-	      "reload: garbage file fails, one error naming it",
+	check("reload: garbage file fails, one error naming it",
+	      bad == 1 && nerr == 1 && strstr(lastlog, city) != NULL,
 	      "returned %d, %d errors, last '%s'", bad, nerr, lastlog);
-	check(st->geo_reloads == 1, "reload: counted", "geo_reloads %llu",
+	check("reload: counted", st->geo_reloads == 1, "geo_reloads %llu",
 	      (unsigned long long)st->geo_reloads);
 	expect_country(ctx, w, "89.160.20.5", "SE", "Linköping", 64601,
 		       "reload: garbage keeps the old data (cached address)");
@@ -856,8 +839,8 @@ static void test_reload(void)
 	replace_with(asn, garbage, 7);
 	log_reset();
 	bad = ap_ctx_reload(ctx);
-	check(bad == 1 && nerr == 1 && strstr(lastlog, asn) != NULL,
-	      "reload: new valid file accepted beside a broken one",
+	check("reload: new valid file accepted beside a broken one",
+	      bad == 1 && nerr == 1 && strstr(lastlog, asn) != NULL,
 	      "returned %d, %d errors, last '%s'", bad, nerr, lastlog);
 	expect_country(ctx, w, "89.160.20.5", "NO", "Oslo", 64601,
 		       "reload: new file serves new data even for a cached address");
@@ -868,12 +851,12 @@ static void test_reload(void)
 	unlink(city);
 	log_reset();
 	bad = ap_ctx_reload(ctx);
-	check(bad == 1 && nerr == 1 && strstr(lastlog, city) != NULL,
-	      "reload: missing file fails, one error naming it",
+	check("reload: missing file fails, one error naming it",
+	      bad == 1 && nerr == 1 && strstr(lastlog, city) != NULL,
 	      "returned %d, %d errors, last '%s'", bad, nerr, lastlog);
 	expect_country(ctx, w, "89.160.20.5", "NO", "Oslo", 64601,
 		       "reload: missing file keeps the data");
-	check(st->geo_reloads == 3, "reload: every HUP counted", "geo_reloads %llu",
+	check("reload: every HUP counted", st->geo_reloads == 3, "geo_reloads %llu",
 	      (unsigned long long)st->geo_reloads);
 
 	ap_worker_free(w);
@@ -923,7 +906,7 @@ static void test_concurrent_reload(void)
 {
 	const char *city = tmpf("city2.mmdb");
 	if (copy_file(fx("geoip2-city.mmdb"), city) != 0) {
-		check(0, "concurrent reload: set-up", "cannot copy");
+		check("concurrent reload: set-up", 0, "cannot copy");
 		return;
 	}
 	ap_config cfg;
@@ -934,7 +917,7 @@ static void test_concurrent_reload(void)
 	cfg.geo_cache_size = 8;
 	ap_ctx *ctx = open_ctx(&cfg, logcb, NULL);
 	if (ctx == NULL) {
-		check(0, "concurrent reload: ctx", "%s", lastlog);
+		check("concurrent reload: ctx", 0, "%s", lastlog);
 		return;
 	}
 	volatile int stop = 0;
@@ -957,9 +940,9 @@ static void test_concurrent_reload(void)
 		bad += ra[i].bad;
 		n += ra[i].n;
 	}
-	check(fails == 0 && bad == 0 && n >= 4000,
-	      "concurrent reload: readers always see a whole database",
-	      "%d reload failures, %ld bad answers of %ld", fails, bad, n);
+	check("concurrent reload: readers always see a whole database",
+	      fails == 0 && bad == 0 && n >= 4000, "%d reload failures, %ld bad answers of %ld",
+	      fails, bad, n);
 	ap_ctx_free(ctx);
 }
 
@@ -1069,7 +1052,7 @@ static void test_concurrent_detect(void)
 	snprintf(v1, sizeof(v1), "%s", fx("geoip2-city.mmdb"));
 	snprintf(v2, sizeof(v2), "%s", fx("geoip2-city-v2.mmdb"));
 	if (copy_file(v1, path) != 0) {
-		check(0, "detect+geo+reload: set-up", "cannot copy");
+		check("detect+geo+reload: set-up", 0, "cannot copy");
 		return;
 	}
 	ap_config cfg;
@@ -1085,7 +1068,7 @@ static void test_concurrent_detect(void)
 	log_reset();
 	ap_ctx *ctx = open_ctx(&cfg, mt_logcb, NULL);
 	if (ctx == NULL) {
-		check(0, "detect+geo+reload: ctx", "%s", lastlog);
+		check("detect+geo+reload: ctx", 0, "%s", lastlog);
 		return;
 	}
 	int stop = 0;
@@ -1117,10 +1100,10 @@ static void test_concurrent_detect(void)
 	__atomic_store_n(&stop, 1, __ATOMIC_RELEASE);
 	pthread_join(rth, NULL);
 
-	check(bad_parse == 0, "detect+geo+reload: every line is an event", "%ld not", bad_parse);
-	check(bad_geo == 0, "detect+geo+reload: every answer is from a whole database",
+	check("detect+geo+reload: every line is an event", bad_parse == 0, "%ld not", bad_parse);
+	check("detect+geo+reload: every answer is from a whole database", bad_geo == 0,
 	      "%ld bad answers", bad_geo);
-	check(ra.fails == 0 && ra.reloads >= 20, "detect+geo+reload: every reload succeeds",
+	check("detect+geo+reload: every reload succeeds", ra.fails == 0 && ra.reloads >= 20,
 	      "%d failures in %d reloads", ra.fails, ra.reloads);
 	/* sum of k for k = MT_BF..MT_PER_IP */
 	const uint64_t want_sum = (uint64_t)(MT_BF + MT_PER_IP) * MT_FIRES / 2;
@@ -1137,20 +1120,19 @@ static void test_concurrent_detect(void)
 				 (unsigned long long)want_sum);
 		}
 	}
-	check(exact && bad_count == 0, "detect+geo+reload: each failure counted once per address",
+	check("detect+geo+reload: each failure counted once per address", exact && bad_count == 0,
 	      "%s%s", why, bad_count ? " (a count outside the threshold..total range)" : "");
 	ap_stats *st = ap_ctx_stats(ctx);
 	const uint64_t total = (uint64_t)MT_WORKERS * MT_LINES;
-	check(st->parsed == total && st->outcome[AP_OUT_FAILURE] == total,
-	      "detect+geo+reload: parsed and outcome.failure add up",
+	check("detect+geo+reload: parsed and outcome.failure add up",
+	      st->parsed == total && st->outcome[AP_OUT_FAILURE] == total,
 	      "parsed %llu, outcome.failure %llu, want %llu", (unsigned long long)st->parsed,
 	      (unsigned long long)st->outcome[AP_OUT_FAILURE], (unsigned long long)total);
-	check(st->alerts[AP_DET_BRUTEFORCE] == 4u * MT_FIRES,
-	      "detect+geo+reload: alerts.bruteforce adds up", "%llu, want %d",
+	check("detect+geo+reload: alerts.bruteforce adds up",
+	      st->alerts[AP_DET_BRUTEFORCE] == 4u * MT_FIRES, "%llu, want %d",
 	      (unsigned long long)st->alerts[AP_DET_BRUTEFORCE], 4 * MT_FIRES);
-	check(st->detect_keys == 4 + 1,
-	      "detect+geo+reload: keys are the four addresses and the one user", "detect.keys %llu",
-	      (unsigned long long)st->detect_keys);
+	check("detect+geo+reload: keys are the four addresses and the one user",
+	      st->detect_keys == 4 + 1, "detect.keys %llu", (unsigned long long)st->detect_keys);
 	ap_ctx_free(ctx);
 }
 
