@@ -680,18 +680,6 @@ finalize_it:
 	RETiRet;
 }
 
-/* the time local detection runs on (ap_process): the line's own time
- * stamp unless detect.timeSource="reception", else the message's */
-static int64_t clusterTime(const instanceData *pData, const ap_input *in, const ap_result *res,
-			   smsg_t *pMsg)
-{
-	if (res->ev.time != 0 && pData->timeSource != TIME_RECEPTION)
-		return res->ev.time;
-	if (in->time != 0)
-		return in->time;
-	return (int64_t)datetime.syslogTime2time_t(&pMsg->tTIMESTAMP);
-}
-
 BEGINnewActInst
 	struct cnfparamvals *pvals;
 	ap_config cfg;
@@ -906,6 +894,28 @@ static int64_t messageTime(void *arg)
 	return (int64_t)datetime.syslogTime2time_t(&pMsg->tTIMESTAMP);
 }
 
+/* a failure with an address to the cluster tier (pData->cluster, not
+ * NULL: tested by the caller, so that an action without a cluster tier
+ * makes no call), at the time local detection ran on (ap_process): the
+ * line's own time stamp unless detect.timeSource="reception", else the
+ * message's */
+static void clusterFeed(wrkrInstanceData_t *pWrkrData, const ap_input *in, ap_result *res,
+			smsg_t *pMsg)
+{
+	instanceData *const pData = pWrkrData->pData;
+	if (res->ev.kind != AP_KIND_AUTH || res->ev.outcome != AP_OUT_FAILURE
+	    || res->ev.ip.family == 0)
+		return;
+	int64_t t;
+	if (res->ev.time != 0 && pData->timeSource != TIME_RECEPTION)
+		t = res->ev.time;
+	else if (in->time != 0)
+		t = in->time;
+	else
+		t = messageTime(pMsg);
+	ap_cluster_feed(pData->cluster, pWrkrData->cw, res, t);
+}
+
 /* the message's tag is the edge template's: "mmauthparse", as the RFC 5424
  * app name or an RFC 3164 tag ("mmauthparse:", "mmauthparse[pid]:") */
 static int edgeTagged(smsg_t *pMsg)
@@ -966,10 +976,8 @@ static void eventInput(wrkrInstanceData_t *pWrkrData, smsg_t *pMsg)
 			json_object_put(evjson);
 		return; /* not an event: untouched */
 	}
-	if (pData->cluster != NULL && res.ev.kind == AP_KIND_AUTH
-	    && res.ev.outcome == AP_OUT_FAILURE && res.ev.ip.family != 0)
-		ap_cluster_feed(pData->cluster, pWrkrData->cw, &res,
-				clusterTime(pData, &in, &res, pMsg));
+	if (pData->cluster != NULL)
+		clusterFeed(pWrkrData, &in, &res, pMsg);
 	ap_result_alerts_to_json(&res, evjson);
 	/* force_reset: replace the container the message may already hold
 	 * (without it rsyslog merges an object into the root, not the leaf) */
@@ -1037,10 +1045,8 @@ BEGINdoAction_NoStrings
 	in.hostlen = in.host != NULL ? (size_t)getHOSTNAMELen(pMsg) : 0;
 	if (!ap_process(pData->ctx, pWrkrData->w, &in, &res))
 		FINALIZE; /* not an auth event: untouched */
-	if (pData->cluster != NULL && res.ev.kind == AP_KIND_AUTH
-	    && res.ev.outcome == AP_OUT_FAILURE && res.ev.ip.family != 0)
-		ap_cluster_feed(pData->cluster, pWrkrData->cw, &res,
-				clusterTime(pData, &in, &res, pMsg));
+	if (pData->cluster != NULL)
+		clusterFeed(pWrkrData, &in, &res, pMsg);
 
 	/* the members `fields` chose; string values shared with this worker's
 	 * earlier events (core/event.h: why rsyslog cannot change them) */
