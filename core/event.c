@@ -667,15 +667,24 @@ static const char *lasting_service(const char *s)
 	for (size_t i = 0; i < n; i++)
 		if (!((s[i] >= 'a' && s[i] <= 'z') || (s[i] >= '0' && s[i] <= '9') || s[i] == '-'))
 			return NULL;
+	/* an entry never changes once ntab counts it (published with a
+	 * release store): the names already there are found without the
+	 * lock, which only a new name takes */
+	size_t seen = __atomic_load_n(&ntab, __ATOMIC_ACQUIRE);
+	for (size_t i = 0; i < seen; i++)
+		if (strcmp(tab[i], s) == 0)
+			return tab[i];
 	const char *r = NULL;
 	pthread_mutex_lock(&mu);
-	for (size_t i = 0; i < ntab && r == NULL; i++)
+	for (size_t i = seen; i < ntab && r == NULL; i++)
 		if (strcmp(tab[i], s) == 0)
 			r = tab[i];
 	if (r == NULL && ntab < MAX_SERVICES) {
 		char *c = strdup(s);
-		if (c != NULL)
-			r = tab[ntab++] = c;
+		if (c != NULL) {
+			r = tab[ntab] = c;
+			__atomic_store_n(&ntab, ntab + 1, __ATOMIC_RELEASE);
+		}
 	}
 	pthread_mutex_unlock(&mu);
 	return r;
