@@ -115,7 +115,9 @@ typedef struct _instanceData {
 typedef struct wrkrInstanceData {
 	instanceData *pData;
 	ap_worker *w;
-	ap_cluster_worker *cw; /* cluster tier: this worker's connection (sync) */
+	ap_cluster_worker *cw;    /* cluster tier: this worker's connection (sync) */
+	struct json_tokener *tok; /* input="event": the parser of JSON bodies, made
+				   * at the first one, reset for each next one */
 } wrkrInstanceData_t;
 
 struct modConfData_s {
@@ -320,6 +322,8 @@ BEGINfreeWrkrInstance
 	CODESTARTfreeWrkrInstance
 	ap_cluster_worker_free(pWrkrData->cw);
 	ap_worker_free(pWrkrData->w);
+	if (pWrkrData->tok != NULL)
+		json_tokener_free(pWrkrData->tok);
 ENDfreeWrkrInstance
 
 BEGINdbgPrintInstInfo
@@ -960,11 +964,14 @@ static void eventInput(wrkrInstanceData_t *pWrkrData, smsg_t *pMsg)
 			}
 		}
 		if (len > 0 && *m == '{') {
-			struct json_tokener *tok = json_tokener_new();
-			if (tok != NULL) {
-				evjson = json_tokener_parse_ex(tok, m, len);
-				json_tokener_free(tok);
-			}
+			/* the worker's tokener: reset rather than made anew (and
+			 * freed) for every message */
+			if (pWrkrData->tok == NULL)
+				pWrkrData->tok = json_tokener_new();
+			else
+				json_tokener_reset(pWrkrData->tok);
+			if (pWrkrData->tok != NULL)
+				evjson = json_tokener_parse_ex(pWrkrData->tok, m, len);
 		}
 	}
 	memset(&in, 0, sizeof(in));
