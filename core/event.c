@@ -597,14 +597,87 @@ void ap_result_alerts_to_json(const ap_result *res, struct fjson_object *obj)
 /* ------------------------------------------------------------------ */
 /* the way back: an event an edge collector rendered                   */
 
+/* the members ap_event_from_json reads, gathered in one pass over the
+ * object: libfastjson finds a member by name by walking the members from
+ * the first, which twenty look-ups an event did twenty times */
+enum {
+	J_KIND,
+	J_DAEMON,
+	J_OUTCOME,
+	J_COUNT,
+	J_WINDOW,
+	J_REASON,
+	J_SERVICE,
+	J_TLS,
+	J_MECH,
+	J_USER,
+	J_RDNS,
+	J_SESSION,
+	J_IP,
+	J_SERVER_IP,
+	J_PORT,
+	J_ATTEMPTS,
+	J_EVENT_TIME,
+	J_PASSWORD_REDACTED,
+	J_AMBIGUOUS,
+	J_COUNTED,
+	J_HARVEST,
+	J_CORRELATED,
+	J__COUNT
+};
+static const char *const jkeys[J__COUNT] = {
+	[J_KIND] = "kind",
+	[J_DAEMON] = "daemon",
+	[J_OUTCOME] = "outcome",
+	[J_COUNT] = "count",
+	[J_WINDOW] = "window",
+	[J_REASON] = "reason",
+	[J_SERVICE] = "service",
+	[J_TLS] = "tls",
+	[J_MECH] = "mech",
+	[J_USER] = "user",
+	[J_RDNS] = "rdns",
+	[J_SESSION] = "session",
+	[J_IP] = "ip",
+	[J_SERVER_IP] = "server_ip",
+	[J_PORT] = "port",
+	[J_ATTEMPTS] = "attempts",
+	[J_EVENT_TIME] = "event_time",
+	[J_PASSWORD_REDACTED] = "password_redacted",
+	[J_AMBIGUOUS] = "ambiguous",
+	[J_COUNTED] = "counted",
+	[J_HARVEST] = "harvest",
+	[J_CORRELATED] = "correlated",
+};
+
+/* m[k]: the value of member jkeys[k], NULL when absent (or JSON null); of
+ * two members of one name the first, as json_object_object_get_ex */
+static void jmembers(struct fjson_object *obj, struct fjson_object *m[J__COUNT])
+{
+	bool seen[J__COUNT] = { false };
+	memset(m, 0, J__COUNT * sizeof(m[0]));
+	struct fjson_object_iterator it = json_object_iter_begin(obj);
+	const struct fjson_object_iterator end = json_object_iter_end(obj);
+	for (; !json_object_iter_equal(&it, &end); json_object_iter_next(&it)) {
+		const char *k = json_object_iter_peek_name(&it);
+		for (int i = 0; i < J__COUNT; i++)
+			if (k[0] == jkeys[i][0] && strcmp(k, jkeys[i]) == 0) {
+				if (!seen[i])
+					m[i] = json_object_iter_peek_value(&it);
+				seen[i] = true;
+				break;
+			}
+	}
+}
+
 /* a member's string, NULL when absent or not a string.  Its length is
  * the one every other reader sees: libfastjson renders a string up to its
  * first NUL, and RainerScript compares it so; the bytes after a "\u0000"
  * are in no output, so detection must not key on them either */
-static const char *jstr(struct fjson_object *o, const char *k, uint32_t *len)
+static const char *jstr(struct fjson_object *const *m, int k, uint32_t *len)
 {
-	struct fjson_object *v;
-	if (!json_object_object_get_ex(o, k, &v) || json_object_get_type(v) != fjson_type_string)
+	struct fjson_object *v = m[k];
+	if (json_object_get_type(v) != fjson_type_string)
 		return NULL;
 	const char *s = json_object_get_string(v);
 	if (s == NULL)
@@ -615,20 +688,20 @@ static const char *jstr(struct fjson_object *o, const char *k, uint32_t *len)
 }
 
 /* a member's integer within [lo, hi], def when absent or not one */
-static int64_t jint(struct fjson_object *o, const char *k, int64_t lo, int64_t hi, int64_t def)
+static int64_t jint(struct fjson_object *const *m, int k, int64_t lo, int64_t hi, int64_t def)
 {
-	struct fjson_object *v;
-	if (!json_object_object_get_ex(o, k, &v) || json_object_get_type(v) != fjson_type_int)
+	struct fjson_object *v = m[k];
+	if (json_object_get_type(v) != fjson_type_int)
 		return def;
 	int64_t x = json_object_get_int64(v);
 	return x >= lo && x <= hi ? x : def;
 }
 
 /* a member's boolean: 1, 0, or -1 when absent or not one */
-static int jbool(struct fjson_object *o, const char *k)
+static int jbool(struct fjson_object *const *m, int k)
 {
-	struct fjson_object *v;
-	if (!json_object_object_get_ex(o, k, &v) || json_object_get_type(v) != fjson_type_boolean)
+	struct fjson_object *v = m[k];
+	if (json_object_get_type(v) != fjson_type_boolean)
 		return -1;
 	return json_object_get_boolean(v) ? 1 : 0;
 }
@@ -667,24 +740,33 @@ static const char *lasting_service(const char *s)
 	for (size_t i = 0; i < n; i++)
 		if (!((s[i] >= 'a' && s[i] <= 'z') || (s[i] >= '0' && s[i] <= '9') || s[i] == '-'))
 			return NULL;
+	/* an entry never changes once ntab counts it (published with a
+	 * release store): the names already there are found without the
+	 * lock, which only a new name takes */
+	size_t seen = __atomic_load_n(&ntab, __ATOMIC_ACQUIRE);
+	for (size_t i = 0; i < seen; i++)
+		if (strcmp(tab[i], s) == 0)
+			return tab[i];
 	const char *r = NULL;
 	pthread_mutex_lock(&mu);
-	for (size_t i = 0; i < ntab && r == NULL; i++)
+	for (size_t i = seen; i < ntab && r == NULL; i++)
 		if (strcmp(tab[i], s) == 0)
 			r = tab[i];
 	if (r == NULL && ntab < MAX_SERVICES) {
 		char *c = strdup(s);
-		if (c != NULL)
-			r = tab[ntab++] = c;
+		if (c != NULL) {
+			r = tab[ntab] = c;
+			__atomic_store_n(&ntab, ntab + 1, __ATOMIC_RELEASE);
+		}
 	}
 	pthread_mutex_unlock(&mu);
 	return r;
 }
 
-static ap_span jspan(struct fjson_object *o, const char *k)
+static ap_span jspan(struct fjson_object *const *m, int k)
 {
 	uint32_t n = 0;
-	const char *p = jstr(o, k, &n);
+	const char *p = jstr(m, k, &n);
 	return p != NULL ? ap_span_make(p, n) : ap_span_make(NULL, 0);
 }
 
@@ -693,48 +775,49 @@ int ap_event_from_json(struct fjson_object *obj, ap_event *ev)
 	ap_event_init(ev);
 	if (obj == NULL || json_object_get_type(obj) != fjson_type_object)
 		return 0;
-	const char *kind = jstr(obj, "kind", NULL);
-	const char *daemon = jstr(obj, "daemon", NULL);
+	struct fjson_object *m[J__COUNT];
+	jmembers(obj, m);
+	const char *kind = jstr(m, J_KIND, NULL);
+	const char *daemon = jstr(m, J_DAEMON, NULL);
 	if (kind == NULL || daemon == NULL || daemon[0] == '\0')
 		return 0;
 	if (strcmp(kind, "auth") == 0) {
 		ev->kind = AP_KIND_AUTH;
-		ev->outcome = (uint8_t)name_index(jstr(obj, "outcome", NULL), outcome_names, 1,
+		ev->outcome = (uint8_t)name_index(jstr(m, J_OUTCOME, NULL), outcome_names, 1,
 						  AP_OUT_UNKNOWN + 1);
 		if (ev->outcome == AP_OUT_NONE)
 			return 0;
 	} else if (strcmp(kind, "block") == 0) {
 		ev->kind = AP_KIND_BLOCK;
-		ev->count = jint(obj, "count", 0, INT64_MAX, -1);
-		ev->window = jint(obj, "window", 0, INT64_MAX, -1);
+		ev->count = jint(m, J_COUNT, 0, INT64_MAX, -1);
+		ev->window = jint(m, J_WINDOW, 0, INT64_MAX, -1);
 	} else {
 		return 0; /* an incident, a close event: not for the detectors */
 	}
-	ev->reason = (uint8_t)name_index(jstr(obj, "reason", NULL), reason_names, 1,
-					 AP_R_OTHER + 1);
+	ev->reason = (uint8_t)name_index(jstr(m, J_REASON, NULL), reason_names, 1, AP_R_OTHER + 1);
 	ev->daemon = daemon;
 	ap_family f = ap_family_from_name(daemon, strlen(daemon));
 	if (f == AP_FAM_NONE && strlen(daemon) > 1 && daemon[strlen(daemon) - 1] == 'd')
 		f = ap_family_from_name(daemon, strlen(daemon) - 1); /* cphulkd */
 	ev->family = (uint8_t)f;
-	ev->service = lasting_service(jstr(obj, "service", NULL));
-	ev->tls = (int8_t)jbool(obj, "tls");
-	ev->mech = jspan(obj, "mech");
-	ev->user = jspan(obj, "user");
+	ev->service = lasting_service(jstr(m, J_SERVICE, NULL));
+	ev->tls = (int8_t)jbool(m, J_TLS);
+	ev->mech = jspan(m, J_MECH);
+	ev->user = jspan(m, J_USER);
 	if (ev->user.n > AP_USER_MAX)
 		ev->user.n = AP_USER_MAX;
-	ev->rdns = jspan(obj, "rdns");
-	ev->session = jspan(obj, "session");
+	ev->rdns = jspan(m, J_RDNS);
+	ev->session = jspan(m, J_SESSION);
 	uint32_t n = 0;
-	const char *ip = jstr(obj, "ip", &n);
+	const char *ip = jstr(m, J_IP, &n);
 	if (ip != NULL && !ap_addr_parse(ip, n, &ev->ip))
 		memset(&ev->ip, 0, sizeof(ev->ip));
-	ip = jstr(obj, "server_ip", &n);
+	ip = jstr(m, J_SERVER_IP, &n);
 	if (ip != NULL && !ap_addr_parse(ip, n, &ev->server_ip))
 		memset(&ev->server_ip, 0, sizeof(ev->server_ip));
-	ev->port = (int32_t)jint(obj, "port", 0, 65535, -1);
-	ev->attempts = (int32_t)jint(obj, "attempts", 0, INT32_MAX, -1);
-	const char *et = jstr(obj, "event_time", &n);
+	ev->port = (int32_t)jint(m, J_PORT, 0, 65535, -1);
+	ev->attempts = (int32_t)jint(m, J_ATTEMPTS, 0, INT32_MAX, -1);
+	const char *et = jstr(m, J_EVENT_TIME, &n);
 	int64_t t = 0;
 	size_t used = et != NULL ? ap_parse_ymdhms(et, n, 'T', &t) : 0;
 	/* a leap second ends 9999-12-31 in year 10000, which the stamp does
@@ -742,11 +825,11 @@ int ap_event_from_json(struct fjson_object *obj, ap_event *ev)
 	if (used > 0 && used + 1 == n && et[used] == 'Z' && t > 0
 	    && t < ap_days_from_civil(10000, 1, 1) * 86400)
 		ev->time = t;
-	ev->password_redacted = jbool(obj, "password_redacted") == 1;
-	ev->ambiguous = jbool(obj, "ambiguous") == 1;
-	ev->uncounted = jbool(obj, "counted") == 0;
-	ev->harvest = jbool(obj, "harvest") == 1;
-	ev->correlated = jbool(obj, "correlated") == 1;
+	ev->password_redacted = jbool(m, J_PASSWORD_REDACTED) == 1;
+	ev->ambiguous = jbool(m, J_AMBIGUOUS) == 1;
+	ev->uncounted = jbool(m, J_COUNTED) == 0;
+	ev->harvest = jbool(m, J_HARVEST) == 1;
+	ev->correlated = jbool(m, J_CORRELATED) == 1;
 	if (ev->ambiguous)
 		memset(&ev->ip, 0, sizeof(ev->ip));
 	return 1;

@@ -115,7 +115,9 @@ typedef struct _instanceData {
 typedef struct wrkrInstanceData {
 	instanceData *pData;
 	ap_worker *w;
-	ap_cluster_worker *cw; /* cluster tier: this worker's connection (sync) */
+	ap_cluster_worker *cw;    /* cluster tier: this worker's connection (sync) */
+	struct json_tokener *tok; /* input="event": the parser of JSON bodies, made
+				   * at the first one, reset for each next one */
 } wrkrInstanceData_t;
 
 struct modConfData_s {
@@ -320,6 +322,8 @@ BEGINfreeWrkrInstance
 	CODESTARTfreeWrkrInstance
 	ap_cluster_worker_free(pWrkrData->cw);
 	ap_worker_free(pWrkrData->w);
+	if (pWrkrData->tok != NULL)
+		json_tokener_free(pWrkrData->tok);
 ENDfreeWrkrInstance
 
 BEGINdbgPrintInstInfo
@@ -680,18 +684,6 @@ finalize_it:
 	RETiRet;
 }
 
-/* the time local detection runs on (ap_process): the line's own time
- * stamp unless detect.timeSource="reception", else the message's */
-static int64_t clusterTime(const instanceData *pData, const ap_input *in, const ap_result *res,
-			   smsg_t *pMsg)
-{
-	if (res->ev.time != 0 && pData->timeSource != TIME_RECEPTION)
-		return res->ev.time;
-	if (in->time != 0)
-		return in->time;
-	return (int64_t)datetime.syslogTime2time_t(&pMsg->tTIMESTAMP);
-}
-
 BEGINnewActInst
 	struct cnfparamvals *pvals;
 	ap_config cfg;
@@ -906,6 +898,28 @@ static int64_t messageTime(void *arg)
 	return (int64_t)datetime.syslogTime2time_t(&pMsg->tTIMESTAMP);
 }
 
+/* a failure with an address to the cluster tier (pData->cluster, not
+ * NULL: tested by the caller, so that an action without a cluster tier
+ * makes no call), at the time local detection ran on (ap_process): the
+ * line's own time stamp unless detect.timeSource="reception", else the
+ * message's */
+static void clusterFeed(wrkrInstanceData_t *pWrkrData, const ap_input *in, ap_result *res,
+			smsg_t *pMsg)
+{
+	instanceData *const pData = pWrkrData->pData;
+	if (res->ev.kind != AP_KIND_AUTH || res->ev.outcome != AP_OUT_FAILURE
+	    || res->ev.ip.family == 0)
+		return;
+	int64_t t;
+	if (res->ev.time != 0 && pData->timeSource != TIME_RECEPTION)
+		t = res->ev.time;
+	else if (in->time != 0)
+		t = in->time;
+	else
+		t = messageTime(pMsg);
+	ap_cluster_feed(pData->cluster, pWrkrData->cw, res, t);
+}
+
 /* the message's tag is the edge template's: "mmauthparse", as the RFC 5424
  * app name or an RFC 3164 tag ("mmauthparse:", "mmauthparse[pid]:") */
 static int edgeTagged(smsg_t *pMsg)
@@ -950,11 +964,14 @@ static void eventInput(wrkrInstanceData_t *pWrkrData, smsg_t *pMsg)
 			}
 		}
 		if (len > 0 && *m == '{') {
-			struct json_tokener *tok = json_tokener_new();
-			if (tok != NULL) {
-				evjson = json_tokener_parse_ex(tok, m, len);
-				json_tokener_free(tok);
-			}
+			/* the worker's tokener: reset rather than made anew (and
+			 * freed) for every message */
+			if (pWrkrData->tok == NULL)
+				pWrkrData->tok = json_tokener_new();
+			else
+				json_tokener_reset(pWrkrData->tok);
+			if (pWrkrData->tok != NULL)
+				evjson = json_tokener_parse_ex(pWrkrData->tok, m, len);
 		}
 	}
 	memset(&in, 0, sizeof(in));
@@ -966,10 +983,8 @@ static void eventInput(wrkrInstanceData_t *pWrkrData, smsg_t *pMsg)
 			json_object_put(evjson);
 		return; /* not an event: untouched */
 	}
-	if (pData->cluster != NULL && res.ev.kind == AP_KIND_AUTH
-	    && res.ev.outcome == AP_OUT_FAILURE && res.ev.ip.family != 0)
-		ap_cluster_feed(pData->cluster, pWrkrData->cw, &res,
-				clusterTime(pData, &in, &res, pMsg));
+	if (pData->cluster != NULL)
+		clusterFeed(pWrkrData, &in, &res, pMsg);
 	ap_result_alerts_to_json(&res, evjson);
 	/* force_reset: replace the container the message may already hold
 	 * (without it rsyslog merges an object into the root, not the leaf) */
@@ -1037,10 +1052,8 @@ BEGINdoAction_NoStrings
 	in.hostlen = in.host != NULL ? (size_t)getHOSTNAMELen(pMsg) : 0;
 	if (!ap_process(pData->ctx, pWrkrData->w, &in, &res))
 		FINALIZE; /* not an auth event: untouched */
-	if (pData->cluster != NULL && res.ev.kind == AP_KIND_AUTH
-	    && res.ev.outcome == AP_OUT_FAILURE && res.ev.ip.family != 0)
-		ap_cluster_feed(pData->cluster, pWrkrData->cw, &res,
-				clusterTime(pData, &in, &res, pMsg));
+	if (pData->cluster != NULL)
+		clusterFeed(pWrkrData, &in, &res, pMsg);
 
 	/* the members `fields` chose; string values shared with this worker's
 	 * earlier events (core/event.h: why rsyslog cannot change them) */

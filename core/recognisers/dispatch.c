@@ -273,11 +273,6 @@ const ap_progmap *ap_progmap_builtin(void)
 	return &builtin_map;
 }
 
-ap_famset ap_progmap_lookup(const ap_progmap *m, const char *prog, size_t n)
-{
-	return ap_progmap_lookup_slash(m, prog, n, AP_MEMRMEM(prog, n, "/"));
-}
-
 ap_famset ap_progmap_lookup_slash(const ap_progmap *m, const char *prog, size_t n,
 				  const char *slash)
 {
@@ -354,11 +349,6 @@ const char *ap_tag_program_slash(const char *tag, size_t taglen, const char **pr
 	*prog = p;
 	*proglen = (size_t)(q - p);
 	return slash;
-}
-
-void ap_tag_program(const char *tag, size_t taglen, const char **prog, size_t *proglen)
-{
-	ap_tag_program_slash(tag, taglen, prog, proglen);
 }
 
 int ap_recognise(ap_famset fams, const ap_line *ln, ap_event *ev)

@@ -18,11 +18,10 @@ typedef struct ap_progmap ap_progmap;
 ap_progmap *ap_progmap_new(const char *const *extra, size_t nextra, ap_log_fn log,
 			   void *cookie) AP_HIDDEN;
 void ap_progmap_free(ap_progmap *m) AP_HIDDEN;
-/* families for a program name; 0 = none (the untagged PAM line may
+/* families for a program name whose last '/' is slash (NULL: none, as
+ * ap_tag_program_slash gives it); 0 = none (the untagged PAM line may
  * apply), AP_FAMSET(AP_FAM_NONE) alone = a family's program whose lines
  * none of its recognisers reads (postfix's services other than smtpd) */
-ap_famset ap_progmap_lookup(const ap_progmap *m, const char *prog, size_t n) AP_HIDDEN;
-/* the same, the last '/' of the name given (NULL: none) */
 ap_famset ap_progmap_lookup_slash(const ap_progmap *m, const char *prog, size_t n,
 				  const char *slash) AP_HIDDEN;
 /* the built-in map (no extra programs) */
@@ -30,10 +29,8 @@ const ap_progmap *ap_progmap_builtin(void) AP_HIDDEN;
 
 /* reduce a tag to the program part: strip "[pid]", "[pid" (broken tags),
  * "(n)", trailing ':' and blanks; "[prog]:" (a bracketed program name
- * without pid) gives prog */
-void ap_tag_program(const char *tag, size_t taglen, const char **prog, size_t *proglen) AP_HIDDEN;
-/* the same in the same pass, returning the last '/' of the program part
- * (NULL: none) for ap_progmap_lookup_slash */
+ * without pid) gives prog.  Returns, from the same pass, the last '/' of
+ * the program part (NULL: none) for ap_progmap_lookup_slash */
 const char *ap_tag_program_slash(const char *tag, size_t taglen, const char **prog,
 				 size_t *proglen) AP_HIDDEN;
 
