@@ -123,7 +123,7 @@ static void user_once(ap_event *ev, ap_span m, size_t skip, const char *d, size_
 static int user_code(ap_event *ev, ap_span m, ap_reason reason, const char *pre, size_t pn,
 		     const char *d, size_t dn)
 {
-	ev->reason = reason;
+	ev->reason = (uint8_t)reason;
 	user_once(ev, m, pn, d, dn);
 	return m.n >= pn && memcmp(m.p, pre, pn) == 0;
 }
