@@ -347,6 +347,8 @@ static int failed_or_accepted(ap_cur *c, ap_event *ev, int ok, sess_line *sl)
  * preamble "... user U"): sets user, ip and port; 0 if it is not */
 static int user_ip_port_before(ap_event *ev, const char *u, const char *e)
 {
+	if (e <= u) /* the text after the preamble was blanks alone */
+		return 0;
 	const char *pk = AP_MEMRMEM(u, (size_t)(e - u), " port ");
 	if (pk == NULL)
 		return 0;
@@ -397,8 +399,11 @@ static int ip_port_only(ap_event *ev, const char *p, const char *e)
  * ]IP port N" (or "IP[ port N]") from c to e: sets user, ip and port */
 static int connection_id(ap_cur *c, ap_event *ev, const char *e)
 {
+	/* e was found before the preamble was eaten, its trailing blanks
+	 * dropped: for a line cut right after "invalid user " (a client's
+	 * name of blanks up to rsyslog's maxMessageSize) it lies before c->p */
 	if (AP_EAT(c, "invalid user ") || AP_EAT(c, "authenticating user ") || AP_EAT(c, "user "))
-		return user_ip_port_before(ev, c->p, e);
+		return e > c->p && user_ip_port_before(ev, c->p, e);
 	return ip_port_only(ev, c->p, e);
 }
 
