@@ -9,6 +9,8 @@
 
 const char *ap_memmem(const char *h, size_t hn, const char *n, size_t nn)
 {
+	if (AP_BAD_LENGTH(hn))
+		return NULL;
 	if (nn == 0)
 		return h;
 	if (hn < nn)
@@ -27,6 +29,8 @@ const char *ap_memmem(const char *h, size_t hn, const char *n, size_t nn)
 
 const char *ap_memrmem(const char *h, size_t hn, const char *n, size_t nn)
 {
+	if (AP_BAD_LENGTH(hn))
+		return NULL;
 	if (nn == 0)
 		return h + hn;
 	if (hn < nn)

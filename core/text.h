@@ -10,8 +10,21 @@
 #define AP_TEXT_H
 
 #include <stdarg.h>
+#include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 #include "base.h"
+
+/* a length above PTRDIFF_MAX is a span whose end was found before its
+ * start (e - p with e < p, cast to size_t): a recogniser's bug that would
+ * read before the line.  The scanners below read nothing then and find
+ * nothing; builds with -DAP_ABORT_ON_BAD_LENGTH (the fuzz targets and
+ * tests/run's sanitizer build) stop there so that the bug is seen */
+#ifdef AP_ABORT_ON_BAD_LENGTH
+#define AP_BAD_LENGTH(n) ((n) > (size_t)PTRDIFF_MAX ? (abort(), 1) : 0)
+#else
+#define AP_BAD_LENGTH(n) __builtin_expect((n) > (size_t)PTRDIFF_MAX, 0)
+#endif
 
 /* ------------------------------------------------------------------ */
 /* cursor: p moves towards e, never past it                             */
@@ -23,7 +36,7 @@ typedef struct {
 
 static inline ap_cur ap_cur_make(const char *p, size_t n)
 {
-	ap_cur c = { p, p + n };
+	ap_cur c = { p, AP_BAD_LENGTH(n) ? p : p + n };
 	return c;
 }
 
@@ -111,6 +124,8 @@ const char *ap_memrmem(const char *h, size_t hn, const char *n, size_t nn) AP_HI
 /* the last byte c in [h, h+n), inline (AP_MEMRMEM of a one-byte literal) */
 static inline const char *ap_memrchr1(const char *h, size_t n, char c)
 {
+	if (AP_BAD_LENGTH(n))
+		return NULL;
 	while (n > 0)
 		if (h[--n] == c)
 			return h + n;
@@ -122,7 +137,7 @@ static inline const char *ap_memrchr1(const char *h, size_t n, char c)
 
 static inline ap_span ap_span_make(const char *p, size_t n)
 {
-	ap_span s = { p, (uint32_t)n };
+	ap_span s = { p, AP_BAD_LENGTH(n) ? 0 : (uint32_t)n };
 	return s;
 }
 #define AP_SPAN_LIT(lit) ap_span_make((lit), sizeof(lit) - 1)

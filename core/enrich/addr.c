@@ -90,6 +90,8 @@ int ap_addr_parse(const char *s, size_t n, ap_addr *out)
 
 int ap_set_ip(ap_addr *dst, const char *p, size_t n)
 {
+	if (AP_BAD_LENGTH(n))
+		return 0;
 	/* strip "[...]" and sendmail's "IPv6:" */
 	if (n >= 2 && p[0] == '[' && p[n - 1] == ']') {
 		p++;

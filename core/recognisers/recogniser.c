@@ -37,7 +37,7 @@ void ap_set_ip_or_rdns(ap_event *ev, ap_span h)
 
 void ap_add_redact(ap_event *ev, const ap_line *ln, const char *p, size_t n)
 {
-	if (p < ln->msg0)
+	if (p < ln->msg0 || AP_BAD_LENGTH(n))
 		return;
 	uint32_t off = (uint32_t)(p - ln->msg0), end = off + (uint32_t)n;
 	/* Keep the ranges ordered and disjoint without ever dropping one: a

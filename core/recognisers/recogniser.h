@@ -81,7 +81,7 @@ void ap_event_init(ap_event *ev) AP_HIDDEN;
  * Empty user is ignored. */
 static inline void ap_set_user(ap_event *ev, const char *p, size_t n)
 {
-	if (n > 0)
+	if (n > 0 && !AP_BAD_LENGTH(n))
 		ev->user = ap_span_make(p, n);
 }
 

@@ -13,10 +13,15 @@
  * SPDX-License-Identifier: Apache-2.0
  */
 #include <json.h>
+#include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
 #include "authparse.h"
 #include "text.h"
+#include "enrich/addr.h"
+#include "recognisers/recogniser.h"
 #include "tests/testctx.h"
 
 static int npass, nfail;
@@ -507,6 +512,68 @@ static void ieq_tests(void)
 	result(bad == 0 && tried > 1000, "text: ap_span_ieq agrees with a byte-at-a-time fold", w);
 }
 
+/* a length computed as e - p with e before p (found by the fuzzers in
+ * sshd's connection id): every reader of the toolkit reads nothing for it,
+ * and a build with AP_ABORT_ON_BAD_LENGTH stops there instead */
+static int bad_length_probe(int k)
+{
+	static const char line[] = "Disconnected from invalid user x 192.0.2.1 port 22 ssh2";
+	const char *p = line + 31;
+	const size_t bad = (size_t)(line + 20 - p); /* an end 11 bytes before p */
+	ap_addr a;
+	ap_event ev;
+	ap_cur c;
+	switch (k) {
+	case 0:
+		return AP_MEMMEM(p, bad, " port ") == NULL;
+	case 1:
+		return AP_MEMRMEM(p, bad, " port ") == NULL;
+	case 2:
+		return AP_MEMRMEM(p, bad, " ") == NULL;
+	case 3:
+		c = ap_cur_make(p, bad);
+		return ap_cur_left(&c) == 0;
+	case 4:
+		return ap_span_make(p, bad).n == 0;
+	case 5:
+		memset(&a, 0, sizeof(a));
+		return ap_set_ip(&a, p, bad) == 0 && a.family == 0;
+	default:
+		ap_event_init(&ev);
+		ap_set_user(&ev, p, bad);
+		return ev.user.n == 0;
+	}
+}
+
+static void bad_length_tests(void)
+{
+	static const char *const what[] = { "AP_MEMMEM",   "AP_MEMRMEM", "AP_MEMRMEM of one byte",
+					    "ap_cur_make", "ap_span_make", "ap_set_ip",
+					    "ap_set_user" };
+	for (int k = 0; k < (int)(sizeof(what) / sizeof(what[0])); k++) {
+		char name[128], why[128] = "";
+#ifdef AP_ABORT_ON_BAD_LENGTH
+		fflush(stdout);
+		pid_t pid = fork();
+		if (pid == 0) {
+			(void)bad_length_probe(k);
+			_exit(0);
+		}
+		int st = 0;
+		int ok = pid > 0 && waitpid(pid, &st, 0) == pid && WIFSIGNALED(st)
+			 && WTERMSIG(st) == SIGABRT;
+		snprintf(why, sizeof(why), "status %d: not stopped by abort()", st);
+		snprintf(name, sizeof(name), "text: %s of a length below zero aborts", what[k]);
+#else
+		int ok = bad_length_probe(k);
+		snprintf(why, sizeof(why), "it read or kept something");
+		snprintf(name, sizeof(name), "text: %s of a length below zero reads nothing",
+			 what[k]);
+#endif
+		result(ok, name, why);
+	}
+}
+
 int main(void)
 {
 	fields_tests();
@@ -516,6 +583,7 @@ int main(void)
 	incident_time_tests();
 	escape_tests();
 	ieq_tests();
+	bad_length_tests();
 	printf("json: %d passed, %d failed\n", npass, nfail);
 	return nfail ? 1 : 0;
 }
