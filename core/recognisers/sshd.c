@@ -452,7 +452,11 @@ static int too_many(ap_cur *c, ap_event *ev, sess_line *sl)
 		return 0;
 	ev->outcome = AP_OUT_FAILURE;
 	ev->reason = AP_R_OTHER;
-	if (c->p != e && e - t < 100) {
+	/* e was found with the line's trailing blanks (and " [preauth]")
+	 * dropped, " for " then checked against the whole line: for an empty
+	 * or blank user ("... failures for " cut there, or "for [preauth]")
+	 * e lies inside " for " and precedes the user's start */
+	if (c->p != e && e - t < 100 && e > c->p + AP_LEN(" for ")) {
 		c->p += AP_LEN(" for ");
 		ap_set_user(ev, c->p, (size_t)(e - c->p));
 	}
