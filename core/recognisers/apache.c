@@ -206,7 +206,10 @@ static int by_words(ap_event *ev, ap_span m)
 	} else {
 		/* "user U not found" ending the message */
 		ev->reason = AP_R_UNKNOWN_USER;
-		if (AP_MEMMEM(m.p, m.n, " not found") == m.p + m.n - AP_LEN(" not found"))
+		/* "user not found" is the prefix and the suffix sharing their
+		 * blank: no user between them (m.n is one short of both) */
+		if (m.n >= AP_LEN("user ") + AP_LEN(" not found")
+		    && AP_MEMMEM(m.p, m.n, " not found") == m.p + m.n - AP_LEN(" not found"))
 			ap_set_user(ev, m.p + AP_LEN("user "),
 				    m.n - AP_LEN("user ") - AP_LEN(" not found"));
 	}
