@@ -597,76 +597,39 @@ void ap_result_alerts_to_json(const ap_result *res, struct fjson_object *obj)
 /* ------------------------------------------------------------------ */
 /* the way back: an event an edge collector rendered                   */
 
-/* the members ap_event_from_json reads, gathered in one pass over the
- * object: libfastjson finds a member by name by walking the members from
- * the first, which twenty look-ups an event did twenty times */
-enum {
-	J_KIND,
-	J_DAEMON,
-	J_OUTCOME,
-	J_COUNT,
-	J_WINDOW,
-	J_REASON,
-	J_SERVICE,
-	J_TLS,
-	J_MECH,
-	J_USER,
-	J_RDNS,
-	J_SESSION,
-	J_IP,
-	J_SERVER_IP,
-	J_PORT,
-	J_ATTEMPTS,
-	J_EVENT_TIME,
-	J_PASSWORD_REDACTED,
-	J_AMBIGUOUS,
-	J_COUNTED,
-	J_HARVEST,
-	J_CORRELATED,
-	J__COUNT
-};
-static const char *const jkeys[J__COUNT] = {
-	[J_KIND] = "kind",
-	[J_DAEMON] = "daemon",
-	[J_OUTCOME] = "outcome",
-	[J_COUNT] = "count",
-	[J_WINDOW] = "window",
-	[J_REASON] = "reason",
-	[J_SERVICE] = "service",
-	[J_TLS] = "tls",
-	[J_MECH] = "mech",
-	[J_USER] = "user",
-	[J_RDNS] = "rdns",
-	[J_SESSION] = "session",
-	[J_IP] = "ip",
-	[J_SERVER_IP] = "server_ip",
-	[J_PORT] = "port",
-	[J_ATTEMPTS] = "attempts",
-	[J_EVENT_TIME] = "event_time",
-	[J_PASSWORD_REDACTED] = "password_redacted",
-	[J_AMBIGUOUS] = "ambiguous",
-	[J_COUNTED] = "counted",
-	[J_HARVEST] = "harvest",
-	[J_CORRELATED] = "correlated",
+/* the members ap_event_from_json reads (named as in field_names),
+ * gathered in one pass over the object: libfastjson finds a member by name
+ * by walking the members from the first, which twenty look-ups an event
+ * did twenty times */
+static const uint8_t jread[] = {
+	AP_F_KIND,	AP_F_DAEMON,	AP_F_OUTCOME,	AP_F_COUNT,
+	AP_F_WINDOW,	AP_F_REASON,	AP_F_SERVICE,	AP_F_TLS,
+	AP_F_MECH,	AP_F_USER,	AP_F_RDNS,	AP_F_SESSION,
+	AP_F_IP,	AP_F_SERVER_IP, AP_F_PORT,	AP_F_ATTEMPTS,
+	AP_F_EVENT_TIME, AP_F_PASSWORD_REDACTED, AP_F_AMBIGUOUS, AP_F_COUNTED,
+	AP_F_HARVEST,	AP_F_CORRELATED,
 };
 
-/* m[k]: the value of member jkeys[k], NULL when absent (or JSON null); of
- * two members of one name the first, as json_object_object_get_ex */
-static void jmembers(struct fjson_object *obj, struct fjson_object *m[J__COUNT])
+/* m[k]: the value of member field_names[k] for the k in jread, NULL when
+ * absent (or JSON null); of two members of one name the first, as
+ * json_object_object_get_ex */
+static void jmembers(struct fjson_object *obj, struct fjson_object *m[AP_F__COUNT])
 {
-	bool seen[J__COUNT] = { false };
-	memset(m, 0, J__COUNT * sizeof(m[0]));
+	bool seen[AP_F__COUNT] = { false };
+	memset(m, 0, AP_F__COUNT * sizeof(m[0]));
 	struct fjson_object_iterator it = json_object_iter_begin(obj);
 	const struct fjson_object_iterator end = json_object_iter_end(obj);
 	for (; !json_object_iter_equal(&it, &end); json_object_iter_next(&it)) {
 		const char *k = json_object_iter_peek_name(&it);
-		for (int i = 0; i < J__COUNT; i++)
-			if (k[0] == jkeys[i][0] && strcmp(k, jkeys[i]) == 0) {
-				if (!seen[i])
-					m[i] = json_object_iter_peek_value(&it);
-				seen[i] = true;
+		for (size_t i = 0; i < sizeof(jread); i++) {
+			const char *name = field_names[jread[i]];
+			if (k[0] == name[0] && strcmp(k, name) == 0) {
+				if (!seen[jread[i]])
+					m[jread[i]] = json_object_iter_peek_value(&it);
+				seen[jread[i]] = true;
 				break;
 			}
+		}
 	}
 }
 
@@ -775,49 +738,49 @@ int ap_event_from_json(struct fjson_object *obj, ap_event *ev)
 	ap_event_init(ev);
 	if (obj == NULL || json_object_get_type(obj) != fjson_type_object)
 		return 0;
-	struct fjson_object *m[J__COUNT];
+	struct fjson_object *m[AP_F__COUNT];
 	jmembers(obj, m);
-	const char *kind = jstr(m, J_KIND, NULL);
-	const char *daemon = jstr(m, J_DAEMON, NULL);
+	const char *kind = jstr(m, AP_F_KIND, NULL);
+	const char *daemon = jstr(m, AP_F_DAEMON, NULL);
 	if (kind == NULL || daemon == NULL || daemon[0] == '\0')
 		return 0;
 	if (strcmp(kind, "auth") == 0) {
 		ev->kind = AP_KIND_AUTH;
-		ev->outcome = (uint8_t)name_index(jstr(m, J_OUTCOME, NULL), outcome_names, 1,
+		ev->outcome = (uint8_t)name_index(jstr(m, AP_F_OUTCOME, NULL), outcome_names, 1,
 						  AP_OUT_UNKNOWN + 1);
 		if (ev->outcome == AP_OUT_NONE)
 			return 0;
 	} else if (strcmp(kind, "block") == 0) {
 		ev->kind = AP_KIND_BLOCK;
-		ev->count = jint(m, J_COUNT, 0, INT64_MAX, -1);
-		ev->window = jint(m, J_WINDOW, 0, INT64_MAX, -1);
+		ev->count = jint(m, AP_F_COUNT, 0, INT64_MAX, -1);
+		ev->window = jint(m, AP_F_WINDOW, 0, INT64_MAX, -1);
 	} else {
 		return 0; /* an incident, a close event: not for the detectors */
 	}
-	ev->reason = (uint8_t)name_index(jstr(m, J_REASON, NULL), reason_names, 1, AP_R_OTHER + 1);
+	ev->reason = (uint8_t)name_index(jstr(m, AP_F_REASON, NULL), reason_names, 1, AP_R_OTHER + 1);
 	ev->daemon = daemon;
 	ap_family f = ap_family_from_name(daemon, strlen(daemon));
 	if (f == AP_FAM_NONE && strlen(daemon) > 1 && daemon[strlen(daemon) - 1] == 'd')
 		f = ap_family_from_name(daemon, strlen(daemon) - 1); /* cphulkd */
 	ev->family = (uint8_t)f;
-	ev->service = lasting_service(jstr(m, J_SERVICE, NULL));
-	ev->tls = (int8_t)jbool(m, J_TLS);
-	ev->mech = jspan(m, J_MECH);
-	ev->user = jspan(m, J_USER);
+	ev->service = lasting_service(jstr(m, AP_F_SERVICE, NULL));
+	ev->tls = (int8_t)jbool(m, AP_F_TLS);
+	ev->mech = jspan(m, AP_F_MECH);
+	ev->user = jspan(m, AP_F_USER);
 	if (ev->user.n > AP_USER_MAX)
 		ev->user.n = AP_USER_MAX;
-	ev->rdns = jspan(m, J_RDNS);
-	ev->session = jspan(m, J_SESSION);
+	ev->rdns = jspan(m, AP_F_RDNS);
+	ev->session = jspan(m, AP_F_SESSION);
 	uint32_t n = 0;
-	const char *ip = jstr(m, J_IP, &n);
+	const char *ip = jstr(m, AP_F_IP, &n);
 	if (ip != NULL && !ap_addr_parse(ip, n, &ev->ip))
 		memset(&ev->ip, 0, sizeof(ev->ip));
-	ip = jstr(m, J_SERVER_IP, &n);
+	ip = jstr(m, AP_F_SERVER_IP, &n);
 	if (ip != NULL && !ap_addr_parse(ip, n, &ev->server_ip))
 		memset(&ev->server_ip, 0, sizeof(ev->server_ip));
-	ev->port = (int32_t)jint(m, J_PORT, 0, 65535, -1);
-	ev->attempts = (int32_t)jint(m, J_ATTEMPTS, 0, INT32_MAX, -1);
-	const char *et = jstr(m, J_EVENT_TIME, &n);
+	ev->port = (int32_t)jint(m, AP_F_PORT, 0, 65535, -1);
+	ev->attempts = (int32_t)jint(m, AP_F_ATTEMPTS, 0, INT32_MAX, -1);
+	const char *et = jstr(m, AP_F_EVENT_TIME, &n);
 	int64_t t = 0;
 	size_t used = et != NULL ? ap_parse_ymdhms(et, n, 'T', &t) : 0;
 	/* a leap second ends 9999-12-31 in year 10000, which the stamp does
@@ -825,11 +788,11 @@ int ap_event_from_json(struct fjson_object *obj, ap_event *ev)
 	if (used > 0 && used + 1 == n && et[used] == 'Z' && t > 0
 	    && t < ap_days_from_civil(10000, 1, 1) * 86400)
 		ev->time = t;
-	ev->password_redacted = jbool(m, J_PASSWORD_REDACTED) == 1;
-	ev->ambiguous = jbool(m, J_AMBIGUOUS) == 1;
-	ev->uncounted = jbool(m, J_COUNTED) == 0;
-	ev->harvest = jbool(m, J_HARVEST) == 1;
-	ev->correlated = jbool(m, J_CORRELATED) == 1;
+	ev->password_redacted = jbool(m, AP_F_PASSWORD_REDACTED) == 1;
+	ev->ambiguous = jbool(m, AP_F_AMBIGUOUS) == 1;
+	ev->uncounted = jbool(m, AP_F_COUNTED) == 0;
+	ev->harvest = jbool(m, AP_F_HARVEST) == 1;
+	ev->correlated = jbool(m, AP_F_CORRELATED) == 1;
 	if (ev->ambiguous)
 		memset(&ev->ip, 0, sizeof(ev->ip));
 	return 1;
