@@ -138,13 +138,6 @@ struct ap_cluster_worker {
 /* ------------------------------------------------------------------ */
 /* small helpers                                                       */
 
-static int64_t mono_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 #define STAT_ADD(cl, f, v) __atomic_fetch_add(&(cl)->st.f, (uint64_t)(v), __ATOMIC_RELAXED)
 #define STAT_SUB(cl, f, v) __atomic_fetch_sub(&(cl)->st.f, (uint64_t)(v), __ATOMIC_RELAXED)
 
@@ -154,7 +147,7 @@ static void log_limited(ap_cluster *cl, int kind, ap_loglevel lvl, const char *f
 	__attribute__((format(printf, 4, 5)));
 static void log_limited(ap_cluster *cl, int kind, ap_loglevel lvl, const char *fmt, ...)
 {
-	int64_t now = mono_ms();
+	int64_t now = cl_mono_ms();
 	uint64_t skipped;
 	pthread_mutex_lock(&cl->logmu);
 	if (cl->log_last[kind] != 0 && now - cl->log_last[kind] < LOG_EVERY * 1000) {
@@ -425,7 +418,7 @@ static void link_down(ap_cluster *cl, struct link *lk)
 		lk->conn = NULL;
 		STAT_SUB(cl, connected, 1);
 	}
-	lk->next_try = mono_ms() + (int64_t)lk->backoff * 1000;
+	lk->next_try = cl_mono_ms() + (int64_t)lk->backoff * 1000;
 	lk->backoff = lk->backoff * 2 > BACKOFF_MAX ? BACKOFF_MAX : lk->backoff * 2;
 }
 
@@ -434,7 +427,7 @@ static int link_up(ap_cluster *cl, struct link *lk)
 {
 	if (lk->conn != NULL)
 		return 1;
-	if (lk->next_try != 0 && mono_ms() < lk->next_try)
+	if (lk->next_try != 0 && cl_mono_ms() < lk->next_try)
 		return 0;
 	char err[256];
 	cl_rc rc;
@@ -895,23 +888,23 @@ static uint32_t take(ap_cluster *cl)
 static void *run(void *arg)
 {
 	ap_cluster *cl = arg;
-	int64_t last_flush = mono_ms();
+	int64_t last_flush = cl_mono_ms();
 	pthread_mutex_lock(&cl->mu);
 	while (!cl->stop) {
 		/* a full batch, or flush_ms since the last one */
 		int64_t due = last_flush + cl->cfg.flush_ms;
-		while (!cl->stop && cl->n < cl->cfg.batch_size && mono_ms() < due) {
+		while (!cl->stop && cl->n < cl->cfg.batch_size && cl_mono_ms() < due) {
 			struct timespec ts;
-			ts_add_ms(&ts, due - mono_ms());
+			ts_add_ms(&ts, due - cl_mono_ms());
 			pthread_cond_timedwait(&cl->wake, &cl->mu, &ts);
 		}
 		if (cl->stop)
 			break;
-		last_flush = mono_ms();
+		last_flush = cl_mono_ms();
 		if (cl->n == 0)
 			continue;
 		if (cl->lk.conn == NULL) {
-			int64_t wait = cl->lk.next_try - mono_ms();
+			int64_t wait = cl->lk.next_try - cl_mono_ms();
 			if (wait > 0) {
 				/* backing off: the queue keeps the newest entries */
 				struct timespec ts;

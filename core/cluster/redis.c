@@ -256,6 +256,13 @@ static cl_rc classify(const char *msg)
 	return CL_REPLY;
 }
 
+int64_t cl_mono_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
 #ifdef HAVE_HIREDIS
 
 /* the hiredis functions, from the library loaded at first use */
@@ -343,23 +350,16 @@ static void conn_err(redisContext *rc, int saved_errno, char *err, size_t errsz)
 		snprintf(err, errsz, "%s", rc->errstr[0] ? rc->errstr : "connection error");
 }
 
-static int64_t mono_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 void cl_deadline(cl_conn *c)
 {
-	c->deadline = mono_ms() + c->call_ms;
+	c->deadline = cl_mono_ms() + c->call_ms;
 }
 
 /* what is left before the deadline, as the socket's timeout; 0 and
  * "timeout" in err when nothing is */
 static int time_left(cl_conn *c, char *err, size_t errsz)
 {
-	int64_t left = c->deadline - mono_ms();
+	int64_t left = c->deadline - cl_mono_ms();
 	if (left <= 0) {
 		snprintf(err, errsz, "timeout");
 		return 0;

@@ -49,6 +49,8 @@ void cl_endpoint_text(const cl_endpoint *ep, char *buf, size_t bufsz) AP_HIDDEN;
  * library loads (the first call loads it); otherwise why not */
 int cl_available(void) AP_HIDDEN;
 const char *cl_unavailable_reason(void) AP_HIDDEN;
+/* the monotonic clock in milliseconds (deadlines, backoff, batch timing) */
+int64_t cl_mono_ms(void) AP_HIDDEN;
 
 /* Connect within connect_ms, then AUTH (user may be NULL) and load the
  * script, each within call_ms.  NULL and a reason in err on failure;
